@@ -1,0 +1,115 @@
+"""Configuration: one settings class, read from ``VITRINA_*`` environment variables.
+
+Every field is documented in ``docs/configuration.md``; a test fails when one is not.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from vitrina.errors import ConfigurationError
+
+
+def _default_model_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "vitrina" / "models"
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """All of Vitrina's settings. Built once at start-up and passed down, never imported."""
+
+    model_config = SettingsConfigDict(env_prefix="VITRINA_", extra="ignore")
+
+    # storage
+    database_url: str = "sqlite:///./var/vitrina.db"
+
+    # webhooks
+    webhook_secrets: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    legacy_webhook_secret: str | None = None
+    webhook_tolerance_s: int = 300
+    webhook_rate_limit: float = 200.0
+    webhook_rate_burst: int = 400
+    default_shop_id: int = 1
+    admin_token: str | None = None
+
+    # embedding
+    embedder: str = "effnet-lite0"
+    model_dir: Path = Field(default_factory=_default_model_dir)
+    clip_dir: Path | None = None
+    embed_threads: int = 0
+    vertex_project: str | None = None
+    vertex_location: str = "us-central1"
+    vertex_credentials: Path | None = None
+    vertex_endpoint: str | None = None
+    vertex_dimension: int = 512
+
+    # images
+    image_hosts_allow: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    image_max_bytes: int = 10 * 1024 * 1024
+    image_max_pixels: int = 40_000_000
+    image_timeout_s: float = 10.0
+
+    # search
+    exact_threshold: float | None = None
+    similar_threshold: float | None = None
+
+    # jobs
+    worker_concurrency: int = 1
+    job_max_attempts: int = 6
+    job_lease_s: float = 60.0
+    job_poll_s: float = 0.05
+
+    # bitrix
+    bitrix_url: str | None = None
+    bitrix_token: str | None = None
+    reconcile_every: float | None = None
+
+    # logs
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @field_validator("webhook_secrets", "image_hosts_allow", mode="before")
+    @classmethod
+    def _csv(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("webhook_secrets")
+    @classmethod
+    def _whsec(cls, value: list[str]) -> list[str]:
+        for secret in value:
+            if not secret.startswith("whsec_"):
+                raise ValueError(
+                    f"every secret must start with 'whsec_' (got {secret[:10]!r}…); "
+                    "make one with `vitrina secret new`"
+                )
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _db_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError(f"must be a sqlite:// or postgresql+psycopg:// URL, got {value!r}")
+        return value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, turning validation errors into one clear message."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"VITRINA_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigurationError(f"invalid configuration: {problems}") from exc
