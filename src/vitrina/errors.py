@@ -147,7 +147,11 @@ class PhotoFetchError(VitrinaError):
     permanent = False
 
     def __init__(
-        self, message: str | None = None, *, url: str | None = None, retry_after: float | None = None
+        self,
+        message: str | None = None,
+        *,
+        url: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         self.url = url
         self.retry_after = retry_after

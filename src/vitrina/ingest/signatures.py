@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 
 from vitrina.errors import Unauthorized
 
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
 
 
 def new_secret() -> str:
@@ -41,7 +41,9 @@ def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def signed_headers(secret: str, body: bytes, msg_id: str, timestamp: int | None = None) -> dict[str, str]:
+def signed_headers(
+    secret: str, body: bytes, msg_id: str, timestamp: int | None = None
+) -> dict[str, str]:
     """All three Standard Webhooks headers for ``body`` — used by senders, tests and benchmarks."""
     ts = int(time.time()) if timestamp is None else timestamp
     return {
@@ -80,9 +82,7 @@ def verify(
     if not secrets_:
         raise Unauthorized("No webhook secret is configured; every request is refused.")
     offered = [
-        entry.split(",", 1)[1].encode()
-        for entry in signature.split(" ")
-        if entry.startswith("v1,")
+        entry.split(",", 1)[1].encode() for entry in signature.split(" ") if entry.startswith("v1,")
     ]
     for secret in secrets_:
         expected = sign(secret, msg_id, ts, body).split(",", 1)[1].encode()

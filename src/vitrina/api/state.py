@@ -1,0 +1,27 @@
+"""What the app builds at start-up and every request reaches through ``request.app.state``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from vitrina.config import Settings
+from vitrina.ingest.ratelimit import TokenBucketLimiter
+
+if TYPE_CHECKING:
+    from vitrina.search.service import SearchService
+
+
+@dataclass
+class Services:
+    """The long-lived objects of one app instance; built in the lifespan, never at import."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    limiter: TokenBucketLimiter
+    search: SearchService | None = None
+    extras: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,64 @@
+"""Catalog tables: products and their photos, as the shop currently has them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from vitrina.db import Base, UTCDateTime, utcnow
+
+
+class Product(Base):
+    """One product. A delete is a soft delete (``enabled`` false); its photos are kept."""
+
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    shop_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    name: Mapped[str] = mapped_column(String(500))
+    price: Mapped[int] = mapped_column(BigInteger, doc="minor units: 1 ₸ = 100")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    type: Mapped[str | None] = mapped_column(String(50))
+    height: Mapped[int | None] = mapped_column(Integer, doc="centimetres")
+    width: Mapped[int | None] = mapped_column(Integer, doc="centimetres")
+    image: Mapped[str | None] = mapped_column(
+        Text, doc="the primary photo URL as the shop shows it"
+    )
+    source_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source_payload: Mapped[dict[str, Any]] = mapped_column(
+        JSON, doc="latest raw payload, for audit"
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    images: Mapped[list[ProductImage]] = relationship(
+        back_populates="product",
+        order_by="ProductImage.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    __table_args__ = (Index("ix_products_shop_enabled", "shop_id", "enabled"),)
+
+
+class ProductImage(Base):
+    """One photo of a product, in display order, with what we know about its content."""
+
+    __tablename__ = "product_images"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    url: Mapped[str] = mapped_column(Text)
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+    etag: Mapped[str | None] = mapped_column(String(200))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    product: Mapped[Product] = relationship(back_populates="images")

@@ -1,0 +1,148 @@
+"""``POST /api/v1/webhooks/product-sync``: authenticate, parse, apply in one transaction, answer."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Mapping
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from vitrina.api.deps import ServicesDep
+from vitrina.api.errors import ErrorResponse, describe_validation_error
+from vitrina.api.state import Services
+from vitrina.config import Settings
+from vitrina.db import database_errors
+from vitrina.errors import BadRequest, InvalidPayload, PayloadTooLarge, RateLimited, Unauthorized
+from vitrina.ingest.bitrix_format import parse_product_id
+from vitrina.ingest.schemas import IncomingEvent, WebhookEnvelope, WebhookResult
+from vitrina.ingest.service import SyncResult, apply_event, log_rejection
+from vitrina.ingest.signatures import verify, verify_legacy
+
+MAX_BODY_BYTES = 1024 * 1024
+log = logging.getLogger("vitrina.ingest")
+router = APIRouter(tags=["webhooks"])
+
+_ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorResponse} for code in (400, 401, 413, 422, 429, 503)
+}
+
+
+@router.post("/api/v1/webhooks/product-sync", response_model=WebhookResult, responses=_ERRORS)
+async def product_sync(request: Request, services: ServicesDep) -> WebhookResult:
+    """Apply one product event from the shop. Answers only after the change is committed."""
+    started = time.perf_counter()
+    source = request.client.host if request.client else "unknown"
+    wait = services.limiter.acquire(source)
+    if wait is not None:
+        raise RateLimited(
+            f"Too many webhooks from {source}; retry in {wait:.1f} s.", retry_after=wait
+        )
+    body = await _read_body(request)
+    signed_id = authenticate(request.headers, body, services.settings)
+    event = parse_event(body, signed_id)
+    request_id = getattr(request.state, "request_id", None)
+    result = await run_in_threadpool(_apply, services, event, body, request_id, started)
+    log.info(
+        "webhook %s product %s -> %s",
+        event.event_type,
+        event.product_id,
+        result.action,
+        extra={"product_id": event.product_id, "action": result.action},
+    )
+    return WebhookResult(
+        action=result.action, product_id=result.product_id, reindex_queued=result.reindex_queued
+    )
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"The body is {declared} bytes; the limit is {MAX_BODY_BYTES}.")
+    chunks = bytearray()
+    async for chunk in request.stream():
+        chunks.extend(chunk)
+        if len(chunks) > MAX_BODY_BYTES:
+            raise PayloadTooLarge(f"The body is over the limit of {MAX_BODY_BYTES} bytes.")
+    return bytes(chunks)
+
+
+def authenticate(headers: Mapping[str, str], body: bytes, settings: Settings) -> str | None:
+    """Standard Webhooks signature, or the legacy header when enabled; the ``webhook-id`` if signed.
+
+    A request that carries signature headers is judged by them alone: a bad signature is never
+    rescued by a correct legacy secret.
+    """
+    if any(h in headers for h in ("webhook-id", "webhook-signature", "webhook-timestamp")):
+        return verify(
+            headers, body, settings.webhook_secrets, tolerance_s=settings.webhook_tolerance_s
+        )
+    if "x-webhook-secret" in headers:
+        verify_legacy(headers.get("x-webhook-secret"), settings.legacy_webhook_secret)
+        return None
+    if not settings.webhook_secrets and not settings.legacy_webhook_secret:
+        raise Unauthorized("No webhook secret is configured; every request is refused.")
+    raise Unauthorized("The request is not signed: send Standard Webhooks signature headers.")
+
+
+def parse_event(body: bytes, signed_id: str | None) -> IncomingEvent:
+    """The envelope → an :class:`IncomingEvent`, or a 400/422 naming the bad field."""
+    try:
+        raw = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadRequest(f"The body is not valid JSON: {exc}") from None
+    if not isinstance(raw, dict):
+        raise InvalidPayload("body: expected a JSON object", field="body")
+    try:
+        envelope = WebhookEnvelope.model_validate(raw)
+    except ValidationError as exc:
+        message, field = describe_validation_error(list(exc.errors()))
+        raise InvalidPayload(message, field=field) from None
+    product_id = parse_product_id(envelope.product_data.get("id"), "product_data.id")
+    return IncomingEvent(
+        event_type=envelope.event_type,
+        product_id=product_id,
+        product_data=envelope.product_data,
+        idempotency_key=signed_id or envelope.event_id,
+        sequence=envelope.sequence,
+        occurred_at=envelope.occurred_at,
+    )
+
+
+def _apply(
+    services: Services, event: IncomingEvent, body: bytes, request_id: str | None, started: float
+) -> SyncResult:
+    shop_id = services.settings.default_shop_id
+    for attempt in range(2):
+        try:
+            with database_errors(), services.sessions.begin() as session:
+                return apply_event(
+                    session, event, shop_id=shop_id, request_id=request_id, started=started
+                )
+        except InvalidPayload as exc:
+            _record_rejection(services, event, exc.message, request_id, started)
+            raise
+        except IntegrityError:
+            # A concurrent delivery of the same event won the race on the idempotency key;
+            # the second pass sees it and answers "duplicate".
+            if attempt == 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _record_rejection(
+    services: Services, event: IncomingEvent, error: str, request_id: str | None, started: float
+) -> None:
+    with database_errors(), services.sessions.begin() as session:
+        log_rejection(
+            session,
+            error=error,
+            event_type=event.event_type,
+            product_id=event.product_id,
+            request_id=request_id,
+            processing_ms=(time.perf_counter() - started) * 1000,
+        )

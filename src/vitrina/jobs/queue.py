@@ -1,0 +1,210 @@
+"""The durable job queue on the jobs table: enqueue in the caller's transaction, claim with a lease.
+
+The same SQL serves SQLite and PostgreSQL. On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several
+workers on several machines claim concurrently without blocking each other; on SQLite every write
+transaction is ``BEGIN IMMEDIATE`` (see :mod:`vitrina.db`), which serialises claims.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, aliased
+
+from vitrina.db import utcnow
+from vitrina.jobs.models import DEAD, DONE, PENDING, RUNNING, Job
+
+BACKOFF_BASE_S = 2.0
+BACKOFF_MAX_S = 600.0
+
+
+def enqueue_reindex(
+    session: Session, product_id: int, shop_id: int | None, *, request_id: str | None = None
+) -> None:
+    """Queue a reindex of ``product_id`` unless one is already pending (changes coalesce).
+
+    Runs inside the caller's transaction, so the job exists if and only if the change committed.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    now = utcnow()
+    statement = (
+        insert(Job)
+        .values(
+            kind="reindex_product",
+            product_id=product_id,
+            shop_id=shop_id,
+            state=PENDING,
+            attempts=0,
+            run_after=now,
+            created_at=now,
+            request_id=request_id,
+        )
+        .on_conflict_do_nothing(index_elements=["product_id"], index_where=Job.state == PENDING)
+    )
+    session.execute(statement)
+
+
+def claim(
+    session: Session, worker_id: str, lease_s: float, *, now: datetime | None = None
+) -> Job | None:
+    """Take the next due job (or one whose lease expired) and lease it to ``worker_id``.
+
+    A product whose job is running elsewhere is skipped, so two workers never index the same
+    product at once and the newer pending job re-reads the state after the older one finishes.
+    """
+    now = now or utcnow()
+    running = aliased(Job)
+    busy = exists().where(
+        and_(
+            running.product_id == Job.product_id,
+            running.state == RUNNING,
+            running.lease_until > now,
+            running.id != Job.id,
+        )
+    )
+    due = or_(
+        and_(Job.state == PENDING, Job.run_after <= now),
+        and_(Job.state == RUNNING, Job.lease_until <= now),
+    )
+    candidate = (
+        select(Job.id)
+        .where(due, ~busy)
+        .order_by(Job.run_after, Job.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    statement = (
+        update(Job)
+        .where(Job.id == candidate)
+        .values(
+            state=RUNNING,
+            worker_id=worker_id,
+            lease_until=now + timedelta(seconds=lease_s),
+            attempts=Job.attempts + 1,
+            started_at=now,
+        )
+        .returning(Job)
+        .execution_options(synchronize_session=False)
+    )
+    return session.scalars(statement).one_or_none()
+
+
+def complete(session: Session, job_id: int, worker_id: str, outcome: str) -> bool:
+    """Mark a job done, if this worker still holds it; return whether it did."""
+    now = utcnow()
+    job = session.get(Job, job_id, with_for_update=True)
+    if job is None or job.state != RUNNING or job.worker_id != worker_id:
+        return False
+    job.state = DONE
+    job.outcome = outcome
+    job.finished_at = now
+    job.lease_until = None
+    job.duration_ms = (now - job.started_at).total_seconds() * 1000 if job.started_at else None
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class FailureDecision:
+    """What became of a failed job."""
+
+    state: str
+    retry_in_s: float | None
+
+
+def fail(
+    session: Session,
+    job_id: int,
+    worker_id: str,
+    error: str,
+    *,
+    permanent: bool,
+    max_attempts: int,
+    retry_after: float | None = None,
+) -> FailureDecision | None:
+    """Record a failure: retry later with backoff and jitter, or mark dead (keeping the reason)."""
+    now = utcnow()
+    job = session.get(Job, job_id, with_for_update=True)
+    if job is None or job.state != RUNNING or job.worker_id != worker_id:
+        return None
+    job.last_error = error
+    job.lease_until = None
+    if permanent or job.attempts >= max_attempts:
+        job.state = DEAD
+        job.finished_at = now
+        return FailureDecision(DEAD, None)
+    delay = backoff_delay(job.attempts, retry_after)
+    if _other_pending(session, job):
+        # A newer change is already queued; it re-reads the product, so this one can retire.
+        job.state = DONE
+        job.outcome = "superseded after failure"
+        job.finished_at = now
+        return FailureDecision(DONE, None)
+    job.state = PENDING
+    job.run_after = now + timedelta(seconds=delay)
+    return FailureDecision(PENDING, delay)
+
+
+def backoff_delay(attempts: int, retry_after: float | None = None) -> float:
+    """Exponential backoff with full jitter; a server's Retry-After is a floor, not a suggestion."""
+    ceiling = min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** max(attempts - 1, 0))
+    delay = random.uniform(ceiling / 2, ceiling)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, BACKOFF_MAX_S))
+    return delay
+
+
+def release(session: Session, job_id: int, worker_id: str) -> None:
+    """Give a running job back (graceful shutdown): it runs again at once, attempt not counted."""
+    job = session.get(Job, job_id, with_for_update=True)
+    if job is None or job.state != RUNNING or job.worker_id != worker_id:
+        return
+    job.lease_until = None
+    job.attempts = max(job.attempts - 1, 0)
+    if _other_pending(session, job):
+        job.state = DONE
+        job.outcome = "superseded on release"
+        job.finished_at = utcnow()
+    else:
+        job.state = PENDING
+        job.run_after = utcnow()
+
+
+def retry_dead(session: Session, job_id: int) -> Job | None:
+    """Put a dead job back in the queue (attempts reset); ``None`` when it is not dead."""
+    job = session.get(Job, job_id, with_for_update=True)
+    if job is None or job.state != DEAD:
+        return None
+    if _other_pending(session, job):
+        job.state = DONE
+        job.outcome = "superseded: a newer job is queued"
+        return job
+    job.state = PENDING
+    job.attempts = 0
+    job.run_after = utcnow()
+    job.finished_at = None
+    return job
+
+
+def _other_pending(session: Session, job: Job) -> bool:
+    return bool(
+        session.scalar(
+            select(func.count()).where(
+                Job.product_id == job.product_id, Job.state == PENDING, Job.id != job.id
+            )
+        )
+    )
+
+
+def list_jobs(session: Session, *, state: str | None = None, limit: int = 100) -> list[Job]:
+    """Newest jobs first, optionally only those in ``state``."""
+    query = select(Job).order_by(Job.id.desc()).limit(limit)
+    if state is not None:
+        query = query.where(Job.state == state)
+    return list(session.scalars(query))

@@ -1,0 +1,20 @@
+"""Alembic environment: uses the engine handed over in ``config.attributes``."""
+
+from __future__ import annotations
+
+from alembic import context
+
+import vitrina.models  # noqa: F401  (registers every table on the metadata)
+from vitrina.db import Base
+
+engine = context.config.attributes["engine"]
+
+with engine.connect() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()

@@ -1,0 +1,9 @@
+"""Imports every table module so ``Base.metadata`` holds the whole schema (for Alembic)."""
+
+from vitrina.catalog.models import Product, ProductImage
+from vitrina.db import Base
+from vitrina.ingest.models import EventLog, ProductSyncState
+from vitrina.jobs.models import Job
+from vitrina.vectors.models import ImageVector
+
+__all__ = ["Base", "EventLog", "ImageVector", "Job", "Product", "ProductImage", "ProductSyncState"]

@@ -1,0 +1,92 @@
+"""Shared fixtures: databases (SQLite and a real PostgreSQL), settings, a live app on 127.0.0.1."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.live import serve_in_thread
+from tests.support.postgres import PostgresForTests
+from vitrina.config import Settings, load_settings
+from vitrina.ingest.signatures import new_secret
+
+SECRET = new_secret()
+ADMIN_TOKEN = "test-admin-token"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresForTests]:
+    server = PostgresForTests()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for every test (migrating each time is slower)."""
+    from vitrina.db import make_engine
+    from vitrina.migrations import upgrade
+
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    """A fresh migrated database: the test runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        target = tmp_path / "vitrina.db"
+        shutil.copy(sqlite_template, target)
+        return f"sqlite:///{target}"
+    pg: PostgresForTests = request.getfixturevalue("postgres")
+    return pg.fresh_database()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """A fresh migrated SQLite database only (for tests about the embedded default)."""
+    target = tmp_path / "vitrina.db"
+    shutil.copy(sqlite_template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    def build(**overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "webhook_secrets": [SECRET],
+            "admin_token": ADMIN_TOKEN,
+            "model_dir": tmp_path / "models",
+            "image_hosts_allow": ["127.0.0.1", "localhost"],
+            "log_json": False,
+        }
+        values.update(overrides)
+        return load_settings(**values)
+
+    return build
+
+
+@pytest.fixture
+def live_app(make_settings: Callable[..., Settings]) -> Callable[..., Iterator[httpx.Client]]:
+    """Start a real Vitrina server for the given settings; yields an httpx client bound to it."""
+    from contextlib import contextmanager
+
+    from vitrina.api.app import create_app
+
+    @contextmanager
+    def start(
+        database_url: str, *, run_worker: bool = False, **overrides: object
+    ) -> Iterator[httpx.Client]:
+        settings = make_settings(database_url=database_url, **overrides)
+        app = create_app(settings, run_worker=run_worker)
+        with serve_in_thread(app) as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
+            yield client
+
+    return start
