@@ -46,11 +46,16 @@ class Embedder(Protocol):
     match "exact" (the same photo, re-encoded or cropped) or "similar" (worth showing).
     """
 
-    name: str
-    dim: int
-    supports_text: bool
-    exact_threshold: float
-    similar_threshold: float
+    @property
+    def name(self) -> str: ...
+    @property
+    def dim(self) -> int: ...
+    @property
+    def supports_text(self) -> bool: ...
+    @property
+    def exact_threshold(self) -> float: ...
+    @property
+    def similar_threshold(self) -> float: ...
 
     def load(self) -> None:
         """Load the model now (start-up) instead of on the first request."""

@@ -19,8 +19,15 @@ def _effnet(settings: Settings) -> Embedder:
     return EffnetLite0Embedder(settings)
 
 
+def _clip(settings: Settings) -> Embedder:
+    from vitrina.embedding.clip import ClipEmbedder
+
+    return ClipEmbedder(settings)
+
+
 EMBEDDERS: dict[str, Callable[[Settings], Embedder]] = {
     "effnet-lite0": _effnet,
+    "clip": _clip,
 }
 
 
