@@ -1,0 +1,54 @@
+"""Errors the Bitrix client raises, in Vitrina's hierarchy so the CLI and the API render them once.
+
+They all carry the ``url`` that failed (never the token) and ``permanent``, which tells a job or
+the importer whether trying again later can help.
+"""
+
+from __future__ import annotations
+
+from vitrina.errors import ServiceUnavailable, Unauthorized, VitrinaError
+
+
+class BitrixError(VitrinaError):
+    """The Bitrix shop answered with something Vitrina cannot use."""
+
+    # An upstream problem, not the caller's: 502 whichever subclass a handler renders.
+    status_code = 502
+    code = "bitrix_error"
+    permanent = True
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        url: str | None = None,
+        status: int | None = None,
+    ) -> None:
+        self.url = url
+        self.status = status
+        super().__init__(message)
+
+
+class BitrixAuthError(BitrixError, Unauthorized):
+    """The Bitrix shop refused the API token; check the token in Vitrina's settings."""
+
+    code = "bitrix_unauthorized"
+
+
+class BitrixUnavailable(BitrixError, ServiceUnavailable):
+    """The Bitrix shop cannot be reached or keeps failing; try again later."""
+
+    status_code = 503
+    code = "bitrix_unavailable"
+    permanent = False
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        url: str | None = None,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, url=url, status=status)
