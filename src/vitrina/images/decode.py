@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -46,6 +49,27 @@ def sniff_image_format(data: bytes) -> str | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class ImageHeader:
+    """What the header says about an image, read without decoding any pixels."""
+
+    format: str
+    width: int
+    height: int
+
+
+def read_image_header(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageHeader:
+    """Format and size from the header alone, or a typed :class:`ImageRejected`.
+
+    Cheap enough to run on every download, so a decompression bomb is refused where it arrives
+    rather than when a worker finally decodes it.
+    """
+    fmt = _sniff_or_reject(data)
+    with _pillow_errors(fmt), Image.open(io.BytesIO(data), formats=[fmt]) as image:
+        _check_pixels(image.size, max_pixels)
+        return ImageHeader(fmt, *image.size)
+
+
 def decode_image(
     data: bytes,
     *,
@@ -58,31 +82,50 @@ def decode_image(
     ``draft_size`` lets the JPEG decoder skip detail we would throw away anyway (a 12-megapixel
     photo decoded at 1/8 scale for a 224-pixel model input is ~20x faster).
     """
+    if len(data) > max_bytes:
+        raise ImageTooLarge(
+            f"The image is {len(data) / 1048576:.1f} MiB; the limit is "
+            f"{max_bytes / 1048576:.0f} MiB."
+        )
+    fmt = _sniff_or_reject(data)
+    with _pillow_errors(fmt):
+        image = Image.open(io.BytesIO(data), formats=[fmt])
+        _check_pixels(image.size, max_pixels)
+        # Opening leaves an animation on its first frame; is_animated (unlike n_frames) does
+        # not walk every frame, which a GIF with thousands of frames would make slow.
+        if getattr(image, "is_animated", False):
+            image.seek(0)
+        if draft_size is not None and fmt == "JPEG":
+            image.draft("RGB", draft_size)
+        image.load()
+        return _to_rgb(ImageOps.exif_transpose(image) or image)
+
+
+def _sniff_or_reject(data: bytes) -> str:
     if not data:
         raise EmptyImage()
-    if len(data) > max_bytes:
-        raise ImageTooLarge(f"The image is {len(data) / 1048576:.1f} MiB; the limit is "
-                            f"{max_bytes / 1048576:.0f} MiB.")
     fmt = sniff_image_format(data)
     if fmt is None:
         raise NotAnImage()
+    return fmt
+
+
+def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
+    width, height = size
+    if width * height > max_pixels:
+        raise DecompressionBomb(
+            f"The image is {width}×{height} = {width * height / 1e6:.0f} megapixels; "
+            f"the limit is {max_pixels / 1e6:.0f}."
+        )
+
+
+@contextmanager
+def _pillow_errors(fmt: str) -> Iterator[None]:
+    """Turn Pillow's many failure modes into our typed errors, bomb warnings included."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=[fmt])
-            width, height = image.size
-            if width * height > max_pixels:
-                raise DecompressionBomb(
-                    f"The image is {width}×{height} = {width * height / 1e6:.0f} megapixels; "
-                    f"the limit is {max_pixels / 1e6:.0f}."
-                )
-            if getattr(image, "n_frames", 1) > 1:
-                image.seek(0)
-            if draft_size is not None and fmt == "JPEG":
-                image.draft("RGB", draft_size)
-            image.load()
-            image = ImageOps.exif_transpose(image) or image
-            return _to_rgb(image)
+            yield
     except (DecompressionBomb, NotAnImage):
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -100,6 +143,9 @@ def _to_rgb(image: Image.Image) -> Image.Image:
         background = Image.new("RGB", rgba.size, (255, 255, 255))
         background.paste(rgba, mask=rgba.getchannel("A"))
         return background
+    if image.mode.startswith("I;16"):
+        # 16-bit greyscale: Pillow's convert clips at 255 (a dark photo turns white), so scale.
+        image = image.convert("I").point(lambda value: value / 256).convert("L")
     if image.mode != "RGB":
         return image.convert("RGB")
     return image
