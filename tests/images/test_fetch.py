@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import ssl
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -80,6 +81,24 @@ def test_the_request_asks_for_uncompressed_bytes(
 ) -> None:
     fetch_photo(make_fetcher(), server.url("/photo.jpg"))
     assert server.seen[-1].headers["accept-encoding"] == "identity"
+
+
+def test_one_fetcher_serves_many_worker_threads(
+    server: PhotoServer, make_fetcher: FetcherFactory
+) -> None:
+    fetcher = make_fetcher()
+    paths = ["/photo.jpg", "/photo.png", "/redirect/2", "/gone.jpg"] * 8
+
+    def fetch(path: str) -> str:
+        try:
+            return fetch_photo(fetcher, server.url(path)).sha256
+        except PhotoNotFound:
+            return "404"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(fetch, paths))
+    assert results == [fetch(path) for path in paths]
+    assert results.count("404") == 8
 
 
 # --- redirects ------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Downloading product photos from the shop's web server, treating every URL as hostile.
 
 The indexing worker runs jobs in threads, so the fetcher is synchronous: one ``httpx.Client``
-with a connection pool, shared by all worker threads (httpx's sync client is thread-safe).
+whose (thread-safe) httpcore connection pool is shared by all worker threads. Async would buy
+nothing here: the thread also decodes and embeds, and a blocking fetch keeps the deadline simple.
 
 Safety comes from three places:
 
@@ -64,7 +65,9 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _TRANSIENT_4XX = frozenset({408, 425, 429})
 _SNIFF_BYTES = 16  # enough for every signature sniff_image_format knows
 _MAX_RETRY_AFTER_S = 24 * 3600.0
-_USER_AGENT = "Vitrina photo indexer (+https://github.com/vitrina)"
+_USER_AGENT = "Vitrina-photo-indexer/0.1"
+# Only formats we can decode: a server negotiating on Accept must not pick AVIF or HEIC for us.
+_ACCEPT = "image/webp,image/jpeg,image/png,image/gif,image/bmp,image/tiff;q=0.9,*/*;q=0.1"
 
 
 # --- errors this module adds to the PhotoFetchError family ------------------------------------
@@ -266,7 +269,7 @@ class HttpPhotoFetcher:
             trust_env=False,  # an environment proxy would hide the real destination
             headers={
                 "User-Agent": _USER_AGENT,
-                "Accept": "image/avif,image/webp,image/*;q=0.9",
+                "Accept": _ACCEPT,
                 "Accept-Encoding": "identity",  # no gzip bombs; photos are compressed already
             },
         )
