@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     vertex_credentials: Path | None = None
     vertex_endpoint: str | None = None
     vertex_dimension: int = 512
+    vertex_timeout_s: float = 30.0
+    vertex_retries: int = 4
 
     # images
     image_hosts_allow: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -59,7 +59,7 @@ def test_registry_gives_the_configured_embedder(settings: Settings) -> None:
 
 
 def test_unknown_embedder_name_lists_the_choices(settings: Settings) -> None:
-    with pytest.raises(ConfigurationError, match="choose one of effnet-lite0"):
+    with pytest.raises(ConfigurationError, match="effnet-lite0, clip, vertex"):
         get_embedder("resnet", settings)
 
 

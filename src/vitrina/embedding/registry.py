@@ -25,9 +25,16 @@ def _clip(settings: Settings) -> Embedder:
     return ClipEmbedder(settings)
 
 
+def _vertex(settings: Settings) -> Embedder:
+    from vitrina.embedding.vertex import VertexEmbedder
+
+    return VertexEmbedder(settings)
+
+
 EMBEDDERS: dict[str, Callable[[Settings], Embedder]] = {
     "effnet-lite0": _effnet,
     "clip": _clip,
+    "vertex": _vertex,
 }
 
 
