@@ -8,6 +8,8 @@ PostgreSQL uses psycopg 3 with pre-ping so a restarted server is reconnected tra
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -99,6 +101,27 @@ def _configure_sqlite(engine: Engine) -> None:
 def is_sqlite(engine: Engine) -> bool:
     """Whether ``engine`` talks to SQLite (the embedded default)."""
     return engine.dialect.name == "sqlite"
+
+
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+
+
+@contextmanager
+def write_session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A write transaction, committed on success and rolled back on error.
+
+    On SQLite all writes of a process go through one lock (as Datasette does): SQLite admits one
+    writer at a time anyway, and waiting on a Python lock is fair and immediate where SQLite's
+    busy handler sleeps and retries, which is what made the p99 latency of webhooks spike.
+    """
+    engine = sessions.kw["bind"]
+    if is_sqlite(engine):
+        lock = _WRITE_LOCKS.setdefault(engine, threading.Lock())
+        with lock, sessions.begin() as session:
+            yield session
+    else:
+        with sessions.begin() as session:
+            yield session
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -108,9 +108,12 @@ def test_event_id_is_the_idempotency_key_for_the_legacy_header(live_app, databas
     with live_app(database_url, legacy_webhook_secret="old-secret") as client:
         body = envelope("created", sample_product(), event_id="evt-1")
         headers = {"X-Webhook-Secret": "old-secret"}
-        assert client.post("/api/v1/webhooks/product-sync", json=body, headers=headers).json()[
-            "action"
-        ] == "created"
+        assert (
+            client.post("/api/v1/webhooks/product-sync", json=body, headers=headers).json()[
+                "action"
+            ]
+            == "created"
+        )
         again = client.post("/api/v1/webhooks/product-sync", json=body, headers=headers)
         assert again.json()["action"] == "duplicate"
 
@@ -139,7 +142,10 @@ def test_without_sequence_last_arrival_wins(client):
         ({"price": None}, "product_data.price: cannot parse None"),
         ({"catalogHeight": "высокий"}, "product_data.catalogHeight: cannot parse 'высокий'"),
         ({"createdAt": "yesterday"}, "product_data.createdAt: cannot parse 'yesterday'"),
-        ({"images": ["ftp://x/y.jpg"]}, "product_data.images[0]: not an http(s) URL: 'ftp://x/y.jpg'"),
+        (
+            {"images": ["ftp://x/y.jpg"]},
+            "product_data.images[0]: not an http(s) URL: 'ftp://x/y.jpg'",
+        ),
         ({"title": ""}, "product_data.title"),
     ],
 )

@@ -16,7 +16,7 @@ from vitrina.api.deps import ServicesDep
 from vitrina.api.errors import ErrorResponse, describe_validation_error
 from vitrina.api.state import Services
 from vitrina.config import Settings
-from vitrina.db import database_errors
+from vitrina.db import database_errors, write_session
 from vitrina.errors import BadRequest, InvalidPayload, PayloadTooLarge, RateLimited, Unauthorized
 from vitrina.ingest.bitrix_format import parse_product_id
 from vitrina.ingest.schemas import IncomingEvent, WebhookEnvelope, WebhookResult
@@ -119,7 +119,7 @@ def _apply(
     shop_id = services.settings.default_shop_id
     for attempt in range(2):
         try:
-            with database_errors(), services.sessions.begin() as session:
+            with database_errors(), write_session(services.sessions) as session:
                 return apply_event(
                     session, event, shop_id=shop_id, request_id=request_id, started=started
                 )
@@ -137,7 +137,7 @@ def _apply(
 def _record_rejection(
     services: Services, event: IncomingEvent, error: str, request_id: str | None, started: float
 ) -> None:
-    with database_errors(), services.sessions.begin() as session:
+    with database_errors(), write_session(services.sessions) as session:
         log_rejection(
             session,
             error=error,

@@ -23,7 +23,6 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from vitrina.catalog.repository import disable_product, get_product, upsert_product
@@ -132,10 +131,15 @@ def _lock_state(session: Session, product_id: int) -> ProductSyncState:
     ``INSERT … ON CONFLICT DO NOTHING`` then ``SELECT … FOR UPDATE`` serialises concurrent events
     for one product on PostgreSQL; on SQLite the write transaction already holds the lock.
     """
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite: this transaction already holds the database's only write lock.
+        state = session.get(ProductSyncState, product_id)
+        if state is None:
+            state = ProductSyncState(product_id=product_id, deleted=False, updated_at=utcnow())
+            session.add(state)
+        return state
     session.execute(
-        insert(ProductSyncState)
+        pg_insert(ProductSyncState)
         .values(product_id=product_id, deleted=False, updated_at=utcnow())
         .on_conflict_do_nothing(index_elements=["product_id"])
     )
