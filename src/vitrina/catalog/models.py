@@ -41,7 +41,10 @@ class Product(Base):
         passive_deletes=True,
     )
 
-    __table_args__ = (Index("ix_products_shop_enabled", "shop_id", "enabled"),)
+    __table_args__ = (
+        Index("ix_products_shop_enabled", "shop_id", "enabled"),
+        Index("ix_products_updated_at", "updated_at"),
+    )
 
 
 class ProductImage(Base):

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -63,3 +63,8 @@ class ImageVector(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     embedding: Mapped[NDArray[np.float32]] = mapped_column(EmbeddingType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_image_vectors_model_created", "model", "created_at"),
+        Index("ix_image_vectors_content_hash", "content_hash"),
+    )
