@@ -77,5 +77,8 @@ def bitrix(
 
     try:
         standin.serve_forever(port, host, on_ready=ready)
+    except KeyboardInterrupt:
+        # uvicorn shuts down gracefully, then re-raises the Ctrl-C it caught; that is a normal stop.
+        console.print("Stopped.")
     finally:
         stop.set()

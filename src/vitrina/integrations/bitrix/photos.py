@@ -546,7 +546,7 @@ def _background(colours: tuple[RGB, RGB], size: int, camera: random.Random,
                 variant: int) -> Image.Image:
     top, bottom = (np.array(c, dtype=np.float32) for c in colours)
     if variant:  # another shot, another moment: the wall's tone drifts a little
-        drift = np.array([camera.uniform(-10, 10) for _ in range(3)], dtype=np.float32)
+        drift = np.array([camera.uniform(-6, 6) for _ in range(3)], dtype=np.float32)
         top, bottom = top + drift, bottom + drift
     t = np.linspace(0.0, 1.0, size, dtype=np.float32)[:, None, None]
     rows = top * (1 - t) + bottom * t
@@ -557,7 +557,7 @@ def _background(colours: tuple[RGB, RGB], size: int, camera: random.Random,
 def _light(photo: Image.Image, camera: random.Random, variant: int) -> Image.Image:
     """Exposure, white balance and sensor noise, so no two photos are pixel-identical."""
     pixels = np.asarray(photo, dtype=np.float32)
-    gain = camera.uniform(0.9, 1.1) if variant else 1.0
+    gain = camera.uniform(0.93, 1.07) if variant else 1.0
     tint = np.array([camera.uniform(-6, 6) for _ in range(3)] if variant else [0, 0, 0],
                     dtype=np.float32)
     noise = np.random.default_rng(camera.getrandbits(32)).normal(0, 2.0, pixels.shape)

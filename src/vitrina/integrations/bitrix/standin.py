@@ -29,7 +29,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from starlette.middleware.base import RequestResponseEndpoint
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vitrina.ingest.signatures import signed_headers
 from vitrina.integrations.bitrix.photos import render_jpeg
@@ -202,6 +202,9 @@ class StandIn:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Accepted connections inherit this; without it, keep-alive requests given to uvicorn as a
+        # ready socket stall ~40 ms each on Nagle's algorithm plus delayed ACKs.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((host, port))
         bound_port = sock.getsockname()[1]
         # A wildcard bind is reached through loopback; URLs must name an address that answers.
@@ -361,6 +364,10 @@ class StandIn:
         with self._lock:
             self._faults.extend(Fault(status, header, delay, scope) for _ in range(count))
 
+    def _record(self, record: RequestRecord) -> None:
+        with self._lock:
+            self.requests.append(record)
+
     def clear_faults(self) -> None:
         """Forget faults not yet used."""
         with self._lock:
@@ -428,22 +435,7 @@ class StandIn:
     def _build_app(self) -> FastAPI:
         app = FastAPI(title="Bitrix stand-in", docs_url=None, redoc_url=None, openapi_url=None)
 
-        @app.middleware("http")
-        async def misbehave_and_record(request: Request, call_next: RequestResponseEndpoint) -> Response:
-            fault = self._take_fault(request.url.path)
-            response: Response
-            if fault is not None and fault.delay:
-                await asyncio.sleep(fault.delay)
-            if fault is not None and fault.status is not None:
-                headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-                response = _failure(fault.status, "Injected failure.", headers)
-            else:
-                response = await call_next(request)
-            with self._lock:
-                self.requests.append(RequestRecord(
-                    request.method, request.url.path, request.url.query, response.status_code
-                ))
-            return response
+        app.add_middleware(_Misbehaviour, standin=self)
 
         def authorised(request: Request) -> bool:
             scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
@@ -516,6 +508,38 @@ class StandIn:
             app.add_api_route(route, product_detail, methods=["GET"], include_in_schema=False)
         app.add_api_route("/upload/{path:path}", photo, methods=["GET"], include_in_schema=False)
         return app
+
+
+class _Misbehaviour:
+    """ASGI middleware: applies injected faults and records every answered request."""
+
+    def __init__(self, app: ASGIApp, standin: StandIn) -> None:
+        self.app = app
+        self.standin = standin
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        status = 0
+
+        async def recording_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        fault = self.standin._take_fault(path)
+        if fault is not None and fault.delay:
+            await asyncio.sleep(fault.delay)
+        if fault is not None and fault.status is not None:
+            headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+            await _failure(fault.status, "Injected failure.", headers)(scope, receive, recording_send)
+        else:
+            await self.app(scope, receive, recording_send)
+        query = scope.get("query_string", b"").decode("latin-1")
+        self.standin._record(RequestRecord(scope["method"], path, query, status))
 
 
 def send_webhook(
