@@ -26,7 +26,7 @@ def vitrina_server(env: dict[str, str], *args: str) -> Iterator[str]:
     port = free_port()
     log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "vitrina.cli.main", "serve", "--port", str(port), *args],
+        [sys.executable, "-m", "vitrina.cli", "serve", "--port", str(port), *args],
         env={**os.environ, "VITRINA_LOG_LEVEL": "WARNING", **env},
         stdout=subprocess.DEVNULL,
         stderr=log,

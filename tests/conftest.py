@@ -57,13 +57,19 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
     return f"sqlite:///{target}"
 
 
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One model cache per test session: building the ONNX model once is enough."""
+    return tmp_path_factory.mktemp("models")
+
+
 @pytest.fixture
-def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+def make_settings(model_dir: Path) -> Callable[..., Settings]:
     def build(**overrides: object) -> Settings:
         values: dict[str, object] = {
             "webhook_secrets": [SECRET],
             "admin_token": ADMIN_TOKEN,
-            "model_dir": tmp_path / "models",
+            "model_dir": model_dir,
             "image_hosts_allow": ["127.0.0.1", "localhost"],
             "log_json": False,
         }

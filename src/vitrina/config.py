@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     worker_concurrency: int = 1
     job_max_attempts: int = 6
     job_lease_s: float = 60.0
-    job_poll_s: float = 0.05
+    job_poll_s: float = 0.25
 
     # bitrix
     bitrix_url: str | None = None

@@ -11,7 +11,7 @@ from vitrina.ingest.signatures import secret_key
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "vitrina.cli.main", *args],
+        [sys.executable, "-m", "vitrina.cli", *args],
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},

@@ -22,8 +22,15 @@ def free_port() -> int:
 def serve_in_thread(app: FastAPI) -> Iterator[str]:
     """Serve ``app`` on a free port; yield its base URL; shut down cleanly on exit."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False,
-                            lifespan="on", limit_concurrency=1000)
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        limit_concurrency=1000,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -13,24 +13,58 @@ from vitrina import __version__
 from vitrina.api.errors import install_error_handlers
 from vitrina.api.health import router as health_router
 from vitrina.api.state import Services
+from vitrina.api.stats import router as stats_router
 from vitrina.catalog.routes import router as catalog_router
 from vitrina.config import Settings
 from vitrina.db import make_engine, make_sessionmaker
+from vitrina.embedding import get_embedder
+from vitrina.images.fetch import HttpPhotoFetcher
 from vitrina.ingest.ratelimit import TokenBucketLimiter
 from vitrina.ingest.routes import router as webhook_router
+from vitrina.jobs.reindex import IndexingContext
+from vitrina.jobs.routes import router as jobs_router
+from vitrina.jobs.worker import Worker
 from vitrina.logs import request_id_var
+from vitrina.search.routes import router as search_router
+from vitrina.search.service import SearchService
+from vitrina.vectors.factory import make_index
 
 log = logging.getLogger("vitrina")
 
 
 def build_services(settings: Settings) -> Services:
-    """Everything an app instance needs, built fresh (tests build one per test)."""
+    """Everything an app instance needs, built fresh (tests build one per test).
+
+    The embedder is created here but loads its model lazily (the worker loads it at start).
+    """
     engine = make_engine(settings.database_url)
-    return Services(
+    sessions = make_sessionmaker(engine)
+    embedder = get_embedder(settings=settings)
+    fetcher = HttpPhotoFetcher.from_settings(settings)
+    index = make_index(engine, embedder.name, embedder.dim)
+    services = Services(
         settings=settings,
         engine=engine,
-        sessions=make_sessionmaker(engine),
+        sessions=sessions,
         limiter=TokenBucketLimiter(settings.webhook_rate_limit, settings.webhook_rate_burst),
+        search=SearchService(settings, sessions, embedder, index, fetcher),
+    )
+    services.extras["indexing"] = IndexingContext(
+        sessions, embedder, fetcher, max_pixels=settings.image_max_pixels
+    )
+    services.extras["fetcher"] = fetcher
+    return services
+
+
+def build_worker(services: Services) -> Worker:
+    """A worker sharing the app's embedder, fetcher and database."""
+    settings = services.settings
+    return Worker(
+        services.extras["indexing"],
+        concurrency=settings.worker_concurrency,
+        lease_s=settings.job_lease_s,
+        max_attempts=settings.job_max_attempts,
+        poll_s=settings.job_poll_s,
     )
 
 
@@ -46,9 +80,15 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
                 "no webhook secret configured: POST /api/v1/webhooks/product-sync refuses every "
                 "request. Create one with `vitrina secret new` and set VITRINA_WEBHOOK_SECRETS."
             )
+        if run_worker:
+            services.worker = build_worker(services)
+            services.worker.start()
         try:
             yield
         finally:
+            if services.worker is not None:
+                services.worker.stop()
+            services.extras["fetcher"].close()
             services.engine.dispose()
 
     app = FastAPI(
@@ -76,4 +116,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
     app.include_router(health_router)
     app.include_router(webhook_router)
     app.include_router(catalog_router)
+    app.include_router(search_router)
+    app.include_router(jobs_router)
+    app.include_router(stats_router)
     return app

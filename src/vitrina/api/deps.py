@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from vitrina.api.state import Services
 from vitrina.db import database_errors
 from vitrina.errors import Unauthorized
+from vitrina.web import session as dashboard_session
 
 
 def get_services(request: Request) -> Services:
@@ -40,7 +41,9 @@ def require_admin(request: Request, services: ServicesDep) -> None:
     header = request.headers.get("authorization", "")
     offered = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else None
     if offered is None:
-        offered = request.cookies.get("vitrina_admin")
+        cookie = request.cookies.get(dashboard_session.COOKIE_NAME)
+        if cookie is not None and dashboard_session.session_is_valid(cookie, token):
+            return
     if offered is None or not hmac.compare_digest(offered.encode(), token.encode()):
         raise Unauthorized(
             "Admin token required: send 'Authorization: Bearer <VITRINA_ADMIN_TOKEN>'."

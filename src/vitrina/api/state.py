@@ -12,6 +12,7 @@ from vitrina.config import Settings
 from vitrina.ingest.ratelimit import TokenBucketLimiter
 
 if TYPE_CHECKING:
+    from vitrina.jobs.worker import Worker
     from vitrina.search.service import SearchService
 
 
@@ -24,4 +25,5 @@ class Services:
     sessions: sessionmaker[Session]
     limiter: TokenBucketLimiter
     search: SearchService | None = None
+    worker: Worker | None = None
     extras: dict[str, Any] = field(default_factory=dict)

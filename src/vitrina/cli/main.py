@@ -68,5 +68,13 @@ def secret_new() -> None:
     typer.echo(new_secret())
 
 
-if __name__ == "__main__":  # pragma: no cover
-    app()
+def _register_subcommands() -> None:
+    """Command groups live in their own modules; importing them registers them on ``app``."""
+    from vitrina.cli import dev, indexing, models  # noqa: F401
+
+    app.add_typer(models.app, name="models", help="The image models (prepare the offline cache).")
+    app.add_typer(dev.app, name="dev", help="Development tools (the Bitrix API stand-in).")
+
+
+_register_subcommands()
+

@@ -47,6 +47,8 @@ async def product_sync(request: Request, services: ServicesDep) -> WebhookResult
     event = parse_event(body, signed_id)
     request_id = getattr(request.state, "request_id", None)
     result = await run_in_threadpool(_apply, services, event, body, request_id, started)
+    if result.reindex_queued and services.worker is not None:
+        services.worker.wakeup.set()  # the embedded worker starts at once: freshness
     log.info(
         "webhook %s product %s -> %s",
         event.event_type,

@@ -1,0 +1,96 @@
+"""``GET /api/v1/stats``: index size, queue health and sync figures at a glance."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vitrina.api.deps import ReadSession, ServicesDep
+from vitrina.db import utcnow
+from vitrina.ingest.models import EventLog
+from vitrina.jobs.models import DEAD, PENDING, RUNNING, Job
+from vitrina.vectors.models import ImageVector
+
+router = APIRouter(tags=["stats"])
+
+
+class QueueStats(BaseModel):
+    pending: int
+    running: int
+    dead: int
+    oldest_pending_age_s: float | None
+
+
+class SyncStats(BaseModel):
+    events_24h: int
+    avg_processing_ms: float | None
+    error_rate_24h: float
+
+
+class Stats(BaseModel):
+    """What the original ``/stats`` returned, plus queue and sync health."""
+
+    total_indexed: int
+    last_indexed_at: datetime | None
+    index_status: str
+    embedder: str
+    queue: QueueStats
+    sync: SyncStats
+
+
+def collect_stats(session: Session, embedder: str) -> Stats:
+    """The figures, computed from the tables (cheap aggregate queries)."""
+    now = utcnow()
+    total, last = session.execute(
+        select(func.count(), func.max(ImageVector.created_at)).where(ImageVector.model == embedder)
+    ).one()
+    states = dict(
+        session.execute(
+            select(Job.state, func.count())
+            .where(Job.state.in_([PENDING, RUNNING, DEAD]))
+            .group_by(Job.state)
+        ).all()
+    )
+    oldest = session.scalar(select(func.min(Job.created_at)).where(Job.state == PENDING))
+    since = now - timedelta(hours=24)
+    events, avg_ms, rejected = session.execute(
+        select(
+            func.count(),
+            func.avg(EventLog.processing_ms),
+            func.count().filter(EventLog.outcome == "rejected"),
+        ).where(EventLog.received_at >= since)
+    ).one()
+    if oldest is not None and oldest.tzinfo is None:
+        from datetime import UTC
+
+        oldest = oldest.replace(tzinfo=UTC)
+    pending = int(states.get(PENDING, 0)) + int(states.get(RUNNING, 0))
+    status = "empty" if not total and not pending else ("indexing" if pending else "ready")
+    return Stats(
+        total_indexed=int(total or 0),
+        last_indexed_at=last,
+        index_status=status,
+        embedder=embedder,
+        queue=QueueStats(
+            pending=int(states.get(PENDING, 0)),
+            running=int(states.get(RUNNING, 0)),
+            dead=int(states.get(DEAD, 0)),
+            oldest_pending_age_s=round((now - oldest).total_seconds(), 3) if oldest else None,
+        ),
+        sync=SyncStats(
+            events_24h=int(events or 0),
+            avg_processing_ms=round(float(avg_ms), 2) if avg_ms is not None else None,
+            error_rate_24h=round(int(rejected or 0) / events, 4) if events else 0.0,
+        ),
+    )
+
+
+@router.get("/api/v1/stats", response_model=Stats)
+def stats(session: ReadSession, services: ServicesDep) -> Stats:
+    """Index size, queue depth and sync health."""
+    embedder = services.search.embedder.name if services.search else services.settings.embedder
+    return collect_stats(session, embedder)

@@ -1,0 +1,191 @@
+"""The indexing worker: a few named threads that claim jobs, run them and record the outcome.
+
+Threads rather than asyncio tasks: each job is blocking work (HTTP download, Pillow decode, ONNX
+inference, database writes) and ONNX Runtime releases the GIL. Stopping is graceful: the stop
+event ends the loops after their current job; a job still running at the deadline is released
+back to the queue (and a process killed outright leaves a lease that expires).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from vitrina.db import database_errors, utcnow, write_session
+from vitrina.errors import VitrinaError
+from vitrina.jobs import queue
+from vitrina.jobs.models import PENDING, RUNNING, Job
+from vitrina.jobs.reindex import IndexingContext, PhotosFailed, reindex_product
+from vitrina.logs import request_id_var
+
+log = logging.getLogger("vitrina.worker")
+
+
+class Worker:
+    """Runs reindex jobs with ``concurrency`` threads until :meth:`stop`."""
+
+    def __init__(
+        self,
+        ctx: IndexingContext,
+        *,
+        concurrency: int = 1,
+        lease_s: float = 60.0,
+        max_attempts: int = 6,
+        poll_s: float = 0.25,
+    ) -> None:
+        self.ctx = ctx
+        self.sessions: sessionmaker[Session] = ctx.sessions
+        self.concurrency = max(1, concurrency)
+        self.lease_s = lease_s
+        self.max_attempts = max_attempts
+        self.poll_s = poll_s
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.wakeup = threading.Event()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._current: dict[str, int] = {}
+        self._current_lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start the worker threads (they also load the model, so the first job is not slow)."""
+        for n in range(self.concurrency):
+            thread = threading.Thread(target=self._loop, name=f"vitrina-worker-{n}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        log.info("worker %s started with %d threads", self.worker_id, self.concurrency)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Finish current jobs (up to ``timeout``), release what is still running, stop."""
+        self._stop.set()
+        self.wakeup.set()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        with self._current_lock:
+            unfinished = list(self._current.values())
+        for job_id in unfinished:
+            with write_session(self.sessions) as session:
+                queue.release(session, job_id, self.worker_id)
+            log.warning("released job %s at shutdown", job_id)
+
+    def run_until_idle(self, max_jobs: int | None = None) -> int:
+        """Run due jobs in this thread until none is left; returns how many ran (CLI, tests)."""
+        ran = 0
+        while max_jobs is None or ran < max_jobs:
+            if not self.run_one():
+                return ran
+            ran += 1
+        return ran
+
+    def _loop(self) -> None:
+        try:
+            self.ctx.embedder.load()
+        except VitrinaError as exc:
+            log.error("the embedder failed to load: %s", exc.message)
+        while not self._stop.is_set():
+            try:
+                worked = self.run_one()
+            except VitrinaError as exc:  # the database went away: wait and try again
+                log.warning("worker loop: %s", exc.message)
+                worked = False
+                self._stop.wait(1.0)
+            except Exception:
+                log.exception("worker loop crashed; continuing")
+                worked = False
+                self._stop.wait(1.0)
+            if not worked:
+                self.wakeup.wait(self.poll_s)
+                self.wakeup.clear()
+
+    def run_one(self) -> bool:
+        """Claim and run one job; ``False`` when nothing was due."""
+        if not self._anything_due():
+            return False
+        with database_errors(), write_session(self.sessions) as session:
+            job = queue.claim(session, self.worker_id, self.lease_s)
+            claimed = None if job is None else (job.id, job.product_id, job.request_id)
+        if claimed is None:
+            return False
+        job_id, product_id, request_id = claimed
+        token = request_id_var.set(request_id)
+        with self._current_lock:
+            self._current[threading.current_thread().name] = job_id
+        try:
+            self._execute(job_id, product_id)
+        finally:
+            with self._current_lock:
+                self._current.pop(threading.current_thread().name, None)
+            request_id_var.reset(token)
+        return True
+
+    def _execute(self, job_id: int, product_id: int) -> None:
+        started = time.perf_counter()
+        try:
+            outcome = reindex_product(self.ctx, product_id)
+        except PhotosFailed as exc:
+            self._fail(job_id, exc.message, permanent=exc.permanent, retry_after=exc.retry_after)
+            return
+        except VitrinaError as exc:
+            permanent = bool(getattr(exc, "permanent", False))
+            self._fail(
+                job_id,
+                exc.message,
+                permanent=permanent,
+                retry_after=getattr(exc, "retry_after", None),
+            )
+            return
+        except Exception as exc:
+            log.exception("job %s crashed", job_id)
+            self._fail(job_id, f"internal error: {exc!r}", permanent=False, retry_after=None)
+            return
+        with write_session(self.sessions) as session:
+            queue.complete(session, job_id, self.worker_id, outcome)
+        log.info(
+            "job %s product %s: %s (%.0f ms)",
+            job_id,
+            product_id,
+            outcome,
+            (time.perf_counter() - started) * 1000,
+            extra={"job_id": job_id, "product_id": product_id},
+        )
+
+    def _fail(self, job_id: int, error: str, *, permanent: bool, retry_after: float | None) -> None:
+        with write_session(self.sessions) as session:
+            decision = queue.fail(
+                session,
+                job_id,
+                self.worker_id,
+                error,
+                permanent=permanent,
+                max_attempts=self.max_attempts,
+                retry_after=retry_after,
+            )
+        log.warning(
+            "job %s failed (%s): %s",
+            job_id,
+            decision.state if decision else "lease lost",
+            error,
+            extra={"job_id": job_id},
+        )
+
+    def _anything_due(self) -> bool:
+        """A cheap read before taking the write lock: idle workers must not slow down webhooks."""
+        now = utcnow()
+        with self.sessions() as session:
+            return bool(
+                session.scalar(
+                    select(
+                        exists().where(
+                            ((Job.state == PENDING) & (Job.run_after <= now))
+                            | ((Job.state == RUNNING) & (Job.lease_until <= now))
+                        )
+                    )
+                )
+            )

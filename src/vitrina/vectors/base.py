@@ -1,0 +1,44 @@
+"""The vector index boundary: one Protocol, an exact in-memory index (SQLite) and pgvector."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    """Restrictions applied *before* ranking, so top_k is filled from eligible products only."""
+
+    shop_id: int | None = None
+    price_min: int | None = None
+    price_max: int | None = None
+    type: str | None = None
+    exclude_product_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One matching photo: its image row, its product, the cosine similarity."""
+
+    image_id: int
+    product_id: int
+    similarity: float
+
+
+class VectorIndex(Protocol):
+    """Nearest photos to a query vector among enabled products that pass the filters."""
+
+    def search(
+        self, session: Session, query: NDArray[np.float32], filters: SearchFilters, limit: int
+    ) -> list[Hit]:
+        """Up to ``limit`` hits, best first, with exact cosine similarities."""
+        ...
+
+    def count(self, session: Session) -> int:
+        """How many photo vectors of this index's model are stored."""
+        ...

@@ -1,0 +1,147 @@
+"""pgvector on PostgreSQL: an HNSW cosine index per model, with a fallback for selective filters.
+
+The ``embedding`` column is an untyped ``vector`` so one table serves models of any width; each
+model gets a partial expression index ``((embedding::vector(dim)) vector_cosine_ops) WHERE model
+= '…'`` and queries use that same expression so the planner can pick it.
+
+HNSW filters *after* walking the graph: with a selective filter (one small shop among many) the
+``ef_search`` nearest photos may contain none of the shop's, and top_k comes back short. pgvector
+0.8 has iterative scans for this; pgserver ships 0.6, so we estimate how many photos pass the
+filter and run an exact scan (index scans off) when few do — exact is also the faster plan then —
+and fall back to exact whenever the HNSW answer is short.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from vitrina.vectors.base import Hit, SearchFilters
+from vitrina.vectors.repository import count_vectors
+
+EXACT_BELOW = 20_000  # photos passing the filter; an exact scan of these is a few ms
+
+
+class PgVectorIndex:
+    """HNSW search on PostgreSQL for one embedding model."""
+
+    def __init__(self, model: str, dim: int) -> None:
+        self.model = model
+        self.dim = dim
+        slug = hashlib.sha1(model.encode()).hexdigest()[:10]  # noqa: S324 (a name, not security)
+        self.index_name = f"ix_image_vectors_hnsw_{slug}"
+
+    def ensure_index(self, engine: Engine) -> None:
+        """Create the model's HNSW index if missing (idempotent, run at start-up)."""
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    f"CREATE INDEX IF NOT EXISTS {self.index_name} ON image_vectors "
+                    f"USING hnsw ((embedding::vector({self.dim})) vector_cosine_ops) "
+                    f"WHERE model = '{self.model.replace(chr(39), '')}'"
+                )
+            )
+
+    def search(
+        self, session: Session, query: NDArray[np.float32], filters: SearchFilters, limit: int
+    ) -> list[Hit]:
+        """HNSW when the filter lets most photos through, exact otherwise or when HNSW falls short."""
+        where, params = self._filter_sql(filters)
+        params.update(model=self.model, q=_literal(query), limit=limit)
+        if filters == SearchFilters() or self._eligible(session, where, params) >= EXACT_BELOW:
+            hits = self._hnsw(session, where, params, limit)
+            if len(hits) >= limit:
+                return hits
+        return self._exact(session, where, params)
+
+    def _distance(self) -> str:
+        return f"(v.embedding::vector({self.dim}) <=> CAST(:q AS vector({self.dim})))"
+
+    def _hnsw(self, session: Session, where: str, params: dict[str, Any], limit: int) -> list[Hit]:
+        # Walk the graph for more photos than asked: several may belong to one product or fail
+        # the filter, which is applied to the nearest ones found.
+        depth = min(max(limit * 8, 200), 1000)
+        session.execute(text(f"SET LOCAL hnsw.ef_search = {depth}"))
+        rows = session.execute(
+            text(
+                f"""
+                SELECT near.image_id, near.product_id, 1 - near.distance AS similarity
+                FROM (
+                    SELECT v.image_id, v.product_id, {self._distance()} AS distance
+                    FROM image_vectors v
+                    WHERE v.model = :model
+                    ORDER BY {self._distance()}
+                    LIMIT {depth}
+                ) near
+                JOIN products p ON p.id = near.product_id
+                WHERE {where}
+                ORDER BY near.distance
+                LIMIT :limit
+                """
+            ),
+            params,
+        )
+        return [Hit(r.image_id, r.product_id, float(r.similarity)) for r in rows]
+
+    def _exact(self, session: Session, where: str, params: dict[str, Any]) -> list[Hit]:
+        session.execute(text("SET LOCAL enable_indexscan = off"))
+        rows = session.execute(
+            text(
+                f"""
+                SELECT v.image_id, v.product_id, 1 - {self._distance()} AS similarity
+                FROM image_vectors v JOIN products p ON p.id = v.product_id
+                WHERE v.model = :model AND {where}
+                ORDER BY {self._distance()}
+                LIMIT :limit
+                """
+            ),
+            params,
+        )
+        session.execute(text("SET LOCAL enable_indexscan = on"))
+        return [Hit(r.image_id, r.product_id, float(r.similarity)) for r in rows]
+
+    def _eligible(self, session: Session, where: str, params: dict[str, Any]) -> int:
+        return int(
+            session.scalar(
+                text(
+                    "SELECT count(*) FROM image_vectors v JOIN products p ON p.id = v.product_id "
+                    f"WHERE v.model = :model AND {where}"
+                ),
+                params,
+            )
+            or 0
+        )
+
+    @staticmethod
+    def _filter_sql(filters: SearchFilters) -> tuple[str, dict[str, Any]]:
+        clauses = ["p.enabled"]
+        params: dict[str, Any] = {}
+        if filters.shop_id is not None:
+            clauses.append("p.shop_id = :shop_id")
+            params["shop_id"] = filters.shop_id
+        if filters.price_min is not None:
+            clauses.append("p.price >= :price_min")
+            params["price_min"] = filters.price_min
+        if filters.price_max is not None:
+            clauses.append("p.price <= :price_max")
+            params["price_max"] = filters.price_max
+        if filters.type is not None:
+            clauses.append("p.type = :type")
+            params["type"] = filters.type
+        if filters.exclude_product_id is not None:
+            clauses.append("p.id <> :exclude")
+            params["exclude"] = filters.exclude_product_id
+        return " AND ".join(clauses), params
+
+    def count(self, session: Session) -> int:
+        """Stored vectors of this model."""
+        return count_vectors(session, self.model)
+
+
+def _literal(vector: NDArray[np.float32]) -> str:
+    return "[" + ",".join(f"{x:.7g}" for x in np.asarray(vector, dtype=np.float32)) + "]"

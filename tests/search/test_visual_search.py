@@ -1,0 +1,184 @@
+"""Webhook → worker → search, end to end over real HTTP, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from tests.conftest import ADMIN_TOKEN, SECRET
+from tests.images.photo_server import BOMB, HTML
+from tests.support.photos import altered, jpeg, photo_server, sample_photos
+from tests.support.webhooks import sample_product, send
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+PHOTOS = sample_photos()
+IDS = {name: 1000 + n for n, name in enumerate(PHOTOS)}
+
+
+def wait_until_idle(client: httpx.Client, timeout: float = 120.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        stats = client.get("/api/v1/stats").json()
+        if stats["queue"]["pending"] == 0 and stats["queue"]["running"] == 0:
+            return stats
+        if time.monotonic() > deadline:
+            raise AssertionError(f"queue did not drain: {stats}")
+        time.sleep(0.1)
+
+
+def upload(client: httpx.Client, data: bytes, **form: object) -> httpx.Response:
+    return client.post(
+        "/api/v1/search/upload",
+        files={"file": ("query.jpg", data, "image/jpeg")},
+        data={k: str(v) for k, v in form.items()},
+    )
+
+
+@pytest.fixture
+def catalog(live_app, database_url):
+    """A running Vitrina with its worker, and one product per sample photo, indexed."""
+    with photo_server() as photos, live_app(database_url, run_worker=True) as client:
+        for name, image in PHOTOS.items():
+            url = photos.add(f"/upload/{name}.jpg", jpeg(image))
+            product = sample_product(
+                id=IDS[name],
+                title=f"Букет {name}",
+                price=f"{IDS[name]} ₸",
+                image=url,
+                images=[url],
+                type="catalog" if name in ("coffee", "china") else "vitrina",
+            )
+            assert send(client, "created", product, secret=SECRET).status_code == 200
+        stats = wait_until_idle(client)
+        assert stats["total_indexed"] == len(PHOTOS)
+        yield client, photos
+
+
+def test_altered_photo_finds_its_product_first(catalog):
+    client, _ = catalog
+    for name in ("coffee", "chelsea", "astronaut"):
+        response = upload(client, jpeg(altered(PHOTOS[name]), quality=40), top_k=5)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["results"][0]["product_id"] == IDS[name]
+        assert body["results"][0]["price"] == IDS[name] * 100
+        assert body["exact"][0]["product_id"] == IDS[name]
+        assert [r["product_id"] for r in body["exact"]] == [IDS[name]]
+        assert body["total_indexed"] == len(PHOTOS)
+        assert body["results"][0]["similarity"] > body["results"][1]["similarity"]
+
+
+def test_delete_disappears_from_results_at_once(catalog):
+    client, _ = catalog
+    send(client, "deleted", {"id": IDS["coffee"]}, secret=SECRET)
+    body = upload(client, jpeg(PHOTOS["coffee"])).json()
+    assert IDS["coffee"] not in [r["product_id"] for r in body["results"]]
+
+
+def test_price_change_shows_at_once_and_embeds_nothing(catalog):
+    client, photos = catalog
+    before = dict(photos.hits)
+    product = sample_product(
+        id=IDS["chelsea"],
+        title="Букет chelsea",
+        price="99 999 ₸",
+        image=photos.base_url + "/upload/chelsea.jpg",
+        images=[photos.base_url + "/upload/chelsea.jpg"],
+    )
+    assert send(client, "updated", product, secret=SECRET).json()["reindex_queued"] is True
+    body = upload(client, jpeg(PHOTOS["chelsea"])).json()
+    assert body["results"][0]["product_id"] == IDS["chelsea"]
+    assert body["results"][0]["price"] == 9_999_900
+    wait_until_idle(client)
+    assert dict(photos.hits) == before  # the photo was not fetched again
+    jobs = client.get("/api/v1/jobs", headers=ADMIN).json()
+    assert jobs[0]["product_id"] == IDS["chelsea"] and "up to date" in jobs[0]["outcome"]
+
+
+def test_filters_apply_before_ranking(catalog):
+    client, _ = catalog
+    only_catalog = upload(client, jpeg(PHOTOS["chelsea"]), type="catalog").json()
+    assert {r["product_id"] for r in only_catalog["results"]} == {IDS["coffee"], IDS["china"]}
+    cheap = upload(client, jpeg(PHOTOS["chelsea"]), price_max=IDS["chelsea"] * 100 - 1).json()
+    assert all(r["price"] < IDS["chelsea"] * 100 for r in cheap["results"])
+    assert cheap["results"]
+    other_shop = upload(client, jpeg(PHOTOS["chelsea"]), shop_id=2).json()
+    assert other_shop["results"] == []
+
+
+def test_more_like_this_excludes_the_product(catalog):
+    client, _ = catalog
+    body = client.get(f"/api/v1/products/{IDS['rocket']}/similar", params={"top_k": 3}).json()
+    assert len(body["results"]) == 3
+    assert IDS["rocket"] not in [r["product_id"] for r in body["results"]]
+    by_id = client.post("/api/v1/search", json={"product_id": IDS["rocket"], "top_k": 1}).json()
+    assert by_id["results"][0]["product_id"] == IDS["rocket"]
+
+
+def test_search_by_url_and_base64(catalog):
+    import base64
+
+    client, photos = catalog
+    url = photos.add("/query/flower.jpg", jpeg(altered(PHOTOS["flower"])))
+    by_url = client.post("/api/v1/search", json={"image_url": url, "top_k": 3}).json()
+    assert by_url["results"][0]["product_id"] == IDS["flower"]
+    encoded = base64.b64encode(jpeg(altered(PHOTOS["china"]))).decode()
+    by_b64 = client.post("/api/v1/search", json={"image_base64": encoded}).json()
+    assert by_b64["results"][0]["product_id"] == IDS["china"]
+
+
+def test_bad_queries_are_clear_client_errors(catalog):
+    client, _ = catalog
+    assert upload(client, b"<html>not a photo</html>").status_code == 422
+    assert upload(client, BOMB).status_code == 413
+    both = client.post("/api/v1/search", json={"product_id": 1, "image_url": "http://x/y.jpg"})
+    assert both.status_code == 422 and "exactly one" in both.json()["error"]["message"]
+    private = client.post("/api/v1/search", json={"image_url": "http://10.0.0.1/x.jpg"})
+    assert private.status_code == 422
+
+
+def test_bad_photos_become_dead_jobs_with_reasons(catalog):
+    client, photos = catalog
+    bad = {
+        2001: photos.base_url + "/upload/missing.jpg",
+        2002: photos.add("/upload/page.jpg", HTML, content_type="image/jpeg"),
+        2003: photos.add("/upload/bomb.png", BOMB, content_type="image/png"),
+    }
+    for pid, url in bad.items():
+        send(client, "created", sample_product(id=pid, image=url, images=[url]), secret=SECRET)
+    stats = wait_until_idle(client)
+    assert stats["queue"]["dead"] == 3
+    assert stats["total_indexed"] == len(PHOTOS)
+    dead = {
+        job["product_id"]: job
+        for job in client.get("/api/v1/jobs", params={"state": "dead"}, headers=ADMIN).json()
+    }
+    assert set(dead) == set(bad)
+    assert "404" in dead[2001]["last_error"] or "not exist" in dead[2001]["last_error"]
+    assert "not a photo" in dead[2002]["last_error"]
+    assert "pixels" in dead[2003]["last_error"].lower()
+    # the others still answer
+    body = upload(client, jpeg(PHOTOS["rocket"])).json()
+    assert body["results"][0]["product_id"] == IDS["rocket"]
+    # retrying a dead job runs it again (and it dies again, for the same reason)
+    retried = client.post(f"/api/v1/jobs/{dead[2001]['id']}/retry", headers=ADMIN)
+    assert retried.status_code == 200 and retried.json()["state"] == "pending"
+    assert client.get("/api/v1/jobs", headers={"Authorization": "Bearer wrong"}).status_code == 401
+
+
+def test_reindex_one_waits_for_the_outcome(catalog):
+    client, _ = catalog
+    response = client.post(
+        "/api/v1/reindex-one",
+        params={"wait": "true"},
+        json={"product_id": IDS["coffee"], "shop_id": 1},
+        headers=ADMIN,
+    )
+    assert response.status_code == 202
+    assert "up to date" in response.json()["outcome"]
+    wrong_shop = client.post(
+        "/api/v1/reindex-one", json={"product_id": IDS["coffee"], "shop_id": 7}, headers=ADMIN
+    )
+    assert wrong_shop.status_code == 422
