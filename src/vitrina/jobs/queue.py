@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
@@ -45,7 +45,9 @@ def enqueue_reindex(
             created_at=now,
             request_id=request_id,
         )
-        .on_conflict_do_nothing(index_elements=["product_id"], index_where=Job.state == PENDING)
+        # A literal predicate: PostgreSQL matches the partial unique index only when it can see
+        # the value, which a bound parameter hides once psycopg prepares the statement.
+        .on_conflict_do_nothing(index_elements=["product_id"], index_where=text("state = 'pending'"))
     )
     session.execute(statement)
 

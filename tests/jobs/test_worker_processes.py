@@ -1,0 +1,133 @@
+"""Workers as separate processes: a kill -9 loses nothing; two workers on PostgreSQL never share a job."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.support.photos import jpeg, photo_server, sample_photos
+from tests.support.webhooks import sample_product
+from vitrina.catalog.repository import upsert_product
+from vitrina.db import make_engine, make_sessionmaker, write_session
+from vitrina.ingest.bitrix_format import parse_product
+from vitrina.jobs.models import Job
+from vitrina.jobs.queue import enqueue_reindex
+from vitrina.vectors.models import ImageVector
+
+
+def start_worker(database_url: str, model_dir: Path, **env: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "vitrina.cli", "worker"],
+        env={
+            **os.environ,
+            "VITRINA_DATABASE_URL": database_url,
+            "VITRINA_MODEL_DIR": str(model_dir),
+            "VITRINA_IMAGE_HOSTS_ALLOW": "127.0.0.1",
+            "VITRINA_LOG_JSON": "false",
+            **env,
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def add_products(database_url: str, urls: dict[int, str]) -> None:
+    engine = make_engine(database_url)
+    sessions = make_sessionmaker(engine)
+    with write_session(sessions) as session:
+        for pid, url in urls.items():
+            upsert_product(
+                session, 1, parse_product(sample_product(id=pid, image=url, images=[url]))
+            )
+            enqueue_reindex(session, pid, 1)
+    engine.dispose()
+
+
+def wait_for(database_url: str, predicate, timeout: float = 120.0):  # type: ignore[no-untyped-def]
+    engine = make_engine(database_url)
+    sessions = make_sessionmaker(engine)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            with sessions() as session:
+                value = predicate(session)
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError("condition not reached")
+            time.sleep(0.2)
+    finally:
+        engine.dispose()
+
+
+def test_kill_9_mid_job_then_the_job_completes(sqlite_url, model_dir):
+    photos = sample_photos()
+    with photo_server() as server:
+        url = server.add("/slow.jpg", jpeg(photos["coffee"]))
+        server.delay_s["/slow.jpg"] = 4.0  # the first worker dies while downloading
+        add_products(sqlite_url, {1: url})
+        first = start_worker(sqlite_url, model_dir, VITRINA_JOB_LEASE_S="3")
+        wait_for(
+            sqlite_url,
+            lambda s: (
+                server.hits["/slow.jpg"] >= 1
+                and s.scalar(select(Job.state).where(Job.product_id == 1)) == "running"
+            ),
+        )
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        server.delay_s.clear()
+        second = start_worker(sqlite_url, model_dir, VITRINA_JOB_LEASE_S="3")
+        try:
+            job = wait_for(
+                sqlite_url,
+                lambda s: s.scalars(
+                    select(Job).where(Job.product_id == 1, Job.state == "done")
+                ).first(),
+            )
+            assert job.attempts == 2
+            vectors = wait_for(sqlite_url, lambda s: s.scalars(select(ImageVector)).all())
+            assert [v.product_id for v in vectors] == [1]
+        finally:
+            second.terminate()
+            second.wait(30)
+        assert second.returncode == 0  # SIGTERM is a graceful stop
+
+
+@pytest.mark.postgres
+def test_two_workers_on_postgres_do_every_job_exactly_once(postgres, model_dir):
+    database_url = postgres.fresh_database()
+    photos = list(sample_photos().values())
+    with photo_server() as server:
+        urls = {
+            pid: server.add(f"/p{pid}.jpg", jpeg(photos[pid % len(photos)].rotate(pid)))
+            for pid in range(1, 25)
+        }
+        add_products(database_url, urls)
+        workers = [
+            start_worker(database_url, model_dir, VITRINA_WORKER_CONCURRENCY="2") for _ in range(2)
+        ]
+        try:
+            wait_for(
+                database_url,
+                lambda s: len(s.scalars(select(Job).where(Job.state == "done")).all()) == len(urls),
+            )
+        finally:
+            for worker in workers:
+                worker.terminate()
+            for worker in workers:
+                worker.wait(30)
+        assert all(server.hits[f"/p{pid}.jpg"] == 1 for pid in urls), server.hits
+        engine = make_engine(database_url)
+        with make_sessionmaker(engine)() as session:
+            jobs = session.scalars(select(Job)).all()
+            assert sorted(j.product_id for j in jobs) == sorted(urls)
+            assert all(j.attempts == 1 for j in jobs)
+        engine.dispose()
