@@ -5,12 +5,17 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
+from vitrina.cli.demo import demo
+from vitrina.cli.sync import import_command, reconcile_command
 from vitrina.config import Settings, load_settings
 from vitrina.errors import VitrinaError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 secret_app = typer.Typer(no_args_is_help=True, help="Webhook secrets.")
 app.add_typer(secret_app, name="secret")
+app.command("import")(import_command)
+app.command("reconcile")(reconcile_command)
+app.command("demo")(demo)
 
 console = Console(stderr=True)
 
