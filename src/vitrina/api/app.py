@@ -25,9 +25,11 @@ from vitrina.jobs.reindex import IndexingContext
 from vitrina.jobs.routes import router as jobs_router
 from vitrina.jobs.worker import Worker
 from vitrina.logs import request_id_var
+from vitrina.metrics import install_metrics
 from vitrina.search.routes import router as search_router
 from vitrina.search.service import SearchService
 from vitrina.vectors.factory import make_index
+from vitrina.web.routes import install_web
 
 log = logging.getLogger("vitrina")
 
@@ -119,4 +121,6 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
     app.include_router(search_router)
     app.include_router(jobs_router)
     app.include_router(stats_router)
+    install_metrics(app)
+    install_web(app)
     return app

@@ -22,6 +22,7 @@ from vitrina.ingest.bitrix_format import parse_product_id
 from vitrina.ingest.schemas import IncomingEvent, WebhookEnvelope, WebhookResult
 from vitrina.ingest.service import SyncResult, apply_event, log_rejection
 from vitrina.ingest.signatures import verify, verify_legacy
+from vitrina.metrics import observe_webhook
 
 MAX_BODY_BYTES = 1024 * 1024
 log = logging.getLogger("vitrina.ingest")
@@ -47,6 +48,7 @@ async def product_sync(request: Request, services: ServicesDep) -> WebhookResult
     event = parse_event(body, signed_id)
     request_id = getattr(request.state, "request_id", None)
     result = await run_in_threadpool(_apply, services, event, body, request_id, started)
+    observe_webhook(result.action)
     if result.reindex_queued and services.worker is not None:
         services.worker.wakeup.set()  # the embedded worker starts at once: freshness
     log.info(
@@ -127,6 +129,7 @@ def _apply(
                 )
         except InvalidPayload as exc:
             _record_rejection(services, event, exc.message, request_id, started)
+            observe_webhook("rejected")
             raise
         except IntegrityError:
             # A concurrent delivery of the same event won the race on the idempotency key;

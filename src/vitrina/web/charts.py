@@ -1,0 +1,113 @@
+"""Small inline SVG charts drawn on the server: no chart library, nothing to download."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from markupsafe import Markup
+
+from vitrina.web.dashboard import OUTCOME_GROUPS, DayActivity
+
+WIDTH, HEIGHT = 640, 200
+LEFT, RIGHT, TOP, BOTTOM = 44, 8, 10, 24
+COLOURS = {
+    "applied": "#2e7d32",
+    "duplicate": "#90a4ae",
+    "stale": "#f9a825",
+    "rejected": "#c62828",
+    "avg": "#1565c0",
+    "p95": "#8e24aa",
+}
+
+
+def _nice_max(value: float) -> float:
+    """A round axis maximum at or above ``value`` (1, 2, 5 × 10ⁿ)."""
+    if value <= 0:
+        return 1.0
+    magnitude = 10 ** len(str(int(value))) / 10
+    for step in (1, 2, 5, 10):
+        if value <= step * magnitude:
+            return float(step * magnitude)
+    return float(10 * magnitude)
+
+
+def _frame(title: str, top: float, unit: str) -> list[str]:
+    plot_h = HEIGHT - TOP - BOTTOM
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-label="{escape(title)}" preserveAspectRatio="none">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for i in range(5):
+        y = TOP + plot_h * i / 4
+        label = top * (4 - i) / 4
+        text = f"{label:,.0f}".replace(",", " ") if top >= 4 else f"{label:.1f}"
+        parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
+            f'<text x="{LEFT - 4}" y="{y + 4:.1f}" class="axis" text-anchor="end">'
+            f"{text}{unit if i == 0 else ''}</text>"
+        )
+    return parts
+
+
+def _day_labels(days: Sequence[DayActivity], slot: float) -> list[str]:
+    every = max(1, len(days) // 7)
+    return [
+        f'<text x="{LEFT + slot * (i + 0.5):.1f}" y="{HEIGHT - 6}" class="axis" '
+        f'text-anchor="middle">{d.day.strftime("%d.%m")}</text>'
+        for i, d in enumerate(days)
+        if (len(days) - 1 - i) % every == 0
+    ]
+
+
+def syncs_chart(days: Sequence[DayActivity]) -> Markup:
+    """Stacked bars: webhooks per day by outcome group."""
+    top = _nice_max(max((d.total for d in days), default=0))
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    slot = plot_w / max(len(days), 1)
+    parts = _frame("Webhooks per day by outcome", top, "")
+    for i, d in enumerate(days):
+        y = TOP + plot_h
+        for group in OUTCOME_GROUPS:
+            count = getattr(d, group)
+            if not count:
+                continue
+            h = plot_h * count / top
+            y -= h
+            parts.append(
+                f'<rect x="{LEFT + slot * i + slot * 0.15:.1f}" y="{y:.1f}" '
+                f'width="{slot * 0.7:.1f}" height="{h:.1f}" fill="{COLOURS[group]}">'
+                f"<title>{d.day.isoformat()}: {count} {group}</title></rect>"
+            )
+    parts += _day_labels(days, slot)
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every interpolated text is escaped or numeric
+
+
+def timing_chart(days: Sequence[DayActivity]) -> Markup:
+    """Two lines: average and 95th-percentile webhook processing time per day (ms)."""
+    top = _nice_max(max((d.p95_ms or d.avg_ms or 0.0 for d in days), default=0.0))
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    slot = plot_w / max(len(days), 1)
+    parts = _frame("Webhook processing time per day (ms)", top, " ms")
+    for series in ("avg", "p95"):
+        points = [
+            (LEFT + slot * (i + 0.5), TOP + plot_h * (1 - value / top), d, value)
+            for i, d in enumerate(days)
+            if (value := getattr(d, f"{series}_ms")) is not None
+        ]
+        if len(points) > 1:
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _, _ in points)
+            parts.append(
+                f'<polyline points="{path}" fill="none" stroke="{COLOURS[series]}" '
+                'stroke-width="2"/>'
+            )
+        for x, y, d, value in points:
+            parts.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{COLOURS[series]}">'
+                f"<title>{d.day.isoformat()}: {series} {value:.1f} ms</title></circle>"
+            )
+    parts += _day_labels(days, slot)
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every interpolated text is escaped or numeric

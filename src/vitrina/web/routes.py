@@ -1,0 +1,394 @@
+"""The pages: search by photo (``/``) and the sync dashboard (``/dashboard``), server-rendered.
+
+Every page works as plain HTML forms and links; a little JavaScript (``static/``) makes them
+nicer — drag and drop, results without a reload, a dashboard that refreshes itself — by asking
+the same routes for just a fragment (header ``X-Vitrina-Fragment: 1``).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from html import escape
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.datastructures import UploadFile
+
+from vitrina.api.deps import AdminDep, ReadSession, ServicesDep
+from vitrina.api.errors import ErrorResponse
+from vitrina.api.state import Services
+from vitrina.catalog.models import Product
+from vitrina.db import database_errors, write_session
+from vitrina.errors import ImageTooLarge, InvalidPayload, ServiceUnavailable, VitrinaError
+from vitrina.jobs import queue
+from vitrina.search.schemas import SearchResponse, SearchResult
+from vitrina.search.service import SearchService
+from vitrina.vectors.base import SearchFilters
+from vitrina.web import session as dashboard_session
+from vitrina.web.charts import syncs_chart, timing_chart
+from vitrina.web.dashboard import Dashboard, collect_dashboard
+
+log = logging.getLogger("vitrina.web")
+HERE = Path(__file__).resolve().parent
+FRAGMENT_HEADER = "x-vitrina-fragment"
+TOP_K = 24
+
+router = APIRouter(include_in_schema=False)
+api_router = APIRouter(tags=["admin"])
+
+
+# --- formatting -------------------------------------------------------------------------------
+
+
+def tenge(minor: int | None) -> str:
+    """Minor units → ``4 950 ₸`` (thousands spaced; tiyn shown only when there are some)."""
+    if minor is None:
+        return ""
+    whole, tiyn = divmod(abs(int(minor)), 100)
+    text = f"{whole:,}".replace(",", " ")
+    if tiyn:
+        text += f",{tiyn:02d}"
+    return f"{'-' if minor < 0 else ''}{text} ₸"
+
+
+def percent(value: float | None) -> str:
+    """``0.0312`` → ``3.1 %``."""
+    return "—" if value is None else f"{value * 100:.1f} %"
+
+
+def duration(seconds: float | None) -> str:
+    """A short human age: ``42 s``, ``7 min``, ``3 h``, ``2 d``."""
+    if seconds is None:
+        return "—"
+    for limit, size, unit in ((120, 1, "s"), (7200, 60, "min"), (172800, 3600, "h")):
+        if seconds < limit:
+            return f"{seconds / size:.0f} {unit}"
+    return f"{seconds / 86400:.0f} d"
+
+
+def when(value: datetime | None) -> str:
+    """A UTC timestamp as ``2025-10-24 15:42:55 UTC``."""
+    if value is None:
+        return "—"
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def make_templates() -> Jinja2Templates:
+    """The page templates with Vitrina's filters."""
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.filters.update(tenge=tenge, percent=percent, duration=duration, when=when)
+    templates.env.globals.update(syncs_chart=syncs_chart, timing_chart=timing_chart)
+    return templates
+
+
+def _templates(request: Request) -> Jinja2Templates:
+    templates: Jinja2Templates = request.app.state.templates
+    return templates
+
+
+def _is_fragment(request: Request) -> bool:
+    return request.headers.get(FRAGMENT_HEADER) == "1"
+
+
+# --- search page ------------------------------------------------------------------------------
+
+
+@dataclass
+class SearchForm:
+    """What the visitor entered, kept so that an error page shows it again."""
+
+    image_url: str = ""
+    shop_id: int | None = None
+    price_min: str = ""
+    price_max: str = ""
+
+    def filters(self, exclude_product_id: int | None = None) -> SearchFilters:
+        return SearchFilters(
+            shop_id=self.shop_id,
+            price_min=_tenge_to_minor(self.price_min, "price_min"),
+            price_max=_tenge_to_minor(self.price_max, "price_max"),
+            exclude_product_id=exclude_product_id,
+        )
+
+
+@dataclass
+class ResultGroups:
+    """A search answer split the way the page shows it."""
+
+    response: SearchResponse
+    heading: str
+    others: list[SearchResult]
+
+
+def _tenge_to_minor(text: str, field: str) -> int | None:
+    cleaned = text.replace(" ", "").replace("\u00a0", "").replace("₸", "").replace(",", ".")
+    if not cleaned:
+        return None
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise InvalidPayload(f"{field}: enter a price in tenge, like 5000", field=field) from None
+    if value < 0 or value > 1e12:
+        raise InvalidPayload(f"{field}: the price must be between 0 and 10¹² ₸", field=field)
+    return round(value * 100)
+
+
+def _shops(services: Services) -> list[int]:
+    """Shops that have products on sale, for the shop filter (empty when the database is down)."""
+    try:
+        with services.sessions() as session:
+            query = select(Product.shop_id).where(Product.enabled.is_(True)).distinct()
+            return sorted(session.scalars(query))
+    except SQLAlchemyError:
+        return []
+
+
+def _search_service(services: Services) -> SearchService:
+    if services.search is None:
+        raise ServiceUnavailable("Search is not available in this process.")
+    return services.search
+
+
+def _group(response: SearchResponse, heading: str) -> ResultGroups:
+    shown = {r.product_id for r in response.exact} | {r.product_id for r in response.similar}
+    others = [r for r in response.results if r.product_id not in shown]
+    return ResultGroups(response=response, heading=heading, others=others)
+
+
+def _render_search(
+    request: Request,
+    services: Services,
+    *,
+    form: SearchForm,
+    groups: ResultGroups | None = None,
+    error: VitrinaError | None = None,
+) -> HTMLResponse:
+    status = error.status_code if error is not None else 200
+    context: dict[str, Any] = {"form": form, "groups": groups, "error": error}
+    if _is_fragment(request):
+        return _templates(request).TemplateResponse(
+            request, "_results.html", context, status_code=status
+        )
+    context.update(
+        shops=_shops(services),
+        max_bytes=services.settings.image_max_bytes,
+    )
+    return _templates(request).TemplateResponse(request, "search.html", context, status_code=status)
+
+
+@router.get("/", response_class=HTMLResponse)
+def search_page(
+    request: Request,
+    services: ServicesDep,
+    similar_to: Annotated[int | None, Query()] = None,
+    shop_id: Annotated[int | None, Query()] = None,
+    price_min: str = "",
+    price_max: str = "",
+) -> HTMLResponse:
+    """The search form; with ``?similar_to=ID`` also the products that look like that one."""
+    form = SearchForm(shop_id=shop_id, price_min=price_min, price_max=price_max)
+    request.state.search_form = form
+    groups = None
+    if similar_to is not None:
+        service = _search_service(services)
+        started = time.perf_counter()
+        query = service.product_vector(similar_to)
+        response = service.search(
+            query, top_k=TOP_K, threshold=None, filters=form.filters(similar_to), started=started
+        )
+        groups = _group(response, _similar_heading(services, similar_to))
+    return _render_search(request, services, form=form, groups=groups)
+
+
+def _similar_heading(services: Services, product_id: int) -> str:
+    with database_errors(), services.sessions() as session:
+        product = session.get(Product, product_id)
+    return f"More like “{product.name}”" if product else f"More like product {product_id}"
+
+
+@router.post("/search", response_class=HTMLResponse)
+async def search_submit(request: Request, services: ServicesDep) -> HTMLResponse:
+    """Search by an uploaded photo (``file`` or ``camera``) or a photo address (``image_url``)."""
+    started = time.perf_counter()
+    limit = services.settings.image_max_bytes
+    async with request.form(max_files=2, max_fields=20) as data:
+        form = SearchForm(
+            image_url=str(data.get("image_url") or "").strip(),
+            shop_id=_optional_int(data.get("shop_id"), "shop_id"),
+            price_min=str(data.get("price_min") or ""),
+            price_max=str(data.get("price_max") or ""),
+        )
+        request.state.search_form = form
+        photo: bytes | None = None
+        for name in ("file", "camera"):
+            upload = data.get(name)
+            if isinstance(upload, UploadFile) and upload.filename:
+                photo = await upload.read(limit + 1)
+                break
+    if photo is not None and len(photo) > limit:
+        raise ImageTooLarge(
+            f"The photo is larger than {limit / 1048576:.0f} MB; choose a smaller one."
+        )
+    if photo is None and not form.image_url:
+        raise InvalidPayload("Choose a photo or paste the address of one.", field="file")
+    filters = form.filters()
+    service = _search_service(services)
+
+    def run() -> SearchResponse:
+        query = (
+            service.embed_bytes(photo) if photo is not None else service.embed_url(form.image_url)
+        )
+        return service.search(query, top_k=TOP_K, threshold=None, filters=filters, started=started)
+
+    response = await run_in_threadpool(run)
+    heading = "Results for your photo" if photo is not None else "Results for the photo address"
+    return _render_search(request, services, form=form, groups=_group(response, heading))
+
+
+def _optional_int(value: object, field: str) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(str(value))
+    except ValueError:
+        raise InvalidPayload(f"{field}: expected a number", field=field) from None
+
+
+# --- dashboard --------------------------------------------------------------------------------
+
+
+def _logged_in(request: Request, services: Services) -> bool:
+    token = services.settings.admin_token
+    cookie = request.cookies.get(dashboard_session.COOKIE_NAME)
+    return bool(token and cookie and dashboard_session.session_is_valid(cookie, token))
+
+
+def _dashboard_data(services: Services) -> Dashboard:
+    embedder = services.search.embedder.name if services.search else services.settings.embedder
+    with database_errors(), services.sessions() as session:
+        return collect_dashboard(session, embedder)
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard_page(request: Request, services: ServicesDep) -> Response:
+    """The sync dashboard (log in first); ``X-Vitrina-Fragment: 1`` answers just the panels."""
+    if not _logged_in(request, services):
+        if _is_fragment(request):
+            return HTMLResponse("", status_code=401)
+        return RedirectResponse("/dashboard/login", status_code=303)
+    name = "_panels.html" if _is_fragment(request) else "dashboard.html"
+    context = {"data": _dashboard_data(services), "refresh_s": 5}
+    return _templates(request).TemplateResponse(request, name, context)
+
+
+@router.post("/dashboard/jobs/{job_id}/retry")
+def retry_from_dashboard(job_id: int, request: Request, services: ServicesDep) -> Response:
+    """The retry button without JavaScript: requeue the dead job, back to the dashboard."""
+    if not _logged_in(request, services):
+        return RedirectResponse("/dashboard/login", status_code=303)
+    with database_errors(), write_session(services.sessions) as session:
+        retried = queue.retry_dead(session, job_id)
+    if retried is not None and services.worker is not None:
+        services.worker.wakeup.set()
+    return RedirectResponse("/dashboard#dead-jobs", status_code=303)
+
+
+@router.get("/dashboard/login", response_class=HTMLResponse)
+def login_page(request: Request, services: ServicesDep) -> Response:
+    """The admin-token form (straight to the dashboard when already logged in)."""
+    if _logged_in(request, services):
+        return RedirectResponse("/dashboard", status_code=303)
+    return _login_form(request, services)
+
+
+def _login_form(
+    request: Request, services: Services, error: str | None = None, status: int = 200
+) -> HTMLResponse:
+    context = {"error": error, "disabled": not services.settings.admin_token}
+    return _templates(request).TemplateResponse(request, "login.html", context, status_code=status)
+
+
+@router.post("/dashboard/login", response_class=HTMLResponse)
+async def login(request: Request, services: ServicesDep) -> Response:
+    """Check the admin token; on success set the session cookie (HttpOnly, SameSite=Lax)."""
+    async with request.form(max_files=0, max_fields=5) as data:
+        offered = str(data.get("token") or "").strip()
+    token = services.settings.admin_token
+    if not token:
+        return _login_form(request, services, status=403)
+    if not offered or not hmac.compare_digest(offered.encode(), token.encode()):
+        log.warning("dashboard login refused", extra={"client": _client(request)})
+        return _login_form(request, services, "That is not the admin token.", status=401)
+    response = RedirectResponse("/dashboard", status_code=303)
+    response.set_cookie(
+        dashboard_session.COOKIE_NAME,
+        dashboard_session.new_session(token),
+        max_age=dashboard_session.MAX_AGE_S,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    log.info("dashboard login", extra={"client": _client(request)})
+    return response
+
+
+@router.post("/dashboard/logout")
+def logout() -> Response:
+    """Forget the session cookie."""
+    response = RedirectResponse("/dashboard/login", status_code=303)
+    response.delete_cookie(dashboard_session.COOKIE_NAME, path="/", httponly=True, samesite="lax")
+    return response
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@api_router.get(
+    "/api/v1/dashboard",
+    response_model=Dashboard,
+    responses={code: {"model": ErrorResponse} for code in (401, 503)},
+)
+def dashboard_json(session: ReadSession, services: ServicesDep, _: AdminDep) -> Dashboard:
+    """Everything the dashboard shows, as JSON (admin)."""
+    embedder = services.search.embedder.name if services.search else services.settings.embedder
+    return collect_dashboard(session, embedder)
+
+
+# --- errors as pages --------------------------------------------------------------------------
+
+
+def render_error(request: Request, exc: VitrinaError) -> Response:
+    """A VitrinaError on a page: the search page shows it in place, others get an error page."""
+    services: Services | None = getattr(request.app.state, "services", None)
+    if services is not None and request.url.path in ("/", "/search"):
+        form = getattr(request.state, "search_form", None) or SearchForm()
+        return _render_search(request, services, form=form, error=exc)
+    if _is_fragment(request):
+        return HTMLResponse(
+            f'<p class="error">{escape(exc.message)}</p>', status_code=exc.status_code
+        )
+    return _templates(request).TemplateResponse(
+        request, "error.html", {"error": exc}, status_code=exc.status_code
+    )
+
+
+def install_web(app: FastAPI) -> None:
+    """Add the pages, their static files and HTML error pages to ``app``."""
+    app.state.templates = make_templates()
+    app.state.html_error_renderer = render_error
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(router)
+    app.include_router(api_router)
