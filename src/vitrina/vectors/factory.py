@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+import logging
+
+from sqlalchemy import Engine, exc
 
 from vitrina.db import is_sqlite
 from vitrina.vectors.base import VectorIndex
 from vitrina.vectors.memory_index import MemoryIndex
 from vitrina.vectors.pgvector_index import PgVectorIndex
+
+log = logging.getLogger("vitrina.vectors")
 
 
 def make_index(engine: Engine, model: str, dim: int) -> VectorIndex:
@@ -15,5 +19,9 @@ def make_index(engine: Engine, model: str, dim: int) -> VectorIndex:
     if is_sqlite(engine):
         return MemoryIndex(model, dim)
     index = PgVectorIndex(model, dim)
-    index.ensure_index(engine)
+    try:
+        index.ensure_index(engine)
+    except exc.OperationalError as error:
+        # Start anyway (webhooks answer 503 meanwhile); the first search creates the index.
+        log.warning("database unavailable at start-up; HNSW index check deferred: %s", error)
     return index

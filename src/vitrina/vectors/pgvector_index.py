@@ -35,6 +35,7 @@ class PgVectorIndex:
         self.dim = dim
         slug = hashlib.sha1(model.encode()).hexdigest()[:10]  # noqa: S324 (a name, not security)
         self.index_name = f"ix_image_vectors_hnsw_{slug}"
+        self._ensured = False
 
     def ensure_index(self, engine: Engine) -> None:
         """Create the model's HNSW index if missing (idempotent, run at start-up)."""
@@ -46,11 +47,14 @@ class PgVectorIndex:
                     f"WHERE model = '{self.model.replace(chr(39), '')}'"
                 )
             )
+        self._ensured = True
 
     def search(
         self, session: Session, query: NDArray[np.float32], filters: SearchFilters, limit: int
     ) -> list[Hit]:
         """HNSW when the filter lets most photos through, exact otherwise or when HNSW falls short."""
+        if not self._ensured:
+            self.ensure_index(session.get_bind())  # type: ignore[arg-type]
         where, params = self._filter_sql(filters)
         params.update(model=self.model, q=_literal(query), limit=limit)
         if filters == SearchFilters() or self._eligible(session, where, params) >= EXACT_BELOW:
