@@ -26,7 +26,7 @@ from vitrina.config import Settings
 if TYPE_CHECKING:
     from vitrina.integrations.bitrix.standin import StandIn
 
-console = Console()
+console = Console(soft_wrap=True)  # never break a secret or a URL across lines
 SHOP_ID = 1
 
 

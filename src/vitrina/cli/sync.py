@@ -31,7 +31,7 @@ from vitrina.integrations.bitrix.errors import BitrixAuthError, BitrixError
 from vitrina.integrations.bitrix.importer import ImportProgress, Rejected, import_catalog
 from vitrina.integrations.bitrix.reconcile import ReconcileResult, reconcile
 
-out = Console()
+out = Console(soft_wrap=True)
 err = Console(stderr=True)
 
 BitrixUrl = Annotated[
