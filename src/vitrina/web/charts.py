@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from html import escape
 
@@ -22,14 +23,15 @@ COLOURS = {
 
 
 def _nice_max(value: float) -> float:
-    """A round axis maximum at or above ``value`` (1, 2, 5 × 10ⁿ)."""
+    """An axis maximum at or above ``value`` whose quarters are round numbers (4 × 1, 2, 2.5, 5 × 10ⁿ)."""
     if value <= 0:
-        return 1.0
-    magnitude = 10 ** len(str(int(value))) / 10
-    for step in (1, 2, 5, 10):
-        if value <= step * magnitude:
-            return float(step * magnitude)
-    return float(10 * magnitude)
+        return 4.0
+    quarter = value / 4
+    magnitude = 10 ** math.floor(math.log10(quarter))
+    for step in (1, 2, 2.5, 5, 10):
+        if quarter <= step * magnitude:
+            return float(4 * step * magnitude)
+    return float(40 * magnitude)
 
 
 def _frame(title: str, top: float, unit: str) -> list[str]:
@@ -42,7 +44,7 @@ def _frame(title: str, top: float, unit: str) -> list[str]:
     for i in range(5):
         y = TOP + plot_h * i / 4
         label = top * (4 - i) / 4
-        text = f"{label:,.0f}".replace(",", " ") if top >= 4 else f"{label:.1f}"
+        text = f"{label:,.0f}".replace(",", " ") if top >= 8 else f"{label:g}"
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
             f'<text x="{LEFT - 4}" y="{y + 4:.1f}" class="axis" text-anchor="end">'
@@ -63,7 +65,7 @@ def _day_labels(days: Sequence[DayActivity], slot: float) -> list[str]:
 
 def syncs_chart(days: Sequence[DayActivity]) -> Markup:
     """Stacked bars: webhooks per day by outcome group."""
-    top = _nice_max(max((d.total for d in days), default=0))
+    top = max(4.0, _nice_max(max((d.total for d in days), default=0)))  # whole webhooks
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(len(days), 1)
     parts = _frame("Webhooks per day by outcome", top, "")

@@ -236,13 +236,13 @@ async def search_submit(request: Request, services: ServicesDep) -> HTMLResponse
             if isinstance(upload, UploadFile) and upload.filename:
                 photo = await upload.read(limit + 1)
                 break
+    filters = form.filters()
     if photo is not None and len(photo) > limit:
         raise ImageTooLarge(
             f"The photo is larger than {limit / 1048576:.0f} MB; choose a smaller one."
         )
     if photo is None and not form.image_url:
         raise InvalidPayload("Choose a photo or paste the address of one.", field="file")
-    filters = form.filters()
     service = _search_service(services)
 
     def run() -> SearchResponse:
