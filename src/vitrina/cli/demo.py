@@ -164,6 +164,8 @@ def _serve(
         thread.start()
     try:
         server.run()
+    except KeyboardInterrupt:
+        pass  # uvicorn shuts down gracefully, then re-raises the Ctrl-C it caught: a normal stop
     finally:
         stop.set()
         for thread in threads:
