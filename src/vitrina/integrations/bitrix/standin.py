@@ -524,10 +524,16 @@ class _Misbehaviour:
         path: str = scope["path"]
         status = 0
 
+        query = scope.get("query_string", b"").decode("latin-1")
+
         async def recording_send(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                # Recorded before the last byte leaves: a client that has its answer must
+                # already see its request in ``requests`` (tests count retries by it).
+                self.standin._record(RequestRecord(scope["method"], path, query, status))
             await send(message)
 
         fault = self.standin._take_fault(path)
@@ -538,8 +544,6 @@ class _Misbehaviour:
             await _failure(fault.status, "Injected failure.", headers)(scope, receive, recording_send)
         else:
             await self.app(scope, receive, recording_send)
-        query = scope.get("query_string", b"").decode("latin-1")
-        self.standin._record(RequestRecord(scope["method"], path, query, status))
 
 
 def send_webhook(
