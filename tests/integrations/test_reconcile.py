@@ -196,3 +196,20 @@ def test_the_schedule_does_nothing_without_an_interval(
 ) -> None:
     settings = make_settings(database_url=sqlite_url, bitrix_url="http://127.0.0.1:9", bitrix_token="t")
     run_reconcile_schedule(settings, threading.Event())  # returns at once
+
+
+def test_vitrina_serve_runs_the_scheduled_reconcile_when_configured(
+    sqlite_url: str, fresh_shop: StandIn, live_app: LiveApp
+) -> None:
+    imported(sqlite_url, fresh_shop)
+    repriced, created, gone = drift(fresh_shop)
+    with live_app(
+        sqlite_url, bitrix_url=fresh_shop.base_url, bitrix_token=TOKEN, reconcile_every=0.2
+    ) as app:
+        deadline = time.monotonic() + 60
+        # Deletions are applied last in a run, so once this one shows, the rest has committed.
+        while app.get(f"/api/v1/products/{gone}").json()["enabled"]:
+            assert time.monotonic() < deadline, "the scheduled reconcile did not run"
+            time.sleep(0.05)
+        assert app.get(f"/api/v1/products/{repriced}").json()["price"] == 495_000
+        assert app.get(f"/api/v1/products/{created}").status_code == 200

@@ -21,6 +21,7 @@ from vitrina.embedding import get_embedder
 from vitrina.images.fetch import HttpPhotoFetcher
 from vitrina.ingest.ratelimit import TokenBucketLimiter
 from vitrina.ingest.routes import router as webhook_router
+from vitrina.integrations.bitrix.reconcile import start_reconcile_schedule
 from vitrina.jobs.reindex import IndexingContext
 from vitrina.jobs.routes import router as jobs_router
 from vitrina.jobs.worker import Worker
@@ -85,9 +86,12 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
         if run_worker:
             services.worker = build_worker(services)
             services.worker.start()
+        stop_reconcile = start_reconcile_schedule(settings, services.sessions)
         try:
             yield
         finally:
+            if stop_reconcile is not None:
+                stop_reconcile()
             if services.worker is not None:
                 services.worker.stop()
             services.extras["fetcher"].close()

@@ -317,6 +317,33 @@ def run_reconcile_schedule(
             engine.dispose()
 
 
+def start_reconcile_schedule(
+    settings: Settings, sessions: sessionmaker[Session] | None = None
+) -> Callable[[], None] | None:
+    """Run :func:`run_reconcile_schedule` in a daemon thread; return the function that stops it.
+
+    ``None`` when no schedule is configured (``VITRINA_RECONCILE_EVERY`` and the Bitrix address
+    and token). Stopping waits for a running reconcile to reach its next page or batch.
+    """
+    if not settings.reconcile_every or not settings.bitrix_url or not settings.bitrix_token:
+        return None
+    stop_event = threading.Event()
+    thread = threading.Thread(
+        target=run_reconcile_schedule,
+        args=(settings, stop_event),
+        kwargs={"sessions": sessions},
+        name="vitrina-reconcile",
+        daemon=True,
+    )
+    thread.start()
+
+    def stop() -> None:
+        stop_event.set()
+        thread.join(timeout=30)
+
+    return stop
+
+
 def _wait(stop_event: threading.Event, seconds: float) -> None:
     if stop_event.wait(seconds):
         raise ReconcileStopped()
