@@ -73,7 +73,7 @@ def live_vitrina(tmp_path: Path) -> Iterator[tuple[str, str]]:
     port = _free_port()
     secret = new_secret()
     vitrina = Path(sys.executable).with_name("vitrina")
-    command = [str(vitrina)] if vitrina.exists() else [sys.executable, "-m", "vitrina.cli.main"]
+    command = [str(vitrina)] if vitrina.exists() else [sys.executable, "-m", "vitrina.cli"]
     env = {
         **os.environ,
         "VITRINA_DATABASE_URL": f"sqlite:///{tmp_path / 'v.db'}",

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from vitrina import __version__
 from vitrina.api.errors import install_error_handlers
 from vitrina.api.health import router as health_router
+from vitrina.api.request_id import RequestIdMiddleware
 from vitrina.api.state import Services
 from vitrina.api.stats import router as stats_router
 from vitrina.catalog.routes import router as catalog_router
@@ -25,7 +25,6 @@ from vitrina.integrations.bitrix.reconcile import start_reconcile_schedule
 from vitrina.jobs.reindex import IndexingContext
 from vitrina.jobs.routes import router as jobs_router
 from vitrina.jobs.worker import Worker
-from vitrina.logs import request_id_var
 from vitrina.metrics import install_metrics
 from vitrina.search.routes import router as search_router
 from vitrina.search.service import SearchService
@@ -105,19 +104,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
     )
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def request_id(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
-        request.state.request_id = rid
-        token = request_id_var.set(rid)
-        try:
-            response = await call_next(request)
-        finally:
-            request_id_var.reset(token)
-        response.headers["X-Request-ID"] = rid
-        return response
+    app.add_middleware(RequestIdMiddleware)
 
     app.include_router(health_router)
     app.include_router(webhook_router)
