@@ -14,6 +14,7 @@ and fall back to exact whenever the HNSW answer is short.
 from __future__ import annotations
 
 import hashlib
+import time
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,7 @@ class PgVectorIndex:
         slug = hashlib.sha1(model.encode()).hexdigest()[:10]  # noqa: S324 (a name, not security)
         self.index_name = f"ix_image_vectors_hnsw_{slug}"
         self._ensured = False
+        self._counted: tuple[float, int] | None = None
 
     def ensure_index(self, engine: Engine) -> None:
         """Create the model's HNSW index if missing (idempotent, run at start-up)."""
@@ -143,8 +145,11 @@ class PgVectorIndex:
         return " AND ".join(clauses), params
 
     def count(self, session: Session) -> int:
-        """Stored vectors of this model."""
-        return count_vectors(session, self.model)
+        """Stored vectors of this model, counted at most once a second (COUNT(*) is a scan)."""
+        now = time.monotonic()
+        if self._counted is None or now - self._counted[0] > 1.0:
+            self._counted = (now, count_vectors(session, self.model))
+        return self._counted[1]
 
 
 def _literal(vector: NDArray[np.float32]) -> str:
