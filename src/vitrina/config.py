@@ -68,6 +68,7 @@ class Settings(BaseSettings):
 
     # jobs
     worker_concurrency: int = 1
+    worker_batch: int = 16
     job_max_attempts: int = 6
     job_lease_s: float = 60.0
     job_poll_s: float = 0.25

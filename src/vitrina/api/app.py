@@ -67,6 +67,7 @@ def build_worker(services: Services) -> Worker:
         lease_s=settings.job_lease_s,
         max_attempts=settings.job_max_attempts,
         poll_s=settings.job_poll_s,
+        batch_size=settings.worker_batch,
     )
 
 

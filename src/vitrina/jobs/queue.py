@@ -47,7 +47,9 @@ def enqueue_reindex(
         )
         # A literal predicate: PostgreSQL matches the partial unique index only when it can see
         # the value, which a bound parameter hides once psycopg prepares the statement.
-        .on_conflict_do_nothing(index_elements=["product_id"], index_where=text("state = 'pending'"))
+        .on_conflict_do_nothing(
+            index_elements=["product_id"], index_where=text("state = 'pending'")
+        )
     )
     session.execute(statement)
 
@@ -96,6 +98,21 @@ def claim(
         .execution_options(synchronize_session=False)
     )
     return session.scalars(statement).one_or_none()
+
+
+def claim_batch(session: Session, worker_id: str, lease_s: float, limit: int) -> list[Job]:
+    """Up to ``limit`` due jobs for distinct products, leased to ``worker_id`` in one transaction.
+
+    Their photos are then embedded in one model call, which is what makes bulk indexing fast.
+    """
+    jobs: list[Job] = []
+    now = utcnow()
+    while len(jobs) < limit:
+        job = claim(session, worker_id, lease_s, now=now)
+        if job is None:
+            break
+        jobs.append(job)
+    return jobs
 
 
 def complete(session: Session, job_id: int, worker_id: str, outcome: str) -> bool:

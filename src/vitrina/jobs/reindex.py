@@ -1,25 +1,31 @@
-"""Reindexing one product: read its current state, fetch new photos, embed them, store vectors.
+"""Reindexing products: read their current state, fetch new photos, embed them, store vectors.
 
-The job carries only a product id: the state is always read from the catalog when the job runs,
-so a job never indexes a stale payload, and coalesced changes cost one run.
+A job carries only a product id: the state is always read from the catalog when the job runs, so
+a job never indexes a stale payload, and coalesced changes cost one run. The worker hands over
+several products at once so their new photos are embedded in one batch (the model is ~40 %
+faster per photo at batch 16 than at batch 1); each product still gets its own outcome.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
+import numpy as np
+from numpy.typing import NDArray
 from PIL import Image
 from sqlalchemy.orm import Session, sessionmaker
 
-from vitrina.catalog.models import ProductImage
 from vitrina.catalog.repository import get_product
 from vitrina.db import utcnow, write_session
 from vitrina.embedding import Embedder
 from vitrina.errors import ImageRejected, PhotoFetchError, VitrinaError
 from vitrina.images.decode import decode_image
 from vitrina.images.fetch import FetchedPhoto, PhotoFetcher
+from vitrina.metrics import observe_embedding, observe_fetch_failure
 from vitrina.vectors.repository import (
     remove_product_vectors,
     store_vector,
@@ -28,6 +34,8 @@ from vitrina.vectors.repository import (
 )
 
 log = logging.getLogger("vitrina.jobs")
+
+FETCH_THREADS = 4  # photos download in parallel: the shop's server is slow, not busy
 
 
 @dataclass
@@ -41,7 +49,7 @@ class IndexingContext:
 
 
 class PhotosFailed(VitrinaError):
-    """None of the product's new photos could be used."""
+    """Photos of the product could not be used; the job is retried (transient) or dead."""
 
     status_code = 422
     code = "photos_failed"
@@ -53,121 +61,151 @@ class PhotosFailed(VitrinaError):
 
 
 @dataclass
-class _Prepared:
+class _Photo:
     image_id: int
     url: str
-    photo: FetchedPhoto
-    image: Image.Image | None  # None when identical bytes were embedded before
-    reused: object | None = None
+    fetched: FetchedPhoto | None = None
+    image: Image.Image | None = None  # decoded, when the bytes are new to this model
+    vector: NDArray[np.float32] | None = None
+    error: VitrinaError | None = None
+
+
+@dataclass
+class _Work:
+    product_id: int
+    total: int = 0
+    photos: list[_Photo] = field(default_factory=list)
+    outcome: str | None = None  # decided without embedding (removed, up to date)
 
 
 def reindex_product(ctx: IndexingContext, product_id: int) -> str:
-    """Bring the product's vectors in line with the catalog; returns a one-line outcome.
+    """Reindex one product; returns the outcome or raises :class:`PhotosFailed`."""
+    result = reindex_products(ctx, [product_id])[product_id]
+    if isinstance(result, PhotosFailed):
+        raise result
+    return result
 
-    Raises :class:`PhotosFailed` when photos failed and the job should be retried (transient)
-    or marked dead (permanent). Photos that fail never remove existing vectors.
+
+def reindex_products(
+    ctx: IndexingContext, product_ids: Sequence[int]
+) -> dict[int, str | PhotosFailed]:
+    """Bring each product's vectors in line with the catalog; one outcome (or failure) each.
+
+    Photos that fail never remove existing vectors: a product whose photos all fail keeps what
+    it had.
     """
+    works = [_plan(ctx, product_id) for product_id in product_ids]
+    pending = [photo for work in works for photo in work.photos]
+    if len(pending) > 1:
+        with ThreadPoolExecutor(min(FETCH_THREADS, len(pending))) as pool:
+            list(pool.map(lambda photo: _prepare(ctx, photo), pending))
+    else:
+        for photo in pending:
+            _prepare(ctx, photo)
+    _embed(ctx, [photo for photo in pending if photo.image is not None])
+    results: dict[int, str | PhotosFailed] = {}
+    for work in works:
+        if work.outcome is None:
+            _store(ctx, work)
+        results[work.product_id] = work.outcome or _outcome(work)
+    return results
+
+
+def _plan(ctx: IndexingContext, product_id: int) -> _Work:
+    """Read the product now; decide what needs fetching (photos without a vector of this model)."""
+    work = _Work(product_id)
     model = ctx.embedder.name
     with ctx.sessions() as session:
         product = get_product(session, product_id)
-        if product is None or not product.enabled:
-            pass
-        else:
+        if product is not None and product.enabled:
             done = vectors_of_product(session, product_id, model)
-            todo = [(image.id, image.url) for image in product.images if image.id not in done]
-            total = len(product.images)
-    if product is None or not product.enabled:
-        with write_session(ctx.sessions) as session:
-            removed = remove_product_vectors(session, product_id)
-        return f"removed from the search index ({removed} vectors)"
-    if not todo:
-        return f"up to date: {total} photos already embedded by {model}"
-
-    prepared, failures = _fetch_all(ctx, todo, model)
-    if prepared:
-        started = time.perf_counter()
-        fresh = [p for p in prepared if p.image is not None]
-        if fresh:
-            vectors = ctx.embedder.embed_images([p.image for p in fresh if p.image is not None])
-            for item, vector in zip(fresh, vectors, strict=True):
-                item.reused = vector
-        log.info(
-            "embedded %d photos of product %s in %.0f ms",
-            len(fresh),
-            product_id,
-            (time.perf_counter() - started) * 1000,
-        )
-        _store(ctx, product_id, model, prepared, failures)
-    elif failures:
-        _store(ctx, product_id, model, [], failures)
-
-    if failures:
-        reasons = "; ".join(f"{url}: {exc.message}" for _, url, exc in failures)
-        transient = [exc for _, _, exc in failures if not getattr(exc, "permanent", True)]
-        if transient or not prepared:
-            retry_after = max((getattr(e, "retry_after", None) or 0 for e in transient), default=0)
-            raise PhotosFailed(
-                f"{len(failures)} of {len(todo)} photos failed: {reasons}",
-                permanent=not transient,
-                retry_after=retry_after or None,
-            )
-        return f"indexed {len(prepared)} photos; {len(failures)} skipped: {reasons}"
-    return f"indexed {len(prepared)} new photos ({total} in all)"
-
-
-def _fetch_all(
-    ctx: IndexingContext, todo: list[tuple[int, str]], model: str
-) -> tuple[list[_Prepared], list[tuple[int, str, VitrinaError]]]:
-    prepared: list[_Prepared] = []
-    failures: list[tuple[int, str, VitrinaError]] = []
-    for image_id, url in todo:
-        try:
-            photo = ctx.fetcher.fetch(url)
-            if not isinstance(photo, FetchedPhoto):  # NotModified cannot happen without an ETag
-                raise PhotoFetchError(f"The server answered 304 for {url} without being asked.")
-            with ctx.sessions() as session:
-                known = vector_by_content(session, photo.sha256, model)
-            if known is not None:
-                prepared.append(_Prepared(image_id, url, photo, None, known))
-            else:
-                image = decode_image(photo.data, max_pixels=ctx.max_pixels, draft_size=(448, 448))
-                prepared.append(_Prepared(image_id, url, photo, image))
-        except (PhotoFetchError, ImageRejected) as exc:
-            failures.append((image_id, url, exc))
-    return prepared, failures
-
-
-def _store(
-    ctx: IndexingContext,
-    product_id: int,
-    model: str,
-    prepared: list[_Prepared],
-    failures: list[tuple[int, str, VitrinaError]],
-) -> None:
-    """Write vectors and photo state, unless the product changed under us (then a newer job runs)."""
+            work.total = len(product.images)
+            work.photos = [
+                _Photo(image.id, image.url) for image in product.images if image.id not in done
+            ]
+            if not work.photos:
+                work.outcome = f"up to date: {work.total} photos already embedded by {model}"
+            return work
     with write_session(ctx.sessions) as session:
-        product = get_product(session, product_id)
+        removed = remove_product_vectors(session, product_id)
+    work.outcome = f"removed from the search index ({removed} vectors)"
+    return work
+
+
+def _prepare(ctx: IndexingContext, photo: _Photo) -> None:
+    """Download and decode one photo, or reuse the vector of identical bytes; record failures."""
+    try:
+        fetched = ctx.fetcher.fetch(photo.url)
+        if not isinstance(fetched, FetchedPhoto):  # NotModified is impossible without an ETag
+            raise PhotoFetchError(f"The server answered 304 for {photo.url} without being asked.")
+        photo.fetched = fetched
+        with ctx.sessions() as session:
+            photo.vector = vector_by_content(session, fetched.sha256, ctx.embedder.name)
+        if photo.vector is None:
+            photo.image = decode_image(
+                fetched.data, max_pixels=ctx.max_pixels, draft_size=(448, 448)
+            )
+    except (PhotoFetchError, ImageRejected) as exc:
+        photo.error = exc
+        observe_fetch_failure(exc.code)
+
+
+def _embed(ctx: IndexingContext, photos: list[_Photo]) -> None:
+    """One model call for every new photo of every product in the batch."""
+    if not photos:
+        return
+    started = time.perf_counter()
+    vectors = ctx.embedder.embed_images([photo.image for photo in photos if photo.image])
+    for photo, vector in zip(photos, vectors, strict=True):
+        photo.vector = vector
+        photo.image = None  # free the decoded pixels early
+    elapsed = time.perf_counter() - started
+    observe_embedding(elapsed, len(photos))
+    log.info("embedded %d photos in %.0f ms", len(photos), elapsed * 1000)
+
+
+def _store(ctx: IndexingContext, work: _Work) -> None:
+    """Write vectors and photo state, unless the product changed under us (a newer job runs)."""
+    with write_session(ctx.sessions) as session:
+        product = get_product(session, work.product_id)
         if product is None or not product.enabled:
             return
         images = {image.id: image for image in product.images}
         now = utcnow()
-        for item in prepared:
-            image: ProductImage | None = images.get(item.image_id)
+        for photo in work.photos:
+            image = images.get(photo.image_id)
             if image is None:  # the photo was removed from the product meanwhile
                 continue
+            if photo.error is not None:
+                image.last_error = photo.error.message
+                continue
+            assert photo.fetched is not None and photo.vector is not None
             store_vector(
                 session,
-                image_id=item.image_id,
-                product_id=product_id,
-                model=model,
-                content_hash=item.photo.sha256,
-                embedding=item.reused,  # type: ignore[arg-type]
+                image_id=photo.image_id,
+                product_id=work.product_id,
+                model=ctx.embedder.name,
+                content_hash=photo.fetched.sha256,
+                embedding=photo.vector,
             )
-            image.etag = item.photo.etag
-            image.content_hash = item.photo.sha256
+            image.etag = photo.fetched.etag
+            image.content_hash = photo.fetched.sha256
             image.fetched_at = now
             image.last_error = None
-        for image_id, _url, exc in failures:
-            failed = images.get(image_id)
-            if failed is not None:
-                failed.last_error = exc.message
+
+
+def _outcome(work: _Work) -> str | PhotosFailed:
+    failed = [photo for photo in work.photos if photo.error is not None]
+    indexed = len(work.photos) - len(failed)
+    if not failed:
+        return f"indexed {indexed} new photos ({work.total} in all)"
+    reasons = "; ".join(f"{photo.url}: {photo.error.message}" for photo in failed if photo.error)
+    transient = [photo.error for photo in failed if not getattr(photo.error, "permanent", True)]
+    if transient or not indexed:
+        retry_after = max((getattr(e, "retry_after", None) or 0 for e in transient), default=0)
+        return PhotosFailed(
+            f"{len(failed)} of {len(work.photos)} photos failed: {reasons}",
+            permanent=not transient,
+            retry_after=retry_after or None,
+        )
+    return f"indexed {indexed} photos; {len(failed)} skipped: {reasons}"

@@ -22,7 +22,7 @@ from vitrina.db import database_errors, utcnow, write_session
 from vitrina.errors import VitrinaError
 from vitrina.jobs import queue
 from vitrina.jobs.models import PENDING, RUNNING, Job
-from vitrina.jobs.reindex import IndexingContext, PhotosFailed, reindex_product
+from vitrina.jobs.reindex import IndexingContext, PhotosFailed, reindex_products
 from vitrina.logs import request_id_var
 
 log = logging.getLogger("vitrina.worker")
@@ -39,6 +39,7 @@ class Worker:
         lease_s: float = 60.0,
         max_attempts: int = 6,
         poll_s: float = 0.25,
+        batch_size: int = 16,
     ) -> None:
         self.ctx = ctx
         self.sessions: sessionmaker[Session] = ctx.sessions
@@ -46,11 +47,12 @@ class Worker:
         self.lease_s = lease_s
         self.max_attempts = max_attempts
         self.poll_s = poll_s
+        self.batch_size = max(1, batch_size)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.wakeup = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._current: dict[str, int] = {}
+        self._current: dict[str, list[int]] = {}
         self._current_lock = threading.Lock()
 
     def start(self) -> None:
@@ -69,7 +71,7 @@ class Worker:
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         with self._current_lock:
-            unfinished = list(self._current.values())
+            unfinished = [job_id for batch in self._current.values() for job_id in batch]
         for job_id in unfinished:
             with write_session(self.sessions) as session:
                 queue.release(session, job_id, self.worker_id)
@@ -105,58 +107,88 @@ class Worker:
                 self.wakeup.clear()
 
     def run_one(self) -> bool:
-        """Claim and run one job; ``False`` when nothing was due."""
+        """Claim a batch of due jobs and run them; ``False`` when nothing was due."""
         if not self._anything_due():
             return False
         with database_errors(), write_session(self.sessions) as session:
-            job = queue.claim(session, self.worker_id, self.lease_s)
-            claimed = None if job is None else (job.id, job.product_id, job.request_id)
-        if claimed is None:
+            claimed = [
+                (job.id, job.product_id, job.request_id)
+                for job in queue.claim_batch(session, self.worker_id, self.lease_s, self.batch_size)
+            ]
+        if not claimed:
             return False
-        job_id, product_id, request_id = claimed
-        token = request_id_var.set(request_id)
+        name = threading.current_thread().name
         with self._current_lock:
-            self._current[threading.current_thread().name] = job_id
+            self._current[name] = [job_id for job_id, _, _ in claimed]
         try:
-            self._execute(job_id, product_id)
+            self._execute(claimed)
         finally:
             with self._current_lock:
-                self._current.pop(threading.current_thread().name, None)
-            request_id_var.reset(token)
+                self._current.pop(name, None)
         return True
 
-    def _execute(self, job_id: int, product_id: int) -> None:
+    def _execute(self, claimed: list[tuple[int, int, str | None]]) -> None:
         started = time.perf_counter()
         try:
-            outcome = reindex_product(self.ctx, product_id)
-        except PhotosFailed as exc:
-            self._fail(job_id, exc.message, permanent=exc.permanent, retry_after=exc.retry_after)
-            return
-        except VitrinaError as exc:
-            permanent = bool(getattr(exc, "permanent", False))
-            self._fail(
-                job_id,
-                exc.message,
-                permanent=permanent,
-                retry_after=getattr(exc, "retry_after", None),
-            )
+            results = reindex_products(self.ctx, [product_id for _, product_id, _ in claimed])
+        except VitrinaError as exc:  # the model or the database failed: the whole batch retries
+            for job_id, _, request_id in claimed:
+                self._fail(
+                    job_id,
+                    request_id,
+                    exc.message,
+                    permanent=bool(getattr(exc, "permanent", False)),
+                    retry_after=getattr(exc, "retry_after", None),
+                )
             return
         except Exception as exc:
-            log.exception("job %s crashed", job_id)
-            self._fail(job_id, f"internal error: {exc!r}", permanent=False, retry_after=None)
+            log.exception("batch of %d jobs crashed", len(claimed))
+            for job_id, _, request_id in claimed:
+                self._fail(
+                    job_id,
+                    request_id,
+                    f"internal error: {exc!r}",
+                    permanent=False,
+                    retry_after=None,
+                )
             return
-        with write_session(self.sessions) as session:
-            queue.complete(session, job_id, self.worker_id, outcome)
-        log.info(
-            "job %s product %s: %s (%.0f ms)",
-            job_id,
-            product_id,
-            outcome,
-            (time.perf_counter() - started) * 1000,
-            extra={"job_id": job_id, "product_id": product_id},
-        )
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        for job_id, product_id, request_id in claimed:
+            result = results[product_id]
+            if isinstance(result, PhotosFailed):
+                self._fail(
+                    job_id,
+                    request_id,
+                    result.message,
+                    permanent=result.permanent,
+                    retry_after=result.retry_after,
+                )
+                continue
+            with write_session(self.sessions) as session:
+                queue.complete(session, job_id, self.worker_id, result)
+            token = request_id_var.set(request_id)  # the webhook's id follows into the job log
+            try:
+                log.info(
+                    "job %s product %s: %s (batch of %d, %.0f ms)",
+                    job_id,
+                    product_id,
+                    result,
+                    len(claimed),
+                    elapsed_ms,
+                    extra={"job_id": job_id, "product_id": product_id},
+                )
+            finally:
+                request_id_var.reset(token)
 
-    def _fail(self, job_id: int, error: str, *, permanent: bool, retry_after: float | None) -> None:
+    def _fail(
+        self,
+        job_id: int,
+        request_id: str | None,
+        error: str,
+        *,
+        permanent: bool,
+        retry_after: float | None,
+    ) -> None:
         with write_session(self.sessions) as session:
             decision = queue.fail(
                 session,
@@ -167,13 +199,17 @@ class Worker:
                 max_attempts=self.max_attempts,
                 retry_after=retry_after,
             )
-        log.warning(
-            "job %s failed (%s): %s",
-            job_id,
-            decision.state if decision else "lease lost",
-            error,
-            extra={"job_id": job_id},
-        )
+        token = request_id_var.set(request_id)
+        try:
+            log.warning(
+                "job %s failed (%s): %s",
+                job_id,
+                decision.state if decision else "lease lost",
+                error,
+                extra={"job_id": job_id},
+            )
+        finally:
+            request_id_var.reset(token)
 
     def _anything_due(self) -> bool:
         """A cheap read before taking the write lock: idle workers must not slow down webhooks."""
