@@ -4,9 +4,11 @@
   ``POST /api/v1/search {"product_id": id, "top_k": 1}`` is polled (404 until the product has a
   vector) — webhook accepted → searchable, p50/p95. Baseline in the same run: the bare embedder
   on one JPEG in-process (``embed_images([photo])``), and the ratio to it.
-- bulk: ~100 products enqueued at once, photos/s until the queue drains and all are indexed,
-  beside the bare embedder's batched throughput (``embed_images`` on 16 photos at a time) and at
-  batch 1 — the ratio shows what the worker's fetch/queue/write path costs.
+- bulk: ~100 products enqueued through webhooks on a server without a worker (a backlog, as after
+  an import), then one ``vitrina worker`` process drains it; photos/s over the indexing window
+  (first job claimed → last job finished, from the job table), beside the bare embedder's
+  batched throughput (``embed_images`` on 16 photos at a time) and at batch 1 — the ratio shows
+  what the worker's fetch/queue/write path costs.
 
 Every product's photo is a distinct JPEG (a different crop of a real photograph served by a
 local photo server), so no embedding is reused by content hash.
@@ -17,12 +19,16 @@ Run: ``.venv/bin/python benchmarks/freshness.py [--products 30] [--bulk 100]``.
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 import httpx
+from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -135,28 +141,51 @@ def main() -> None:
                 fresh.append((time.perf_counter() - accepted) * 1000)
                 wait_idle(client)
 
-            before = stats(client)["total_indexed"]
-            assert isinstance(before, int)
+        bulk_db = f"sqlite:///{tmp}/bulk.db"
+        with (
+            vitrina_server({**env, "VITRINA_DATABASE_URL": bulk_db}, "--no-worker") as base,
+            httpx.Client(base_url=base, timeout=30) as client,
+        ):
             t0 = time.perf_counter()
             for k in range(args.bulk):
                 i = args.products + k
                 send(client, "created", product(i, urls[i]), secret=SECRET).raise_for_status()
             sent_s = time.perf_counter() - t0
-            while True:
-                current = stats(client)
-                queue = current["queue"]
-                assert isinstance(queue, dict)
-                if (
-                    current["total_indexed"] == before + args.bulk
-                    and queue["pending"] == 0
-                    and queue["running"] == 0
-                ):
-                    break
-                if queue["dead"]:
-                    raise RuntimeError(f"dead jobs: {current}")
-                time.sleep(0.02)
-            bulk_s = time.perf_counter() - t0
-            served = stats(client)
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "vitrina.cli", "worker"],
+                env={
+                    **os.environ,
+                    **env,
+                    "VITRINA_DATABASE_URL": bulk_db,
+                    "VITRINA_LOG_LEVEL": "WARNING",
+                },
+            )
+            try:
+                while True:
+                    served = stats(client)
+                    queue = served["queue"]
+                    assert isinstance(queue, dict)
+                    if queue["dead"]:
+                        raise RuntimeError(f"dead jobs: {served}")
+                    if (
+                        served["total_indexed"] == args.bulk
+                        and not queue["pending"]
+                        and not queue["running"]
+                    ):
+                        break
+                    time.sleep(0.05)
+            finally:
+                worker.terminate()
+                worker.wait(30)
+        engine = create_engine(bulk_db)
+        with engine.connect() as conn:
+            first, last = conn.execute(
+                text("SELECT min(started_at), max(finished_at) FROM jobs WHERE state = 'done'")
+            ).one()
+        engine.dispose()
+        bulk_s = (
+            datetime.fromisoformat(str(last)) - datetime.fromisoformat(str(first))
+        ).total_seconds()
 
     rate = args.bulk / bulk_s
     b50, f50, f95 = percentile(single, 0.5), percentile(fresh, 0.5), percentile(fresh, 0.95)
@@ -175,7 +204,7 @@ def main() -> None:
     print(
         f"{f'served: {args.bulk} products enqueued → indexed':<46} {rate:>8.1f}"
         f"  {rate / bare16:.0%} of batched, {rate / bare1:.0%} of batch 1 (target ≥ 80 %)"
-        f"   (webhooks sent in {sent_s:.2f} s; total_indexed {served['total_indexed']})"
+        f"   (indexing window {bulk_s:.2f} s; the backlog was enqueued in {sent_s:.2f} s)"
     )
 
 

@@ -132,6 +132,11 @@ class OnnxEmbedder(ABC):
     similar_threshold: float
     batch_size: int = 16
 
+    @property
+    def preprocess_threads(self) -> int:
+        """Threads that decode and resize a batch: as many as the model itself uses."""
+        return self.settings.embed_threads or default_thread_count()
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._lock = threading.Lock()

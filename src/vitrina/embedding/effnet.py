@@ -136,7 +136,9 @@ class EffnetLite0Embedder(OnnxEmbedder):
         self.model_path = path
 
     def _embed_batch(self, images: Sequence[ImageInput]) -> NDArray[np.floating]:
-        pixels = effnet_pixels(images, max_pixels=self.settings.image_max_pixels)
+        pixels = effnet_pixels(
+            images, max_pixels=self.settings.image_max_pixels, threads=self.preprocess_threads
+        )
         return self.run_pixels(pixels)
 
     def run_pixels(self, pixels: NDArray[np.uint8]) -> NDArray[np.float32]:

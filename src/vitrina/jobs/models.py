@@ -47,4 +47,5 @@ class Job(Base):
             postgresql_where=text("state = 'pending'"),
         ),
         Index("ix_jobs_state_run_after", "state", "run_after"),
+        Index("ix_jobs_product_state", "product_id", "state"),
     )

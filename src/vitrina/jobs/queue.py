@@ -55,12 +55,20 @@ def enqueue_reindex(
 
 
 def claim(
-    session: Session, worker_id: str, lease_s: float, *, now: datetime | None = None
-) -> Job | None:
-    """Take the next due job (or one whose lease expired) and lease it to ``worker_id``.
+    session: Session,
+    worker_id: str,
+    lease_s: float,
+    *,
+    limit: int = 1,
+    now: datetime | None = None,
+) -> list[Job]:
+    """Lease up to ``limit`` due jobs (or jobs whose lease expired) to ``worker_id``; one statement.
 
-    A product whose job is running elsewhere is skipped, so two workers never index the same
+    The hot query of the queue. ``FOR UPDATE SKIP LOCKED`` lets workers on several machines claim
+    at once without waiting on each other (PostgreSQL; SQLite serialises writers anyway). A
+    product whose job is running elsewhere is skipped, so two workers never index the same
     product at once and the newer pending job re-reads the state after the older one finishes.
+    The worker embeds the photos of a whole batch in one model call.
     """
     now = now or utcnow()
     running = aliased(Job)
@@ -76,17 +84,16 @@ def claim(
         and_(Job.state == PENDING, Job.run_after <= now),
         and_(Job.state == RUNNING, Job.lease_until <= now),
     )
-    candidate = (
+    candidates = (
         select(Job.id)
         .where(due, ~busy)
         .order_by(Job.run_after, Job.id)
-        .limit(1)
+        .limit(limit)
         .with_for_update(skip_locked=True)
-        .scalar_subquery()
     )
     statement = (
         update(Job)
-        .where(Job.id == candidate)
+        .where(Job.id.in_(candidates.scalar_subquery()))
         .values(
             state=RUNNING,
             worker_id=worker_id,
@@ -97,22 +104,7 @@ def claim(
         .returning(Job)
         .execution_options(synchronize_session=False)
     )
-    return session.scalars(statement).one_or_none()
-
-
-def claim_batch(session: Session, worker_id: str, lease_s: float, limit: int) -> list[Job]:
-    """Up to ``limit`` due jobs for distinct products, leased to ``worker_id`` in one transaction.
-
-    Their photos are then embedded in one model call, which is what makes bulk indexing fast.
-    """
-    jobs: list[Job] = []
-    now = utcnow()
-    while len(jobs) < limit:
-        job = claim(session, worker_id, lease_s, now=now)
-        if job is None:
-            break
-        jobs.append(job)
-    return jobs
+    return list(session.scalars(statement))
 
 
 def complete(session: Session, job_id: int, worker_id: str, outcome: str) -> bool:

@@ -17,21 +17,18 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from vitrina.catalog.repository import get_product
+from vitrina.catalog.models import Product
 from vitrina.db import utcnow, write_session
 from vitrina.embedding import Embedder
 from vitrina.errors import ImageRejected, PhotoFetchError, VitrinaError
 from vitrina.images.decode import decode_image
 from vitrina.images.fetch import FetchedPhoto, PhotoFetcher
 from vitrina.metrics import observe_embedding, observe_fetch_failure
-from vitrina.vectors.repository import (
-    remove_product_vectors,
-    store_vector,
-    vector_by_content,
-    vectors_of_product,
-)
+from vitrina.vectors.models import ImageVector
+from vitrina.vectors.repository import remove_product_vectors, store_vector, vector_by_content
 
 log = logging.getLogger("vitrina.jobs")
 
@@ -71,10 +68,13 @@ class _Photo:
 
 
 @dataclass
-class _Work:
+class Work:
+    """One product's reindex, prepared outside any transaction, applied inside one."""
+
     product_id: int
     total: int = 0
     photos: list[_Photo] = field(default_factory=list)
+    remove: bool = False  # disabled or gone: its vectors leave the index
     outcome: str | None = None  # decided without embedding (removed, up to date)
 
 
@@ -89,12 +89,18 @@ def reindex_product(ctx: IndexingContext, product_id: int) -> str:
 def reindex_products(
     ctx: IndexingContext, product_ids: Sequence[int]
 ) -> dict[int, str | PhotosFailed]:
-    """Bring each product's vectors in line with the catalog; one outcome (or failure) each.
+    """Prepare and apply in one go (the admin's ``reindex-one?wait=true``, tests)."""
+    works = prepare(ctx, product_ids)
+    with write_session(ctx.sessions) as session:
+        return apply(session, ctx, works)
 
-    Photos that fail never remove existing vectors: a product whose photos all fail keeps what
-    it had.
+
+def prepare(ctx: IndexingContext, product_ids: Sequence[int]) -> list[Work]:
+    """Read the products now, fetch their new photos and embed them all in one model call.
+
+    Nothing is written here, so the slow part (downloads, the model) holds no database lock.
     """
-    works = [_plan(ctx, product_id) for product_id in product_ids]
+    works = _plan(ctx, list(dict.fromkeys(product_ids)))  # a product once, even if twice queued
     pending = [photo for work in works for photo in work.photos]
     if len(pending) > 1:
         with ThreadPoolExecutor(min(FETCH_THREADS, len(pending))) as pool:
@@ -103,33 +109,66 @@ def reindex_products(
         for photo in pending:
             _prepare(ctx, photo)
     _embed(ctx, [photo for photo in pending if photo.image is not None])
+    return works
+
+
+def apply(
+    session: Session, ctx: IndexingContext, works: list[Work]
+) -> dict[int, str | PhotosFailed]:
+    """Write the prepared vectors in the caller's transaction; one outcome (or failure) each.
+
+    Photos that fail never remove existing vectors: a product whose photos all fail keeps what
+    it had.
+    """
     results: dict[int, str | PhotosFailed] = {}
+    products = _load_products(session, [w.product_id for w in works if w.photos and not w.remove])
     for work in works:
-        if work.outcome is None:
-            _store(ctx, work)
-        results[work.product_id] = work.outcome or _outcome(work)
+        if work.remove:
+            removed = remove_product_vectors(session, work.product_id)
+            results[work.product_id] = f"removed from the search index ({removed} vectors)"
+        elif work.outcome is not None:
+            results[work.product_id] = work.outcome
+        else:
+            _store(session, ctx, work, products.get(work.product_id))
+            results[work.product_id] = _outcome(work)
     return results
 
 
-def _plan(ctx: IndexingContext, product_id: int) -> _Work:
-    """Read the product now; decide what needs fetching (photos without a vector of this model)."""
-    work = _Work(product_id)
+def _load_products(session: Session, product_ids: Sequence[int]) -> dict[int, Product]:
+    """The products with their photos, in two queries whatever the batch size."""
+    if not product_ids:
+        return {}
+    query = select(Product).where(Product.id.in_(product_ids)).options(selectinload(Product.images))
+    return {product.id: product for product in session.scalars(query)}
+
+
+def _plan(ctx: IndexingContext, product_ids: Sequence[int]) -> list[Work]:
+    """What needs fetching: photos without a vector of this model (two queries for the batch)."""
     model = ctx.embedder.name
     with ctx.sessions() as session:
-        product = get_product(session, product_id)
-        if product is not None and product.enabled:
-            done = vectors_of_product(session, product_id, model)
+        products = _load_products(session, product_ids)
+        embedded = set(
+            session.scalars(
+                select(ImageVector.image_id).where(
+                    ImageVector.product_id.in_(product_ids), ImageVector.model == model
+                )
+            )
+        )
+    works = []
+    for product_id in product_ids:
+        work = Work(product_id)
+        product = products.get(product_id)
+        if product is None or not product.enabled:
+            work.remove = True
+        else:
             work.total = len(product.images)
             work.photos = [
-                _Photo(image.id, image.url) for image in product.images if image.id not in done
+                _Photo(image.id, image.url) for image in product.images if image.id not in embedded
             ]
             if not work.photos:
                 work.outcome = f"up to date: {work.total} photos already embedded by {model}"
-            return work
-    with write_session(ctx.sessions) as session:
-        removed = remove_product_vectors(session, product_id)
-    work.outcome = f"removed from the search index ({removed} vectors)"
-    return work
+        works.append(work)
+    return works
 
 
 def _prepare(ctx: IndexingContext, photo: _Photo) -> None:
@@ -164,37 +203,35 @@ def _embed(ctx: IndexingContext, photos: list[_Photo]) -> None:
     log.info("embedded %d photos in %.0f ms", len(photos), elapsed * 1000)
 
 
-def _store(ctx: IndexingContext, work: _Work) -> None:
-    """Write vectors and photo state, unless the product changed under us (a newer job runs)."""
-    with write_session(ctx.sessions) as session:
-        product = get_product(session, work.product_id)
-        if product is None or not product.enabled:
-            return
-        images = {image.id: image for image in product.images}
-        now = utcnow()
-        for photo in work.photos:
-            image = images.get(photo.image_id)
-            if image is None:  # the photo was removed from the product meanwhile
-                continue
-            if photo.error is not None:
-                image.last_error = photo.error.message
-                continue
-            assert photo.fetched is not None and photo.vector is not None
-            store_vector(
-                session,
-                image_id=photo.image_id,
-                product_id=work.product_id,
-                model=ctx.embedder.name,
-                content_hash=photo.fetched.sha256,
-                embedding=photo.vector,
-            )
-            image.etag = photo.fetched.etag
-            image.content_hash = photo.fetched.sha256
-            image.fetched_at = now
-            image.last_error = None
+def _store(session: Session, ctx: IndexingContext, work: Work, product: Product | None) -> None:
+    """Write vectors and photo state, unless the product changed meanwhile (a newer job runs)."""
+    if product is None or not product.enabled:
+        return
+    images = {image.id: image for image in product.images}
+    now = utcnow()
+    for photo in work.photos:
+        image = images.get(photo.image_id)
+        if image is None:  # the photo was removed from the product meanwhile
+            continue
+        if photo.error is not None:
+            image.last_error = photo.error.message
+            continue
+        assert photo.fetched is not None and photo.vector is not None
+        store_vector(
+            session,
+            image_id=photo.image_id,
+            product_id=work.product_id,
+            model=ctx.embedder.name,
+            content_hash=photo.fetched.sha256,
+            embedding=photo.vector,
+        )
+        image.etag = photo.fetched.etag
+        image.content_hash = photo.fetched.sha256
+        image.fetched_at = now
+        image.last_error = None
 
 
-def _outcome(work: _Work) -> str | PhotosFailed:
+def _outcome(work: Work) -> str | PhotosFailed:
     failed = [photo for photo in work.photos if photo.error is not None]
     indexed = len(work.photos) - len(failed)
     if not failed:

@@ -22,7 +22,7 @@ from vitrina.db import database_errors, utcnow, write_session
 from vitrina.errors import VitrinaError
 from vitrina.jobs import queue
 from vitrina.jobs.models import PENDING, RUNNING, Job
-from vitrina.jobs.reindex import IndexingContext, PhotosFailed, reindex_products
+from vitrina.jobs.reindex import IndexingContext, PhotosFailed, apply, prepare
 from vitrina.logs import request_id_var
 
 log = logging.getLogger("vitrina.worker")
@@ -113,7 +113,7 @@ class Worker:
         with database_errors(), write_session(self.sessions) as session:
             claimed = [
                 (job.id, job.product_id, job.request_id)
-                for job in queue.claim_batch(session, self.worker_id, self.lease_s, self.batch_size)
+                for job in queue.claim(session, self.worker_id, self.lease_s, limit=self.batch_size)
             ]
         if not claimed:
             return False
@@ -128,9 +128,26 @@ class Worker:
         return True
 
     def _execute(self, claimed: list[tuple[int, int, str | None]]) -> None:
+        """Prepare the batch without locks, then write vectors and job outcomes in one transaction."""
         started = time.perf_counter()
         try:
-            results = reindex_products(self.ctx, [product_id for _, product_id, _ in claimed])
+            works = prepare(self.ctx, [product_id for _, product_id, _ in claimed])
+            with write_session(self.sessions) as session:
+                results = apply(session, self.ctx, works)
+                for job_id, product_id, _ in claimed:
+                    result = results[product_id]
+                    if isinstance(result, PhotosFailed):
+                        queue.fail(
+                            session,
+                            job_id,
+                            self.worker_id,
+                            result.message,
+                            permanent=result.permanent,
+                            max_attempts=self.max_attempts,
+                            retry_after=result.retry_after,
+                        )
+                    else:
+                        queue.complete(session, job_id, self.worker_id, result)
         except VitrinaError as exc:  # the model or the database failed: the whole batch retries
             for job_id, _, request_id in claimed:
                 self._fail(
@@ -155,28 +172,26 @@ class Worker:
         elapsed_ms = (time.perf_counter() - started) * 1000
         for job_id, product_id, request_id in claimed:
             result = results[product_id]
-            if isinstance(result, PhotosFailed):
-                self._fail(
-                    job_id,
-                    request_id,
-                    result.message,
-                    permanent=result.permanent,
-                    retry_after=result.retry_after,
-                )
-                continue
-            with write_session(self.sessions) as session:
-                queue.complete(session, job_id, self.worker_id, result)
             token = request_id_var.set(request_id)  # the webhook's id follows into the job log
             try:
-                log.info(
-                    "job %s product %s: %s (batch of %d, %.0f ms)",
-                    job_id,
-                    product_id,
-                    result,
-                    len(claimed),
-                    elapsed_ms,
-                    extra={"job_id": job_id, "product_id": product_id},
-                )
+                if isinstance(result, PhotosFailed):
+                    log.warning(
+                        "job %s product %s failed: %s",
+                        job_id,
+                        product_id,
+                        result.message,
+                        extra={"job_id": job_id, "product_id": product_id},
+                    )
+                else:
+                    log.info(
+                        "job %s product %s: %s (batch of %d, %.0f ms)",
+                        job_id,
+                        product_id,
+                        result,
+                        len(claimed),
+                        elapsed_ms,
+                        extra={"job_id": job_id, "product_id": product_id},
+                    )
             finally:
                 request_id_var.reset(token)
 
