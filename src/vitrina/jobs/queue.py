@@ -8,10 +8,12 @@ transaction is ``BEGIN IMMEDIATE`` (see :mod:`vitrina.db`), which serialises cla
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import and_, exists, func, or_, select, text, update
+from sqlalchemy import Table, and_, bindparam, exists, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
@@ -107,18 +109,38 @@ def claim(
     return list(session.scalars(statement))
 
 
-def complete(session: Session, job_id: int, worker_id: str, outcome: str) -> bool:
-    """Mark a job done, if this worker still holds it; return whether it did."""
+def complete(
+    session: Session, worker_id: str, done: Sequence[tuple[int, str, datetime | None]]
+) -> None:
+    """Mark jobs done — ``(job_id, outcome, started_at)`` each — where this worker still holds them.
+
+    One executemany UPDATE for a whole batch: a lost lease (another worker took the job) simply
+    matches no row.
+    """
+    if not done:
+        return
     now = utcnow()
-    job = session.get(Job, job_id, with_for_update=True)
-    if job is None or job.state != RUNNING or job.worker_id != worker_id:
-        return False
-    job.state = DONE
-    job.outcome = outcome
-    job.finished_at = now
-    job.lease_until = None
-    job.duration_ms = (now - job.started_at).total_seconds() * 1000 if job.started_at else None
-    return True
+    table = cast(Table, Job.__table__)  # Core: the ORM reads a list of rows as bulk-by-key
+    jobs = table.c
+    session.execute(
+        update(table)
+        .where(jobs.id == bindparam("job_id"), jobs.state == RUNNING, jobs.worker_id == worker_id)
+        .values(
+            state=DONE,
+            outcome=bindparam("job_outcome"),
+            finished_at=now,
+            lease_until=None,
+            duration_ms=bindparam("job_ms"),
+        ),
+        [
+            {
+                "job_id": job_id,
+                "job_outcome": outcome,
+                "job_ms": (now - started).total_seconds() * 1000 if started else None,
+            }
+            for job_id, outcome, started in done
+        ],
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -28,7 +28,7 @@ from vitrina.images.decode import decode_image
 from vitrina.images.fetch import FetchedPhoto, PhotoFetcher
 from vitrina.metrics import observe_embedding, observe_fetch_failure
 from vitrina.vectors.models import ImageVector
-from vitrina.vectors.repository import remove_product_vectors, store_vector, vector_by_content
+from vitrina.vectors.repository import remove_product_vectors, store_vector, vectors_by_content
 
 log = logging.getLogger("vitrina.jobs")
 
@@ -102,14 +102,22 @@ def prepare(ctx: IndexingContext, product_ids: Sequence[int]) -> list[Work]:
     """
     works = _plan(ctx, list(dict.fromkeys(product_ids)))  # a product once, even if twice queued
     pending = [photo for work in works for photo in work.photos]
-    if len(pending) > 1:
-        with ThreadPoolExecutor(min(FETCH_THREADS, len(pending))) as pool:
-            list(pool.map(lambda photo: _prepare(ctx, photo), pending))
-    else:
-        for photo in pending:
-            _prepare(ctx, photo)
+    _in_threads(lambda photo: _fetch(ctx, photo), pending)
+    fetched = [photo for photo in pending if photo.fetched is not None]
+    _reuse_known(ctx, fetched)
+    _in_threads(lambda photo: _decode(ctx, photo), [p for p in fetched if p.vector is None])
     _embed(ctx, [photo for photo in pending if photo.image is not None])
     return works
+
+
+def _in_threads(task: Callable[[_Photo], None], photos: list[_Photo]) -> None:
+    """Downloads wait on the network and Pillow releases the GIL: a few threads overlap them."""
+    if len(photos) > 1:
+        with ThreadPoolExecutor(min(FETCH_THREADS, len(photos))) as pool:
+            list(pool.map(task, photos))
+    else:
+        for photo in photos:
+            task(photo)
 
 
 def apply(
@@ -171,21 +179,37 @@ def _plan(ctx: IndexingContext, product_ids: Sequence[int]) -> list[Work]:
     return works
 
 
-def _prepare(ctx: IndexingContext, photo: _Photo) -> None:
-    """Download and decode one photo, or reuse the vector of identical bytes; record failures."""
+def _fetch(ctx: IndexingContext, photo: _Photo) -> None:
+    """Download one photo (size, type and pixel count checked by the fetcher); record failures."""
     try:
         fetched = ctx.fetcher.fetch(photo.url)
         if not isinstance(fetched, FetchedPhoto):  # NotModified is impossible without an ETag
             raise PhotoFetchError(f"The server answered 304 for {photo.url} without being asked.")
         photo.fetched = fetched
-        with ctx.sessions() as session:
-            photo.vector = vector_by_content(session, fetched.sha256, ctx.embedder.name)
-        if photo.vector is None:
-            photo.image = decode_image(
-                fetched.data, max_pixels=ctx.max_pixels, draft_size=(448, 448)
-            )
-    except (PhotoFetchError, ImageRejected) as exc:
+    except PhotoFetchError as exc:
         photo.error = exc
+        observe_fetch_failure(exc.code)
+
+
+def _reuse_known(ctx: IndexingContext, photos: list[_Photo]) -> None:
+    """Identical bytes already embedded by this model (the same photo under another URL)."""
+    known = vectors_by_content(
+        ctx.sessions, [photo.fetched.sha256 for photo in photos if photo.fetched], ctx.embedder.name
+    )
+    for photo in photos:
+        if photo.fetched is not None:
+            photo.vector = known.get(photo.fetched.sha256)
+
+
+def _decode(ctx: IndexingContext, photo: _Photo) -> None:
+    assert photo.fetched is not None
+    try:
+        photo.image = decode_image(
+            photo.fetched.data, max_pixels=ctx.max_pixels, draft_size=(448, 448)
+        )
+    except ImageRejected as exc:
+        photo.error = exc
+        photo.fetched = None
         observe_fetch_failure(exc.code)
 
 

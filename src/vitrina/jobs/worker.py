@@ -14,6 +14,8 @@ import socket
 import threading
 import time
 import uuid
+from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +28,15 @@ from vitrina.jobs.reindex import IndexingContext, PhotosFailed, apply, prepare
 from vitrina.logs import request_id_var
 
 log = logging.getLogger("vitrina.worker")
+
+
+class Claimed(NamedTuple):
+    """What the worker keeps of a claimed job once the claiming transaction has closed."""
+
+    job_id: int
+    product_id: int
+    request_id: str | None
+    started_at: datetime | None
 
 
 class Worker:
@@ -112,14 +123,14 @@ class Worker:
             return False
         with database_errors(), write_session(self.sessions) as session:
             claimed = [
-                (job.id, job.product_id, job.request_id)
+                Claimed(job.id, job.product_id, job.request_id, job.started_at)
                 for job in queue.claim(session, self.worker_id, self.lease_s, limit=self.batch_size)
             ]
         if not claimed:
             return False
         name = threading.current_thread().name
         with self._current_lock:
-            self._current[name] = [job_id for job_id, _, _ in claimed]
+            self._current[name] = [job.job_id for job in claimed]
         try:
             self._execute(claimed)
         finally:
@@ -127,19 +138,20 @@ class Worker:
                 self._current.pop(name, None)
         return True
 
-    def _execute(self, claimed: list[tuple[int, int, str | None]]) -> None:
+    def _execute(self, claimed: list[Claimed]) -> None:
         """Prepare the batch without locks, then write vectors and job outcomes in one transaction."""
         started = time.perf_counter()
         try:
-            works = prepare(self.ctx, [product_id for _, product_id, _ in claimed])
+            works = prepare(self.ctx, [job.product_id for job in claimed])
             with write_session(self.sessions) as session:
                 results = apply(session, self.ctx, works)
-                for job_id, product_id, _ in claimed:
-                    result = results[product_id]
+                done = []
+                for job in claimed:
+                    result = results[job.product_id]
                     if isinstance(result, PhotosFailed):
                         queue.fail(
                             session,
-                            job_id,
+                            job.job_id,
                             self.worker_id,
                             result.message,
                             permanent=result.permanent,
@@ -147,12 +159,13 @@ class Worker:
                             retry_after=result.retry_after,
                         )
                     else:
-                        queue.complete(session, job_id, self.worker_id, result)
+                        done.append((job.job_id, result, job.started_at))
+                queue.complete(session, self.worker_id, done)
         except VitrinaError as exc:  # the model or the database failed: the whole batch retries
-            for job_id, _, request_id in claimed:
+            for job in claimed:
                 self._fail(
-                    job_id,
-                    request_id,
+                    job.job_id,
+                    job.request_id,
                     exc.message,
                     permanent=bool(getattr(exc, "permanent", False)),
                     retry_after=getattr(exc, "retry_after", None),
@@ -160,37 +173,38 @@ class Worker:
             return
         except Exception as exc:
             log.exception("batch of %d jobs crashed", len(claimed))
-            for job_id, _, request_id in claimed:
+            for job in claimed:
                 self._fail(
-                    job_id,
-                    request_id,
+                    job.job_id,
+                    job.request_id,
                     f"internal error: {exc!r}",
                     permanent=False,
                     retry_after=None,
                 )
             return
         elapsed_ms = (time.perf_counter() - started) * 1000
-        for job_id, product_id, request_id in claimed:
-            result = results[product_id]
-            token = request_id_var.set(request_id)  # the webhook's id follows into the job log
+        for job in claimed:
+            result = results[job.product_id]
+            token = request_id_var.set(job.request_id)  # the webhook's id follows into the job log
             try:
+                extra = {"job_id": job.job_id, "product_id": job.product_id}
                 if isinstance(result, PhotosFailed):
                     log.warning(
                         "job %s product %s failed: %s",
-                        job_id,
-                        product_id,
+                        job.job_id,
+                        job.product_id,
                         result.message,
-                        extra={"job_id": job_id, "product_id": product_id},
+                        extra=extra,
                     )
                 else:
                     log.info(
                         "job %s product %s: %s (batch of %d, %.0f ms)",
-                        job_id,
-                        product_id,
+                        job.job_id,
+                        job.product_id,
                         result,
                         len(claimed),
                         elapsed_ms,
-                        extra={"job_id": job_id, "product_id": product_id},
+                        extra=extra,
                     )
             finally:
                 request_id_var.reset(token)
