@@ -26,8 +26,9 @@ from PIL import Image
 from tests.embedding.samples import jpeg_bytes
 from vitrina.config import Settings
 from vitrina.embedding import get_embedder
-from vitrina.embedding.vertex import VertexEmbedder, VertexRejected, retry_after_seconds
+from vitrina.embedding.vertex import VertexEmbedder, VertexRejected
 from vitrina.errors import ConfigurationError, EmbeddingError, NotAnImage
+from vitrina.retry import parse_retry_after
 
 PREDICT_PATH = (
     "/v1/projects/shop-project/locations/europe-west4/publishers/google/models/"
@@ -290,7 +291,7 @@ def test_misconfiguration_is_a_clear_start_up_error(
 
 
 def test_retry_after_accepts_seconds_and_http_dates() -> None:
-    assert retry_after_seconds("3") == 3.0
-    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past
-    assert retry_after_seconds("soon") is None
-    assert retry_after_seconds(None) is None
+    assert parse_retry_after("3") == 3.0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None

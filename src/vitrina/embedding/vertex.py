@@ -16,10 +16,8 @@ configured dimension, because a silently wrong width would corrupt the vector in
 from __future__ import annotations
 
 import base64
-import email.utils
 import io
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -35,6 +33,7 @@ from vitrina.config import Settings
 from vitrina.embedding.base import Vectors, l2_normalise
 from vitrina.embedding.preprocess import ImageInput, load_rgb
 from vitrina.errors import ConfigurationError, EmbeddingError
+from vitrina.retry import backoff_delay, parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -92,21 +91,6 @@ class _AuthResponse(transport.Response):
     @property
     def data(self) -> bytes:
         return self._response.content
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """``Retry-After`` as seconds: either a number or an HTTP date."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 class VertexEmbedder:
@@ -237,13 +221,12 @@ class VertexEmbedder:
                 problem = f"Vertex AI answered {response.status_code}: {response.text[:300]}"
                 if response.status_code not in RETRY_STATUSES:
                     raise VertexRejected(problem)
-                wait = retry_after_seconds(response.headers.get("Retry-After"))
+                wait = parse_retry_after(response.headers.get("Retry-After"))
             if attempt >= attempts:
                 raise EmbeddingError(
                     f"{problem} (gave up after {attempts} attempts)", retry_after=wait
                 )
-            delay = wait if wait is not None else 0.5 * 2 ** (attempt - 1) * random.uniform(1, 1.5)
-            delay = min(delay, MAX_BACKOFF_S)
+            delay = backoff_delay(attempt - 1, base=0.5, cap=MAX_BACKOFF_S, retry_after=wait)
             log.warning("%s; retrying in %.1f s", problem, delay)
             self._sleep(delay)
 

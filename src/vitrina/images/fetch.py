@@ -19,14 +19,12 @@ Safety comes from three places:
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import ssl
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -52,6 +50,7 @@ from vitrina.images.address_policy import (
     system_resolver,
 )
 from vitrina.images.decode import read_image_header, sniff_image_format
+from vitrina.retry import parse_retry_after
 
 _MIME = {
     "JPEG": "image/jpeg",
@@ -388,8 +387,7 @@ class HttpPhotoFetcher:
             )
         if hop >= self.limits.max_redirects:
             raise TooManyRedirects(
-                f"The photo address {url} redirects more than {self.limits.max_redirects} "
-                "times.",
+                f"The photo address {url} redirects more than {self.limits.max_redirects} times.",
                 url=url,
             )
         try:
@@ -449,8 +447,9 @@ class HttpPhotoFetcher:
                 raise self._too_slow(url)
         data = bytes(body)
         if not data:
-            raise PhotoNotAnImage(f"The shop's server sent an empty file for the photo {url}.",
-                                  url=url)
+            raise PhotoNotAnImage(
+                f"The shop's server sent an empty file for the photo {url}.", url=url
+            )
         fmt = self._require_image(url, resp, data)
         try:
             header = read_image_header(data, max_pixels=self.limits.max_pixels)
@@ -532,20 +531,3 @@ class HttpPhotoFetcher:
 
 def _mib(size: int) -> str:
     return f"{size / 1048576:.1f}".removesuffix(".0")
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), capped at a day."""
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return min(float(value), _MAX_RETRY_AFTER_S)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    return min(max(seconds, 0.0), _MAX_RETRY_AFTER_S)

@@ -7,7 +7,6 @@ transaction is ``BEGIN IMMEDIATE`` (see :mod:`vitrina.db`), which serialises cla
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from vitrina.db import utcnow
 from vitrina.jobs.models import DEAD, DONE, PENDING, RUNNING, Job
+from vitrina.retry import backoff_delay
 
 _JOBS = cast(Table, Job.__table__)
 BACKOFF_BASE_S = 2.0
@@ -50,7 +50,9 @@ def enqueue_reindex(
         )
         # A literal predicate: PostgreSQL matches the partial unique index only when it can see
         # the value, which a bound parameter hides once psycopg prepares the statement.
-        .on_conflict_do_nothing(index_elements=["product_id"], index_where=text("state = 'pending'"))
+        .on_conflict_do_nothing(
+            index_elements=["product_id"], index_where=text("state = 'pending'")
+        )
     )
     session.execute(statement)
 
@@ -170,7 +172,9 @@ def fail(
         job.state = DEAD
         job.finished_at = now
         return FailureDecision(DEAD, None)
-    delay = backoff_delay(job.attempts, retry_after)
+    delay = backoff_delay(
+        job.attempts - 1, base=BACKOFF_BASE_S, cap=BACKOFF_MAX_S, retry_after=retry_after
+    )
     if _other_pending(session, job):
         # A newer change is already queued; it re-reads the product, so this one can retire.
         job.state = DONE
@@ -180,15 +184,6 @@ def fail(
     job.state = PENDING
     job.run_after = now + timedelta(seconds=delay)
     return FailureDecision(PENDING, delay)
-
-
-def backoff_delay(attempts: int, retry_after: float | None = None) -> float:
-    """Exponential backoff with full jitter; a server's Retry-After is a floor, not a suggestion."""
-    ceiling = min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** max(attempts - 1, 0))
-    delay = random.uniform(ceiling / 2, ceiling)
-    if retry_after is not None:
-        delay = max(delay, min(retry_after, BACKOFF_MAX_S))
-    return delay
 
 
 def release(session: Session, job_id: int, worker_id: str) -> None:

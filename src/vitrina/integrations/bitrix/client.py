@@ -8,18 +8,16 @@ and typed errors that say what to fix (the token, or the address).
 
 from __future__ import annotations
 
-import email.utils
-import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Literal, Protocol, Self
 
 import httpx
 
 from vitrina.integrations.bitrix.errors import BitrixAuthError, BitrixError, BitrixUnavailable
+from vitrina.retry import backoff_delay, parse_retry_after
 
 LIST_PATH = "api/v2/products/"
 DETAIL_PATH = "api/v2/products/detail"
@@ -241,7 +239,7 @@ class BitrixClient:
                         status=status,
                     )
                 if status == 429 or status >= 500:
-                    retry_after = _parse_retry_after(response.headers.get("Retry-After"))
+                    retry_after = parse_retry_after(response.headers.get("Retry-After"))
                     failure = BitrixUnavailable(
                         f"Bitrix at {url} answered HTTP {status} {attempt + 1} times;"
                         " try again later.",
@@ -271,11 +269,9 @@ class BitrixClient:
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         """Exponential backoff with jitter, or what the server asked for (capped)."""
-        if retry_after is not None:
-            return min(retry_after, self.max_backoff)
-        ceiling = min(self.max_backoff, self.backoff * 2.0**attempt)
-        # "Equal jitter": never less than half the step, so retries still spread out.
-        return ceiling / 2 + random.uniform(0, ceiling / 2)
+        return backoff_delay(
+            attempt, base=self.backoff, cap=self.max_backoff, retry_after=retry_after
+        )
 
     def _json(self, response: httpx.Response) -> dict[str, Any]:
         try:
@@ -299,24 +295,6 @@ class BitrixClient:
             url=str(response.url),
             status=response.status_code,
         )
-
-
-def _parse_retry_after(value: str | None) -> float | None:
-    """``Retry-After`` as seconds: either delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, float((when - datetime.now(UTC)).total_seconds()))
 
 
 def _is_bitrix_json(response: httpx.Response) -> bool:
