@@ -198,6 +198,46 @@ class TooManyRedirects(PhotoFetchError):
     permanent = True
 
 
+class PhotoNotAnImage(PhotoFetchError):
+    """The address gives something that is not a photo (a web page, for example)."""
+
+    code = "photo_not_an_image"
+    permanent = True
+
+
+class PhotoRejected(PhotoFetchError):
+    """The photo was downloaded but cannot be used (too many pixels, or a damaged header)."""
+
+    code = "photo_rejected"
+    permanent = True
+
+
+class PhotoRefused(PhotoFetchError):
+    """The shop's server refuses to give out the photo (403 and other client errors)."""
+
+    code = "photo_refused"
+    permanent = True
+
+
+class PhotoRateLimited(PhotoServerError):
+    """The shop's server asks us to slow down (429); it will be retried."""
+
+    code = "photo_rate_limited"
+
+
+class PhotoUnreachable(PhotoFetchError):
+    """The shop's server could not be reached (DNS, refused connection, broken response)."""
+
+    code = "photo_unreachable"
+
+
+class InvalidPhotoUrl(PhotoFetchError):
+    """The photo address is not a valid web address."""
+
+    code = "photo_invalid_url"
+    permanent = True
+
+
 # --- embedding ---------------------------------------------------------------------------------
 
 

@@ -11,24 +11,21 @@ import pytest
 from tests.images.conftest import BIG, FetcherFactory, table_resolver
 from tests.images.photo_server import JPEG, PHOTO_ETAG, PNG, PhotoServer
 from vitrina.errors import (
+    InvalidPhotoUrl,
     PhotoBlocked,
     PhotoFetchError,
-    PhotoNotFound,
-    PhotoServerError,
-    PhotoTimeout,
-    PhotoTooLarge,
-    TooManyRedirects,
-)
-from vitrina.images.fetch import (
-    FetchedPhoto,
-    InvalidPhotoUrl,
-    NotModified,
     PhotoNotAnImage,
+    PhotoNotFound,
     PhotoRateLimited,
     PhotoRefused,
     PhotoRejected,
+    PhotoServerError,
+    PhotoTimeout,
+    PhotoTooLarge,
     PhotoUnreachable,
+    TooManyRedirects,
 )
+from vitrina.images.fetch import FetchedPhoto, NotModified
 
 
 def fetch_photo(fetcher: object, url: str, etag: str | None = None) -> FetchedPhoto:
@@ -273,7 +270,8 @@ def test_a_closed_port_is_retried_later(make_fetcher: FetcherFactory) -> None:
 
 
 def test_https_verifies_the_certificate_for_the_host_name_not_the_ip(
-    tls_server: PhotoServer, tls: tuple[ssl.SSLContext, ssl.SSLContext],
+    tls_server: PhotoServer,
+    tls: tuple[ssl.SSLContext, ssl.SSLContext],
     make_fetcher: FetcherFactory,
 ) -> None:
     resolver = table_resolver({"photos.example": ["127.0.0.1"], "other.example": ["127.0.0.1"]})

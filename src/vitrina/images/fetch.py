@@ -34,12 +34,17 @@ import httpx
 from vitrina.config import Settings
 from vitrina.errors import (
     ImageRejected,
+    InvalidPhotoUrl,
     PhotoBlocked,
-    PhotoFetchError,
+    PhotoNotAnImage,
     PhotoNotFound,
+    PhotoRateLimited,
+    PhotoRefused,
+    PhotoRejected,
     PhotoServerError,
     PhotoTimeout,
     PhotoTooLarge,
+    PhotoUnreachable,
     TooManyRedirects,
 )
 from vitrina.images.address_policy import (
@@ -67,49 +72,6 @@ _MAX_RETRY_AFTER_S = 24 * 3600.0
 _USER_AGENT = "Vitrina-photo-indexer/0.1"
 # Only formats we can decode: a server negotiating on Accept must not pick AVIF or HEIC for us.
 _ACCEPT = "image/webp,image/jpeg,image/png,image/gif,image/bmp,image/tiff;q=0.9,*/*;q=0.1"
-
-
-# --- errors this module adds to the PhotoFetchError family ------------------------------------
-
-
-class PhotoNotAnImage(PhotoFetchError):
-    """The address gives something that is not a photo (a web page, for example)."""
-
-    code = "photo_not_an_image"
-    permanent = True
-
-
-class PhotoRejected(PhotoFetchError):
-    """The photo was downloaded but cannot be used (too many pixels, or a damaged header)."""
-
-    code = "photo_rejected"
-    permanent = True
-
-
-class PhotoRefused(PhotoFetchError):
-    """The shop's server refuses to give out the photo (403 and other client errors)."""
-
-    code = "photo_refused"
-    permanent = True
-
-
-class PhotoRateLimited(PhotoServerError):
-    """The shop's server asks us to slow down (429); it will be retried."""
-
-    code = "photo_rate_limited"
-
-
-class PhotoUnreachable(PhotoFetchError):
-    """The shop's server could not be reached (DNS, refused connection, broken response)."""
-
-    code = "photo_unreachable"
-
-
-class InvalidPhotoUrl(PhotoFetchError):
-    """The photo address is not a valid web address."""
-
-    code = "photo_invalid_url"
-    permanent = True
 
 
 # --- results ----------------------------------------------------------------------------------
