@@ -53,11 +53,11 @@ def catalog(live_app, database_url):
             assert send(client, "created", product, secret=SECRET).status_code == 200
         stats = wait_until_idle(client)
         assert stats["total_indexed"] == len(PHOTOS)
-        yield client, photos
+        yield client, photos, database_url
 
 
 def test_altered_photo_finds_its_product_first(catalog):
-    client, _ = catalog
+    client, _, _ = catalog
     for name in ("coffee", "chelsea", "astronaut"):
         response = upload(client, jpeg(altered(PHOTOS[name]), quality=40), top_k=5)
         assert response.status_code == 200, response.text
@@ -71,14 +71,14 @@ def test_altered_photo_finds_its_product_first(catalog):
 
 
 def test_delete_disappears_from_results_at_once(catalog):
-    client, _ = catalog
+    client, _, _ = catalog
     send(client, "deleted", {"id": IDS["coffee"]}, secret=SECRET)
     body = upload(client, jpeg(PHOTOS["coffee"])).json()
     assert IDS["coffee"] not in [r["product_id"] for r in body["results"]]
 
 
 def test_price_change_shows_at_once_and_embeds_nothing(catalog):
-    client, photos = catalog
+    client, photos, _ = catalog
     before = dict(photos.hits)
     product = sample_product(
         id=IDS["chelsea"],
@@ -98,7 +98,7 @@ def test_price_change_shows_at_once_and_embeds_nothing(catalog):
 
 
 def test_filters_apply_before_ranking(catalog):
-    client, _ = catalog
+    client, _, _ = catalog
     only_catalog = upload(client, jpeg(PHOTOS["chelsea"]), type="catalog").json()
     assert {r["product_id"] for r in only_catalog["results"]} == {IDS["coffee"], IDS["china"]}
     cheap = upload(client, jpeg(PHOTOS["chelsea"]), price_max=IDS["chelsea"] * 100 - 1).json()
@@ -109,7 +109,7 @@ def test_filters_apply_before_ranking(catalog):
 
 
 def test_more_like_this_excludes_the_product(catalog):
-    client, _ = catalog
+    client, _, _ = catalog
     body = client.get(f"/api/v1/products/{IDS['rocket']}/similar", params={"top_k": 3}).json()
     assert len(body["results"]) == 3
     assert IDS["rocket"] not in [r["product_id"] for r in body["results"]]
@@ -120,7 +120,7 @@ def test_more_like_this_excludes_the_product(catalog):
 def test_search_by_url_and_base64(catalog):
     import base64
 
-    client, photos = catalog
+    client, photos, _ = catalog
     url = photos.add("/query/flower.jpg", jpeg(altered(PHOTOS["flower"])))
     by_url = client.post("/api/v1/search", json={"image_url": url, "top_k": 3}).json()
     assert by_url["results"][0]["product_id"] == IDS["flower"]
@@ -130,7 +130,7 @@ def test_search_by_url_and_base64(catalog):
 
 
 def test_bad_queries_are_clear_client_errors(catalog):
-    client, _ = catalog
+    client, _, _ = catalog
     assert upload(client, b"<html>not a photo</html>").status_code == 422
     assert upload(client, BOMB).status_code == 413
     both = client.post("/api/v1/search", json={"product_id": 1, "image_url": "http://x/y.jpg"})
@@ -140,7 +140,7 @@ def test_bad_queries_are_clear_client_errors(catalog):
 
 
 def test_bad_photos_become_dead_jobs_with_reasons(catalog):
-    client, photos = catalog
+    client, photos, _ = catalog
     bad = {
         2001: photos.base_url + "/upload/missing.jpg",
         2002: photos.add("/upload/page.jpg", HTML, content_type="image/jpeg"),
@@ -169,7 +169,7 @@ def test_bad_photos_become_dead_jobs_with_reasons(catalog):
 
 
 def test_reindex_one_waits_for_the_outcome(catalog):
-    client, _ = catalog
+    client, _, _ = catalog
     response = client.post(
         "/api/v1/reindex-one",
         params={"wait": "true"},
@@ -182,3 +182,51 @@ def test_reindex_one_waits_for_the_outcome(catalog):
         "/api/v1/reindex-one", json={"product_id": IDS["coffee"], "shop_id": 7}, headers=ADMIN
     )
     assert wrong_shop.status_code == 422
+
+
+def test_admin_reindex_queues_a_shop_or_only_stale_products(catalog):
+    client, _, _ = catalog
+    stale = client.post("/api/v1/reindex", json={"stale_only": True}, headers=ADMIN)
+    assert stale.status_code == 202 and stale.json() == {"queued": 0}
+    shop = client.post("/api/v1/reindex", json={"shop_id": 1}, headers=ADMIN)
+    assert shop.json() == {"queued": len(PHOTOS)}
+    assert wait_until_idle(client)["total_indexed"] == len(PHOTOS)
+    assert client.post("/api/v1/reindex", json={}, headers={}).status_code == 401
+
+
+def test_cli_search_jobs_and_reindex(catalog, tmp_path, model_dir):
+    import os
+    import subprocess
+    import sys
+
+    _, _, database_url = catalog
+    photo = tmp_path / "query.jpg"
+    photo.write_bytes(jpeg(altered(PHOTOS["astronaut"])))
+    env = {
+        **os.environ,
+        "VITRINA_DATABASE_URL": database_url,
+        "VITRINA_MODEL_DIR": str(model_dir),
+        "COLUMNS": "200",
+    }
+
+    def vitrina(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "vitrina.cli", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    found = vitrina("search", str(photo), "--top-k", "3")
+    assert found.returncode == 0, found.stderr
+    lines = [line for line in found.stdout.splitlines() if "Букет" in line]
+    assert "Букет astronaut" in lines[0] and "exact" in lines[0]
+    assert len(lines) == 3
+    reindexed = vitrina("reindex", "--stale-only")
+    assert reindexed.returncode == 0, reindexed.stderr
+    assert "0 products queued" in reindexed.stdout
+    listed = vitrina("jobs", "list", "--state", "done")
+    assert listed.returncode == 0 and str(IDS["coffee"]) in listed.stdout
+    missing = vitrina("search", str(tmp_path / "nope.jpg"))
+    assert missing.returncode != 0

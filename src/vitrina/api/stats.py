@@ -64,10 +64,6 @@ def collect_stats(session: Session, embedder: str) -> Stats:
             func.count().filter(EventLog.outcome == "rejected"),
         ).where(EventLog.received_at >= since)
     ).one()
-    if oldest is not None and oldest.tzinfo is None:
-        from datetime import UTC
-
-        oldest = oldest.replace(tzinfo=UTC)
     pending = int(states.get(PENDING, 0)) + int(states.get(RUNNING, 0))
     status = "empty" if not total and not pending else ("indexing" if pending else "ready")
     return Stats(

@@ -140,12 +140,11 @@ def reindex(
     from sqlalchemy import func, select
 
     from vitrina.api.app import build_worker
-    from vitrina.jobs.routes import queue_reindex
 
     services = _services()
     assert services.search is not None
     with write_session(services.sessions) as session:
-        ids = queue_reindex(
+        ids = queue.enqueue_products(
             session, services.search.embedder.name, shop_id=shop, stale_only=stale_only
         )
     runner = build_worker(services)

@@ -17,9 +17,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
+from vitrina.catalog.models import Product
 from vitrina.db import utcnow
 from vitrina.jobs.models import DEAD, DONE, PENDING, RUNNING, Job
 from vitrina.retry import backoff_delay
+from vitrina.vectors.models import ImageVector
 
 _JOBS = cast(Table, Job.__table__)
 BACKOFF_BASE_S = 2.0
@@ -55,6 +57,24 @@ def enqueue_reindex(
         )
     )
     session.execute(statement)
+
+
+def enqueue_products(
+    session: Session, model: str, *, shop_id: int | None, stale_only: bool
+) -> list[int]:
+    """Queue a reindex of every enabled product (of ``shop_id``); with ``stale_only`` only those
+    with no vectors, or with vectors another model made (after changing ``VITRINA_EMBEDDER``)."""
+    query = select(Product.id, Product.shop_id).where(Product.enabled.is_(True))
+    if shop_id is not None:
+        query = query.where(Product.shop_id == shop_id)
+    if stale_only:
+        current = select(ImageVector.product_id).where(ImageVector.model == model)
+        other = select(ImageVector.product_id).where(ImageVector.model != model)
+        query = query.where(or_(Product.id.in_(other), Product.id.not_in(current)))
+    rows = session.execute(query).all()
+    for product_id, shop in rows:
+        enqueue_reindex(session, product_id, shop)
+    return [product_id for product_id, _ in rows]
 
 
 def claim(

@@ -8,17 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
-from sqlalchemy import or_, select
 
 from vitrina.api.deps import AdminDep, ReadSession, ServicesDep
 from vitrina.api.errors import ErrorResponse
-from vitrina.catalog.models import Product
 from vitrina.catalog.repository import get_product
 from vitrina.db import database_errors, write_session
 from vitrina.errors import InvalidPayload, NotFound, ServiceUnavailable
 from vitrina.jobs import queue
 from vitrina.jobs.models import Job
-from vitrina.vectors.models import ImageVector
 
 router = APIRouter(tags=["admin"])
 _ERRORS: dict[int | str, dict[str, object]] = {
@@ -109,25 +106,12 @@ def reindex_all(body: ReindexAll, services: ServicesDep, _: AdminDep) -> Reindex
     """Queue reindex jobs for a shop's enabled products, or those not yet embedded by this model."""
     model = services.search.embedder.name if services.search else services.settings.embedder
     with database_errors(), write_session(services.sessions) as session:
-        ids = queue_reindex(session, model, shop_id=body.shop_id, stale_only=body.stale_only)
+        ids = queue.enqueue_products(
+            session, model, shop_id=body.shop_id, stale_only=body.stale_only
+        )
     if services.worker is not None:
         services.worker.wakeup.set()
     return ReindexAllResult(queued=len(ids))
-
-
-def queue_reindex(session, model: str, *, shop_id: int | None, stale_only: bool) -> list[int]:  # type: ignore[no-untyped-def]
-    """Enqueue a reindex for each matching enabled product; returns their ids."""
-    query = select(Product.id, Product.shop_id).where(Product.enabled.is_(True))
-    if shop_id is not None:
-        query = query.where(Product.shop_id == shop_id)
-    if stale_only:
-        current = select(ImageVector.product_id).where(ImageVector.model == model)
-        other = select(ImageVector.product_id).where(ImageVector.model != model)
-        query = query.where(or_(Product.id.in_(other), Product.id.not_in(current)))
-    rows = session.execute(query).all()
-    for product_id, shop in rows:
-        queue.enqueue_reindex(session, product_id, shop)
-    return [product_id for product_id, _ in rows]
 
 
 @router.get("/api/v1/jobs", response_model=list[JobOut], responses=_ERRORS)

@@ -42,11 +42,8 @@ async def search(body: SearchRequest, services: ServicesDep) -> SearchResponse:
             query = service.embed_base64(body.image_base64)
         else:
             assert body.product_id is not None
+            # The product itself comes first here; /products/{id}/similar leaves it out.
             query = service.product_vector(body.product_id)
-            filters_ = SearchFilters(**{**body.filters.model_dump(), "exclude_product_id": None})
-            return service.search(
-                query, top_k=body.top_k, threshold=body.threshold, filters=filters_, started=started
-            )
         return service.search(
             query, top_k=body.top_k, threshold=body.threshold, filters=filters, started=started
         )
