@@ -14,9 +14,8 @@ from sqlalchemy import select
 from tests.support.webhooks import sample_product
 from vitrina.catalog.models import Product
 from vitrina.db import make_engine, make_sessionmaker
-from vitrina.ingest.models import ProductSyncState
 from vitrina.ingest.schemas import IncomingEvent
-from vitrina.ingest.service import apply_event, is_stale
+from vitrina.ingest.service import SyncState, apply_event, is_stale
 
 
 @st.composite
@@ -88,7 +87,7 @@ def test_shuffled_duplicated_delivery_ends_like_in_order(sqlite_template, events
     kind=st.sampled_from(["product.created", "product.updated", "product.deleted"]),
 )
 def test_sequence_decides_when_both_sides_have_one(last, incoming, deleted, kind):
-    state = ProductSyncState(product_id=1, last_sequence=last, deleted=deleted)
+    state = SyncState(last_sequence=last, deleted=deleted)
     stale = is_stale(state, incoming, None, kind)
     if last is not None:
         assert stale == (incoming <= last)

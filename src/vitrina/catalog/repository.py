@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from vitrina.catalog.models import Product, ProductImage
+from vitrina.db import utcnow
 from vitrina.ingest.bitrix_format import ProductData
 
 
@@ -40,46 +42,96 @@ def list_products(
     return rows, total
 
 
-def upsert_product(session: Session, shop_id: int, data: ProductData) -> tuple[Product, bool]:
-    """Create or update a product and its photos; return it and whether it was created.
+_PRODUCTS = cast(Table, Product.__table__)
+_IMAGES = cast(Table, ProductImage.__table__)
 
-    Photos are matched by URL so a photo that stays keeps its ETag and content hash — the worker
-    then does not fetch or embed it again.
+# The webhook's statements, built once: with the values passed as parameters SQLAlchemy reuses
+# the compiled SQL, where building a statement per call (a bind parameter per value, a fresh
+# cache key) cost more than running it.
+_UPDATE_PRODUCT = update(_PRODUCTS).where(_PRODUCTS.c.id == bindparam("product_id"))
+_INSERT_PRODUCT = insert(_PRODUCTS)
+_PRODUCT_IMAGES = select(
+    _IMAGES.c.id, _IMAGES.c.url, _IMAGES.c.position, _IMAGES.c.is_primary
+).where(_IMAGES.c.product_id == bindparam("product_id"))
+_MOVE_IMAGE = (
+    update(_IMAGES)
+    .where(_IMAGES.c.id == bindparam("image_id"))
+    .values(position=bindparam("new_position"), is_primary=bindparam("new_primary"))
+)
+_INSERT_IMAGE = insert(_IMAGES)
+_DISABLE_PRODUCT = update(_PRODUCTS).where(_PRODUCTS.c.id == bindparam("product_id"))
+
+
+def upsert_product(session: Session, shop_id: int, data: ProductData) -> bool:
+    """Create or update a product and its photos; return whether it was created.
+
+    Core statements, not the ORM unit of work: this runs on every webhook, and the ORM's
+    bookkeeping cost more than the SQL itself (about 1 ms of the 2.6 ms a webhook took).
+    Photos are matched by URL so a photo that stays keeps its ETag, content hash and vector —
+    the worker then does not fetch or embed it again; removed photos go, their vectors with
+    them (ON DELETE CASCADE).
     """
-    product = get_product(session, data.id)
-    created = product is None
-    if product is None:
-        product = Product(id=data.id, images=[])
-        session.add(product)
-    product.shop_id = shop_id
-    product.name = data.name
-    product.price = data.price
-    product.enabled = data.enabled
-    product.type = data.type
-    product.height = data.height
-    product.width = data.width
-    product.image = data.image
-    product.source_created_at = data.created_at
-    product.source_payload = data.raw
-    _sync_images(product, data)
-    session.flush()
-    return product, created
+    now = utcnow()
+    values = {
+        "shop_id": shop_id,
+        "name": data.name,
+        "price": data.price,
+        "enabled": data.enabled,
+        "type": data.type,
+        "height": data.height,
+        "width": data.width,
+        "image": data.image,
+        "source_created_at": data.created_at,
+        "source_payload": data.raw,
+        "updated_at": now,
+    }
+    connection = session.connection()
+    updated = connection.execute(_UPDATE_PRODUCT, {"product_id": data.id, **values})
+    created = not updated.rowcount
+    if created:
+        connection.execute(_INSERT_PRODUCT, {"id": data.id, "created_at": now, **values})
+    _sync_images(connection, data, created)
+    return created
 
 
-def _sync_images(product: Product, data: ProductData) -> None:
-    existing = {image.url: image for image in product.images}
+def _sync_images(connection: Connection, data: ProductData, created: bool) -> None:
+    existing = (
+        {}
+        if created
+        else {row.url: row for row in connection.execute(_PRODUCT_IMAGES, {"product_id": data.id})}
+    )
     primary = data.image if data.image in data.images else (data.images[0] if data.images else None)
-    ordered: list[ProductImage] = []
+    added, moved = [], []
     for position, url in enumerate(data.images):
-        image = existing.pop(url, None) or ProductImage(url=url)
-        image.position = position
-        image.is_primary = url == primary
-        ordered.append(image)
-    # Removed photos go (their vectors cascade); the rest keep their fetch state.
-    product.images = ordered
+        row = existing.pop(url, None)
+        if row is None:
+            added.append(
+                {
+                    "product_id": data.id,
+                    "url": url,
+                    "position": position,
+                    "is_primary": url == primary,
+                }
+            )
+        elif (row.position, row.is_primary) != (position, url == primary):
+            moved.append(
+                {"image_id": row.id, "new_position": position, "new_primary": url == primary}
+            )
+    if existing:
+        gone = [row.id for row in existing.values()]
+        connection.execute(delete(_IMAGES).where(_IMAGES.c.id.in_(gone)))
+    if moved:
+        connection.execute(_MOVE_IMAGE, moved)
+    if added:
+        connection.execute(_INSERT_IMAGE, added)
 
 
-def disable_product(session: Session, product: Product) -> None:
-    """Soft delete: the product stays, with its photos, but is no longer offered or searchable."""
-    product.enabled = False
-    session.flush()
+def disable_product(session: Session, product_id: int) -> bool:
+    """Soft delete: the product stays, with its photos, but is no longer offered or searchable.
+
+    Returns whether the product exists.
+    """
+    result = session.connection().execute(
+        _DISABLE_PRODUCT, {"product_id": product_id, "enabled": False, "updated_at": utcnow()}
+    )
+    return bool(result.rowcount)

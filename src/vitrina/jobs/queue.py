@@ -24,6 +24,16 @@ from vitrina.retry import backoff_delay
 from vitrina.vectors.models import ImageVector
 
 _JOBS = cast(Table, Job.__table__)
+
+# Enqueue runs in every webhook's transaction: built once per dialect, run with parameters.
+# The partial index predicate is a literal: PostgreSQL matches the partial unique index only
+# when it can see the value, which a bound parameter hides once psycopg prepares the statement.
+_ENQUEUE = {
+    name: insert(_JOBS).on_conflict_do_nothing(
+        index_elements=["product_id"], index_where=text("state = 'pending'")
+    )
+    for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
 BACKOFF_BASE_S = 2.0
 BACKOFF_MAX_S = 600.0
 
@@ -35,28 +45,21 @@ def enqueue_reindex(
 
     Runs inside the caller's transaction, so the job exists if and only if the change committed.
     """
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    connection = session.connection()
     now = utcnow()
-    statement = (
-        insert(_JOBS)  # Core, not ORM: this runs on every webhook and the ORM path costs ~0.3 ms
-        .values(
-            kind="reindex_product",
-            product_id=product_id,
-            shop_id=shop_id,
-            state=PENDING,
-            attempts=0,
-            run_after=now,
-            created_at=now,
-            request_id=request_id,
-        )
-        # A literal predicate: PostgreSQL matches the partial unique index only when it can see
-        # the value, which a bound parameter hides once psycopg prepares the statement.
-        .on_conflict_do_nothing(
-            index_elements=["product_id"], index_where=text("state = 'pending'")
-        )
+    connection.execute(
+        _ENQUEUE[connection.dialect.name],
+        {
+            "kind": "reindex_product",
+            "product_id": product_id,
+            "shop_id": shop_id,
+            "state": PENDING,
+            "attempts": 0,
+            "run_after": now,
+            "created_at": now,
+            "request_id": request_id,
+        },
     )
-    session.execute(statement)
 
 
 def enqueue_products(

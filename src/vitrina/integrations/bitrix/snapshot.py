@@ -216,7 +216,7 @@ def apply_vanished(
     if change is None:
         return None
     if change.action == "deleted" and locked.product is not None:
-        disable_product(session, locked.product)
+        disable_product(session, locked.product.id)
         enqueue_reindex(session, locked.product.id, locked.product.shop_id, request_id=run_ref)
     log_change(session, change, source=source, run_ref=run_ref, started=started)
     return change
