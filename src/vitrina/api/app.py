@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -16,7 +17,7 @@ from vitrina.api.state import Services
 from vitrina.api.stats import router as stats_router
 from vitrina.catalog.routes import router as catalog_router
 from vitrina.config import Settings
-from vitrina.db import make_engine, make_sessionmaker
+from vitrina.db import is_sqlite, make_engine, make_sessionmaker
 from vitrina.embedding import get_embedder
 from vitrina.images.fetch import HttpPhotoFetcher
 from vitrina.ingest.ratelimit import TokenBucketLimiter
@@ -50,6 +51,9 @@ def build_services(settings: Settings) -> Services:
         sessions=sessions,
         limiter=TokenBucketLimiter(settings.webhook_rate_limit, settings.webhook_rate_burst),
         search=SearchService(settings, sessions, embedder, index, fetcher),
+        writer=ThreadPoolExecutor(
+            1 if is_sqlite(engine) else 8, thread_name_prefix="vitrina-writer"
+        ),
     )
     services.extras["indexing"] = IndexingContext(
         sessions, embedder, fetcher, max_pixels=settings.image_max_pixels
@@ -94,6 +98,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
                 stop_reconcile()
             if services.worker is not None:
                 services.worker.stop()
+            services.writer.shutdown(wait=True)
             services.extras["fetcher"].close()
             services.engine.dispose()
 

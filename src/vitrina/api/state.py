@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -18,12 +19,17 @@ if TYPE_CHECKING:
 
 @dataclass
 class Services:
-    """The long-lived objects of one app instance; built in the lifespan, never at import."""
+    """The long-lived objects of one app instance; built in the lifespan, never at import.
+
+    ``writer`` runs the webhook's write transactions: one thread on SQLite (it admits one writer
+    anyway, so requests queue in order instead of contending for its lock), more on PostgreSQL.
+    """
 
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
     limiter: TokenBucketLimiter
+    writer: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1))
     search: SearchService | None = None
     worker: Worker | None = None
     extras: dict[str, Any] = field(default_factory=dict)

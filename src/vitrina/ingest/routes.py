@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import json
 import logging
 import time
 from collections.abc import Mapping
 
-from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
-from vitrina.api.deps import ServicesDep
 from vitrina.api.errors import ErrorResponse, describe_validation_error
 from vitrina.api.state import Services
 from vitrina.config import Settings
@@ -34,8 +34,11 @@ _ERRORS: dict[int | str, dict[str, object]] = {
 
 
 @router.post("/api/v1/webhooks/product-sync", response_model=WebhookResult, responses=_ERRORS)
-async def product_sync(request: Request, services: ServicesDep) -> WebhookResult:
+async def product_sync(request: Request) -> Response:
     """Apply one product event from the shop. Answers only after the change is committed."""
+    # The hot path: no dependency injection and no response-model round trip — together they
+    # were ~15 % of a webhook's CPU under load (py-spy). The OpenAPI schema is unchanged.
+    services: Services = request.app.state.services
     started = time.perf_counter()
     source = request.client.host if request.client else "unknown"
     wait = services.limiter.acquire(source)
@@ -47,7 +50,12 @@ async def product_sync(request: Request, services: ServicesDep) -> WebhookResult
     signed_id = authenticate(request.headers, body, services.settings)
     event = parse_event(body, signed_id)
     request_id = getattr(request.state, "request_id", None)
-    result = await run_in_threadpool(_apply, services, event, body, request_id, started)
+    # On the writer thread(s), not anyio's pool: cheaper to hand over (anyio's machinery was
+    # ~10 % of a webhook) and, on SQLite, one writer in arrival order.
+    context = contextvars.copy_context()  # the request id follows into the thread's logs
+    result = await asyncio.get_running_loop().run_in_executor(
+        services.writer, context.run, _apply, services, event, body, request_id, started
+    )
     observe_webhook(result.action)
     if result.reindex_queued and services.worker is not None:
         services.worker.wakeup.set()  # the embedded worker starts at once: freshness
@@ -58,9 +66,10 @@ async def product_sync(request: Request, services: ServicesDep) -> WebhookResult
         result.action,
         extra={"product_id": event.product_id, "action": result.action},
     )
-    return WebhookResult(
+    answer = WebhookResult(
         action=result.action, product_id=result.product_id, reindex_queued=result.reindex_queued
     )
+    return Response(answer.model_dump_json(), media_type="application/json")
 
 
 async def _read_body(request: Request) -> bytes:
