@@ -131,3 +131,26 @@ def test_two_workers_on_postgres_do_every_job_exactly_once(postgres, model_dir):
             assert sorted(j.product_id for j in jobs) == sorted(urls)
             assert all(j.attempts == 1 for j in jobs)
         engine.dispose()
+
+
+def test_heartbeat_keeps_a_slow_job_from_being_taken_over(sqlite_url, model_dir):
+    photos = sample_photos()
+    with photo_server() as server:
+        url = server.add("/slow.jpg", jpeg(photos["rocket"]))
+        server.delay_s["/slow.jpg"] = 4.0  # longer than the lease: only the heartbeat saves it
+        add_products(sqlite_url, {7: url})
+        workers = [start_worker(sqlite_url, model_dir, VITRINA_JOB_LEASE_S="1.5") for _ in range(2)]
+        try:
+            job = wait_for(
+                sqlite_url,
+                lambda s: s.scalars(
+                    select(Job).where(Job.product_id == 7, Job.state == "done")
+                ).first(),
+            )
+        finally:
+            for worker in workers:
+                worker.terminate()
+            for worker in workers:
+                worker.wait(30)
+        assert job.attempts == 1
+        assert server.hits["/slow.jpg"] == 1

@@ -133,6 +133,15 @@ def claim(
     return list(session.scalars(statement))
 
 
+def extend_leases(session: Session, worker_id: str, job_ids: Sequence[int], lease_s: float) -> None:
+    """Push the lease of running jobs this worker still holds ``lease_s`` into the future."""
+    session.execute(
+        update(_JOBS)
+        .where(_JOBS.c.id.in_(job_ids), _JOBS.c.worker_id == worker_id, _JOBS.c.state == RUNNING)
+        .values(lease_until=utcnow() + timedelta(seconds=lease_s))
+    )
+
+
 def complete(
     session: Session, worker_id: str, done: Sequence[tuple[int, str, datetime | None]]
 ) -> None:

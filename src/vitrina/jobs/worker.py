@@ -72,6 +72,9 @@ class Worker:
             thread = threading.Thread(target=self._loop, name=f"vitrina-worker-{n}", daemon=True)
             thread.start()
             self._threads.append(thread)
+        heartbeat = threading.Thread(target=self._heartbeat, name="vitrina-heartbeat", daemon=True)
+        heartbeat.start()
+        self._threads.append(heartbeat)
         log.info("worker %s started with %d threads", self.worker_id, self.concurrency)
 
     def stop(self, timeout: float = 30.0) -> None:
@@ -117,10 +120,25 @@ class Worker:
                 self.wakeup.wait(self.poll_s)
                 self.wakeup.clear()
 
+    def _heartbeat(self) -> None:
+        """Extend the leases of the jobs in hand, so a slow batch (a slow shop server) is not
+        taken over by another worker while it is still being worked on."""
+        while not self._stop.wait(self.lease_s / 3):
+            with self._current_lock:
+                held = [job_id for batch in self._current.values() for job_id in batch]
+            if not held:
+                continue
+            try:
+                with database_errors(), write_session(self.sessions) as session:
+                    queue.extend_leases(session, self.worker_id, held, self.lease_s)
+            except VitrinaError as exc:
+                log.warning("heartbeat: %s", exc.message)
+
     def run_one(self) -> bool:
         """Claim a batch of due jobs and run them; ``False`` when nothing was due."""
-        if not self._anything_due():
-            return False
+        with database_errors():
+            if not self._anything_due():
+                return False
         with database_errors(), write_session(self.sessions) as session:
             claimed = [
                 Claimed(job.id, job.product_id, job.request_id, job.started_at)
