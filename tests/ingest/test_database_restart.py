@@ -1,0 +1,51 @@
+"""PostgreSQL restarts under a running Vitrina: 503 while it is down, then business as usual."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.conftest import SECRET
+from tests.support.webhooks import sample_product, send
+
+pytestmark = pytest.mark.postgres
+
+
+def test_webhooks_resume_after_the_database_restarts(live_app, tmp_path):
+    import pgserver
+
+    from vitrina.db import make_engine
+    from vitrina.migrations import upgrade
+
+    data = tmp_path / "pgdata"
+    server = pgserver.get_server(data, cleanup_mode="stop")
+    host = server.get_uri().split("host=")[1]
+    admin = create_engine(
+        f"postgresql+psycopg://postgres@/postgres?host={host}", isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE restart"))
+    admin.dispose()
+    url = f"postgresql+psycopg://postgres@/restart?host={host}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    try:
+        with live_app(url) as client:
+            assert send(client, "created", sample_product(), secret=SECRET).status_code == 200
+            server.cleanup()  # stop PostgreSQL under the running service
+            down = send(client, "updated", sample_product(price="1 ₸"), secret=SECRET)
+            assert down.status_code == 503
+            server = pgserver.get_server(data, cleanup_mode="stop")
+            deadline = time.monotonic() + 30
+            while True:
+                again = send(client, "updated", sample_product(price="30 000 ₸"), secret=SECRET)
+                if again.status_code == 200 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+            assert again.status_code == 200 and again.json()["action"] == "updated"
+            assert client.get("/api/v1/products/698977").json()["price"] == 3_000_000
+    finally:
+        server.cleanup()
