@@ -51,22 +51,21 @@ def build_services(settings: Settings) -> Services:
         sessions=sessions,
         limiter=TokenBucketLimiter(settings.webhook_rate_limit, settings.webhook_rate_burst),
         search=SearchService(settings, sessions, embedder, index, fetcher),
+        indexing=IndexingContext(sessions, embedder, fetcher, max_pixels=settings.image_max_pixels),
+        fetcher=fetcher,
         writer=ThreadPoolExecutor(
             1 if is_sqlite(engine) else 8, thread_name_prefix="vitrina-writer"
         ),
     )
-    services.extras["indexing"] = IndexingContext(
-        sessions, embedder, fetcher, max_pixels=settings.image_max_pixels
-    )
-    services.extras["fetcher"] = fetcher
     return services
 
 
 def build_worker(services: Services) -> Worker:
     """A worker sharing the app's embedder, fetcher and database."""
     settings = services.settings
+    assert services.indexing is not None
     return Worker(
-        services.extras["indexing"],
+        services.indexing,
         concurrency=settings.worker_concurrency,
         lease_s=settings.job_lease_s,
         max_attempts=settings.job_max_attempts,
@@ -99,7 +98,8 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
             if services.worker is not None:
                 services.worker.stop()
             services.writer.shutdown(wait=True)
-            services.extras["fetcher"].close()
+            if services.fetcher is not None:
+                services.fetcher.close()
             services.engine.dispose()
 
     app = FastAPI(

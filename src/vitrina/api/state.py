@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,6 +13,8 @@ from vitrina.config import Settings
 from vitrina.ingest.ratelimit import TokenBucketLimiter
 
 if TYPE_CHECKING:
+    from vitrina.images.fetch import HttpPhotoFetcher
+    from vitrina.jobs.reindex import IndexingContext
     from vitrina.jobs.worker import Worker
     from vitrina.search.service import SearchService
 
@@ -31,5 +33,6 @@ class Services:
     limiter: TokenBucketLimiter
     writer: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1))
     search: SearchService | None = None
+    indexing: IndexingContext | None = None
+    fetcher: HttpPhotoFetcher | None = None
     worker: Worker | None = None
-    extras: dict[str, Any] = field(default_factory=dict)

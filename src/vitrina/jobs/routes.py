@@ -89,7 +89,7 @@ async def reindex_one(
         if wait:
             from vitrina.jobs.reindex import reindex_product
 
-            context = services.extras.get("indexing")
+            context = services.indexing
             if context is None:
                 raise ServiceUnavailable("Indexing is not available in this process.")
             outcome = reindex_product(context, body.product_id)

@@ -58,7 +58,7 @@ class ImageVector(Base):
         primary_key=True,
         autoincrement=False,
     )
-    product_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    product_id: Mapped[int] = mapped_column(BigInteger)
     model: Mapped[str] = mapped_column(String(100), index=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     embedding: Mapped[NDArray[np.float32]] = mapped_column(EmbeddingType)
@@ -66,5 +66,6 @@ class ImageVector(Base):
 
     __table_args__ = (
         Index("ix_image_vectors_model_created", "model", "created_at"),
+        Index("ix_image_vectors_product_model", "product_id", "model"),
         Index("ix_image_vectors_content_hash", "content_hash"),
     )

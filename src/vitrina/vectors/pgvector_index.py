@@ -40,7 +40,12 @@ class PgVectorIndex:
         self._counted: tuple[float, int] | None = None
 
     def ensure_index(self, engine: Engine) -> None:
-        """Create the model's HNSW index if missing (idempotent, run at start-up)."""
+        """Create the model's HNSW index if missing and refresh the planner's statistics.
+
+        Idempotent, run at start-up. Without fresh statistics (after a bulk import, before
+        autovacuum gets to it) the planner guesses a handful of rows and scans instead of using
+        the HNSW index (measured: 32 ms instead of ~2 ms at 10k photos).
+        """
         with engine.begin() as conn:
             conn.execute(
                 text(
@@ -49,6 +54,7 @@ class PgVectorIndex:
                     f"WHERE model = '{self.model.replace(chr(39), '')}'"
                 )
             )
+            conn.execute(text("ANALYZE image_vectors, products"))
         self._ensured = True
 
     def search(
@@ -59,6 +65,10 @@ class PgVectorIndex:
             self.ensure_index(session.get_bind())  # type: ignore[arg-type]
         where, params = self._filter_sql(filters)
         params.update(model=self.model, q=_literal(query), limit=limit)
+        # psycopg prepares a statement after a few runs and PostgreSQL may then switch to a
+        # generic plan, which cannot see the query vector or the limit and scans everything
+        # (measured: 264 ms instead of ~10 ms for a filtered search). Search always plans anew.
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
         if filters == SearchFilters() or self._eligible(session, where, params) >= EXACT_BELOW:
             hits = self._hnsw(session, where, params, limit)
             if len(hits) >= limit:
