@@ -225,3 +225,16 @@ def test_days_without_events_are_shown_as_zero(live_app, sqlite_url):
     assert days[-1] == utcnow().date().isoformat()
     assert days[0] == (utcnow() - timedelta(days=13)).date().isoformat()
     assert all(d["applied"] == 0 and d["avg_ms"] is None for d in data["days"])
+
+
+def test_guessing_the_admin_token_is_throttled(live_app, sqlite_url):
+    with live_app(sqlite_url) as client:
+        codes = [
+            client.post("/dashboard/login", data={"token": f"guess-{n}"}, headers=HTML).status_code
+            for n in range(7)
+        ]
+        assert codes[:5] == [401] * 5
+        assert codes[5:] == [429, 429]
+        throttled = client.post("/dashboard/login", data={"token": ADMIN_TOKEN}, headers=HTML)
+        assert throttled.status_code == 429 and "Too many login attempts" in throttled.text
+        assert int(throttled.headers["Retry-After"]) >= 1

@@ -66,6 +66,7 @@ async def _vitrina_error(request: Request, exc: Exception) -> Response:
     renderer = getattr(request.app.state, "html_error_renderer", None)
     if renderer is not None and _wants_html(request):
         rendered: Response = renderer(request, exc)
+        rendered.headers.update(headers or {})
         return rendered
     return error_response(
         exc.status_code, exc.code, exc.message, getattr(exc, "field", None), headers

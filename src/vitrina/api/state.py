@@ -32,6 +32,11 @@ class Services:
     sessions: sessionmaker[Session]
     limiter: TokenBucketLimiter
     writer: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1))
+    # Dashboard logins per client address: a burst of 5, then one every 10 s — guessing the
+    # admin token over HTTP becomes hopeless while a person who mistypes is barely slowed.
+    login_limiter: TokenBucketLimiter = field(
+        default_factory=lambda: TokenBucketLimiter(rate=0.1, burst=5)
+    )
     search: SearchService | None = None
     indexing: IndexingContext | None = None
     fetcher: HttpPhotoFetcher | None = None

@@ -30,7 +30,13 @@ from vitrina.api.errors import ErrorResponse
 from vitrina.api.state import Services
 from vitrina.catalog.models import Product
 from vitrina.db import database_errors, write_session
-from vitrina.errors import ImageTooLarge, InvalidPayload, ServiceUnavailable, VitrinaError
+from vitrina.errors import (
+    ImageTooLarge,
+    InvalidPayload,
+    RateLimited,
+    ServiceUnavailable,
+    VitrinaError,
+)
 from vitrina.jobs import queue
 from vitrina.search.schemas import SearchResponse, SearchResult
 from vitrina.search.service import SearchService
@@ -322,6 +328,9 @@ def _login_form(
 @router.post("/dashboard/login", response_class=HTMLResponse)
 async def login(request: Request, services: ServicesDep) -> Response:
     """Check the admin token; on success set the session cookie (HttpOnly, SameSite=Lax)."""
+    wait = services.login_limiter.acquire(_client(request))
+    if wait is not None:
+        raise RateLimited(f"Too many login attempts; try again in {wait:.0f} s.", retry_after=wait)
     async with request.form(max_files=0, max_fields=5) as data:
         offered = str(data.get("token") or "").strip()
     token = services.settings.admin_token
