@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     job_max_attempts: int = 6
     job_lease_s: float = 60.0
     job_poll_s: float = 0.25
+    retention_days: float = 30.0
 
     # bitrix
     bitrix_url: str | None = None

@@ -71,6 +71,7 @@ def build_worker(services: Services) -> Worker:
         max_attempts=settings.job_max_attempts,
         poll_s=settings.job_poll_s,
         batch_size=settings.worker_batch,
+        retention_days=settings.retention_days,
     )
 
 

@@ -132,6 +132,24 @@ def jobs_retry(job_id: int) -> None:
 
 
 @app.command()
+def prune(
+    days: float = typer.Option(
+        None, help="Older than this many days (default VITRINA_RETENTION_DAYS)."
+    ),
+) -> None:
+    """Delete finished jobs and event-log rows past the retention period (dead jobs stay)."""
+    from vitrina.jobs.retention import prune as prune_history
+
+    services = _services()
+    keep = days if days is not None else services.settings.retention_days
+    with write_session(services.sessions) as session:
+        pruned = prune_history(session, keep)
+    console.print(
+        f"deleted {pruned.events} events and {pruned.jobs} finished jobs older than {keep:g} days"
+    )
+
+
+@app.command()
 def reindex(
     shop: int = typer.Option(None, help="Only this shop."),
     stale_only: bool = typer.Option(False, help="Only products not yet embedded by this model."),

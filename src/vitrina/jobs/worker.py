@@ -25,6 +25,7 @@ from vitrina.errors import VitrinaError
 from vitrina.jobs import queue
 from vitrina.jobs.models import PENDING, RUNNING, Job
 from vitrina.jobs.reindex import IndexingContext, PhotosFailed, apply, prepare
+from vitrina.jobs.retention import prune
 from vitrina.logs import request_id_var
 
 log = logging.getLogger("vitrina.worker")
@@ -51,6 +52,7 @@ class Worker:
         max_attempts: int = 6,
         poll_s: float = 0.25,
         batch_size: int = 16,
+        retention_days: float = 0.0,
     ) -> None:
         self.ctx = ctx
         self.sessions: sessionmaker[Session] = ctx.sessions
@@ -59,6 +61,8 @@ class Worker:
         self.max_attempts = max_attempts
         self.poll_s = poll_s
         self.batch_size = max(1, batch_size)
+        self.retention_days = retention_days
+        self._pruned_at = 0.0
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.wakeup = threading.Event()
         self._stop = threading.Event()
@@ -124,6 +128,7 @@ class Worker:
         """Extend the leases of the jobs in hand, so a slow batch (a slow shop server) is not
         taken over by another worker while it is still being worked on."""
         while not self._stop.wait(self.lease_s / 3):
+            self._prune_hourly()
             with self._current_lock:
                 held = [job_id for batch in self._current.values() for job_id in batch]
             if not held:
@@ -133,6 +138,22 @@ class Worker:
                     queue.extend_leases(session, self.worker_id, held, self.lease_s)
             except VitrinaError as exc:
                 log.warning("heartbeat: %s", exc.message)
+
+    def _prune_hourly(self) -> None:
+        if self.retention_days <= 0 or time.monotonic() - self._pruned_at < 3600:
+            return
+        self._pruned_at = time.monotonic()
+        try:
+            with database_errors(), write_session(self.sessions) as session:
+                pruned = prune(session, self.retention_days)
+            log.info(
+                "pruned %d events and %d finished jobs older than %g days",
+                pruned.events,
+                pruned.jobs,
+                self.retention_days,
+            )
+        except VitrinaError as exc:
+            log.warning("pruning: %s", exc.message)
 
     def run_one(self) -> bool:
         """Claim a batch of due jobs and run them; ``False`` when nothing was due."""

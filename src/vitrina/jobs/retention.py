@@ -1,0 +1,42 @@
+"""Forgetting old history: finished jobs and event-log rows past the retention period.
+
+Both tables grow with every webhook. What is older than the dashboard and the stats look at
+(24 h, 14 days) is kept for ``VITRINA_RETENTION_DAYS`` and then removed. Idempotency keys can
+go too: a signed delivery older than five minutes is refused by its timestamp anyway. Dead jobs
+stay until someone retries or fixes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import cast
+
+from sqlalchemy import Table, delete
+from sqlalchemy.orm import Session
+
+from vitrina.db import utcnow
+from vitrina.ingest.models import EventLog
+from vitrina.jobs.models import DONE, Job
+
+_EVENTS = cast(Table, EventLog.__table__)
+_JOBS = cast(Table, Job.__table__)
+
+
+@dataclass(frozen=True, slots=True)
+class Pruned:
+    """How many rows went."""
+
+    events: int
+    jobs: int
+
+
+def prune(session: Session, days: float) -> Pruned:
+    """Delete event-log rows and finished jobs older than ``days`` (in the caller's transaction)."""
+    cutoff = utcnow() - timedelta(days=days)
+    connection = session.connection()
+    events = connection.execute(delete(_EVENTS).where(_EVENTS.c.received_at < cutoff))
+    jobs = connection.execute(
+        delete(_JOBS).where(_JOBS.c.state == DONE, _JOBS.c.finished_at < cutoff)
+    )
+    return Pruned(events.rowcount, jobs.rowcount)
