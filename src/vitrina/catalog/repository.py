@@ -73,14 +73,7 @@ def upsert_product(session: Session, shop_id: int, data: ProductData) -> bool:
     """
     now = utcnow()
     values = {
-        "shop_id": shop_id,
-        "name": data.name,
-        "price": data.price,
-        "enabled": data.enabled,
-        "type": data.type,
-        "height": data.height,
-        "width": data.width,
-        "image": data.image,
+        **data.catalog_columns(shop_id),
         "source_created_at": data.created_at,
         "source_payload": data.raw,
         "updated_at": now,

@@ -149,6 +149,20 @@ class ProductData:
     created_at: datetime | None
     raw: dict[str, Any]
 
+    def catalog_columns(self, shop_id: int) -> dict[str, Any]:
+        """The product columns this data sets (timestamps and the raw payload aside): what the
+        upsert writes and what reconciliation compares."""
+        return {
+            "shop_id": shop_id,
+            "name": self.name,
+            "price": self.price,
+            "enabled": self.enabled,
+            "type": self.type,
+            "height": self.height,
+            "width": self.width,
+            "image": self.image,
+        }
+
 
 def parse_product(data: object, field: str = "product_data") -> ProductData:
     """A full Bitrix product (product-detail.json's ``data``) → :class:`ProductData`."""

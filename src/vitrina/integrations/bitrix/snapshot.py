@@ -43,7 +43,17 @@ from vitrina.jobs.queue import enqueue_reindex
 Action = Literal["created", "updated", "deleted", "unchanged", "skipped", "failed"]
 
 # Compared between the catalog row and the parsed source product, in this order.
-COMPARED_FIELDS = ("name", "price", "enabled", "type", "height", "width", "image", "images", "shop")
+COMPARED_FIELDS = (
+    "name",
+    "price",
+    "enabled",
+    "type",
+    "height",
+    "width",
+    "image",
+    "images",
+    "shop_id",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,28 +128,9 @@ def newer_than(locked: Locked, since: datetime) -> str | None:
 
 def differences(product: Product, data: ProductData, shop_id: int) -> list[str]:
     """The normalised fields in which the catalog row differs from the source, described."""
-    current = {
-        "name": product.name,
-        "price": product.price,
-        "enabled": product.enabled,
-        "type": product.type,
-        "height": product.height,
-        "width": product.width,
-        "image": product.image,
-        "images": tuple(image.url for image in product.images),
-        "shop": product.shop_id,
-    }
-    wanted = {
-        "name": data.name,
-        "price": data.price,
-        "enabled": data.enabled,
-        "type": data.type,
-        "height": data.height,
-        "width": data.width,
-        "image": data.image,
-        "images": data.images,
-        "shop": shop_id,
-    }
+    wanted = {**data.catalog_columns(shop_id), "images": data.images}
+    current = {name: getattr(product, name) for name in wanted if name != "images"}
+    current["images"] = tuple(image.url for image in product.images)
     out: list[str] = []
     for name in COMPARED_FIELDS:
         old, new = current[name], wanted[name]
