@@ -1,4 +1,4 @@
-"""Reading and writing catalog rows. Adds and flushes; never commits (the caller owns the transaction)."""
+"""Reading and writing catalog rows, inside the caller's transaction (it commits, never this)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,9 @@ from vitrina.db import utcnow
 from vitrina.ingest.bitrix_format import ProductData
 
 
-def get_product(session: Session, product_id: int, *, for_update: bool = False) -> Product | None:
+def get_product(session: Session, product_id: int) -> Product | None:
     """One product with its photos, or ``None``."""
     query = select(Product).where(Product.id == product_id).options(selectinload(Product.images))
-    if for_update:
-        query = query.with_for_update()
     return session.scalars(query).one_or_none()
 
 
