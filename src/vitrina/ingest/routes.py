@@ -54,7 +54,7 @@ async def product_sync(request: Request) -> Response:
     # ~10 % of a webhook) and, on SQLite, one writer in arrival order.
     context = contextvars.copy_context()  # the request id follows into the thread's logs
     result = await asyncio.get_running_loop().run_in_executor(
-        services.writer, context.run, _apply, services, event, body, request_id, started
+        services.writer, context.run, _apply, services, event, request_id, started
     )
     observe_webhook(result.action)
     if result.reindex_queued and services.worker is not None:
@@ -127,7 +127,7 @@ def parse_event(body: bytes, signed_id: str | None) -> IncomingEvent:
 
 
 def _apply(
-    services: Services, event: IncomingEvent, body: bytes, request_id: str | None, started: float
+    services: Services, event: IncomingEvent, request_id: str | None, started: float
 ) -> SyncResult:
     shop_id = services.settings.default_shop_id
     for attempt in range(2):
