@@ -52,7 +52,8 @@ def catalog(live_app, database_url):
             )
             assert send(client, "created", product, secret=SECRET).status_code == 200
         stats = wait_until_idle(client)
-        assert stats["total_indexed"] == len(PHOTOS)
+        jobs = client.get("/api/v1/jobs", headers=ADMIN).json()
+        assert stats["total_indexed"] == len(PHOTOS), (stats, jobs)
         yield client, photos, database_url
 
 
