@@ -8,19 +8,18 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import SECRET
+from tests.support.postgres import start_server
 from tests.support.webhooks import sample_product, send
 
 pytestmark = pytest.mark.postgres
 
 
 def test_webhooks_resume_after_the_database_restarts(live_app, tmp_path):
-    import pgserver
-
     from vitrina.db import make_engine
     from vitrina.migrations import upgrade
 
     data = tmp_path / "pgdata"
-    server = pgserver.get_server(data, cleanup_mode="stop")
+    server = start_server(data)
     host = server.get_uri().split("host=")[1]
     admin = create_engine(
         f"postgresql+psycopg://postgres@/postgres?host={host}", isolation_level="AUTOCOMMIT"
@@ -38,7 +37,7 @@ def test_webhooks_resume_after_the_database_restarts(live_app, tmp_path):
             server.cleanup()  # stop PostgreSQL under the running service
             down = send(client, "updated", sample_product(price="1 ₸"), secret=SECRET)
             assert down.status_code == 503
-            server = pgserver.get_server(data, cleanup_mode="stop")
+            server = start_server(data)
             deadline = time.monotonic() + 30
             while True:
                 again = send(client, "updated", sample_product(price="30 000 ₸"), secret=SECRET)

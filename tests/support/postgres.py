@@ -7,7 +7,10 @@ test gets a fresh clone (``CREATE DATABASE … TEMPLATE``), which takes a few mi
 from __future__ import annotations
 
 import itertools
+import subprocess
 import tempfile
+import time
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, text
@@ -15,12 +18,32 @@ from sqlalchemy import create_engine, text
 _counter = itertools.count()
 
 
+def start_server(pgdata: str | Path) -> Any:
+    """``pgserver.get_server`` for ``pgdata``, tolerant of a slow start on a busy machine.
+
+    pgserver gives ``pg_ctl start`` a fixed 10 s; on two loaded cores it has been seen to run out
+    although the server's log says it was ready in milliseconds. The server then runs (or comes
+    up a moment later), and asking again finds it through its ``postmaster.pid`` — once the
+    half-made handle pgserver remembered for the directory is forgotten.
+    """
+    import pgserver
+    from pgserver.postgres_server import PostgresServer
+
+    for attempt in range(3):
+        try:
+            return pgserver.get_server(pgdata, cleanup_mode="stop")
+        except subprocess.TimeoutExpired:
+            if attempt == 2:
+                raise
+            PostgresServer._instances.pop(Path(pgdata).expanduser().resolve(), None)
+            time.sleep(1.0)
+    raise AssertionError("unreachable")
+
+
 class PostgresForTests:
     def __init__(self) -> None:
-        import pgserver
-
         self._dir = tempfile.mkdtemp(prefix="vitrina-pg-")
-        self.server: Any = pgserver.get_server(self._dir, cleanup_mode="stop")
+        self.server: Any = start_server(self._dir)
         uri = self.server.get_uri()  # postgresql://postgres:@/postgres?host=/tmp/...
         self.host = uri.split("host=")[1]
         self.admin = create_engine(self.url("postgres"), isolation_level="AUTOCOMMIT")
