@@ -154,3 +154,40 @@ def test_heartbeat_keeps_a_slow_job_from_being_taken_over(sqlite_url, model_dir)
                 worker.wait(30)
         assert job.attempts == 1
         assert server.hits["/slow.jpg"] == 1
+
+
+def test_sigterm_finishes_the_batch_in_hand_and_takes_no_new_jobs(sqlite_url, model_dir):
+    """Batches of one: job 1 is embedded while job 2 downloads (slowly) in advance; SIGTERM then
+    lets job 2 finish, and job 3 stays queued for the next worker, its attempt not spent."""
+    photos = sample_photos()
+    with photo_server() as server:
+        urls = {
+            1: server.add("/p1.jpg", jpeg(photos["coffee"])),
+            2: server.add("/slow.jpg", jpeg(photos["rocket"])),
+            3: server.add("/p3.jpg", jpeg(photos["chelsea"])),
+        }
+        server.delay_s["/slow.jpg"] = 3.0
+        add_products(sqlite_url, urls)
+        worker = start_worker(sqlite_url, model_dir, VITRINA_WORKER_BATCH="1")
+        try:
+            wait_for(
+                sqlite_url,
+                lambda s: (
+                    server.hits["/slow.jpg"] >= 1
+                    and s.scalar(select(Job.state).where(Job.product_id == 2)) == "running"
+                ),
+            )
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(30) == 0
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+        engine = make_engine(sqlite_url)
+        with make_sessionmaker(engine)() as session:
+            jobs = {job.product_id: job for job in session.scalars(select(Job))}
+            vectors = session.scalars(select(ImageVector.product_id)).all()
+        engine.dispose()
+        assert (jobs[1].state, jobs[2].state) == ("done", "done")
+        assert (jobs[3].state, jobs[3].attempts) == ("pending", 0)
+        assert sorted(vectors) == [1, 2]
+        assert server.hits["/p3.jpg"] == 0

@@ -100,14 +100,28 @@ def prepare(ctx: IndexingContext, product_ids: Sequence[int]) -> list[Work]:
 
     Nothing is written here, so the slow part (downloads, the model) holds no database lock.
     """
+    works = gather(ctx, product_ids)
+    embed(ctx, works)
+    return works
+
+
+def gather(ctx: IndexingContext, product_ids: Sequence[int]) -> list[Work]:
+    """The first half of :func:`prepare`: plan, download and decode (network and Pillow).
+
+    Separate so the worker can download the next batch while the model embeds this one.
+    """
     works = _plan(ctx, list(dict.fromkeys(product_ids)))  # a product once, even if twice queued
     pending = [photo for work in works for photo in work.photos]
     _in_threads(lambda photo: _fetch(ctx, photo), pending)
     fetched = [photo for photo in pending if photo.fetched is not None]
     _reuse_known(ctx, fetched)
     _in_threads(lambda photo: _decode(ctx, photo), [p for p in fetched if p.vector is None])
-    _embed(ctx, [photo for photo in pending if photo.image is not None])
     return works
+
+
+def embed(ctx: IndexingContext, works: list[Work]) -> None:
+    """The second half of :func:`prepare`: one model call for every decoded photo of the batch."""
+    _embed(ctx, [photo for work in works for photo in work.photos if photo.image is not None])
 
 
 def _in_threads(task: Callable[[_Photo], None], photos: list[_Photo]) -> None:

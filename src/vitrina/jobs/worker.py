@@ -1,9 +1,12 @@
 """The indexing worker: a few named threads that claim jobs, run them and record the outcome.
 
 Threads rather than asyncio tasks: each job is blocking work (HTTP download, Pillow decode, ONNX
-inference, database writes) and ONNX Runtime releases the GIL. Stopping is graceful: the stop
-event ends the loops after their current job; a job still running at the deadline is released
-back to the queue (and a process killed outright leaves a lease that expires).
+inference, database writes) and ONNX Runtime releases the GIL. Each thread is a two-stage
+pipeline: while the model embeds one batch, a helper thread claims the next one and downloads
+and decodes its photos, so the model rarely waits for the network. Stopping is graceful: the
+stop event ends the loops after their current batch; jobs claimed but not finished at the
+deadline are released back to the queue (and a process killed outright leaves leases that
+expire).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import socket
 import threading
 import time
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import NamedTuple
 
@@ -24,7 +28,7 @@ from vitrina.db import database_errors, utcnow, write_session
 from vitrina.errors import VitrinaError
 from vitrina.jobs import queue
 from vitrina.jobs.models import PENDING, RUNNING, Job
-from vitrina.jobs.reindex import IndexingContext, PhotosFailed, apply, prepare
+from vitrina.jobs.reindex import IndexingContext, PhotosFailed, Work, apply, embed, gather
 from vitrina.jobs.retention import prune
 from vitrina.logs import request_id_var
 
@@ -38,6 +42,15 @@ class Claimed(NamedTuple):
     product_id: int
     request_id: str | None
     started_at: datetime | None
+
+
+class Batch(NamedTuple):
+    """Claimed jobs with their photos downloaded (or the error that stopped the download)."""
+
+    jobs: list[Claimed]
+    works: list[Work]
+    error: Exception | None
+    started: float
 
 
 class Worker:
@@ -67,8 +80,8 @@ class Worker:
         self.wakeup = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._current: dict[str, list[int]] = {}
-        self._current_lock = threading.Lock()
+        self._held: set[int] = set()  # ids of jobs claimed and not yet finished or released
+        self._held_lock = threading.Lock()
 
     def start(self) -> None:
         """Start the worker threads (they also load the model, so the first job is not slow)."""
@@ -88,8 +101,8 @@ class Worker:
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
-        with self._current_lock:
-            unfinished = [job_id for batch in self._current.values() for job_id in batch]
+        with self._held_lock:
+            unfinished = sorted(self._held)
         for job_id in unfinished:
             with write_session(self.sessions) as session:
                 queue.release(session, job_id, self.worker_id)
@@ -109,28 +122,52 @@ class Worker:
             self.ctx.embedder.load()
         except VitrinaError as exc:
             log.error("the embedder failed to load: %s", exc.message)
-        while not self._stop.is_set():
-            try:
-                worked = self.run_one()
-            except VitrinaError as exc:  # the database went away: wait and try again
-                log.warning("worker loop: %s", exc.message)
-                worked = False
-                self._stop.wait(1.0)
-            except Exception:
-                log.exception("worker loop crashed; continuing")
-                worked = False
-                self._stop.wait(1.0)
-            if not worked:
-                self.wakeup.wait(self.poll_s)
-                self.wakeup.clear()
+        name = threading.current_thread().name
+        ahead: Future[Batch | None] | None = None
+        with ThreadPoolExecutor(1, thread_name_prefix=f"{name}-download") as downloads:
+            while not self._stop.is_set():
+                try:
+                    batch = ahead.result() if ahead is not None else self._claim_and_gather()
+                    ahead = None
+                    if batch is not None:
+                        if not self._stop.is_set():  # a stopping worker takes no new jobs
+                            # The next batch downloads while this one is embedded.
+                            ahead = downloads.submit(self._claim_and_gather)
+                        self._finish(batch)
+                except VitrinaError as exc:  # the database went away: wait and try again
+                    log.warning("worker loop: %s", exc.message)
+                    batch = None
+                    self._stop.wait(1.0)
+                except Exception:
+                    log.exception("worker loop crashed; continuing")
+                    batch = None
+                    self._stop.wait(1.0)
+                if batch is None:
+                    self.wakeup.wait(self.poll_s)
+                    self.wakeup.clear()
+            if ahead is not None:
+                self._release_ahead(ahead)
+
+    def _release_ahead(self, ahead: Future[Batch | None]) -> None:
+        """At stop, give back the batch claimed in advance: it runs again at once elsewhere."""
+        try:
+            batch = ahead.result()
+        except Exception:  # nothing was claimed, or the error is logged when claimed jobs fail
+            return
+        if batch is None:
+            return
+        for job in batch.jobs:
+            with database_errors(), write_session(self.sessions) as session:
+                queue.release(session, job.job_id, self.worker_id)
+        self._forget(batch.jobs)
 
     def _heartbeat(self) -> None:
         """Extend the leases of the jobs in hand, so a slow batch (a slow shop server) is not
         taken over by another worker while it is still being worked on."""
         while not self._stop.wait(self.lease_s / 3):
             self._prune_hourly()
-            with self._current_lock:
-                held = [job_id for batch in self._current.values() for job_id in batch]
+            with self._held_lock:
+                held = sorted(self._held)
             if not held:
                 continue
             try:
@@ -156,34 +193,58 @@ class Worker:
             log.warning("pruning: %s", exc.message)
 
     def run_one(self) -> bool:
-        """Claim a batch of due jobs and run them; ``False`` when nothing was due."""
+        """Claim a batch of due jobs and run it in this thread; ``False`` when nothing was due."""
+        batch = self._claim_and_gather()
+        if batch is None:
+            return False
+        self._finish(batch)
+        return True
+
+    def _claim_and_gather(self) -> Batch | None:
+        """Claim due jobs and download their photos; ``None`` when nothing was due.
+
+        A failure after the claim is kept in the batch, so :meth:`_finish` records it on the
+        jobs instead of leaving them running until their leases expire.
+        """
         with database_errors():
             if not self._anything_due():
-                return False
+                return None
         with database_errors(), write_session(self.sessions) as session:
             claimed = [
                 Claimed(job.id, job.product_id, job.request_id, job.started_at)
                 for job in queue.claim(session, self.worker_id, self.lease_s, limit=self.batch_size)
             ]
         if not claimed:
-            return False
-        name = threading.current_thread().name
-        with self._current_lock:
-            self._current[name] = [job.job_id for job in claimed]
-        try:
-            self._execute(claimed)
-        finally:
-            with self._current_lock:
-                self._current.pop(name, None)
-        return True
-
-    def _execute(self, claimed: list[Claimed]) -> None:
-        """Prepare the batch without locks, then write vectors and job outcomes in one transaction."""
+            return None
+        with self._held_lock:
+            self._held.update(job.job_id for job in claimed)
         started = time.perf_counter()
         try:
-            works = prepare(self.ctx, [job.product_id for job in claimed])
+            return Batch(
+                claimed, gather(self.ctx, [job.product_id for job in claimed]), None, started
+            )
+        except Exception as exc:
+            return Batch(claimed, [], exc, started)
+
+    def _forget(self, jobs: list[Claimed]) -> None:
+        with self._held_lock:
+            self._held.difference_update(job.job_id for job in jobs)
+
+    def _finish(self, batch: Batch) -> None:
+        try:
+            self._execute(batch)
+        finally:
+            self._forget(batch.jobs)
+
+    def _execute(self, batch: Batch) -> None:
+        """Embed the batch, then write vectors and job outcomes in one transaction."""
+        claimed = batch.jobs
+        try:
+            if batch.error is not None:
+                raise batch.error
+            embed(self.ctx, batch.works)
             with write_session(self.sessions) as session:
-                results = apply(session, self.ctx, works)
+                results = apply(session, self.ctx, batch.works)
                 done = []
                 for job in claimed:
                     result = results[job.product_id]
@@ -211,7 +272,7 @@ class Worker:
                 )
             return
         except Exception as exc:
-            log.exception("batch of %d jobs crashed", len(claimed))
+            log.exception("batch of %d jobs crashed", len(claimed), exc_info=exc)
             for job in claimed:
                 self._fail(
                     job.job_id,
@@ -221,7 +282,7 @@ class Worker:
                     retry_after=None,
                 )
             return
-        elapsed_ms = (time.perf_counter() - started) * 1000
+        elapsed_ms = (time.perf_counter() - batch.started) * 1000
         for job in claimed:
             result = results[job.product_id]
             token = request_id_var.set(job.request_id)  # the webhook's id follows into the job log
