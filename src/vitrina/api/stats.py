@@ -43,11 +43,15 @@ class Stats(BaseModel):
 
 
 def collect_stats(session: Session, embedder: str) -> Stats:
-    """The figures, computed from the tables (cheap aggregate queries)."""
+    """The figures, computed from the tables (cheap aggregate queries).
+
+    The queue is read before the index, and the order matters: on PostgreSQL (read committed)
+    each statement sees the database as of its own start, and a worker commits a batch's vectors
+    and job outcomes together. Read the other way round, a commit landing between the two reads
+    showed an idle queue beside the vector count from before the batch, so "idle" seemed to mean
+    "indexed nothing". This way an idle queue is always matched by all the vectors it produced.
+    """
     now = utcnow()
-    total, last = session.execute(
-        select(func.count(), func.max(ImageVector.created_at)).where(ImageVector.model == embedder)
-    ).one()
     states = dict(
         session.execute(
             select(Job.state, func.count())
@@ -55,6 +59,9 @@ def collect_stats(session: Session, embedder: str) -> Stats:
             .group_by(Job.state)
         ).all()
     )
+    total, last = session.execute(
+        select(func.count(), func.max(ImageVector.created_at)).where(ImageVector.model == embedder)
+    ).one()
     oldest = session.scalar(select(func.min(Job.created_at)).where(Job.state == PENDING))
     since = now - timedelta(hours=24)
     events, avg_ms, rejected = session.execute(
