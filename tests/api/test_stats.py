@@ -16,7 +16,7 @@ from vitrina.catalog.repository import upsert_product
 from vitrina.db import make_engine, make_sessionmaker, write_session
 from vitrina.ingest.bitrix_format import parse_product
 from vitrina.jobs import queue
-from vitrina.vectors.repository import store_vector
+from vitrina.vectors.repository import NewVector, store_vectors
 
 MODEL = "effnet-lite0"
 
@@ -39,14 +39,8 @@ def test_an_idle_queue_is_never_shown_without_the_vectors_it_made(postgres):
 
     def worker_commits_the_batch() -> None:
         with write_session(sessions) as session:
-            store_vector(
-                session,
-                image_id=image_id,
-                product_id=7,
-                model=MODEL,
-                content_hash="0" * 64,
-                embedding=np.ones(1280, dtype=np.float32),
-            )
+            vector = NewVector(image_id, 7, MODEL, "0" * 64, np.ones(1280, dtype=np.float32))
+            store_vectors(session, [vector])
             queue.complete(session, "worker-1", [(job.id, "indexed 1 new photos", None)])
 
     reader = threading.current_thread()

@@ -28,7 +28,12 @@ from vitrina.images.decode import decode_image
 from vitrina.images.fetch import FetchedPhoto, PhotoFetcher
 from vitrina.metrics import observe_embedding, observe_fetch_failure
 from vitrina.vectors.models import ImageVector
-from vitrina.vectors.repository import remove_product_vectors, store_vector, vectors_by_content
+from vitrina.vectors.repository import (
+    NewVector,
+    remove_product_vectors,
+    store_vectors,
+    vectors_by_content,
+)
 
 log = logging.getLogger("vitrina.jobs")
 
@@ -143,7 +148,7 @@ def apply(
     it had.
     """
     results: dict[int, str | PhotosFailed] = {}
-    products = _load_products(session, [w.product_id for w in works if w.photos and not w.remove])
+    embedded = []
     for work in works:
         if work.remove:
             removed = remove_product_vectors(session, work.product_id)
@@ -151,8 +156,10 @@ def apply(
         elif work.outcome is not None:
             results[work.product_id] = work.outcome
         else:
-            _store(session, ctx, work, products.get(work.product_id))
+            embedded.append(work)
             results[work.product_id] = _outcome(work)
+    products = _load_products(session, [work.product_id for work in embedded])
+    _store(session, ctx, embedded, products)
     return results
 
 
@@ -241,32 +248,39 @@ def _embed(ctx: IndexingContext, photos: list[_Photo]) -> None:
     log.info("embedded %d photos in %.0f ms", len(photos), elapsed * 1000)
 
 
-def _store(session: Session, ctx: IndexingContext, work: Work, product: Product | None) -> None:
-    """Write vectors and photo state, unless the product changed meanwhile (a newer job runs)."""
-    if product is None or not product.enabled:
-        return
-    images = {image.id: image for image in product.images}
+def _store(
+    session: Session, ctx: IndexingContext, works: list[Work], products: dict[int, Product]
+) -> None:
+    """Write vectors and photo state of the batch, skipping products disabled meanwhile."""
     now = utcnow()
-    for photo in work.photos:
-        image = images.get(photo.image_id)
-        if image is None:  # the photo was removed from the product meanwhile
+    vectors: list[NewVector] = []
+    for work in works:
+        product = products.get(work.product_id)
+        if product is None or not product.enabled:
             continue
-        if photo.error is not None:
-            image.last_error = photo.error.message
-            continue
-        assert photo.fetched is not None and photo.vector is not None
-        store_vector(
-            session,
-            image_id=photo.image_id,
-            product_id=work.product_id,
-            model=ctx.embedder.name,
-            content_hash=photo.fetched.sha256,
-            embedding=photo.vector,
-        )
-        image.etag = photo.fetched.etag
-        image.content_hash = photo.fetched.sha256
-        image.fetched_at = now
-        image.last_error = None
+        images = {image.id: image for image in product.images}
+        for photo in work.photos:
+            image = images.get(photo.image_id)
+            if image is None:  # the photo was removed from the product meanwhile
+                continue
+            if photo.error is not None:
+                image.last_error = photo.error.message
+                continue
+            assert photo.fetched is not None and photo.vector is not None
+            vectors.append(
+                NewVector(
+                    photo.image_id,
+                    work.product_id,
+                    ctx.embedder.name,
+                    photo.fetched.sha256,
+                    photo.vector,
+                )
+            )
+            image.etag = photo.fetched.etag
+            image.content_hash = photo.fetched.sha256
+            image.fetched_at = now
+            image.last_error = None
+    store_vectors(session, vectors)
 
 
 def _outcome(work: Work) -> str | PhotosFailed:

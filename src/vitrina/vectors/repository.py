@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from vitrina.db import utcnow
 from vitrina.vectors.models import ImageVector
 
 
@@ -27,26 +29,43 @@ def vectors_by_content(
         return {content_hash: embedding for content_hash, embedding in rows}
 
 
-def store_vector(
-    session: Session,
-    *,
-    image_id: int,
-    product_id: int,
-    model: str,
-    content_hash: str,
-    embedding: NDArray[np.float32],
-) -> None:
-    """Insert or replace the vector of one photo (delete + insert keeps ``created_at`` fresh,
-    which is what the in-memory index's incremental refresh watches)."""
-    session.execute(delete(ImageVector).where(ImageVector.image_id == image_id))
-    session.add(
-        ImageVector(
-            image_id=image_id,
-            product_id=product_id,
-            model=model,
-            content_hash=content_hash,
-            embedding=embedding,
-        )
+@dataclass(frozen=True, slots=True)
+class NewVector:
+    """One photo's embedding, ready to store."""
+
+    image_id: int
+    product_id: int
+    model: str
+    content_hash: str
+    embedding: NDArray[np.float32]
+
+
+def store_vectors(session: Session, vectors: Sequence[NewVector]) -> None:
+    """Insert or replace the vectors of a batch of photos: one DELETE and one multi-row INSERT.
+
+    Delete + insert (not upsert) keeps ``created_at`` fresh, which is what the in-memory index's
+    incremental refresh watches. Core statements: a worker batch writes up to a few dozen rows,
+    and per-row ORM adds with a DELETE between them flushed one row at a time.
+    """
+    if not vectors:
+        return
+    now = utcnow()
+    session.execute(
+        delete(ImageVector).where(ImageVector.image_id.in_([v.image_id for v in vectors]))
+    )
+    session.execute(
+        insert(ImageVector),
+        [
+            {
+                "image_id": v.image_id,
+                "product_id": v.product_id,
+                "model": v.model,
+                "content_hash": v.content_hash,
+                "embedding": v.embedding,
+                "created_at": now,
+            }
+            for v in vectors
+        ],
     )
 
 
