@@ -173,7 +173,9 @@ def main() -> None:
                         and not queue["running"]
                     ):
                         break
-                    time.sleep(0.05)
+                    # The window comes from the job table, so polling slowly loses no precision;
+                    # polling at 20 Hz cost the server ~12 % of the CPU the worker was measured on.
+                    time.sleep(0.5)
             finally:
                 worker.terminate()
                 worker.wait(30)

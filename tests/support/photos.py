@@ -66,6 +66,9 @@ def photo_server() -> Iterator[PhotoServer]:
     state = PhotoServer(base_url="")
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as the shops' web servers do
+        disable_nagle_algorithm = True  # else headers and body wait out delayed ACKs (40 ms)
+
         def do_GET(self) -> None:
             state.hits[self.path] += 1
             time.sleep(state.delay_s.get(self.path, 0))
