@@ -13,6 +13,7 @@ import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -132,15 +133,24 @@ class OnnxEmbedder(ABC):
     similar_threshold: float
     batch_size: int = 16
 
-    @property
-    def preprocess_threads(self) -> int:
-        """Threads that decode and resize a batch: as many as the model itself uses."""
-        return self.settings.embed_threads or default_thread_count()
-
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._lock = threading.Lock()
         self._loaded = False
+        self._pool: ThreadPoolExecutor | None = None
+
+    @property
+    def preprocess_pool(self) -> ThreadPoolExecutor:
+        """Threads that decode and resize a batch, as many as the model uses; made once, as
+        starting threads for every batch cost ~10 % of the preprocessing time."""
+        if self._pool is None:
+            with self._lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(
+                        self.settings.embed_threads or default_thread_count(),
+                        thread_name_prefix=f"vitrina-{self.name}-preprocess",
+                    )
+        return self._pool
 
     def load(self) -> None:
         if self._loaded:

@@ -137,7 +137,7 @@ class EffnetLite0Embedder(OnnxEmbedder):
 
     def _embed_batch(self, images: Sequence[ImageInput]) -> NDArray[np.floating]:
         pixels = effnet_pixels(
-            images, max_pixels=self.settings.image_max_pixels, threads=self.preprocess_threads
+            images, max_pixels=self.settings.image_max_pixels, pool=self.preprocess_pool
         )
         return self.run_pixels(pixels)
 

@@ -9,7 +9,7 @@ Python side hands ONNX Runtime the raw bytes of the crop and does no float arith
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor
 
 import numpy as np
 from numpy.typing import NDArray
@@ -66,13 +66,16 @@ def resize_centre_crop(
 
 
 def effnet_pixels(
-    images: Sequence[ImageInput], *, max_pixels: int = DEFAULT_MAX_PIXELS, threads: int = 2
+    images: Sequence[ImageInput],
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    pool: Executor | None = None,
 ) -> NDArray[np.uint8]:
     """A ``(n, 224, 224, 3)`` uint8 batch ready for the EfficientNet-Lite graph.
 
-    Photos are decoded and resized on ``threads`` threads: Pillow releases the GIL in both, and
-    while this runs the model is idle, so the cores are free (about a quarter of a batch's time
-    on two cores was this loop).
+    With ``pool``, photos are decoded and resized on its threads: Pillow releases the GIL in
+    both, and while this runs the model is idle, so the cores are free (about a quarter of a
+    batch's time on two cores was this loop).
     """
     batch = np.empty((len(images), CROP_SIZE, CROP_SIZE, 3), dtype=np.uint8)
 
@@ -80,9 +83,8 @@ def effnet_pixels(
         rgb = load_rgb(images[i], draft=RESIZE_SHORT_SIDE, max_pixels=max_pixels)
         batch[i] = np.asarray(resize_centre_crop(rgb))
 
-    if threads > 1 and len(images) > 1:
-        with ThreadPoolExecutor(min(threads, len(images))) as pool:
-            list(pool.map(fill, range(len(images))))  # list(): re-raise the first error
+    if pool is not None and len(images) > 1:
+        list(pool.map(fill, range(len(images))))  # list(): re-raise the first error
     else:
         for i in range(len(images)):
             fill(i)
