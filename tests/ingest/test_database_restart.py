@@ -5,32 +5,18 @@ from __future__ import annotations
 import time
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from tests.conftest import SECRET
-from tests.support.postgres import start_server
+from tests.support.postgres import migrated_database, start_server
 from tests.support.webhooks import sample_product, send
 
 pytestmark = pytest.mark.postgres
 
 
 def test_webhooks_resume_after_the_database_restarts(live_app, tmp_path):
-    from vitrina.db import make_engine
-    from vitrina.migrations import upgrade
-
     data = tmp_path / "pgdata"
     server = start_server(data)
-    host = server.get_uri().split("host=")[1]
-    admin = create_engine(
-        f"postgresql+psycopg://postgres@/postgres?host={host}", isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(text("CREATE DATABASE restart"))
-    admin.dispose()
-    url = f"postgresql+psycopg://postgres@/restart?host={host}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
+    url = migrated_database(server, "restart")
     try:
         with live_app(url) as client:
             assert send(client, "created", sample_product(), secret=SECRET).status_code == 200

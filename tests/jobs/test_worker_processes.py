@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.support.photos import jpeg, photo_server, sample_photos
+from tests.support.postgres import migrated_database, start_server
 from tests.support.webhooks import sample_product
 from vitrina.catalog.repository import upsert_product
 from vitrina.db import make_engine, make_sessionmaker, write_session
@@ -67,6 +68,17 @@ def wait_for(database_url: str, predicate, timeout: float = 120.0):  # type: ign
         engine.dispose()
 
 
+def wait_until_downloading(database_url: str, server, product_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Until the worker is fetching ``/slow.jpg`` for the running job of ``product_id``."""
+    wait_for(
+        database_url,
+        lambda s: (
+            server.hits["/slow.jpg"] >= 1
+            and s.scalar(select(Job.state).where(Job.product_id == product_id)) == "running"
+        ),
+    )
+
+
 def test_kill_9_mid_job_then_the_job_completes(sqlite_url, model_dir):
     photos = sample_photos()
     with photo_server() as server:
@@ -74,13 +86,7 @@ def test_kill_9_mid_job_then_the_job_completes(sqlite_url, model_dir):
         server.delay_s["/slow.jpg"] = 4.0  # the first worker dies while downloading
         add_products(sqlite_url, {1: url})
         first = start_worker(sqlite_url, model_dir, VITRINA_JOB_LEASE_S="3")
-        wait_for(
-            sqlite_url,
-            lambda s: (
-                server.hits["/slow.jpg"] >= 1
-                and s.scalar(select(Job.state).where(Job.product_id == 1)) == "running"
-            ),
-        )
+        wait_until_downloading(sqlite_url, server, 1)
         first.send_signal(signal.SIGKILL)
         first.wait()
         server.delay_s.clear()
@@ -170,13 +176,7 @@ def test_sigterm_finishes_the_batch_in_hand_and_takes_no_new_jobs(sqlite_url, mo
         add_products(sqlite_url, urls)
         worker = start_worker(sqlite_url, model_dir, VITRINA_WORKER_BATCH="1")
         try:
-            wait_for(
-                sqlite_url,
-                lambda s: (
-                    server.hits["/slow.jpg"] >= 1
-                    and s.scalar(select(Job.state).where(Job.product_id == 2)) == "running"
-                ),
-            )
+            wait_until_downloading(sqlite_url, server, 2)
             worker.send_signal(signal.SIGTERM)
             assert worker.wait(30) == 0
         finally:
@@ -191,3 +191,40 @@ def test_sigterm_finishes_the_batch_in_hand_and_takes_no_new_jobs(sqlite_url, mo
         assert (jobs[3].state, jobs[3].attempts) == ("pending", 0)
         assert sorted(vectors) == [1, 2]
         assert server.hits["/p3.jpg"] == 0
+
+
+@pytest.mark.postgres
+def test_a_worker_carries_on_after_postgresql_restarts_mid_batch(tmp_path, model_dir):
+    """PostgreSQL stops while job 1 downloads: writing its outcome and claiming the next batch
+    both fail. Once the database is back, every job is done and nothing is lost."""
+    data = tmp_path / "pgdata"
+    pg = start_server(data)
+    url = migrated_database(pg, "worker_restart")
+    photos = sample_photos()
+    with photo_server() as server:
+        urls = {
+            1: server.add("/slow.jpg", jpeg(photos["rocket"])),
+            2: server.add("/p2.jpg", jpeg(photos["coffee"])),
+        }
+        server.delay_s["/slow.jpg"] = 2.0
+        add_products(url, urls)
+        worker = start_worker(url, model_dir, VITRINA_WORKER_BATCH="1", VITRINA_JOB_LEASE_S="3")
+        try:
+            wait_until_downloading(url, server, 1)
+            pg.cleanup()  # stop PostgreSQL under the running worker
+            time.sleep(3.0)  # the download ends; the outcome and the next claim meet no database
+            pg = start_server(data)
+            wait_for(
+                url,
+                lambda s: s.scalars(select(Job).where(Job.state == "done")).all()[1:],
+                timeout=90,
+            )
+            engine = make_engine(url)
+            with make_sessionmaker(engine)() as session:
+                vectors = session.scalars(select(ImageVector.product_id)).all()
+            engine.dispose()
+            assert sorted(vectors) == [1, 2]
+        finally:
+            worker.terminate()
+            worker.wait(30)
+            pg.cleanup()

@@ -40,6 +40,26 @@ def start_server(pgdata: str | Path) -> Any:
     raise AssertionError("unreachable")
 
 
+def migrated_database(server: Any, name: str) -> str:
+    """Create and migrate database ``name`` on a pgserver of the test's own; returns its URL
+    (for tests that stop and restart PostgreSQL, which the shared server must not see)."""
+    from vitrina.db import make_engine
+    from vitrina.migrations import upgrade
+
+    host = server.get_uri().split("host=")[1]
+    admin = create_engine(
+        f"postgresql+psycopg://postgres@/postgres?host={host}", isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = f"postgresql+psycopg://postgres@/{name}?host={host}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
 class PostgresForTests:
     def __init__(self) -> None:
         self._dir = tempfile.mkdtemp(prefix="vitrina-pg-")

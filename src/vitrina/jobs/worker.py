@@ -127,8 +127,8 @@ class Worker:
         with ThreadPoolExecutor(1, thread_name_prefix=f"{name}-download") as downloads:
             while not self._stop.is_set():
                 try:
-                    batch = ahead.result() if ahead is not None else self._claim_and_gather()
-                    ahead = None
+                    claimed, ahead = ahead, None  # a failed claim is not awaited twice
+                    batch = claimed.result() if claimed is not None else self._claim_and_gather()
                     if batch is not None:
                         if not self._stop.is_set():  # a stopping worker takes no new jobs
                             # The next batch downloads while this one is embedded.
