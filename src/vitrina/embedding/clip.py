@@ -119,6 +119,13 @@ class ClipEmbedder(OnnxEmbedder):
         assert self._dim is not None
         return self._dim
 
+    @property
+    def decode_size(self) -> int:
+        """The model's input side, read from the model when it loads."""
+        self.load()
+        assert self.size is not None
+        return self.size
+
     def _load(self) -> None:
         visual = open_session(self.folder / VISUAL_MODEL, self.settings)
         textual = open_session(self.folder / TEXTUAL_MODEL, self.settings)

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from vitrina.config import Settings
 from vitrina.embedding.base import OnnxEmbedder, open_session
 from vitrina.embedding.effnet_graph import BUILDER_VERSION, FEATURE_DIM, build_effnet_lite0
-from vitrina.embedding.preprocess import ImageInput, effnet_pixels
+from vitrina.embedding.preprocess import RESIZE_SHORT_SIDE, ImageInput, effnet_pixels
 from vitrina.embedding.torch_legacy import load_legacy_state_dict
 from vitrina.errors import ConfigurationError
 
@@ -117,6 +117,7 @@ class EffnetLite0Embedder(OnnxEmbedder):
     # VITRINA_EXACT_THRESHOLD / VITRINA_SIMILAR_THRESHOLD.
     exact_threshold = 0.72
     similar_threshold = 0.50
+    decode_size = RESIZE_SHORT_SIDE
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)

@@ -101,6 +101,7 @@ class VertexEmbedder:
     # ~0.6-0.8, unrelated < 0.5 (the original system's figures); tune per shop if needed.
     exact_threshold = 0.90
     similar_threshold = 0.65
+    decode_size = MAX_SIDE
 
     def __init__(
         self,

@@ -226,7 +226,9 @@ def _decode(ctx: IndexingContext, photo: _Photo) -> None:
     assert photo.fetched is not None
     try:
         photo.image = decode_image(
-            photo.fetched.data, max_pixels=ctx.max_pixels, draft_size=(448, 448)
+            photo.fetched.data,
+            max_pixels=ctx.max_pixels,
+            draft_size=(ctx.embedder.decode_size, ctx.embedder.decode_size),
         )
     except ImageRejected as exc:
         photo.error = exc

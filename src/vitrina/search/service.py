@@ -55,7 +55,7 @@ class SearchService:
             data,
             max_pixels=self.settings.image_max_pixels,
             max_bytes=self.settings.image_max_bytes,
-            draft_size=(448, 448),
+            draft_size=(self.embedder.decode_size, self.embedder.decode_size),
         )
         return np.asarray(self.embedder.embed_images([image])[0], dtype=np.float32)
 
