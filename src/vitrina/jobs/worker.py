@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 import uuid
+from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import NamedTuple
@@ -80,7 +81,9 @@ class Worker:
         self.wakeup = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._held: set[int] = set()  # ids of jobs claimed and not yet finished or released
+        # Jobs claimed and not yet finished or released, counted: a lease that lapsed can let
+        # the claim-ahead take back a job this worker still holds in the current batch.
+        self._held: Counter[int] = Counter()
         self._held_lock = threading.Lock()
 
     def start(self) -> None:
@@ -102,11 +105,9 @@ class Worker:
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         with self._held_lock:
-            unfinished = sorted(self._held)
+            unfinished = sorted(+self._held)
         for job_id in unfinished:
-            with write_session(self.sessions) as session:
-                queue.release(session, job_id, self.worker_id)
-            log.warning("released job %s at shutdown", job_id)
+            self._release(job_id)
 
     def run_until_idle(self, max_jobs: int | None = None) -> int:
         """Run due jobs in this thread until none is left; returns how many ran (CLI, tests)."""
@@ -130,10 +131,12 @@ class Worker:
                     claimed, ahead = ahead, None  # a failed claim is not awaited twice
                     batch = claimed.result() if claimed is not None else self._claim_and_gather()
                     if batch is not None:
-                        if not self._stop.is_set():  # a stopping worker takes no new jobs
-                            # The next batch downloads while this one is embedded.
-                            ahead = downloads.submit(self._claim_and_gather)
-                        self._finish(batch)
+                        try:
+                            if not self._stop.is_set():  # a stopping worker takes no new jobs
+                                # The next batch downloads while this one is embedded.
+                                ahead = downloads.submit(self._claim_and_gather)
+                        finally:
+                            self._finish(batch)
                 except VitrinaError as exc:  # the database went away: wait and try again
                     log.warning("worker loop: %s", exc.message)
                     batch = None
@@ -149,17 +152,30 @@ class Worker:
                 self._release_ahead(ahead)
 
     def _release_ahead(self, ahead: Future[Batch | None]) -> None:
-        """At stop, give back the batch claimed in advance: it runs again at once elsewhere."""
+        """At stop, the batch claimed in advance: finished if its photos are in hand (the
+        download is paid for), else given back to the queue."""
         try:
             batch = ahead.result()
-        except Exception:  # nothing was claimed, or the error is logged when claimed jobs fail
+        except Exception:  # the claim failed: nothing was claimed
             return
         if batch is None:
             return
+        if batch.error is None:
+            self._finish(batch)
+            return
         for job in batch.jobs:
-            with database_errors(), write_session(self.sessions) as session:
-                queue.release(session, job.job_id, self.worker_id)
+            self._release(job.job_id)
         self._forget(batch.jobs)
+
+    def _release(self, job_id: int) -> None:
+        """Give a job back at shutdown; with the database away, its lease expires instead."""
+        try:
+            with database_errors(), write_session(self.sessions) as session:
+                queue.release(session, job_id, self.worker_id)
+        except VitrinaError as exc:
+            log.warning("job %s not released (%s); its lease will expire", job_id, exc.message)
+            return
+        log.warning("released job %s at shutdown", job_id)
 
     def _heartbeat(self) -> None:
         """Extend the leases of the jobs in hand, so a slow batch (a slow shop server) is not
@@ -167,7 +183,7 @@ class Worker:
         while not self._stop.wait(self.lease_s / 3):
             self._prune_hourly()
             with self._held_lock:
-                held = sorted(self._held)
+                held = sorted(+self._held)
             if not held:
                 continue
             try:
@@ -206,6 +222,8 @@ class Worker:
         A failure after the claim is kept in the batch, so :meth:`_finish` records it on the
         jobs instead of leaving them running until their leases expire.
         """
+        if self._stop.is_set():
+            return None
         with database_errors():
             if not self._anything_due():
                 return None
@@ -228,7 +246,8 @@ class Worker:
 
     def _forget(self, jobs: list[Claimed]) -> None:
         with self._held_lock:
-            self._held.difference_update(job.job_id for job in jobs)
+            self._held.subtract(job.job_id for job in jobs)
+            self._held = +self._held  # drop the ids no batch holds any more
 
     def _finish(self, batch: Batch) -> None:
         try:

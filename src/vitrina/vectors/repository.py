@@ -49,6 +49,7 @@ def store_vectors(session: Session, vectors: Sequence[NewVector]) -> None:
     """
     if not vectors:
         return
+    vectors = list({v.image_id: v for v in vectors}.values())  # a photo twice: the last wins
     now = utcnow()
     session.execute(
         delete(ImageVector).where(ImageVector.image_id.in_([v.image_id for v in vectors]))
