@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -18,6 +19,15 @@ from vitrina.errors import ConfigurationError
 def _default_model_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "vitrina" / "models"
+
+
+# The languages pages and the widget speak (Kazakh falls back to Russian where untranslated).
+LANGUAGES = ("ru", "en", "kk")
+
+
+def _is_web_address(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _split_csv(value: object) -> object:
@@ -66,6 +76,12 @@ class Settings(BaseSettings):
     exact_threshold: float | None = None
     similar_threshold: float | None = None
 
+    # storefront
+    shop_base_url: str | None = None
+    product_url_template: str | None = None
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    language: str | None = None
+
     # jobs
     worker_concurrency: int = 1
     worker_batch: int = 16
@@ -83,7 +99,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
-    @field_validator("webhook_secrets", "image_hosts_allow", mode="before")
+    @field_validator("webhook_secrets", "image_hosts_allow", "cors_origins", mode="before")
     @classmethod
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
@@ -97,6 +113,49 @@ class Settings(BaseSettings):
                     f"every secret must start with 'whsec_' (got {secret[:10]!r}…); "
                     "make one with `vitrina secret new`"
                 )
+        return value
+
+    @field_validator("shop_base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is not None and value.strip() == "":
+            return None
+        if value is not None and not _is_web_address(value):
+            raise ValueError(f"must be the shop's http(s) address, like https://shop.kz/, got {value!r}")
+        return value
+
+    @field_validator("product_url_template")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        if value is not None and value.strip() == "":
+            return None
+        if value is not None and (not _is_web_address(value) or "{id}" not in value):
+            raise ValueError(
+                "must be an http(s) address containing {id}, like "
+                f"https://shop.kz/catalog/{{id}}/, got {value!r}"
+            )
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        origins = []
+        for origin in value:
+            parts = urlsplit(origin)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+                raise ValueError(
+                    f"every origin must be scheme and host only, like https://shop.kz, got {origin!r}"
+                )
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+        return origins
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        if value not in LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(LANGUAGES)} or empty, got {value!r}")
         return value
 
     @field_validator("database_url")

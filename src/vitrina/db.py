@@ -16,7 +16,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, exc
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Engine,
+    MetaData,
+    SQLColumnExpression,
+    String,
+    create_engine,
+    event,
+    exc,
+    func,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -144,3 +155,12 @@ def database_errors() -> Iterator[None]:
                 "The database connection was lost; the change was not applied. Retry later."
             ) from error
         raise
+
+
+def utc_day(session: Session, column: SQLColumnExpression[datetime]) -> ColumnElement[str]:
+    """``YYYY-MM-DD`` of a timestamp column in UTC, in each backend's own terms (for per-day
+    counts on the dashboard)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD", type_=String)
+    # SQLite keeps UTC datetimes as ISO text: the day is the first ten characters.
+    return func.substr(column, 1, 10, type_=String)

@@ -60,6 +60,21 @@ FETCH_FAILURES = Counter(
     "Photo downloads that failed, by reason (e.g. photo_not_found, photo_timeout).",
     ["reason"],
 )
+SEARCHES = Counter(
+    "vitrina_searches",
+    "Searches by photo, by channel (page, widget, api).",
+    ["channel"],
+)
+NO_MATCH_SEARCHES = Counter(
+    "vitrina_searches_no_match",
+    "Searches whose best result did not reach the similar threshold, by channel.",
+    ["channel"],
+)
+RESULT_CLICKS = Counter(
+    "vitrina_result_clicks",
+    "Clicks on search results that went to the product's page, by channel.",
+    ["channel"],
+)
 
 # Paths no route matched are counted under one label: raw paths would let any scanner create
 # unbounded label values.
@@ -80,6 +95,18 @@ def observe_embedding(seconds: float, n: int) -> None:
 def observe_fetch_failure(reason: str) -> None:
     """Count one failed photo download; ``reason`` is the error's code (``photo_not_found``…)."""
     FETCH_FAILURES.labels(reason=reason).inc()
+
+
+def observe_search(channel: str, matched: bool) -> None:
+    """Count one search, and whether nothing in the catalog looked like the photo."""
+    SEARCHES.labels(channel=channel).inc()
+    if not matched:
+        NO_MATCH_SEARCHES.labels(channel=channel).inc()
+
+
+def observe_click(channel: str) -> None:
+    """Count one click on a result (``channel`` of its search, ``unknown`` when not known)."""
+    RESULT_CLICKS.labels(channel=channel).inc()
 
 
 class MetricsMiddleware:

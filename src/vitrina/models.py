@@ -5,6 +5,7 @@ from vitrina.db import Base
 from vitrina.ingest.models import EventLog, ProductSyncState
 from vitrina.integrations.bitrix.models import SyncRun
 from vitrina.jobs.models import Job
+from vitrina.search.models import SearchClick, SearchEvent
 from vitrina.vectors.models import ImageVector
 
-__all__ = ["Base", "EventLog", "ImageVector", "Job", "Product", "ProductImage", "ProductSyncState", "SyncRun"]
+__all__ = ["Base", "EventLog", "ImageVector", "Job", "Product", "ProductImage", "ProductSyncState", "SearchClick", "SearchEvent", "SyncRun"]

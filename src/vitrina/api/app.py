@@ -8,8 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from vitrina import __version__
+from vitrina.api.cors import StorefrontCORS
 from vitrina.api.errors import install_error_handlers
 from vitrina.api.health import router as health_router
 from vitrina.api.request_id import RequestIdMiddleware
@@ -33,6 +35,18 @@ from vitrina.vectors.factory import make_index
 from vitrina.web.routes import install_web
 
 log = logging.getLogger("vitrina")
+API_DESCRIPTION = """Real-time catalog sync from 1C-Bitrix and search by photo.
+
+**Units.** Every price is an integer in minor units of the currency: 1 ₸ = 100, so `495000`
+is 4 950 ₸. Sizes are centimetres.
+
+**Limits.** A photo (upload, base64 or address) is at most `VITRINA_IMAGE_MAX_BYTES` (10 MiB by
+default) and `VITRINA_IMAGE_MAX_PIXELS` (40 megapixels); `top_k` is 1–100. Webhooks are limited
+to `VITRINA_WEBHOOK_RATE_LIMIT` per second per address.
+
+**Product pages.** Products and results carry `page_url`, the product's page on the shop; send
+customers through `/go/{product_id}?s={search_id}` to count their click.
+"""
 
 
 def build_services(settings: Settings) -> Services:
@@ -103,15 +117,18 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
                 services.fetcher.close()
             services.engine.dispose()
 
-    app = FastAPI(
+    # FastAPIOffline serves Swagger UI and ReDoc from its own wheel, so /docs works offline.
+    app = FastAPIOffline(
         title="Vitrina",
         version=__version__,
-        description="Real-time catalog sync from 1C-Bitrix and search by photo.",
+        description=API_DESCRIPTION,
         lifespan=lifespan,
+        static_url="/static-docs",
     )
     install_error_handlers(app)
 
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(StorefrontCORS, origins=settings.cors_origins)
 
     app.include_router(health_router)
     app.include_router(webhook_router)

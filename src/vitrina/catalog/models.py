@@ -27,6 +27,9 @@ class Product(Base):
     image: Mapped[str | None] = mapped_column(
         Text, doc="the primary photo URL as the shop shows it"
     )
+    page_url: Mapped[str | None] = mapped_column(
+        Text, doc="the product's page as the shop sent it (maybe relative); see catalog/links.py"
+    )
     source_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     source_payload: Mapped[dict[str, Any]] = mapped_column(
         JSON, doc="latest raw payload, for audit"

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from vitrina.api.deps import ReadSession
+from vitrina.api.deps import ReadSession, ServicesDep
 from vitrina.api.errors import ErrorResponse
+from vitrina.catalog.links import ProductLinks
 from vitrina.catalog.repository import get_product, list_products
 from vitrina.catalog.schemas import ProductOut, ProductPage
 from vitrina.errors import NotFound
@@ -18,6 +19,7 @@ router = APIRouter(tags=["catalog"])
 @router.get("/api/v1/products", response_model=ProductPage)
 def products(
     session: ReadSession,
+    services: ServicesDep,
     shop_id: int | None = None,
     enabled_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -27,8 +29,9 @@ def products(
     rows, total = list_products(
         session, shop_id=shop_id, enabled_only=enabled_only, limit=limit, offset=offset
     )
+    links = ProductLinks.from_settings(services.settings)
     return ProductPage(
-        items=[ProductOut.of(p) for p in rows], total=total, limit=limit, offset=offset
+        items=[ProductOut.of(p, links) for p in rows], total=total, limit=limit, offset=offset
     )
 
 
@@ -37,9 +40,9 @@ def products(
     response_model=ProductOut,
     responses={404: {"model": ErrorResponse}},
 )
-def product(product_id: int, session: ReadSession) -> ProductOut:
+def product(product_id: int, session: ReadSession, services: ServicesDep) -> ProductOut:
     """One product, including a soft-deleted one."""
     found = get_product(session, product_id)
     if found is None:
         raise NotFound(f"product {product_id} not found")
-    return ProductOut.of(found)
+    return ProductOut.of(found, ProductLinks.from_settings(services.settings))

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from vitrina.catalog.links import ProductLinks
 from vitrina.catalog.models import Product
+
+PRICE_DESCRIPTION = "In minor units of the currency: 1 ₸ = 100, so 495000 is 4 950 ₸."
+PAGE_URL_DESCRIPTION = (
+    "The product's page on the shop: from the shop's data (`url`, `DETAIL_PAGE_URL`, `link`), "
+    "resolved against VITRINA_SHOP_BASE_URL, else built from VITRINA_PRODUCT_URL_TEMPLATE; "
+    "relative when the shop sent a relative one and nothing resolves it; null when unknown."
+)
 
 
 class ProductOut(BaseModel):
@@ -15,18 +23,21 @@ class ProductOut(BaseModel):
     id: int
     shop_id: int
     name: str
-    price: int
+    price: int = Field(description=PRICE_DESCRIPTION, examples=[495000])
     enabled: bool
     image: str | None
     images: list[str]
     height: int | None
     width: int | None
     type: str | None
+    page_url: str | None = Field(
+        description=PAGE_URL_DESCRIPTION, examples=["https://shop.kz/catalog/roses/7001/"]
+    )
     created_at: datetime | None
     updated_at: datetime
 
     @classmethod
-    def of(cls, product: Product) -> ProductOut:
+    def of(cls, product: Product, links: ProductLinks) -> ProductOut:
         """Build from the ORM row (``created_at`` is the shop's creation time when known)."""
         return cls(
             id=product.id,
@@ -39,6 +50,7 @@ class ProductOut(BaseModel):
             height=product.height,
             width=product.width,
             type=product.type,
+            page_url=links.page_url(product.id, product.page_url),
             created_at=product.source_created_at or product.created_at,
             updated_at=product.updated_at,
         )

@@ -137,7 +137,7 @@ def prune(
         None, help="Older than this many days (default VITRINA_RETENTION_DAYS)."
     ),
 ) -> None:
-    """Delete finished jobs and event-log rows past the retention period (dead jobs stay)."""
+    """Delete finished jobs, event-log rows and search analytics past the retention period."""
     from vitrina.jobs.retention import prune as prune_history
 
     services = _services()
@@ -145,7 +145,8 @@ def prune(
     with write_session(services.sessions) as session:
         pruned = prune_history(session, keep)
     console.print(
-        f"deleted {pruned.events} events and {pruned.jobs} finished jobs older than {keep:g} days"
+        f"deleted {pruned.events} events, {pruned.jobs} finished jobs and {pruned.searches} "
+        f"search records older than {keep:g} days"
     )
 
 

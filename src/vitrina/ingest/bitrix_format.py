@@ -133,6 +133,42 @@ def parse_url(value: object, field: str) -> str:
     return url
 
 
+# Where a product's page address may come: the module's own field, Bitrix's name, a feed's name.
+PAGE_URL_KEYS = ("url", "DETAIL_PAGE_URL", "link")
+_UNSAFE_URL_CHARS = re.compile(r"[\x00-\x20\x7f]")
+
+
+def parse_page_url(value: object, field: str) -> str | None:
+    """A product's page address as the shop gives it: absolute http(s) or relative, kept as is.
+
+    Relative addresses (Bitrix's ``DETAIL_PAGE_URL`` is ``/catalog/…/``) are never refused; they
+    are resolved when shown (``catalog/links.py``), so a later ``VITRINA_SHOP_BASE_URL`` applies
+    to stored products too. Other schemes (``javascript:``, ``data:``) would run on the customer's
+    page, so they are refused, as are spaces and control characters.
+    """
+    if value is None or value is False or value == "":
+        return None
+    if not isinstance(value, str):
+        raise _fail(field, value, "expected the product page address, got")
+    url = value.strip()
+    if not url:
+        return None
+    if len(url) > 2000 or _UNSAFE_URL_CHARS.search(url):
+        raise _fail(field, value, "not a usable page address:")
+    parts = urlsplit(url)
+    if parts.scheme and (parts.scheme.lower() not in ("http", "https") or not parts.hostname):
+        raise _fail(field, value, "expected an http(s) or relative page address, got")
+    return url
+
+
+def _page_url(data: dict[str, Any], field: str) -> str | None:
+    for key in PAGE_URL_KEYS:
+        found = parse_page_url(data.get(key), f"{field}.{key}")
+        if found is not None:
+            return found
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class ProductData:
     """A product in Vitrina's terms, ready to upsert."""
@@ -148,6 +184,7 @@ class ProductData:
     images: tuple[str, ...]
     created_at: datetime | None
     raw: dict[str, Any]
+    page_url: str | None = None
 
     def catalog_columns(self, shop_id: int) -> dict[str, Any]:
         """The product columns this data sets (timestamps and the raw payload aside): what the
@@ -161,6 +198,7 @@ class ProductData:
             "height": self.height,
             "width": self.width,
             "image": self.image,
+            "page_url": self.page_url,
         }
 
 
@@ -207,6 +245,7 @@ def parse_product(data: object, field: str = "product_data") -> ProductData:
         images=tuple(images),
         created_at=parse_datetime(data.get("createdAt"), f"{field}.createdAt"),
         raw=data,
+        page_url=_page_url(data, field),
     )
 
 

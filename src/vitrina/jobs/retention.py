@@ -3,7 +3,8 @@
 Both tables grow with every webhook. What is older than the dashboard and the stats look at
 (24 h, 14 days) is kept for ``VITRINA_RETENTION_DAYS`` and then removed. Idempotency keys can
 go too: a signed delivery older than five minutes is refused by its timestamp anyway. Dead jobs
-stay until someone retries or fixes them.
+stay until someone retries or fixes them. Search analytics (searches and clicks) follow the same
+period.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from vitrina.db import utcnow
 from vitrina.ingest.models import EventLog
 from vitrina.jobs.models import DONE, Job
+from vitrina.search.analytics import prune_searches
 
 _EVENTS = cast(Table, EventLog.__table__)
 _JOBS = cast(Table, Job.__table__)
@@ -29,14 +31,16 @@ class Pruned:
 
     events: int
     jobs: int
+    searches: int = 0
 
 
 def prune(session: Session, days: float) -> Pruned:
-    """Delete event-log rows and finished jobs older than ``days`` (in the caller's transaction)."""
+    """Delete event-log rows, finished jobs and search analytics older than ``days`` (in the
+    caller's transaction)."""
     cutoff = utcnow() - timedelta(days=days)
     connection = session.connection()
     events = connection.execute(delete(_EVENTS).where(_EVENTS.c.received_at < cutoff))
     jobs = connection.execute(
         delete(_JOBS).where(_JOBS.c.state == DONE, _JOBS.c.finished_at < cutoff)
     )
-    return Pruned(events.rowcount, jobs.rowcount)
+    return Pruned(events.rowcount, jobs.rowcount, prune_searches(session, cutoff))

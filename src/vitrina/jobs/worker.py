@@ -200,9 +200,10 @@ class Worker:
             with database_errors(), write_session(self.sessions) as session:
                 pruned = prune(session, self.retention_days)
             log.info(
-                "pruned %d events and %d finished jobs older than %g days",
+                "pruned %d events, %d finished jobs and %d search records older than %g days",
                 pruned.events,
                 pruned.jobs,
+                pruned.searches,
                 self.retention_days,
             )
         except VitrinaError as exc:

@@ -1,17 +1,23 @@
-"""``POST /api/v1/search``, ``POST /api/v1/search/upload``, ``GET /api/v1/products/{id}/similar``."""
+"""``POST /api/v1/search``, ``POST /api/v1/search/upload``, ``GET /api/v1/products/{id}/similar``,
+and ``GET /go/{id}``, the click on a result that takes the customer to the product's page."""
 
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse
 
 from vitrina.api.deps import ServicesDep
 from vitrina.api.errors import ErrorResponse
 from vitrina.api.state import Services
-from vitrina.errors import ImageTooLarge, ServiceUnavailable
+from vitrina.catalog.links import ProductLinks, is_absolute
+from vitrina.catalog.models import Product
+from vitrina.db import database_errors
+from vitrina.errors import ImageTooLarge, NotFound, ServiceUnavailable
+from vitrina.search.analytics import record_click, record_search
 from vitrina.search.schemas import SearchRequest, SearchResponse
 from vitrina.search.service import SearchService
 from vitrina.vectors.base import SearchFilters
@@ -48,7 +54,7 @@ async def search(body: SearchRequest, services: ServicesDep) -> SearchResponse:
             query, top_k=body.top_k, threshold=body.threshold, filters=filters, started=started
         )
 
-    return await run_in_threadpool(run)
+    return await run_in_threadpool(lambda: record_search(services.sessions, "api", run()))
 
 
 @router.post("/api/v1/search/upload", response_model=SearchResponse, responses=_ERRORS)
@@ -61,8 +67,17 @@ async def search_upload(
     price_min: Annotated[int | None, Form(ge=0)] = None,
     price_max: Annotated[int | None, Form(ge=0)] = None,
     type: Annotated[str | None, Form()] = None,
+    channel: Annotated[
+        Literal["api", "widget"],
+        Form(description="Who asks, for the analytics: `widget` is the shop's search button."),
+    ] = "api",
 ) -> SearchResponse:
-    """The same search for a photo uploaded as multipart form data (field ``file``)."""
+    """The same search for a photo uploaded as multipart form data (field ``file``).
+
+    Limits: the photo at most VITRINA_IMAGE_MAX_BYTES (10 MiB by default) and
+    VITRINA_IMAGE_MAX_PIXELS; JPEG, PNG or WebP. Prices in minor units (1 ₸ = 100). The widget
+    calls this from the shop's pages; CORS admits only VITRINA_CORS_ORIGINS.
+    """
     started = time.perf_counter()
     service = _service(services)
     limit = services.settings.image_max_bytes
@@ -75,9 +90,10 @@ async def search_upload(
 
     def run() -> SearchResponse:
         query = service.embed_bytes(data)
-        return service.search(
+        response = service.search(
             query, top_k=top_k, threshold=threshold, filters=filters, started=started
         )
+        return record_search(services.sessions, channel, response)
 
     return await run_in_threadpool(run)
 
@@ -103,3 +119,31 @@ async def similar_products(
         )
 
     return await run_in_threadpool(run)
+
+
+@router.get(
+    "/go/{product_id}",
+    status_code=302,
+    response_class=RedirectResponse,
+    responses={302: {"description": "To the product's page"}, 404: {"model": ErrorResponse}},
+)
+def go_to_product(
+    product_id: int,
+    services: ServicesDep,
+    s: Annotated[int | None, Query(description="The search's `search_id`.")] = None,
+) -> RedirectResponse:
+    """A customer chose a result: count the click, then go to the product's page.
+
+    The address comes only from the catalog (the product's own page URL or the template), never
+    from the request, so this cannot send anyone to a site the shop does not link to.
+    """
+    with database_errors(), services.sessions() as session:
+        product = session.get(Product, product_id)
+        stored = product.page_url if product is not None else None
+    if product is None:
+        raise NotFound(f"product {product_id} not found")
+    target = ProductLinks.from_settings(services.settings).page_url(product_id, stored)
+    if target is None or not is_absolute(target):
+        raise NotFound(f"product {product_id} has no page address on the shop")
+    record_click(services.sessions, product_id, s)
+    return RedirectResponse(target, status_code=302)

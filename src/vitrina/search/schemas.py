@@ -2,26 +2,60 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from vitrina.catalog.schemas import PAGE_URL_DESCRIPTION, PRICE_DESCRIPTION
 
 
 class Filters(BaseModel):
     """Applied before ranking. Prices in minor units (1 ₸ = 100)."""
 
-    shop_id: int | None = None
-    price_min: int | None = Field(default=None, ge=0)
-    price_max: int | None = Field(default=None, ge=0)
-    type: str | None = None
+    shop_id: int | None = Field(default=None, description="Only this shop's products.")
+    price_min: int | None = Field(
+        default=None, ge=0, description="Lowest price, in minor units (1 ₸ = 100).", examples=[500000]
+    )
+    price_max: int | None = Field(
+        default=None, ge=0, description="Highest price, in minor units (1 ₸ = 100).", examples=[2000000]
+    )
+    type: str | None = Field(
+        default=None, description="`catalog` (made to order) or `vitrina` (ready now)."
+    )
 
 
 class SearchRequest(BaseModel):
     """Exactly one of ``image_url``, ``image_base64``, ``product_id``."""
 
-    image_url: str | None = None
-    image_base64: str | None = None
-    product_id: int | None = None
-    top_k: int = Field(default=20, ge=1, le=100)
-    threshold: float | None = Field(default=None, ge=-1.0, le=1.0)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"image_url": "https://shop.kz/upload/iblock/1a2/bouquet.jpg", "top_k": 12},
+                {
+                    "image_base64": "data:image/jpeg;base64,/9j/4AAQSkZJRg…",
+                    "filters": {"price_max": 2000000},
+                },
+                {"product_id": 7001, "top_k": 5},
+            ]
+        }
+    )
+
+    image_url: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="A public http(s) photo address (no private addresses; at most "
+        "VITRINA_IMAGE_MAX_BYTES, 10 MiB by default, and VITRINA_IMAGE_MAX_PIXELS).",
+    )
+    image_base64: str | None = Field(
+        default=None,
+        description="The photo's bytes in base64 (a `data:` URL is accepted); JPEG, PNG or WebP, "
+        "same size limits as image_url.",
+    )
+    product_id: int | None = Field(
+        default=None, description="Search with this indexed product's main photo."
+    )
+    top_k: int = Field(default=20, ge=1, le=100, description="How many products to return.")
+    threshold: float | None = Field(
+        default=None, ge=-1.0, le=1.0, description="Leave out results less similar than this."
+    )
     filters: Filters = Field(default_factory=Filters)
 
     @model_validator(mode="after")
@@ -42,10 +76,11 @@ class SearchResult(BaseModel):
 
     product_id: int
     name: str
-    price: int
+    price: int = Field(description=PRICE_DESCRIPTION, examples=[495000])
     image_url: str | None
     matched_image_url: str
-    similarity: float
+    similarity: float = Field(description="Cosine similarity of the photos, up to 1.")
+    page_url: str | None = Field(default=None, description=PAGE_URL_DESCRIPTION)
 
 
 class SearchResponse(BaseModel):
@@ -59,3 +94,8 @@ class SearchResponse(BaseModel):
     embedder: str
     exact_threshold: float
     similar_threshold: float
+    search_id: int | None = Field(
+        default=None,
+        description="This search in the analytics; send customers to "
+        "`/go/{product_id}?s={search_id}` so their click is counted.",
+    )

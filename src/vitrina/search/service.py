@@ -9,13 +9,14 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from vitrina.catalog.links import ProductLinks
 from vitrina.catalog.models import Product, ProductImage
 from vitrina.config import Settings
 from vitrina.embedding import Embedder
@@ -36,6 +37,10 @@ class SearchService:
     embedder: Embedder
     index: VectorIndex
     fetcher: PhotoFetcher
+    links: ProductLinks = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.links = ProductLinks.from_settings(self.settings)
 
     @property
     def exact_threshold(self) -> float:
@@ -129,8 +134,8 @@ class SearchService:
             similar_threshold=self.similar_threshold,
         )
 
-    @staticmethod
     def _results(
+        self,
         session: Session,
         hits: list[Hit],
         top_k: int,
@@ -167,6 +172,7 @@ class SearchService:
                     image_url=product.image,
                     matched_image_url=url,
                     similarity=round(min(1.0, hit.similarity), 4),
+                    page_url=self.links.page_url(product.id, product.page_url),
                 )
             )
             if len(results) == top_k:

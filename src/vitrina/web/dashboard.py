@@ -11,11 +11,11 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, String, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from vitrina.api.stats import Stats, collect_stats
-from vitrina.db import utcnow
+from vitrina.db import utc_day, utcnow
 from vitrina.ingest.models import EventLog
 from vitrina.integrations.bitrix.repository import list_runs
 from vitrina.jobs import queue
@@ -132,7 +132,7 @@ def activity_by_day(session: Session, *, days: int, now: datetime) -> list[DayAc
     """Per UTC day (oldest first, days without events included): counts by outcome, avg and p95."""
     first = now.date() - timedelta(days=days - 1)
     since = datetime.combine(first, datetime.min.time(), tzinfo=now.tzinfo)
-    day = _utc_day(session)
+    day = utc_day(session, EventLog.received_at)
     by_day = {
         first + timedelta(days=i): DayActivity(day=first + timedelta(days=i)) for i in range(days)
     }
@@ -157,14 +157,6 @@ def activity_by_day(session: Session, *, days: int, now: datetime) -> list[DayAc
         if key in by_day:
             by_day[key].p95_ms = round(p95, 2)
     return list(by_day.values())
-
-
-def _utc_day(session: Session) -> ColumnElement[str]:
-    """``YYYY-MM-DD`` of ``received_at`` in UTC, in each backend's own terms."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", EventLog.received_at), "YYYY-MM-DD", type_=String)
-    # SQLite keeps UTC datetimes as ISO text: the day is the first ten characters.
-    return func.substr(EventLog.received_at, 1, 10, type_=String)
 
 
 def _p95_by_day(session: Session, day: ColumnElement[str], since: datetime) -> dict[date, float]:

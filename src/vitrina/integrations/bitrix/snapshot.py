@@ -53,6 +53,7 @@ COMPARED_FIELDS = (
     "image",
     "images",
     "shop_id",
+    "page_url",
 )
 
 
@@ -141,6 +142,8 @@ def differences(product: Product, data: ProductData, shop_id: int) -> list[str]:
             out.append(f"photos {before} → {after}" if before != after else "photos")
         elif name == "image":
             out.append("main photo")
+        elif name == "page_url":
+            out.append("page address")
         elif name == "price":
             out.append(f"price {_money(old)} → {_money(new)}")
         else:
