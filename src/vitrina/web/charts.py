@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import date
 from html import escape
 
 from markupsafe import Markup
 
+from vitrina.search.analytics import SearchDay
 from vitrina.web.dashboard import OUTCOME_GROUPS, DayActivity
 
 WIDTH, HEIGHT = 640, 200
@@ -19,6 +21,9 @@ COLOURS = {
     "rejected": "#c62828",
     "avg": "#1565c0",
     "p95": "#8e24aa",
+    "matched": "#2e7d32",
+    "no_match": "#f9a825",
+    "clicks": "#1565c0",
 }
 
 
@@ -53,11 +58,11 @@ def _frame(title: str, top: float, unit: str) -> list[str]:
     return parts
 
 
-def _day_labels(days: Sequence[DayActivity], slot: float) -> list[str]:
+def _day_labels(days: Sequence[date], slot: float) -> list[str]:
     every = max(1, len(days) // 7)
     return [
         f'<text x="{LEFT + slot * (i + 0.5):.1f}" y="{HEIGHT - 6}" class="axis" '
-        f'text-anchor="middle">{d.day.strftime("%d.%m")}</text>'
+        f'text-anchor="middle">{d.strftime("%d.%m")}</text>'
         for i, d in enumerate(days)
         if (len(days) - 1 - i) % every == 0
     ]
@@ -82,7 +87,7 @@ def syncs_chart(days: Sequence[DayActivity]) -> Markup:
                 f'width="{slot * 0.7:.1f}" height="{h:.1f}" fill="{COLOURS[group]}">'
                 f"<title>{d.day.isoformat()}: {count} {group}</title></rect>"
             )
-    parts += _day_labels(days, slot)
+    parts += _day_labels([d.day for d in days], slot)
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every interpolated text is escaped or numeric
 
@@ -110,6 +115,43 @@ def timing_chart(days: Sequence[DayActivity]) -> Markup:
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{COLOURS[series]}">'
                 f"<title>{d.day.isoformat()}: {series} {value:.1f} ms</title></circle>"
             )
-    parts += _day_labels(days, slot)
+    parts += _day_labels([d.day for d in days], slot)
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every interpolated text is escaped or numeric
+
+
+def search_chart(days: Sequence[SearchDay], title: str = "Searches per day") -> Markup:
+    """Stacked bars of searches per day (a good match, no good match) and a line of clicks."""
+    top = max(4.0, _nice_max(max((d.searches for d in days), default=0)))
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    slot = plot_w / max(len(days), 1)
+    parts = _frame(title, top, "")
+    for i, d in enumerate(days):
+        y: float = TOP + plot_h
+        for series, count in (("matched", d.searches - d.no_match), ("no_match", d.no_match)):
+            if not count:
+                continue
+            h = plot_h * count / top
+            y -= h
+            parts.append(
+                f'<rect x="{LEFT + slot * i + slot * 0.15:.1f}" y="{y:.1f}" '
+                f'width="{slot * 0.7:.1f}" height="{h:.1f}" fill="{COLOURS[series]}">'
+                f"<title>{d.day.isoformat()}: {count} {series}</title></rect>"
+            )
+    points = [
+        (LEFT + slot * (i + 0.5), TOP + plot_h * (1 - min(d.clicks, top) / top), d)
+        for i, d in enumerate(days)
+    ]
+    path = " ".join(f"{px:.1f},{py:.1f}" for px, py, _ in points)
+    parts.append(
+        f'<polyline points="{path}" fill="none" stroke="{COLOURS["clicks"]}" stroke-width="2"/>'
+    )
+    for px, py, day in points:
+        if day.clicks:
+            parts.append(
+                f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{COLOURS["clicks"]}">'
+                f"<title>{day.day.isoformat()}: {day.clicks} clicks</title></circle>"
+            )
+    parts += _day_labels([d.day for d in days], slot)
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every interpolated text is escaped or numeric

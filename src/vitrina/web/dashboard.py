@@ -20,6 +20,7 @@ from vitrina.ingest.models import EventLog
 from vitrina.integrations.bitrix.repository import list_runs
 from vitrina.jobs import queue
 from vitrina.jobs.models import DEAD
+from vitrina.search.analytics import SearchPanel, search_panel
 
 APPLIED = ("created", "updated", "deleted")
 OUTCOME_GROUPS = ("applied", "duplicate", "stale", "rejected")
@@ -96,6 +97,8 @@ class Dashboard(BaseModel):
     latest_events: list[EventRow]
     reconcile_runs: list[RunRow]
     """Recent reconcile and import runs against Bitrix, newest first."""
+    searches: SearchPanel
+    """Searches by photo and clicks on their results."""
 
 
 def collect_dashboard(
@@ -125,6 +128,7 @@ def collect_dashboard(
             RunRow.model_validate(run, from_attributes=True)
             for run in list_runs(session, limit=runs)
         ],
+        searches=search_panel(session, days=days, now=now),
     )
 
 

@@ -28,6 +28,7 @@ from starlette.datastructures import UploadFile
 from vitrina.api.deps import AdminDep, ReadSession, ServicesDep
 from vitrina.api.errors import ErrorResponse
 from vitrina.api.state import Services
+from vitrina.catalog.links import is_absolute
 from vitrina.catalog.models import Product
 from vitrina.db import database_errors, write_session
 from vitrina.errors import (
@@ -38,12 +39,15 @@ from vitrina.errors import (
     VitrinaError,
 )
 from vitrina.jobs import queue
+from vitrina.search.analytics import record_search
 from vitrina.search.schemas import SearchResponse, SearchResult
 from vitrina.search.service import SearchService
 from vitrina.vectors.base import SearchFilters
 from vitrina.web import session as dashboard_session
-from vitrina.web.charts import syncs_chart, timing_chart
+from vitrina.web.charts import search_chart, syncs_chart, timing_chart
 from vitrina.web.dashboard import Dashboard, collect_dashboard
+from vitrina.web.i18n import customer_message, page_context, request_language, translator
+from vitrina.web.widget import install_widget
 
 log = logging.getLogger("vitrina.web")
 HERE = Path(__file__).resolve().parent
@@ -90,11 +94,24 @@ def when(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def click_url(item: SearchResult, search_id: int | None) -> str | None:
+    """Where a result card links: through the click counter when the page address is absolute;
+    ``None`` when there is no page to go to from Vitrina's own site."""
+    if item.page_url is None or not is_absolute(item.page_url):
+        return None
+    return f"/go/{item.product_id}" + (f"?s={search_id}" if search_id is not None else "")
+
+
 def make_templates() -> Jinja2Templates:
-    """The page templates with Vitrina's filters."""
-    templates = Jinja2Templates(directory=HERE / "templates")
+    """The page templates with Vitrina's filters, in the visitor's language."""
+    templates = Jinja2Templates(directory=HERE / "templates", context_processors=[page_context])
     templates.env.filters.update(tenge=tenge, percent=percent, duration=duration, when=when)
-    templates.env.globals.update(syncs_chart=syncs_chart, timing_chart=timing_chart)
+    templates.env.globals.update(
+        syncs_chart=syncs_chart,
+        timing_chart=timing_chart,
+        search_chart=search_chart,
+        click_url=click_url,
+    )
     return templates
 
 
@@ -213,14 +230,15 @@ def search_page(
         response = service.search(
             query, top_k=TOP_K, threshold=None, filters=form.filters(similar_to), started=started
         )
-        groups = _group(response, _similar_heading(services, similar_to))
+        groups = _group(response, _similar_heading(request, services, similar_to))
     return _render_search(request, services, form=form, groups=groups)
 
 
-def _similar_heading(services: Services, product_id: int) -> str:
+def _similar_heading(request: Request, services: Services, product_id: int) -> str:
     with database_errors(), services.sessions() as session:
         product = session.get(Product, product_id)
-    return f"More like “{product.name}”" if product else f"More like product {product_id}"
+    _ = translator(request_language(request))
+    return _("More like “{name}”", name=product.name) if product else _("More like product {id}", id=product_id)
 
 
 @router.post("/search", response_class=HTMLResponse)
@@ -248,17 +266,22 @@ async def search_submit(request: Request, services: ServicesDep) -> HTMLResponse
             f"The photo is larger than {limit / 1048576:.0f} MB; choose a smaller one."
         )
     if photo is None and not form.image_url:
-        raise InvalidPayload("Choose a photo or paste the address of one.", field="file")
+        message = translator(request_language(request))("Choose a photo or paste the address of one.")
+        raise InvalidPayload(message, field="file")
     service = _search_service(services)
 
     def run() -> SearchResponse:
         query = (
             service.embed_bytes(photo) if photo is not None else service.embed_url(form.image_url)
         )
-        return service.search(query, top_k=TOP_K, threshold=None, filters=filters, started=started)
+        response = service.search(
+            query, top_k=TOP_K, threshold=None, filters=filters, started=started
+        )
+        return record_search(services.sessions, "page", response)
 
     response = await run_in_threadpool(run)
-    heading = "Results for your photo" if photo is not None else "Results for the photo address"
+    _ = translator(request_language(request))
+    heading = _("Results for your photo" if photo is not None else "Results for the photo address")
     return _render_search(request, services, form=form, groups=_group(response, heading))
 
 
@@ -338,7 +361,8 @@ async def login(request: Request, services: ServicesDep) -> Response:
         return _login_form(request, services, status=403)
     if not offered or not hmac.compare_digest(offered.encode(), token.encode()):
         log.warning("dashboard login refused", extra={"client": _client(request)})
-        return _login_form(request, services, "That is not the admin token.", status=401)
+        refused = translator(request_language(request))("That is not the admin token.")
+        return _login_form(request, services, refused, status=401)
     response = RedirectResponse("/dashboard", status_code=303)
     response.set_cookie(
         dashboard_session.COOKIE_NAME,
@@ -384,7 +408,9 @@ def render_error(request: Request, exc: VitrinaError) -> Response:
     services: Services | None = getattr(request.app.state, "services", None)
     if services is not None and request.url.path in ("/", "/search"):
         form = getattr(request.state, "search_form", None) or SearchForm()
-        return _render_search(request, services, form=form, error=exc)
+        shown = VitrinaError(customer_message(exc, request_language(request)))
+        shown.status_code = exc.status_code
+        return _render_search(request, services, form=form, error=shown)
     if _is_fragment(request):
         return HTMLResponse(
             f'<p class="error">{escape(exc.message)}</p>', status_code=exc.status_code
@@ -401,3 +427,4 @@ def install_web(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(router)
     app.include_router(api_router)
+    install_widget(app)

@@ -1,0 +1,211 @@
+"""The languages of the pages: Russian first, English, and room for Kazakh.
+
+Texts are written in English in the templates (``{{ _("Search") }}``) and looked up here, the
+way gettext does, without its compile step: two small dictionaries are easier to review than
+``.po`` files for a few dozen phrases. A missing Kazakh text falls back to Russian, a missing
+Russian one to the English original, so a page is never blank.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.requests import Request
+
+from vitrina.config import LANGUAGES
+from vitrina.errors import (
+    ImageRejected,
+    ImageTooLarge,
+    PhotoFetchError,
+    RateLimited,
+    ServiceUnavailable,
+    VitrinaError,
+)
+
+DEFAULT = "ru"
+FALLBACK = {"kk": "ru"}
+
+RU: dict[str, str] = {
+    # navigation and shared
+    "Search by photo": "Поиск по фото",
+    "Dashboard": "Панель магазина",
+    "For the shop's site": "Для сайта магазина",
+    "Something went wrong": "Что-то пошло не так",
+    "Back to search": "Вернуться к поиску",
+    # search page
+    "Find a bouquet by photo": "Найдите букет по фото",
+    "Drop a photo here": "Перетащите фото сюда",
+    "or tap to choose one": "или нажмите, чтобы выбрать",
+    "Take a photo": "Сфотографировать",
+    "or paste a photo address": "или вставьте ссылку на фото",
+    "Filters": "Фильтры",
+    "Shop": "Магазин",
+    "All shops": "Все магазины",
+    "Price from, ₸": "Цена от, ₸",
+    "to, ₸": "до, ₸",
+    "any": "любая",
+    "Find": "Найти",
+    "Results for your photo": "Что нашлось по вашему фото",
+    "Results for the photo address": "Что нашлось по ссылке на фото",
+    "More like “{name}”": "Похожие на «{name}»",
+    "More like product {id}": "Похожие на товар {id}",
+    "Exact matches": "Точно такие",
+    "Similar bouquets": "Похожие букеты",
+    "Less alike": "Менее похожие",
+    "No close matches; the nearest we have": "Точно таких нет; ближе всего вот эти",
+    "No matching bouquets. Try another photo or widen the filters.": (
+        "Похожих букетов не нашлось. Попробуйте другое фото или расширьте фильтры."
+    ),
+    "The catalog is not ready for search yet. Please try again later.": (
+        "Каталог ещё готовится к поиску. Попробуйте чуть позже."
+    ),
+    "More like this": "Похожие",
+    "similarity": "сходство",
+    "Found: {n}": "Найдено: {n}",
+    "Choose a photo or paste the address of one.": "Выберите фото или вставьте ссылку на него.",
+    "This file is not a photo, or it is damaged. Choose a JPEG, PNG or WebP picture.": (
+        "Этот файл не фотография или он повреждён. Выберите снимок JPEG, PNG или WebP."
+    ),
+    "The photo is too large; choose a smaller one.": "Фото слишком большое, выберите поменьше.",
+    "The photo could not be loaded from that address.": (
+        "Не получилось загрузить фото по этой ссылке."
+    ),
+    "Search is busy or unavailable right now; please try again in a minute.": (
+        "Поиск сейчас занят или недоступен; попробуйте через минуту."
+    ),
+    "Vitrina did not answer; check the connection and try again.": (
+        "Нет ответа; проверьте связь с интернетом и попробуйте ещё раз."
+    ),
+    # widget page
+    "Search by photo on your shop's site": "Поиск по фото на сайте магазина",
+    "widget-intro": (
+        "Вставьте эту строку на страницы сайта (например, в подвал шаблона) — появится кнопка "
+        "«Найти по фото». Покупатель снимает или выбирает фото, видит похожие букеты с ценами и "
+        "переходит на страницу товара."
+    ),
+    "Copy": "Скопировать",
+    "Copied": "Скопировано",
+    "Try it": "Попробуйте",
+    "widget-origins": (
+        "Сайт магазина должен быть в VITRINA_CORS_ORIGINS, иначе браузер не даст кнопке "
+        "обратиться к поиску."
+    ),
+    # dashboard and login
+    "Log in": "Войти",
+    "Log out": "Выйти",
+    "Admin token": "Токен администратора",
+    "That is not the admin token.": "Это не токен администратора.",
+    "Updated": "Обновлено",
+    "Searches by photo, 14 days": "Поиск по фото за 14 дней",
+    "searches": "поисков",
+    "Searches per day": "Поисков в день",
+    "no good match": "без хорошего совпадения",
+    "clicks": "переходов",
+    "click-through rate": "доля поисков с переходом",
+    "average time": "среднее время",
+    "Most found": "Чаще всего находили",
+    "Most clicked": "Чаще всего открывали",
+    "No searches yet.": "Поисков пока не было.",
+    "No clicks yet.": "Переходов пока не было.",
+    "Product": "Товар",
+    "Times": "Раз",
+    "page": "страница",
+    "widget": "кнопка на сайте",
+    "api": "API",
+    "Sync with the shop": "Синхронизация с магазином",
+}
+
+# Only the longer texts that have a key rather than an English original.
+EN: dict[str, str] = {
+    "widget-intro": (
+        "Put this line on the shop's pages (in the template's footer, for example) and a "
+        "«Найти по фото» button appears. Customers take or choose a photo, see similar bouquets "
+        "with prices and go to the product's page."
+    ),
+    "widget-origins": (
+        "The shop's site must be in VITRINA_CORS_ORIGINS, or browsers will not let the button "
+        "reach the search."
+    ),
+}
+
+KK: dict[str, str] = {}
+
+MESSAGES: dict[str, dict[str, str]] = {"ru": RU, "en": EN, "kk": KK}
+
+
+def negotiate(accept_language: str | None, configured: str | None = None) -> str:
+    """The page language: the setting when there is one, else the visitor's first language we
+    speak (by ``q``), else Russian."""
+    if configured in LANGUAGES:
+        return configured
+    best: tuple[float, int, str] | None = None
+    for position, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        primary = tag.strip().lower().split("-")[0]
+        if primary not in LANGUAGES:
+            continue
+        quality = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality <= 0:
+            continue
+        candidate = (-quality, position, primary)
+        if best is None or candidate < best:
+            best = candidate
+    return best[2] if best else DEFAULT
+
+
+def translator(language: str) -> Callable[..., str]:
+    """``_("Found: {n}", n=3)`` in ``language``, falling back to Russian, then to the original."""
+    chain = [MESSAGES.get(language, {})]
+    if language in FALLBACK:
+        chain.append(MESSAGES[FALLBACK[language]])
+
+    def translate(text: str, **values: object) -> str:
+        for messages in chain:
+            if text in messages:
+                text = messages[text]
+                break
+        return text.format(**values) if values else text
+
+    return translate
+
+
+def request_language(request: Request) -> str:
+    """The language of this request's page (the setting, else ``Accept-Language``)."""
+    services = getattr(request.app.state, "services", None)
+    configured = services.settings.language if services is not None else None
+    return negotiate(request.headers.get("accept-language"), configured)
+
+
+def page_context(request: Request) -> dict[str, object]:
+    """What every template gets: ``lang`` and ``_`` in the visitor's language."""
+    language = request_language(request)
+    return {"lang": language, "_": translator(language)}
+
+
+# What a customer is told about an error on the search page, by the error's family; the
+# detailed message (for the shop's developer) stays in the API's JSON and in the logs.
+CUSTOMER_ERRORS: tuple[tuple[type[VitrinaError], str], ...] = (
+    (ImageTooLarge, "The photo is too large; choose a smaller one."),
+    (ImageRejected, "This file is not a photo, or it is damaged. Choose a JPEG, PNG or WebP picture."),
+    (PhotoFetchError, "The photo could not be loaded from that address."),
+    (RateLimited, "Search is busy or unavailable right now; please try again in a minute."),
+    (ServiceUnavailable, "Search is busy or unavailable right now; please try again in a minute."),
+)
+
+
+def customer_message(error: VitrinaError, language: str) -> str:
+    """The error in the customer's language; English keeps the precise original."""
+    if language == "en":
+        return error.message
+    translate = translator(language)
+    for family, text in CUSTOMER_ERRORS:
+        if isinstance(error, family):
+            return translate(text)
+    return translate(error.message)
