@@ -14,6 +14,7 @@ from tests.support.webhooks import sample_product, send
 from vitrina.db import make_engine, make_sessionmaker, utcnow, write_session
 from vitrina.ingest.models import EventLog
 from vitrina.jobs.models import Job
+from vitrina.search.models import SearchClick, SearchEvent
 
 
 def test_prune_deletes_old_events_and_finished_jobs_only(live_app, sqlite_url):
@@ -33,6 +34,14 @@ def test_prune_deletes_old_events_and_finished_jobs_only(live_app, sqlite_url):
         session.execute(
             update(Job).where(Job.product_id == 2).values(state="dead", finished_at=old)
         )
+        for created_at in (old, utcnow()):  # one old search with its click, one recent
+            search = SearchEvent(
+                created_at=created_at, channel="widget", result_count=1, best_similarity=0.9,
+                top_product_id=3, matched=True, any_exact=True, latency_ms=40.0,
+            )
+            session.add(search)
+            session.flush()
+            session.add(SearchClick(created_at=created_at, product_id=3, search_id=search.id))
     result = subprocess.run(
         [sys.executable, "-m", "vitrina.cli", "prune", "--days", "30"],
         env={**os.environ, "VITRINA_DATABASE_URL": sqlite_url},
@@ -41,9 +50,11 @@ def test_prune_deletes_old_events_and_finished_jobs_only(live_app, sqlite_url):
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert "deleted 2 events and 1 finished jobs" in result.stdout
+    assert "deleted 2 events, 1 finished jobs and 2 search records" in result.stdout
     with sessions() as session:
         assert session.scalars(select(EventLog.product_id)).all() == [3]
         assert sorted(session.scalars(select(Job.product_id))) == [2, 3]
         assert session.scalar(select(func.count()).where(Job.state == "dead")) == 1
+        assert session.scalar(select(func.count()).select_from(SearchEvent)) == 1
+        assert session.scalar(select(func.count()).select_from(SearchClick)) == 1
     engine.dispose()

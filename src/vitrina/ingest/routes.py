@@ -33,7 +33,47 @@ _ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 
-@router.post("/api/v1/webhooks/product-sync", response_model=WebhookResult, responses=_ERRORS)
+# The route reads the raw body (its signature covers the bytes), so the body is described here.
+_WEBHOOK_EXAMPLE = {
+    "event_type": "product.updated",
+    "event_id": "evt_2f1c9a",
+    "sequence": 42,
+    "occurred_at": "2025-10-24T15:42:55+05:00",
+    "product_data": {
+        "id": 698977,
+        "title": "Собранный букет",
+        "price": "20 000 ₸",
+        "isAvailable": True,
+        "image": "https://shop.kz/upload/iblock/c31/bouquet.jpg",
+        "images": ["https://shop.kz/upload/iblock/c31/bouquet.jpg"],
+        "type": "vitrina",
+        "url": "/catalog/bouquets/698977/",
+        "createdAt": "2025-10-24T15:42:55+0500",
+    },
+}
+_WEBHOOK_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": f"A Bitrix product event, at most {MAX_BODY_BYTES // 1024} KiB, signed "
+        "(Standard Webhooks headers). `price` is the shop's display string in tenge (stored in "
+        "minor units, 1 ₸ = 100); `url`, `DETAIL_PAGE_URL` or `link` is the product's page, "
+        "absolute or relative to VITRINA_SHOP_BASE_URL.",
+        "content": {
+            "application/json": {
+                "schema": WebhookEnvelope.model_json_schema(),
+                "examples": {"updated": {"value": _WEBHOOK_EXAMPLE}},
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/api/v1/webhooks/product-sync",
+    response_model=WebhookResult,
+    responses=_ERRORS,
+    openapi_extra=_WEBHOOK_BODY,
+)
 async def product_sync(request: Request) -> Response:
     """Apply one product event from the shop. Answers only after the change is committed."""
     # The hot path: no dependency injection and no response-model round trip — together they

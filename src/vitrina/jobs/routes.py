@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from vitrina.api.deps import AdminDep, ReadSession, ServicesDep
 from vitrina.api.errors import ErrorResponse
@@ -44,6 +44,8 @@ class JobOut(BaseModel):
 class ReindexOne(BaseModel):
     """The original system's ``/reindex-one`` body."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"product_id": 698977}]})
+
     product_id: int
     shop_id: int | None = None
 
@@ -56,6 +58,10 @@ class ReindexOneResult(BaseModel):
 
 class ReindexAll(BaseModel):
     """A whole shop, or (``stale_only``) every product whose vectors another model made."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"shop_id": 1}, {"stale_only": True}]}
+    )
 
     shop_id: int | None = None
     stale_only: bool = False

@@ -57,15 +57,40 @@ async def search(body: SearchRequest, services: ServicesDep) -> SearchResponse:
     return await run_in_threadpool(lambda: record_search(services.sessions, "api", run()))
 
 
-@router.post("/api/v1/search/upload", response_model=SearchResponse, responses=_ERRORS)
+_UPLOAD_EXAMPLE = {
+    "requestBody": {
+        "content": {
+            "multipart/form-data": {
+                "examples": {
+                    "widget": {
+                        "summary": "A customer's photo from the shop's search button",
+                        "value": {"file": "(photo.jpg)", "top_k": 12, "channel": "widget"},
+                    },
+                    "price range": {
+                        "summary": "Bouquets from 5 000 to 20 000 ₸ (minor units)",
+                        "value": {"file": "(photo.jpg)", "price_min": 500000, "price_max": 2000000},
+                    },
+                }
+            }
+        }
+    }
+}
+
+
+@router.post(
+    "/api/v1/search/upload",
+    response_model=SearchResponse,
+    responses=_ERRORS,
+    openapi_extra=_UPLOAD_EXAMPLE,
+)
 async def search_upload(
     services: ServicesDep,
     file: Annotated[UploadFile, File(description="the photo")],
     top_k: Annotated[int, Form(ge=1, le=100)] = 20,
     threshold: Annotated[float | None, Form(ge=-1.0, le=1.0)] = None,
     shop_id: Annotated[int | None, Form()] = None,
-    price_min: Annotated[int | None, Form(ge=0)] = None,
-    price_max: Annotated[int | None, Form(ge=0)] = None,
+    price_min: Annotated[int | None, Form(ge=0, description="Minor units (1 ₸ = 100).")] = None,
+    price_max: Annotated[int | None, Form(ge=0, description="Minor units (1 ₸ = 100).")] = None,
     type: Annotated[str | None, Form()] = None,
     channel: Annotated[
         Literal["api", "widget"],
