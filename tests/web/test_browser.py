@@ -111,7 +111,7 @@ def test_upload_a_photo_and_see_the_bouquet_first(browser, shop, tmp_path):
     base_url = str(client.base_url)
     query = tmp_path / "my-photo.jpg"
     query.write_bytes(render_jpeg(bouquets[1], 3))  # another shot of «Бордо»
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-US")
     page.goto(base_url + "/")
     page.set_input_files("#file", str(query))  # choosing a file searches at once
     first = page.locator("#results .card").first
@@ -160,7 +160,7 @@ def test_dashboard_login_dead_job_and_retry(browser, shop):
     assert send(client, "updated", again, secret=SECRET, msg_id="twice").status_code == 200
     unreadable = sample_product(id=7009, title="Букет", price="договорная")
     assert send(client, "created", unreadable, secret=SECRET).status_code == 422
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="en-US")
     page.goto(base_url + "/dashboard")
     assert page.url.endswith("/dashboard/login")
     page.fill("#token", "not-the-token")

@@ -36,18 +36,18 @@
     ".sheet{background:#fff;border-radius:14px;width:100%;max-width:760px;max-height:100%;overflow:auto;padding:14px}" +
     "header{display:flex;justify-content:space-between;align-items:center;gap:8px}header b{font-size:18px}" +
     ".close{border:0;font-size:24px;line-height:1;padding:0}" +
-    ".photo{position:relative;margin:10px auto;width:fit-content;max-width:100%;touch-action:none;user-select:none}" +
+    ".photo{position:relative;margin:10px auto;width:fit-content;max-width:100%;overflow:hidden;touch-action:none;user-select:none}" +
     ".photo img{display:block;max-width:100%;max-height:40vh}" +
-    ".crop{position:absolute;border:2px solid #fff;box-shadow:0 0 0 9999px rgba(0,0,0,.35);cursor:move}" +
-    ".crop i{position:absolute;right:-14px;bottom:-14px;width:28px;height:28px;border-radius:50%;background:var(--c);border:2px solid #fff;cursor:nwse-resize}" +
+    ".crop{position:absolute;border:2px solid #fff;box-shadow:0 0 0 9999px rgba(0,0,0,.35);cursor:move;min-width:44px;min-height:44px}" +
+    ".crop i{position:absolute;right:0;bottom:0;width:32px;height:32px;border-radius:50%;background:var(--c);border:2px solid #fff;cursor:nwse-resize}" +
     ".hint,.status{font-size:14px;color:#6b6b70;margin:6px 0}.status.err{color:#c62828}" +
-    ".actions{display:flex;flex-wrap:wrap;gap:8px}.actions .find{margin-left:auto}" +
+    ".actions{display:flex;flex-wrap:wrap;gap:8px}.actions button{padding:8px 12px}.actions .find{margin-left:auto}" +
     "ul{list-style:none;margin:10px 0 0;padding:0;display:grid;gap:10px;grid-template-columns:repeat(auto-fill,minmax(140px,1fr))}" +
     "li a,li div{display:flex;flex-direction:column;color:inherit;text-decoration:none;border:1px solid #e3e1dc;border-radius:10px;overflow:hidden;height:100%}" +
     "li img{width:100%;aspect-ratio:1;object-fit:cover;background:#eee}" +
     ".name{padding:6px 8px 0;font-size:14px}.price{padding:2px 8px 8px;font-weight:700}" +
     ".tag{margin:6px 8px 0;font-size:12px;color:#2e7d32;font-weight:600}" +
-    "@media (max-width:600px){.overlay{padding:0}.sheet{border-radius:0;height:100%;max-width:none}}";
+    "@media (max-width:600px){.overlay{padding:0}.sheet{border-radius:0;height:100%;max-width:none;padding:10px}.photo img{max-height:28vh}}";
 
   var host = document.createElement("div");
   host.setAttribute("data-vitrina", "");
