@@ -21,7 +21,6 @@ import pytest
 from tests.conftest import ADMIN_TOKEN, SECRET
 from tests.support.photos import PhotoServer, photo_server
 from tests.support.webhooks import sample_product, send
-from tests.tooling import require_executable
 from vitrina.integrations.bitrix.photos import Bouquet, random_bouquet, render_jpeg
 
 pytestmark = pytest.mark.slow
@@ -34,16 +33,6 @@ SCREENSHOTS = (
     else Path(tempfile.gettempdir()) / "vitrina-screenshots"
 )
 SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 NAMES = ["Пионы «Утро»", "Розы «Бордо»", "Тюльпаны «Весна»", "Гортензия в коробке"]
 PRICES = ["4 950 ₸", "19 900 ₸", "12 500 ₸", "32 000 ₸"]
 BROKEN_ID = 7005
@@ -58,17 +47,6 @@ def wait_for(client: httpx.Client, check: Callable[[dict[str, Any]], bool]) -> d
         if time.monotonic() > deadline:
             raise AssertionError(f"Vitrina did not get there: {stats}")
         time.sleep(0.2)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    chromium = require_executable("chromium", "chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

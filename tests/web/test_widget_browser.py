@@ -19,7 +19,7 @@ import pytest
 from tests.conftest import ADMIN_TOKEN, SECRET
 from tests.support.photos import PhotoServer, photo_server
 from tests.support.webhooks import sample_product, send
-from tests.web.test_browser import SCREENSHOTS, browser, wait_for  # noqa: F401 - the fixture
+from tests.web.test_browser import SCREENSHOTS, wait_for
 from vitrina.integrations.bitrix.photos import Bouquet, random_bouquet, render_jpeg
 
 pytestmark = pytest.mark.slow
@@ -57,26 +57,25 @@ def store(
     """Vitrina with its worker and three indexed bouquets whose pages are on the shop's site."""
     rng = random.Random(20251130)
     bouquets = [random_bouquet(rng) for _ in NAMES]
-    with photo_server() as shop:
-        with live_app(
-            sqlite_url,
-            run_worker=True,
-            model_dir=model_dir,
-            image_hosts_allow=["127.0.0.1"],
-            cors_origins=[shop.base_url],
-            shop_base_url=shop.base_url,
-        ) as client:
-            shop.add("/", STOREFRONT.format(vitrina=client.base_url).encode(), content_type="text/html; charset=utf-8")
-            for n, (bouquet, name, price, slug) in enumerate(zip(bouquets, NAMES, PRICES, SLUGS, strict=True)):
-                url = shop.add(f"/upload/{slug}.jpg", render_jpeg(bouquet, 0))
-                shop.add(f"/catalog/{slug}/", PRODUCT_PAGE.format(name=name).encode(), content_type="text/html; charset=utf-8")
-                product = sample_product(
-                    id=8001 + n, title=name, price=price, image=url, images=[url],
-                    DETAIL_PAGE_URL=f"/catalog/{slug}/",  # relative, as Bitrix sends it
-                )
-                assert send(client, "created", product, secret=SECRET).status_code == 200
-            wait_for(client, lambda s: s["total_indexed"] == len(NAMES))
-            yield client, shop, bouquets
+    with photo_server() as shop, live_app(
+        sqlite_url,
+        run_worker=True,
+        model_dir=model_dir,
+        image_hosts_allow=["127.0.0.1"],
+        cors_origins=[shop.base_url],
+        shop_base_url=shop.base_url,
+    ) as client:
+        shop.add("/", STOREFRONT.format(vitrina=client.base_url).encode(), content_type="text/html; charset=utf-8")
+        for n, (bouquet, name, price, slug) in enumerate(zip(bouquets, NAMES, PRICES, SLUGS, strict=True)):
+            url = shop.add(f"/upload/{slug}.jpg", render_jpeg(bouquet, 0))
+            shop.add(f"/catalog/{slug}/", PRODUCT_PAGE.format(name=name).encode(), content_type="text/html; charset=utf-8")
+            product = sample_product(
+                id=8001 + n, title=name, price=price, image=url, images=[url],
+                DETAIL_PAGE_URL=f"/catalog/{slug}/",  # relative, as Bitrix sends it
+            )
+            assert send(client, "created", product, secret=SECRET).status_code == 200
+        wait_for(client, lambda s: s["total_indexed"] == len(NAMES))
+        yield client, shop, bouquets
 
 
 def choose_photo(page: Any, path: Path) -> None:
@@ -149,7 +148,7 @@ def test_a_customer_finds_a_bouquet_on_the_shops_site_and_the_click_is_counted(b
 
 
 def test_the_widget_fits_a_phone(browser, store, tmp_path):
-    client, shop, bouquets = store
+    _, shop, bouquets = store
     query = tmp_path / "photo.jpg"
     query.write_bytes(render_jpeg(bouquets[0], 2))
     page = browser.new_page(locale="ru-RU", viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)

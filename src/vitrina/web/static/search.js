@@ -41,7 +41,7 @@
       const response = await fetch(url, { ...options, headers: FRAGMENT });
       results.innerHTML = await response.text();
     } catch (error) {
-      message("Vitrina did not answer; check the connection and try again.");
+      message(form.dataset.msgOffline);
     } finally {
       results.classList.remove("busy");
     }
@@ -50,7 +50,7 @@
   function send() {
     const chosen = file.files && file.files[0];
     if (chosen && maxBytes && chosen.size > maxBytes) {
-      message("The photo is larger than " + Math.round(maxBytes / 1048576) + " MB; choose a smaller one.");
+      message(form.dataset.msgTooLarge);
       return;
     }
     const data = new FormData(form);
@@ -89,8 +89,8 @@
     event.preventDefault();
     const url = new URL(link.href);
     for (const name of ["shop_id", "price_min", "price_max"]) {
-      const value = form.elements[name].value;
-      if (value) url.searchParams.set(name, value);
+      const field = form.elements[name];  // no shop filter when there is one shop
+      if (field && field.value) url.searchParams.set(name, field.value);
     }
     load(url.toString(), { method: "GET" });
     results.scrollIntoView({ behavior: "smooth" });
