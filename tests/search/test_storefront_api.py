@@ -263,3 +263,42 @@ def test_docs_are_served_without_a_cdn_and_document_units_limits_examples(live_a
             assert target.get("examples") or content.get("examples") or content.get("example"), (
                 f"{method.upper()} {path} has no example"
             )
+
+
+def test_search_panel_counts_on_both_databases(database_url):
+    from vitrina.db import make_engine, make_sessionmaker
+    from vitrina.search.analytics import record_click, record_search, search_panel
+    from vitrina.search.schemas import SearchResponse, SearchResult
+
+    def answer(similarity: float | None) -> SearchResponse:
+        results = [] if similarity is None else [SearchResult(
+            product_id=7, name="Розы", price=495000, image_url=None, matched_image_url="u",
+            similarity=similarity,
+        )]
+        return SearchResponse(
+            results=results, exact=results if similarity and similarity > 0.9 else [], similar=[],
+            search_time_ms=50.0, total_indexed=1, embedder="e", exact_threshold=0.9,
+            similar_threshold=0.6,
+        )
+
+    engine = make_engine(database_url)
+    sessions = make_sessionmaker(engine)
+    try:
+        found = record_search(sessions, "widget", answer(0.95))
+        record_search(sessions, "widget", answer(0.7))
+        record_search(sessions, "page", answer(0.3))  # below the similar threshold
+        record_search(sessions, "api", answer(None))  # nothing at all
+        record_click(sessions, 7, found.search_id)
+        record_click(sessions, 7, found.search_id)  # the same search twice: one search clicked
+        record_click(sessions, 7, None)
+        with sessions() as session:
+            panel = search_panel(session)
+    finally:
+        engine.dispose()
+    assert panel.searches == 4 and panel.by_channel == {"widget": 2, "page": 1, "api": 1}
+    assert panel.no_match_share == pytest.approx(0.5)
+    assert panel.clicks == 3 and panel.click_through_rate == pytest.approx(0.25)
+    assert panel.avg_latency_ms == 50.0
+    assert [(p.product_id, p.count) for p in panel.most_found] == [(7, 2)]
+    assert [(p.product_id, p.count) for p in panel.most_clicked] == [(7, 3)]
+    assert panel.days[-1].searches == 4 and panel.days[-1].no_match == 2

@@ -21,7 +21,7 @@
       if (!response.ok) throw new Error("HTTP " + response.status);
       panels.innerHTML = await response.text();
     } catch (error) {
-      state(" · could not refresh (" + error.message + "); retrying");
+      state(" · " + panels.dataset.msgRefreshFailed + " (" + error.message + ")");
     }
   }
 
@@ -31,16 +31,16 @@
     event.preventDefault();
     const button = form.querySelector("button");
     button.disabled = true;
-    button.textContent = "Retrying…";
+    button.textContent = panels.dataset.msgRetrying;
     const response = await fetch("/api/v1/jobs/" + button.dataset.jobId + "/retry", {
       method: "POST",
       headers: { Accept: "application/json" },
     });
     if (!response.ok) {
       const body = await response.json().catch(function () { return {}; });
-      button.textContent = "Retry";
+      button.textContent = panels.dataset.msgRetry;
       button.disabled = false;
-      state(" · retry failed: " + ((body.error && body.error.message) || response.status));
+      state(" · " + panels.dataset.msgRetryFailed + ": " + ((body.error && body.error.message) || response.status));
       return;
     }
     await refresh();
