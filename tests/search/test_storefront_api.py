@@ -207,7 +207,9 @@ def test_bad_cors_origin_setting_is_refused(make_settings):
 
 def test_pages_are_russian_unless_the_visitor_or_the_setting_asks_otherwise(live_app, sqlite_url):
     with live_app(sqlite_url) as client:
-        russian = client.get("/").text
+        response = client.get("/")
+        assert "accept-language" in response.headers["vary"].lower()
+        russian = response.text
         assert '<html lang="ru">' in russian and "Найдите букет по фото" in russian
         english = client.get("/", headers={"Accept-Language": "en-GB,en;q=0.8"}).text
         assert '<html lang="en">' in english and "Find a bouquet by photo" in english

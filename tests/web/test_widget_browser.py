@@ -205,4 +205,7 @@ def test_a_site_not_in_the_cors_list_cannot_use_the_search(browser, store, tmp_p
         f"{client.base_url}/api/v1/search/upload",
     )
     assert refused == "refused"
+    page.keyboard.press("Escape")  # the customer gives up: the overlay goes, the page is as it was
+    page.locator("[data-vitrina] .overlay").wait_for(state="hidden")
+    assert page.evaluate("document.body.style.overflow") == ""
     page.close()

@@ -46,7 +46,13 @@ from vitrina.vectors.base import SearchFilters
 from vitrina.web import session as dashboard_session
 from vitrina.web.charts import search_chart, syncs_chart, timing_chart
 from vitrina.web.dashboard import Dashboard, collect_dashboard
-from vitrina.web.i18n import customer_message, page_context, request_language, translator
+from vitrina.web.i18n import (
+    VaryByLanguage,
+    customer_message,
+    page_context,
+    request_language,
+    translator,
+)
 from vitrina.web.widget import install_widget
 
 log = logging.getLogger("vitrina.web")
@@ -427,4 +433,5 @@ def install_web(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(router)
     app.include_router(api_router)
+    app.add_middleware(VaryByLanguage)
     install_widget(app)

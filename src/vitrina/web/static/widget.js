@@ -84,10 +84,12 @@
   function open() {
     if (overlay.hidden) { overflow = document.body.style.overflow; document.body.style.overflow = "hidden"; }
     overlay.hidden = false;
+    $(".close").focus();
   }
   function close() {
     overlay.hidden = true;
     document.body.style.overflow = overflow;
+    main.focus();
   }
   function chosen(input) {
     var file = input.files && input.files[0];
