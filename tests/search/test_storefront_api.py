@@ -217,6 +217,19 @@ def test_pages_are_russian_unless_the_visitor_or_the_setting_asks_otherwise(live
         assert '<html lang="kk">' in kazakh and "Найдите букет по фото" in kazakh  # falls back
         widget = client.get("/widget").text
         assert f'<script src="{client.base_url}/widget.js" defer></script>' in widget.replace("&lt;", "<").replace("&gt;", ">").replace("&#34;", '"')
+        # Customers' errors in Russian, without the developer's details.
+        html = {"Accept": "text/html"}
+        not_a_photo = client.post(
+            "/search", files={"file": ("a.jpg", b"text", "image/jpeg")}, headers=html
+        )
+        assert not_a_photo.status_code == 422
+        assert "Этот файл не фотография" in not_a_photo.text
+        price = client.post(
+            "/search", data={"image_url": "https://x.kz/a.jpg", "price_min": "дёшево"}, headers=html
+        )
+        assert price.status_code == 422 and "Введите цену в тенге" in price.text
+        gone = client.get("/", params={"similar_to": 424242}, headers=html)
+        assert gone.status_code == 404 and "Этого товара уже нет в каталоге." in gone.text
     with live_app(sqlite_url, language="en") as client:
         assert "Find a bouquet by photo" in client.get("/", headers={"Accept-Language": "ru"}).text
 

@@ -18,6 +18,8 @@ from vitrina.config import LANGUAGES
 from vitrina.errors import (
     ImageRejected,
     ImageTooLarge,
+    InvalidPayload,
+    NotFound,
     PhotoFetchError,
     RateLimited,
     ServiceUnavailable,
@@ -75,6 +77,8 @@ RU: dict[str, str] = {
     "Search is busy or unavailable right now; please try again in a minute.": (
         "Поиск сейчас занят или недоступен; попробуйте через минуту."
     ),
+    "Enter a price in tenge, like 5000.": "Введите цену в тенге числом, например 5000.",
+    "This product is no longer in the catalog.": "Этого товара уже нет в каталоге.",
     "Vitrina did not answer; check the connection and try again.": (
         "Нет ответа; проверьте связь с интернетом и попробуйте ещё раз."
     ),
@@ -250,6 +254,7 @@ CUSTOMER_ERRORS: tuple[tuple[type[VitrinaError], str], ...] = (
     (PhotoFetchError, "The photo could not be loaded from that address."),
     (RateLimited, "Search is busy or unavailable right now; please try again in a minute."),
     (ServiceUnavailable, "Search is busy or unavailable right now; please try again in a minute."),
+    (NotFound, "This product is no longer in the catalog."),
 )
 
 
@@ -258,6 +263,8 @@ def customer_message(error: VitrinaError, language: str) -> str:
     if language == "en":
         return error.message
     translate = translator(language)
+    if isinstance(error, InvalidPayload) and error.field in ("price_min", "price_max"):
+        return translate("Enter a price in tenge, like 5000.")
     for family, text in CUSTOMER_ERRORS:
         if isinstance(error, family):
             return translate(text)
