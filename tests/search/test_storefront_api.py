@@ -3,6 +3,9 @@ CORS for the shop's site only, the languages of the pages and the offline API do
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import httpx
 import pytest
 from hypothesis import given
@@ -260,7 +263,7 @@ def test_docs_are_served_without_a_cdn_and_document_units_limits_examples(live_a
         for path in ("/docs", "/redoc"):
             page = client.get(path).text
             assert "cdn." not in page and "unpkg" not in page
-            for asset in __import__("re").findall(r'(?:src|href)="(/static-docs/[^"]+)"', page):
+            for asset in re.findall(r'(?:src|href)="(/static-docs/[^"]+)"', page):
                 assert client.get(asset).status_code == 200, asset
         schema = client.get("/openapi.json").json()
     assert "minor units" in schema["info"]["description"]
@@ -317,3 +320,16 @@ def test_search_panel_counts_on_both_databases(database_url):
     assert [(p.product_id, p.count) for p in panel.most_found] == [(7, 2)]
     assert [(p.product_id, p.count) for p in panel.most_clicked] == [(7, 3)]
     assert panel.days[-1].searches == 4 and panel.days[-1].no_match == 2
+
+
+def test_every_text_of_the_pages_has_a_russian_translation():
+    from vitrina.web import i18n
+
+    templates = Path(i18n.__file__).parent / "templates"
+    used = set()
+    for template in templates.glob("*.html"):
+        for double, single in re.findall(r"""_\(\s*(?:"([^"]+)"|'([^']+)')""", template.read_text()):
+            used.add(double or single)
+    used |= {text for _, text in i18n.CUSTOMER_ERRORS}
+    missing = sorted(text for text in used if text not in i18n.RU)
+    assert not missing, f"not translated to Russian: {missing}"

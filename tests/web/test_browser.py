@@ -89,7 +89,7 @@ def test_upload_a_photo_and_see_the_bouquet_first(browser, shop, tmp_path):
     base_url = str(client.base_url)
     query = tmp_path / "my-photo.jpg"
     query.write_bytes(render_jpeg(bouquets[1], 3))  # another shot of «Бордо»
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ru-RU")
     page.goto(base_url + "/")
     page.set_input_files("#file", str(query))  # choosing a file searches at once
     first = page.locator("#results .card").first
@@ -106,7 +106,7 @@ def test_upload_a_photo_and_see_the_bouquet_first(browser, shop, tmp_path):
 
     # "More like this" stays on the page and leaves the bouquet itself out.
     first.locator("a.more").click()
-    page.locator("#results .results-heading", has_text="More like “Розы «Бордо»”").wait_for()
+    page.locator("#results .results-heading", has_text="Похожие на «Розы «Бордо»»").wait_for()
     names = page.locator("#results .card .name").all_inner_texts()
     assert "Розы «Бордо»" not in names and len(names) == len(NAMES) - 1
 
@@ -114,7 +114,7 @@ def test_upload_a_photo_and_see_the_bouquet_first(browser, shop, tmp_path):
     text = tmp_path / "notes.jpg"
     text.write_bytes(b"these are not pixels")
     page.set_input_files("#file", str(text))
-    page.locator("#results .message.error", has_text="not an image").wait_for()
+    page.locator("#results .message.error", has_text="не фотография").wait_for()
     page.close()
 
 
@@ -138,12 +138,12 @@ def test_dashboard_login_dead_job_and_retry(browser, shop):
     assert send(client, "updated", again, secret=SECRET, msg_id="twice").status_code == 200
     unreadable = sample_product(id=7009, title="Букет", price="договорная")
     assert send(client, "created", unreadable, secret=SECRET).status_code == 422
-    page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="en-US")
+    page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="ru-RU")
     page.goto(base_url + "/dashboard")
     assert page.url.endswith("/dashboard/login")
     page.fill("#token", "not-the-token")
     page.click("button[type=submit]")
-    page.locator(".message.error", has_text="not the admin token").wait_for()
+    page.locator(".message.error", has_text="Это не токен администратора").wait_for()
     page.fill("#token", ADMIN_TOKEN)
     page.click("button[type=submit]")
     page.wait_for_url(base_url + "/dashboard")
@@ -161,8 +161,8 @@ def test_dashboard_login_dead_job_and_retry(browser, shop):
 
     # The shop fixes the photo; the manager presses retry and the job leaves the dead list.
     photos.add("/upload/missing.jpg", render_jpeg(bouquets[0], 5))
-    dead.locator("button", has_text="Retry").click()
-    page.locator("#dead-jobs .message.ok", has_text="No dead jobs.").wait_for(timeout=60_000)
+    dead.locator("button", has_text="Повторить").click()
+    page.locator("#dead-jobs .message.ok", has_text="Застрявших задач нет.").wait_for(timeout=60_000)
     # The page keeps refreshing itself: the index grows without a reload.
     page.locator("#index-size", has_text=str(len(NAMES) + 1)).wait_for(timeout=60_000)
     page.close()
