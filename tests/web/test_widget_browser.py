@@ -209,3 +209,19 @@ def test_a_site_not_in_the_cors_list_cannot_use_the_search(browser, store, tmp_p
     page.locator("[data-vitrina] .overlay").wait_for(state="hidden")
     assert page.evaluate("document.body.style.overflow") == ""
     page.close()
+
+
+def test_the_widget_page_shows_the_line_to_copy_and_a_working_preview(browser, store, tmp_path):
+    client, _, bouquets = store
+    query = tmp_path / "photo.jpg"
+    query.write_bytes(render_jpeg(bouquets[2], 4))
+    page = browser.new_page(locale="ru-RU", viewport={"width": 1280, "height": 900})
+    page.goto(f"{client.base_url}/widget")
+    snippet = page.locator("#snippet").inner_text()
+    assert snippet == f'<script src="{client.base_url}/widget.js" defer></script>'
+    page.locator("#preview-target [data-vitrina]").wait_for(state="attached")
+    choose_photo(page, query)
+    first = page.locator("[data-vitrina] li a").first
+    first.wait_for()
+    assert first.locator(".name").inner_text() == "Тюльпаны «Весна»"
+    page.close()
