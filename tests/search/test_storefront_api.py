@@ -61,6 +61,13 @@ def test_relative_address_uses_the_shop_base_url_or_stays_relative(live_app, sql
         assert page_url(client, 11) is None
     with live_app(sqlite_url, shop_base_url="https://www.shop.kz/ru/") as client:
         assert page_url(client, 10) == "https://www.shop.kz/catalog/peonies/10/"
+        # A later event without an address (the REST listing has none) keeps the one it had.
+        renamed = sample_product(id=10, title="Пионы")
+        assert send(client, "updated", renamed, secret=SECRET).status_code == 200
+        assert page_url(client, 10) == "https://www.shop.kz/catalog/peonies/10/"
+        moved = sample_product(id=10, title="Пионы", url="/catalog/peonies-new/10/")
+        assert send(client, "updated", moved, secret=SECRET).status_code == 200
+        assert page_url(client, 10) == "https://www.shop.kz/catalog/peonies-new/10/"
 
 
 @pytest.mark.parametrize(
@@ -333,3 +340,10 @@ def test_every_text_of_the_pages_has_a_russian_translation():
     used |= {text for _, text in i18n.CUSTOMER_ERRORS}
     missing = sorted(text for text in used if text not in i18n.RU)
     assert not missing, f"not translated to Russian: {missing}"
+
+
+def test_the_widget_stays_small():
+    """Customers on phones download it on every shop page; 16 KB is its budget (12.4 KB now)."""
+    from vitrina.web.widget import WIDGET_JS
+
+    assert len(WIDGET_JS.read_bytes()) < 16 * 1024

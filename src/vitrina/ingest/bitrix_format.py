@@ -188,7 +188,12 @@ class ProductData:
 
     def catalog_columns(self, shop_id: int) -> dict[str, Any]:
         """The product columns this data sets (timestamps and the raw payload aside): what the
-        upsert writes and what reconciliation compares."""
+        upsert writes and what reconciliation compares.
+
+        The page address only when the data has one: the module's webhook sends it while the
+        shop's REST listing may not, and a reconcile must not erase what the webhook set.
+        """
+        page = {"page_url": self.page_url} if self.page_url is not None else {}
         return {
             "shop_id": shop_id,
             "name": self.name,
@@ -198,7 +203,7 @@ class ProductData:
             "height": self.height,
             "width": self.width,
             "image": self.image,
-            "page_url": self.page_url,
+            **page,
         }
 
 

@@ -134,6 +134,8 @@ def differences(product: Product, data: ProductData, shop_id: int) -> list[str]:
     current["images"] = tuple(image.url for image in product.images)
     out: list[str] = []
     for name in COMPARED_FIELDS:
+        if name not in wanted:  # a page address the source does not send is not compared
+            continue
         old, new = current[name], wanted[name]
         if old == new:
             continue
