@@ -98,6 +98,7 @@ def test_a_customer_finds_a_bouquet_on_the_shops_site_and_the_click_is_counted(b
     query.write_bytes(render_jpeg(bouquets[1], 3))  # another shot of «Бордо»
     page = browser.new_page(locale="ru-RU", viewport={"width": 1280, "height": 900})
     page.goto(shop.base_url + "/")
+    assert not page.get_by_role("button", name="Сфотографировать").is_visible()  # a mouse: no camera
     host = page.locator("[data-vitrina]")
     assert host.evaluate("h => h.shadowRoot !== null && h.shadowRoot.mode === 'open'")
     assert page.locator("iframe").count() == 0
@@ -157,6 +158,14 @@ def test_the_widget_fits_a_phone(browser, store, tmp_path):
     assert page.evaluate(overflow) <= 0
     button = page.get_by_role("button", name="Найти по фото").bounding_box()
     assert button["height"] >= 44 and button["x"] + button["width"] <= 360
+    # The camera is one tap away: the button beside it opens the camera, not the gallery.
+    camera = page.get_by_role("button", name="Сфотографировать")
+    box = camera.bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 44 and box["x"] + box["width"] <= 360
+    with page.expect_file_chooser() as chooser:
+        camera.tap()
+    assert chooser.value.element.get_attribute("capture") == "environment"
+    chooser.value.set_files([])
     choose_photo(page, query)
     first = page.locator("[data-vitrina] li a").first
     first.wait_for()

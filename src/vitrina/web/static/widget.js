@@ -13,13 +13,13 @@
   var lang = (me.getAttribute("data-lang") || document.documentElement.lang || "ru").slice(0, 2).toLowerCase();
   var T = lang === "en" ? {
     open: "Find by photo", title: "Search by photo", find: "Find", again: "Another photo",
-    camera: "Camera", close: "Close", hint: "Move or resize the frame around the bouquet to refine the search.",
+    camera: "Camera", shot: "Take a photo", close: "Close", hint: "Move or resize the frame around the bouquet to refine the search.",
     busy: "Searching…", none: "No similar bouquets. Try another photo.", nearest: "Nothing close; the nearest we have:",
     exact: "Exactly this", failed: "The search did not answer; try again.",
     large: "The photo is too large; choose a smaller one.", bad: "This is not a photo; choose a JPEG, PNG or WebP picture."
   } : {
     open: "Найти по фото", title: "Поиск по фото", find: "Найти", again: "Другое фото",
-    camera: "Камера", close: "Закрыть", hint: "Подвиньте или уменьшите рамку вокруг букета — поиск уточнится.",
+    camera: "Камера", shot: "Сфотографировать", close: "Закрыть", hint: "Подвиньте или уменьшите рамку вокруг букета — поиск уточнится.",
     busy: "Ищем…", none: "Похожих букетов не нашлось. Попробуйте другое фото.", nearest: "Точно таких нет; ближе всего вот эти:",
     exact: "Точно такой", failed: "Поиск не ответил; попробуйте ещё раз.",
     large: "Фото слишком большое, выберите поменьше.", bad: "Это не фотография; выберите снимок JPEG, PNG или WebP."
@@ -31,7 +31,9 @@
     "button{font:inherit;min-height:44px;min-width:44px;border-radius:10px;border:1px solid #d8d4ce;background:#fff;color:inherit;padding:8px 14px;cursor:pointer}" +
     ".main,.find{background:var(--c);border-color:var(--c);color:#fff;font-weight:600}" +
     ".main{min-height:48px;padding:10px 18px;box-shadow:0 4px 14px rgba(0,0,0,.2)}" +
-    ".float{position:fixed;right:16px;bottom:16px;z-index:2147483000}" +
+    ".bar{display:inline-flex;gap:8px}.float{position:fixed;right:16px;bottom:16px;z-index:2147483000}" +
+    ".shot{display:none;padding:0 12px;box-shadow:0 4px 14px rgba(0,0,0,.2)}.shot svg{width:24px;height:24px;fill:currentColor;vertical-align:middle}" +
+    "@media (pointer:coarse){.shot{display:inline-block}}" +
     ".overlay{position:fixed;inset:0;z-index:2147483001;background:rgba(0,0,0,.55);display:flex;align-items:center;justify-content:center;padding:16px}" +
     ".sheet{background:#fff;border-radius:14px;width:100%;max-width:760px;max-height:100%;overflow:auto;padding:14px}" +
     "header{display:flex;justify-content:space-between;align-items:center;gap:8px}header b{font-size:18px}" +
@@ -53,7 +55,8 @@
   host.setAttribute("data-vitrina", "");
   var root = host.attachShadow({ mode: "open" });
   root.innerHTML = "<style>" + CSS + "</style>" +
-    '<button class="main' + (target ? "" : " float") + '" type="button"></button>' +
+    '<div class="bar' + (target ? "" : " float") + '"><button class="main" type="button"></button>' +
+    '<button class="shot" type="button"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M9 3 7.2 5H4a2 2 0 0 0-2 2v11a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V7a2 2 0 0 0-2-2h-3.2L15 3zm3 5a5 5 0 1 1 0 10 5 5 0 0 1 0-10zm0 2a3 3 0 1 0 0 6 3 3 0 0 0 0-6z"/></svg></button></div>' +
     '<input class="pick" type="file" accept="image/*" hidden>' +
     '<input class="shoot" type="file" accept="image/*" capture="environment" hidden>' +
     '<div class="overlay" role="dialog" aria-modal="true" hidden><div class="sheet">' +
@@ -67,6 +70,7 @@
   var main = $(".main"), pick = $(".pick"), shoot = $(".shoot"), overlay = $(".overlay"),
     img = $(".photo img"), crop = $(".crop"), status = $(".status"), list = $("ul");
   main.textContent = T.open;
+  $(".shot").setAttribute("aria-label", T.shot);
   $("header b").textContent = T.title;
   $(".close").setAttribute("aria-label", T.close);
   overlay.setAttribute("aria-label", T.title);
@@ -197,6 +201,7 @@
   crop.addEventListener("pointercancel", release);
 
   main.addEventListener("click", function () { pick.click(); });
+  $(".shot").addEventListener("click", function () { shoot.click(); });  // phones: the camera in one tap
   $(".again").addEventListener("click", function () { pick.click(); });
   $(".camera").addEventListener("click", function () { shoot.click(); });
   $(".find").addEventListener("click", search);
