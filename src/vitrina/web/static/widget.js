@@ -156,8 +156,9 @@
     say(good.length ? "" : answer.results.length ? T.nearest : T.none);
     list.replaceChildren.apply(list, shown.map(function (r) {
       var li = document.createElement("li"), card;
-      var href = /^https?:\/\//i.test(r.page_url || "") ?
-        api + "/go/" + r.product_id + (answer.search_id != null ? "?s=" + answer.search_id : "") : r.page_url;
+      var page = r.page_url || "", href = /^https?:\/\//i.test(page) ?
+        api + "/go/" + r.product_id + (answer.search_id != null ? "?s=" + answer.search_id : "") :
+        /^[a-z][a-z0-9+.-]*:/i.test(page) ? "" : page;  // relative only; never another scheme
       card = document.createElement(href ? "a" : "div");
       if (href) card.href = href;
       card.setAttribute("data-product-id", r.product_id);
