@@ -205,7 +205,7 @@ def test_dashboard_shows_sync_activity_queue_and_dead_jobs(live_app, database_ur
         assert data["reconcile_runs"] == []
 
         log_in(client)
-        panels = client.get("/dashboard", headers={"X-Vitrina-Fragment": "1"})
+        panels = client.get("/dashboard", headers={**HTML, "X-Vitrina-Fragment": "1"})
         assert panels.status_code == 200 and "<html" not in panels.text
         assert "photo_not_found: the shop says 404" in panels.text
         assert f'action="/dashboard/jobs/{job_id}/retry"' in panels.text

@@ -68,25 +68,35 @@ def _day_labels(days: Sequence[date], slot: float) -> list[str]:
     ]
 
 
+def _stacked_bar(
+    i: int, slot: float, top: float, day: date, segments: Sequence[tuple[str, int]]
+) -> list[str]:
+    """Day ``i``'s bar: one rectangle per non-empty segment, stacked from the axis up."""
+    plot_h = HEIGHT - TOP - BOTTOM
+    y: float = TOP + plot_h
+    rects = []
+    for series, count in segments:
+        if not count:
+            continue
+        h = plot_h * count / top
+        y -= h
+        rects.append(
+            f'<rect x="{LEFT + slot * i + slot * 0.15:.1f}" y="{y:.1f}" '
+            f'width="{slot * 0.7:.1f}" height="{h:.1f}" fill="{COLOURS[series]}">'
+            f"<title>{day.isoformat()}: {count} {series}</title></rect>"
+        )
+    return rects
+
+
 def syncs_chart(days: Sequence[DayActivity]) -> Markup:
     """Stacked bars: webhooks per day by outcome group."""
     top = max(4.0, _nice_max(max((d.total for d in days), default=0)))  # whole webhooks
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    plot_w = WIDTH - LEFT - RIGHT
     slot = plot_w / max(len(days), 1)
     parts = _frame("Webhooks per day by outcome", top, "")
     for i, d in enumerate(days):
-        y = TOP + plot_h
-        for group in OUTCOME_GROUPS:
-            count = getattr(d, group)
-            if not count:
-                continue
-            h = plot_h * count / top
-            y -= h
-            parts.append(
-                f'<rect x="{LEFT + slot * i + slot * 0.15:.1f}" y="{y:.1f}" '
-                f'width="{slot * 0.7:.1f}" height="{h:.1f}" fill="{COLOURS[group]}">'
-                f"<title>{d.day.isoformat()}: {count} {group}</title></rect>"
-            )
+        segments = [(group, getattr(d, group)) for group in OUTCOME_GROUPS]
+        parts += _stacked_bar(i, slot, top, d.day, segments)
     parts += _day_labels([d.day for d in days], slot)
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every interpolated text is escaped or numeric
@@ -127,17 +137,8 @@ def search_chart(days: Sequence[SearchDay], title: str = "Searches per day") -> 
     slot = plot_w / max(len(days), 1)
     parts = _frame(title, top, "")
     for i, d in enumerate(days):
-        y: float = TOP + plot_h
-        for series, count in (("matched", d.searches - d.no_match), ("no_match", d.no_match)):
-            if not count:
-                continue
-            h = plot_h * count / top
-            y -= h
-            parts.append(
-                f'<rect x="{LEFT + slot * i + slot * 0.15:.1f}" y="{y:.1f}" '
-                f'width="{slot * 0.7:.1f}" height="{h:.1f}" fill="{COLOURS[series]}">'
-                f"<title>{d.day.isoformat()}: {count} {series}</title></rect>"
-            )
+        segments = [("matched", d.searches - d.no_match), ("no_match", d.no_match)]
+        parts += _stacked_bar(i, slot, top, d.day, segments)
     points = [
         (LEFT + slot * (i + 0.5), TOP + plot_h * (1 - min(d.clicks, top) / top), d)
         for i, d in enumerate(days)
