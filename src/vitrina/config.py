@@ -121,7 +121,9 @@ class Settings(BaseSettings):
         if value is not None and value.strip() == "":
             return None
         if value is not None and not _is_web_address(value):
-            raise ValueError(f"must be the shop's http(s) address, like https://shop.kz/, got {value!r}")
+            raise ValueError(
+                f"must be the shop's http(s) address, like https://shop.kz/, got {value!r}"
+            )
         return value
 
     @field_validator("product_url_template")
@@ -142,9 +144,11 @@ class Settings(BaseSettings):
         origins = []
         for origin in value:
             parts = urlsplit(origin)
-            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+            bare = parts.path in ("", "/") and not parts.query
+            if parts.scheme not in ("http", "https") or not parts.netloc or not bare:
                 raise ValueError(
-                    f"every origin must be scheme and host only, like https://shop.kz, got {origin!r}"
+                    "every origin must be scheme and host only, like https://shop.kz, "
+                    f"got {origin!r}"
                 )
             origins.append(f"{parts.scheme}://{parts.netloc}")
         return origins

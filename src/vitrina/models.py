@@ -8,4 +8,15 @@ from vitrina.jobs.models import Job
 from vitrina.search.models import SearchClick, SearchEvent
 from vitrina.vectors.models import ImageVector
 
-__all__ = ["Base", "EventLog", "ImageVector", "Job", "Product", "ProductImage", "ProductSyncState", "SearchClick", "SearchEvent", "SyncRun"]
+__all__ = [
+    "Base",
+    "EventLog",
+    "ImageVector",
+    "Job",
+    "Product",
+    "ProductImage",
+    "ProductSyncState",
+    "SearchClick",
+    "SearchEvent",
+    "SyncRun",
+]

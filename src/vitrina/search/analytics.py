@@ -128,7 +128,8 @@ def search_panel(
     now = now or utcnow()
     first = now.date() - timedelta(days=days - 1)
     since = datetime.combine(first, datetime.min.time(), tzinfo=now.tzinfo)
-    by_day = {first + timedelta(days=i): SearchDay(day=first + timedelta(days=i)) for i in range(days)}
+    dates = [first + timedelta(days=i) for i in range(days)]
+    by_day = {day: SearchDay(day=day) for day in dates}
     # Search ids grow with time, so the window's searches are the ids from its first one on: a
     # primary-key range the database reads in order, where a range on created_at made SQLite
     # look up each row through the index (0.5 s instead of 0.08 s at 100k searches).

@@ -12,10 +12,16 @@ class Filters(BaseModel):
 
     shop_id: int | None = Field(default=None, description="Only this shop's products.")
     price_min: int | None = Field(
-        default=None, ge=0, description="Lowest price, in minor units (1 ₸ = 100).", examples=[500000]
+        default=None,
+        ge=0,
+        description="Lowest price, in minor units (1 ₸ = 100).",
+        examples=[500000],
     )
     price_max: int | None = Field(
-        default=None, ge=0, description="Highest price, in minor units (1 ₸ = 100).", examples=[2000000]
+        default=None,
+        ge=0,
+        description="Highest price, in minor units (1 ₸ = 100).",
+        examples=[2000000],
     )
     type: str | None = Field(
         default=None, description="`catalog` (made to order) or `vitrina` (ready now)."

@@ -244,7 +244,9 @@ def _similar_heading(request: Request, services: Services, product_id: int) -> s
     with database_errors(), services.sessions() as session:
         product = session.get(Product, product_id)
     _ = translator(request_language(request))
-    return _("More like “{name}”", name=product.name) if product else _("More like product {id}", id=product_id)
+    if product is None:
+        return _("More like product {id}", id=product_id)
+    return _("More like “{name}”", name=product.name)
 
 
 @router.post("/search", response_class=HTMLResponse)
@@ -272,8 +274,8 @@ async def search_submit(request: Request, services: ServicesDep) -> HTMLResponse
             f"The photo is larger than {limit / 1048576:.0f} MB; choose a smaller one."
         )
     if photo is None and not form.image_url:
-        message = translator(request_language(request))("Choose a photo or paste the address of one.")
-        raise InvalidPayload(message, field="file")
+        _ = translator(request_language(request))
+        raise InvalidPayload(_("Choose a photo or paste the address of one."), field="file")
     service = _search_service(services)
 
     def run() -> SearchResponse:
