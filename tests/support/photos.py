@@ -54,10 +54,18 @@ class PhotoServer:
     hits: Counter[str] = field(default_factory=Counter)
     delay_s: dict[str, float] = field(default_factory=dict)
 
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
+
     def add(
-        self, path: str, body: bytes, status: int = 200, content_type: str = "image/jpeg"
+        self,
+        path: str,
+        body: bytes,
+        status: int = 200,
+        content_type: str = "image/jpeg",
+        headers: dict[str, str] | None = None,
     ) -> str:
         self.files[path] = (status, content_type, body)
+        self.headers[path] = headers or {}
         return self.base_url + path
 
 
@@ -78,6 +86,8 @@ def photo_server() -> Iterator[PhotoServer]:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
+            for name, value in state.headers.get(self.path, {}).items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(body)
 

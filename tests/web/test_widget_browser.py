@@ -9,6 +9,7 @@ the dashboard. The same on a 360 px phone, and the refusal for a site not in the
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -233,4 +234,32 @@ def test_the_widget_page_shows_the_line_to_copy_and_a_working_preview(browser, s
     first = page.locator("[data-vitrina] li a").first
     first.wait_for()
     assert first.locator(".name").inner_text() == "Тюльпаны «Весна»"
+    page.close()
+
+
+def test_the_widget_works_under_a_strict_content_security_policy(browser, store, tmp_path):
+    """A shop that forbids inline styles still gets a styled, working button."""
+    client, shop, bouquets = store
+    policy = (
+        f"default-src 'self'; script-src {client.base_url}; connect-src {client.base_url}; "
+        f"img-src {shop.base_url} blob:; style-src 'self'"
+    )
+    page_html = re.sub(  # the shop's own page has no inline styles either
+        r'<style>.*?</style>| style="[^"]*"', "", STOREFRONT.format(vitrina=client.base_url), flags=re.S
+    ).encode()
+    shop.add("/strict/", page_html, content_type="text/html; charset=utf-8",
+             headers={"Content-Security-Policy": policy})
+    query = tmp_path / "photo.jpg"
+    query.write_bytes(render_jpeg(bouquets[1], 1))
+    page = browser.new_page(locale="ru-RU", viewport={"width": 1280, "height": 900})
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(shop.base_url + "/strict/")
+    main = page.get_by_role("button", name="Найти по фото")
+    main.wait_for()
+    assert main.evaluate("b => getComputedStyle(b.parentNode).position") == "fixed"  # styled
+    choose_photo(page, query)
+    page.locator("[data-vitrina] li a").first.wait_for()
+    assert refused == []  # nothing of the widget's was refused
+    assert page.evaluate("document.styleSheets.length") == 0  # the policy holds on the page
     page.close()

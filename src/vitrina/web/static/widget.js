@@ -54,7 +54,12 @@
   var host = document.createElement("div");
   host.setAttribute("data-vitrina", "");
   var root = host.attachShadow({ mode: "open" });
-  root.innerHTML = "<style>" + CSS + "</style>" +
+  // A constructed stylesheet where the browser has them: a shop's Content-Security-Policy that
+  // forbids inline <style> does not apply to it.
+  var sheet = null;
+  try { sheet = new CSSStyleSheet(); sheet.replaceSync(CSS); } catch (e) { sheet = null; }
+  if (sheet) root.adoptedStyleSheets = [sheet];
+  root.innerHTML = (sheet ? "" : "<style>" + CSS + "</style>") +
     '<div class="bar' + (target ? "" : " float") + '"><button class="main" type="button"></button>' +
     '<button class="shot" type="button"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M9 3 7.2 5H4a2 2 0 0 0-2 2v11a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V7a2 2 0 0 0-2-2h-3.2L15 3zm3 5a5 5 0 1 1 0 10 5 5 0 0 1 0-10zm0 2a3 3 0 1 0 0 6 3 3 0 0 0 0-6z"/></svg></button></div>' +
     '<input class="pick" type="file" accept="image/*" hidden>' +
