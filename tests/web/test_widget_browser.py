@@ -167,6 +167,7 @@ def test_the_widget_fits_a_phone(browser, store, tmp_path):
         camera.tap()
     assert chooser.value.element.get_attribute("capture") == "environment"
     chooser.value.set_files([])
+    page.screenshot(path=str(SCREENSHOTS / "widget-phone-button.png"))
     choose_photo(page, query)
     first = page.locator("[data-vitrina] li a").first
     first.wait_for()

@@ -29,7 +29,7 @@
   var CSS = ":host{all:initial;font:16px/1.35 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1d1d1f}" +
     "*{box-sizing:border-box}[hidden]{display:none!important}" +
     "button{font:inherit;min-height:44px;min-width:44px;border-radius:10px;border:1px solid #d8d4ce;background:#fff;color:inherit;padding:8px 14px;cursor:pointer}" +
-    ".main,.find{background:var(--c);border-color:var(--c);color:#fff;font-weight:600}" +
+    ".main,.find,.shot{background:var(--c);border-color:var(--c);color:#fff;font-weight:600}" +
     ".main{min-height:48px;padding:10px 18px;box-shadow:0 4px 14px rgba(0,0,0,.2)}" +
     ".bar{display:inline-flex;gap:8px}.float{position:fixed;right:16px;bottom:16px;z-index:2147483000}" +
     ".shot{display:none;padding:0 12px;box-shadow:0 4px 14px rgba(0,0,0,.2)}.shot svg{width:24px;height:24px;fill:currentColor;vertical-align:middle}" +
