@@ -248,7 +248,7 @@ def test_pages_are_russian_unless_the_visitor_or_the_setting_asks_otherwise(live
     ("header", "language"),
     [(None, "ru"), ("", "ru"), ("de-DE,fr;q=0.5", "ru"), ("en", "en"), ("de,en-US;q=0.7", "en"),
      ("ru;q=0.5,en;q=0.9", "en"), ("en;q=0,ru", "ru"), ("kk-KZ,ru;q=0.9", "kk"), ("EN-us", "en"),
-     ("en;q=abc,ru;q=0.5", "ru")],
+     ("en;q=abc,ru;q=0.5", "ru"), ("en;q=nan,ru;q=0.1", "ru"), ("en;q=2,ru;q=0.1", "ru")],
 )
 def test_language_negotiation(header, language):
     assert negotiate(header) == language

@@ -218,7 +218,7 @@ def negotiate(accept_language: str | None, configured: str | None = None) -> str
                     quality = float(value)
                 except ValueError:
                     quality = 0.0
-        if quality <= 0:
+        if not 0 < quality <= 1:  # q=0 means "not this one"; nan and garbage count as 0
             continue
         candidate = (-quality, position, primary)
         if best is None or candidate < best:
