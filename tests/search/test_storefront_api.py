@@ -347,3 +347,13 @@ def test_the_widget_stays_small():
     from vitrina.web.widget import WIDGET_JS
 
     assert len(WIDGET_JS.read_bytes()) < 16 * 1024
+
+
+def test_click_redirect_on_both_databases(live_app, database_url):
+    with live_app(database_url, shop_base_url=SHOP) as client:
+        product = sample_product(id=30, DETAIL_PAGE_URL="/catalog/roses/30/")
+        assert send(client, "created", product, secret=SECRET).status_code == 200
+        click = client.get("/go/30", follow_redirects=False)
+        assert click.status_code == 302 and click.headers["location"] == SHOP + "/catalog/roses/30/"
+        panel = search_panel(client)
+    assert panel["clicks"] == 1 and panel["most_clicked"][0]["product_id"] == 30
