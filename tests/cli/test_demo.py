@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from tests.support.live import free_port
-from vitrina.integrations.bitrix.standin import ProductEvent, send_webhook
+from vitrina.standin.server import ProductEvent, send_webhook
 
 
 def test_demo_imports_the_seeded_shop_serves_it_and_stops_cleanly(tmp_path: Path) -> None:

@@ -15,7 +15,8 @@ from tests.support.webhooks import sample_product
 from vitrina.catalog.models import Product
 from vitrina.db import make_engine, make_sessionmaker
 from vitrina.ingest.schemas import IncomingEvent
-from vitrina.ingest.service import SyncState, apply_event, is_stale
+from vitrina.sync.service import apply_event, is_stale
+from vitrina.sync.state import SyncState
 
 
 @st.composite

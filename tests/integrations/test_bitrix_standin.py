@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from tests.integrations.conftest import SHOP_SIZE, TOKEN
 from tests.support.live import serve_in_thread
 from vitrina.ingest.signatures import new_secret, verify
-from vitrina.integrations.bitrix.seed import PRICE_SEPARATORS, PRODUCT_FIELDS
-from vitrina.integrations.bitrix.standin import StandIn
+from vitrina.standin.seed import PRICE_SEPARATORS, PRODUCT_FIELDS
+from vitrina.standin.server import StandIn
 
 SHARED = Path("/work/shared/bitrix")
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

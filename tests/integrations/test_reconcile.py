@@ -20,7 +20,7 @@ from vitrina.integrations.bitrix.reconcile import (
     reconcile,
     run_reconcile_schedule,
 )
-from vitrina.integrations.bitrix.standin import StandIn
+from vitrina.standin.server import StandIn
 
 LiveApp = Callable[..., AbstractContextManager[httpx.Client]]
 

@@ -21,7 +21,6 @@ from vitrina.db import is_sqlite, make_engine, make_sessionmaker
 from vitrina.embedding import get_embedder
 from vitrina.images.fetch import HttpPhotoFetcher
 from vitrina.ingest.ratelimit import TokenBucketLimiter
-from vitrina.ingest.routes import router as webhook_router
 from vitrina.integrations.bitrix.reconcile import start_reconcile_schedule
 from vitrina.jobs.reindex import IndexingContext
 from vitrina.jobs.routes import router as jobs_router
@@ -29,6 +28,7 @@ from vitrina.jobs.worker import Worker
 from vitrina.metrics import install_metrics
 from vitrina.search.routes import router as search_router
 from vitrina.search.service import SearchService
+from vitrina.sync.routes import router as webhook_router
 from vitrina.vectors.factory import make_index
 from vitrina.web.routes import install_web
 

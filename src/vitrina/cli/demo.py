@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from vitrina.config import Settings
 
 if TYPE_CHECKING:
-    from vitrina.integrations.bitrix.standin import StandIn
+    from vitrina.standin.server import StandIn
 
 console = Console(soft_wrap=True)  # never break a secret or a URL across lines
 SHOP_ID = 1
@@ -53,7 +53,7 @@ def demo(
     from vitrina.config import load_settings
     from vitrina.errors import VitrinaError
     from vitrina.ingest.signatures import new_secret
-    from vitrina.integrations.bitrix.standin import StandIn
+    from vitrina.standin.server import StandIn
 
     if not _port_free(host, port):
         console.print(

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from vitrina.integrations.bitrix.standin import StandIn
+from vitrina.standin.server import StandIn
 
 app = typer.Typer(help="Developer tools: stand-ins for the services Vitrina talks to.",
                   no_args_is_help=True)

@@ -20,9 +20,9 @@ from vitrina.db import database_errors, write_session
 from vitrina.errors import BadRequest, InvalidPayload, PayloadTooLarge, RateLimited, Unauthorized
 from vitrina.ingest.bitrix_format import parse_product_id
 from vitrina.ingest.schemas import IncomingEvent, WebhookEnvelope, WebhookResult
-from vitrina.ingest.service import SyncResult, apply_event, log_rejection
 from vitrina.ingest.signatures import verify, verify_legacy
 from vitrina.metrics import observe_webhook
+from vitrina.sync.service import SyncResult, apply_event, log_rejection
 
 MAX_BODY_BYTES = 1024 * 1024
 log = logging.getLogger("vitrina.ingest")
