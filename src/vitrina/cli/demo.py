@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session, sessionmaker
-
-from vitrina.config import Settings
 
 if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from vitrina.config import Settings
     from vitrina.standin.server import StandIn
 
 console = Console(soft_wrap=True)  # never break a secret or a URL across lines
@@ -192,6 +192,8 @@ def _watch_indexing(sessions: sessionmaker[Session], stop: threading.Event) -> N
 
 
 def _count(session: Session, condition: ColumnElement[bool]) -> int:
+    from sqlalchemy import func, select
+
     from vitrina.jobs.models import Job
 
     return int(session.scalar(select(func.count(Job.id)).where(condition)) or 0)
