@@ -1,4 +1,4 @@
-"""Applying products read from the shop's listing (a *snapshot*) without undoing newer webhooks.
+"""The rule for products read from the shop's listing (a *snapshot*): never undo a newer webhook.
 
 The import and reconciliation read pages of ``/api/v2/products/``; a page carries no sequence
 and no event time, only "what the shop had when it answered". Webhooks keep arriving meanwhile.
