@@ -6,14 +6,14 @@ import pytest
 
 from tests.conftest import SECRET
 from tests.support.eventually import eventually
-from tests.support.postgres import migrated_database, start_server
+from tests.support.postgres import migrated_database, private_data_dir, start_server
 from tests.support.webhooks import sample_product, send
 
 pytestmark = pytest.mark.postgres
 
 
-def test_webhooks_resume_after_the_database_restarts(live_app, tmp_path):
-    data = tmp_path / "pgdata"
+def test_webhooks_resume_after_the_database_restarts(live_app):
+    data = private_data_dir()
     server = start_server(data)
     url = migrated_database(server, "restart")
     try:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from tests.support.eventually import eventually
 from tests.support.photos import jpeg, photo_server, sample_photos
-from tests.support.postgres import migrated_database, start_server
+from tests.support.postgres import migrated_database, private_data_dir, start_server
 from tests.support.webhooks import sample_product
 from vitrina.catalog.repository import upsert_product
 from vitrina.db import make_engine, make_sessionmaker, write_session
@@ -199,7 +199,7 @@ def test_sigterm_finishes_the_batch_in_hand_and_takes_no_new_jobs(sqlite_url, mo
 def test_a_worker_carries_on_after_postgresql_restarts_mid_batch(tmp_path, model_dir):
     """PostgreSQL stops while job 1 downloads: writing its outcome and claiming the next batch
     both fail. Once the database is back, every job is done and nothing is lost."""
-    data = tmp_path / "pgdata"
+    data = private_data_dir()
     pg = start_server(data)
     url = migrated_database(pg, "worker_restart")
     photos = sample_photos()
