@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.eventually import eventually
 from tests.support.live import free_port
 from vitrina.cli.demo import cli_command
 from vitrina.standin.server import ProductEvent, send_webhook
@@ -41,11 +42,11 @@ def test_demo_imports_the_seeded_shop_serves_it_and_stops_cleanly(tmp_path: Path
     reader.start()
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
-        while "Indexing the catalog" not in "".join(output):
+        def serving() -> bool:
             assert process.poll() is None, "".join(output)
-            assert time.monotonic() < deadline, "".join(output)
-            time.sleep(0.1)
+            return "Indexing the catalog" in "".join(output)
+
+        eventually(serving, timeout=180, what="the demo serving")
         printed = "".join(output)
 
         assert httpx.get(f"{base}/healthz").json()["status"] == "ok"
