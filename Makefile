@@ -2,6 +2,8 @@
 # `make run` installs only what the service needs; `make test` adds the test and lint tools.
 PYTHON ?= python3
 PORT   ?= 8000
+# Test processes: most tests wait on servers, subprocesses and the worker, so two share 2 cores well.
+PYTEST_WORKERS ?= 2
 VENV   := .venv
 BIN    := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.runtime-stamp
@@ -29,7 +31,7 @@ run: $(RUNTIME_STAMP)
 test: $(DEV_STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --durations=15 $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests benchmarks
