@@ -21,7 +21,7 @@ from tests.conftest import ADMIN_TOKEN, SECRET
 from tests.support.photos import PhotoServer, photo_server
 from tests.support.webhooks import sample_product, send
 from tests.web.test_browser import SCREENSHOTS, wait_for
-from vitrina.integrations.bitrix.photos import Bouquet, random_bouquet, render_jpeg
+from vitrina.standin.photos import Bouquet, random_bouquet, render_jpeg
 
 pytestmark = pytest.mark.slow
 

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from vitrina.api.deps import ReadSession, ServicesDep
-from vitrina.api.errors import ErrorResponse
 from vitrina.catalog.links import ProductLinks
 from vitrina.catalog.repository import get_product, list_products
 from vitrina.catalog.schemas import ProductOut, ProductPage
 from vitrina.errors import NotFound
+from vitrina.http.deps import ReadSession, ServicesDep
+from vitrina.http.errors import ErrorResponse
 
 router = APIRouter(tags=["catalog"])
 

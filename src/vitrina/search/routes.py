@@ -10,13 +10,13 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
-from vitrina.api.deps import ServicesDep
-from vitrina.api.errors import ErrorResponse
-from vitrina.api.state import Services
 from vitrina.catalog.links import ProductLinks, is_absolute
 from vitrina.catalog.models import Product
 from vitrina.db import database_errors
 from vitrina.errors import ImageTooLarge, NotFound, ServiceUnavailable
+from vitrina.http.deps import ServicesDep
+from vitrina.http.errors import ErrorResponse
+from vitrina.http.state import Services
 from vitrina.search.analytics import record_click, record_search
 from vitrina.search.schemas import SearchRequest, SearchResponse
 from vitrina.search.service import SearchService

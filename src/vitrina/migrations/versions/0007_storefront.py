@@ -1,7 +1,7 @@
 """Product page addresses, and the search analytics tables (searches, clicks).
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0011
 """
 
 from collections.abc import Sequence
@@ -12,14 +12,13 @@ from alembic import op
 import vitrina.db
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("products") as batch:
-        batch.add_column(sa.Column("page_url", sa.Text(), nullable=True))
+    op.add_column("products", sa.Column("page_url", sa.Text(), nullable=True))
     op.create_table(
         "search_events",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -53,5 +52,4 @@ def downgrade() -> None:
     op.drop_table("search_clicks")
     op.drop_index("ix_search_events_created_at", "search_events")
     op.drop_table("search_events")
-    with op.batch_alter_table("products") as batch:
-        batch.drop_column("page_url")
+    op.drop_column("products", "page_url")
