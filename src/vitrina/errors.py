@@ -78,6 +78,17 @@ class ServiceUnavailable(VitrinaError):
     status_code = 503
     code = "service_unavailable"
 
+    def __init__(self, message: str | None = None, *, retry_after: float | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class GatewayTimeout(VitrinaError):
+    """Another site took too long to answer."""
+
+    status_code = 504
+    code = "gateway_timeout"
+
 
 class ConfigurationError(VitrinaError):
     """The configuration is invalid."""

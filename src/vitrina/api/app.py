@@ -8,8 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from vitrina import __version__
+from vitrina.api.body_limit import BodyLimitMiddleware, photo_body_limit
 from vitrina.api.errors import install_error_handlers
 from vitrina.api.health import router as health_router
 from vitrina.api.request_id import RequestIdMiddleware
@@ -50,6 +52,7 @@ def build_services(settings: Settings) -> Services:
         engine=engine,
         sessions=sessions,
         limiter=TokenBucketLimiter(settings.webhook_rate_limit, settings.webhook_rate_burst),
+        search_limiter=TokenBucketLimiter(settings.search_rate_limit, settings.search_rate_burst),
         search=SearchService(settings, sessions, embedder, index, fetcher),
         indexing=IndexingContext(sessions, embedder, fetcher, max_pixels=settings.image_max_pixels),
         fetcher=fetcher,
@@ -112,6 +115,10 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
     install_error_handlers(app)
 
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(BodyLimitMiddleware, photo_limit=photo_body_limit(settings.image_max_bytes))
+    if settings.trusted_proxies:
+        # Outermost, so every part of the app (rate limits, logs) sees the real client address.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
     app.include_router(health_router)
     app.include_router(webhook_router)

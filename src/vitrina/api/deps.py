@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import math
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from vitrina.api.state import Services
 from vitrina.db import database_errors
-from vitrina.errors import Unauthorized
+from vitrina.errors import RateLimited, Unauthorized
 from vitrina.web import session as dashboard_session
 
 
@@ -31,6 +32,26 @@ def get_read_session(services: ServicesDep) -> Iterator[Session]:
 
 
 ReadSession = Annotated[Session, Depends(get_read_session)]
+
+
+def client_address(request: Request) -> str:
+    """The client's address: the TCP peer, or X-Forwarded-For's when the peer is a trusted proxy
+    (``VITRINA_TRUSTED_PROXIES``; the proxy middleware has already rewritten the peer)."""
+    return request.client.host if request.client else "unknown"
+
+
+def limit_searches(request: Request, services: ServicesDep) -> None:
+    """Search is public: each client address gets ``VITRINA_SEARCH_RATE_LIMIT`` searches a second
+    (bursts up to ``VITRINA_SEARCH_RATE_BURST``), then 429 with ``Retry-After``."""
+    wait = services.search_limiter.acquire(client_address(request))
+    if wait is not None:
+        raise RateLimited(
+            f"Too many searches from your address; try again in {math.ceil(wait)} s.",
+            retry_after=wait,
+        )
+
+
+SearchQuota = Depends(limit_searches)
 
 
 def require_admin(request: Request, services: ServicesDep) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import json
 import logging
 import time
 from collections.abc import Mapping
@@ -14,11 +13,12 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from vitrina.api.errors import ErrorResponse, describe_validation_error
+from vitrina.api.json_body import loads_strict
 from vitrina.api.state import Services
 from vitrina.config import Settings
 from vitrina.db import database_errors, write_session
-from vitrina.errors import BadRequest, InvalidPayload, PayloadTooLarge, RateLimited, Unauthorized
-from vitrina.ingest.bitrix_format import parse_product_id
+from vitrina.errors import InvalidPayload, PayloadTooLarge, RateLimited, Unauthorized
+from vitrina.ingest.bitrix_format import check_date_range, parse_product_id
 from vitrina.ingest.schemas import IncomingEvent, WebhookEnvelope, WebhookResult
 from vitrina.ingest.service import SyncResult, apply_event, log_rejection
 from vitrina.ingest.signatures import verify, verify_legacy
@@ -104,10 +104,7 @@ def authenticate(headers: Mapping[str, str], body: bytes, settings: Settings) ->
 
 def parse_event(body: bytes, signed_id: str | None) -> IncomingEvent:
     """The envelope → an :class:`IncomingEvent`, or a 400/422 naming the bad field."""
-    try:
-        raw = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadRequest(f"The body is not valid JSON: {exc}") from None
+    raw = loads_strict(body)
     if not isinstance(raw, dict):
         raise InvalidPayload("body: expected a JSON object", field="body")
     try:
@@ -115,6 +112,8 @@ def parse_event(body: bytes, signed_id: str | None) -> IncomingEvent:
     except ValidationError as exc:
         message, field = describe_validation_error(list(exc.errors()))
         raise InvalidPayload(message, field=field) from None
+    if envelope.occurred_at is not None:
+        check_date_range(envelope.occurred_at, "occurred_at")
     product_id = parse_product_id(envelope.product_data.get("id"), "product_data.id")
     return IncomingEvent(
         event_type=envelope.event_type,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
+from vitrina.api.bounds import RowId
 from vitrina.api.deps import AdminDep, ReadSession, ServicesDep
 from vitrina.api.errors import ErrorResponse
 from vitrina.catalog.repository import get_product
@@ -44,8 +45,8 @@ class JobOut(BaseModel):
 class ReindexOne(BaseModel):
     """The original system's ``/reindex-one`` body."""
 
-    product_id: int
-    shop_id: int | None = None
+    product_id: RowId
+    shop_id: RowId | None = None
 
 
 class ReindexOneResult(BaseModel):
@@ -57,7 +58,7 @@ class ReindexOneResult(BaseModel):
 class ReindexAll(BaseModel):
     """A whole shop, or (``stale_only``) every product whose vectors another model made."""
 
-    shop_id: int | None = None
+    shop_id: RowId | None = None
     stale_only: bool = False
 
 
@@ -126,7 +127,7 @@ def jobs(
 
 
 @router.post("/api/v1/jobs/{job_id}/retry", response_model=JobOut, responses=_ERRORS)
-def retry_job(job_id: int, services: ServicesDep, _: AdminDep) -> JobOut:
+def retry_job(job_id: RowId, services: ServicesDep, _: AdminDep) -> JobOut:
     """Put a dead job back in the queue."""
     with database_errors(), write_session(services.sessions) as session:
         job = queue.retry_dead(session, job_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,7 +26,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import UploadFile
 
-from vitrina.api.deps import AdminDep, ReadSession, ServicesDep
+from vitrina.api.bounds import MAX_BIGINT, MAX_PRICE_MINOR, RowId
+from vitrina.api.deps import AdminDep, ReadSession, ServicesDep, limit_searches
 from vitrina.api.errors import ErrorResponse
 from vitrina.api.state import Services
 from vitrina.catalog.models import Product
@@ -49,6 +51,8 @@ log = logging.getLogger("vitrina.web")
 HERE = Path(__file__).resolve().parent
 FRAGMENT_HEADER = "x-vitrina-fragment"
 TOP_K = 24
+_TENGE = re.compile(r"(?P<whole>[0-9]{1,16})(?:\.(?P<tiyn>[0-9]{1,2}))?")
+_ASCII_INT = re.compile(r"[0-9]{1,19}")
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(tags=["admin"])
@@ -141,13 +145,16 @@ def _tenge_to_minor(text: str, field: str) -> int | None:
     cleaned = text.replace(" ", "").replace("\u00a0", "").replace("₸", "").replace(",", ".")
     if not cleaned:
         return None
-    try:
-        value = float(cleaned)
-    except ValueError:
-        raise InvalidPayload(f"{field}: enter a price in tenge, like 5000", field=field) from None
-    if value < 0 or value > 1e12:
-        raise InvalidPayload(f"{field}: the price must be between 0 and 10¹² ₸", field=field)
-    return round(value * 100)
+    # ASCII digits only: float() would take "nan", "1e400" and "٤٢".
+    match = _TENGE.fullmatch(cleaned)
+    if match is None:
+        raise InvalidPayload(
+            f"{field}: enter a price in tenge, like 5000 (got {text[:40]!r})", field=field
+        )
+    minor = int(match["whole"]) * 100 + int((match["tiyn"] or "0").ljust(2, "0"))
+    if minor > MAX_PRICE_MINOR:
+        raise InvalidPayload(f"{field}: the price must be below 10¹³ ₸ (got {text!r})", field=field)
+    return minor
 
 
 def _shops(services: Services) -> list[int]:
@@ -197,16 +204,17 @@ def _render_search(
 def search_page(
     request: Request,
     services: ServicesDep,
-    similar_to: Annotated[int | None, Query()] = None,
-    shop_id: Annotated[int | None, Query()] = None,
-    price_min: str = "",
-    price_max: str = "",
+    similar_to: Annotated[RowId | None, Query()] = None,
+    shop_id: Annotated[RowId | None, Query()] = None,
+    price_min: Annotated[str, Query(max_length=40)] = "",
+    price_max: Annotated[str, Query(max_length=40)] = "",
 ) -> HTMLResponse:
     """The search form; with ``?similar_to=ID`` also the products that look like that one."""
     form = SearchForm(shop_id=shop_id, price_min=price_min, price_max=price_max)
     request.state.search_form = form
     groups = None
     if similar_to is not None:
+        limit_searches(request, services)
         service = _search_service(services)
         started = time.perf_counter()
         query = service.product_vector(similar_to)
@@ -226,6 +234,7 @@ def _similar_heading(services: Services, product_id: int) -> str:
 @router.post("/search", response_class=HTMLResponse)
 async def search_submit(request: Request, services: ServicesDep) -> HTMLResponse:
     """Search by an uploaded photo (``file`` or ``camera``) or a photo address (``image_url``)."""
+    limit_searches(request, services)
     started = time.perf_counter()
     limit = services.settings.image_max_bytes
     async with request.form(max_files=2, max_fields=20) as data:
@@ -265,10 +274,10 @@ async def search_submit(request: Request, services: ServicesDep) -> HTMLResponse
 def _optional_int(value: object, field: str) -> int | None:
     if value is None or value == "":
         return None
-    try:
-        return int(str(value))
-    except ValueError:
-        raise InvalidPayload(f"{field}: expected a number", field=field) from None
+    text = str(value)
+    if _ASCII_INT.fullmatch(text) is None or not 0 < int(text) <= MAX_BIGINT:
+        raise InvalidPayload(f"{field}: expected a number (got {text[:40]!r})", field=field)
+    return int(text)
 
 
 # --- dashboard --------------------------------------------------------------------------------
@@ -299,7 +308,7 @@ def dashboard_page(request: Request, services: ServicesDep) -> Response:
 
 
 @router.post("/dashboard/jobs/{job_id}/retry")
-def retry_from_dashboard(job_id: int, request: Request, services: ServicesDep) -> Response:
+def retry_from_dashboard(job_id: RowId, request: Request, services: ServicesDep) -> Response:
     """The retry button without JavaScript: requeue the dead job, back to the dashboard."""
     if not _logged_in(request, services):
         return RedirectResponse("/dashboard/login", status_code=303)
