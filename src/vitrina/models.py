@@ -6,9 +6,11 @@ from vitrina.ingest.models import EventLog, ProductSyncState
 from vitrina.integrations.bitrix.models import SyncRun
 from vitrina.jobs.models import Job
 from vitrina.vectors.models import ImageVector
+from vitrina.web.models import DashboardSession
 
 __all__ = [
     "Base",
+    "DashboardSession",
     "EventLog",
     "ImageVector",
     "Job",

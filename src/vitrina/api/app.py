@@ -32,7 +32,9 @@ from vitrina.metrics import install_metrics
 from vitrina.search.routes import router as search_router
 from vitrina.search.service import SearchService
 from vitrina.vectors.factory import make_index
+from vitrina.web.docs import install_docs
 from vitrina.web.routes import install_web
+from vitrina.web.security_headers import SecurityHeadersMiddleware
 
 log = logging.getLogger("vitrina")
 
@@ -111,10 +113,13 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
         version=__version__,
         description="Real-time catalog sync from 1C-Bitrix and search by photo.",
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs, with the CSP nonce on its inline script
+        redoc_url=None,
     )
     install_error_handlers(app)
 
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, photo_limit=photo_body_limit(settings.image_max_bytes))
     if settings.trusted_proxies:
         # Outermost, so every part of the app (rate limits, logs) sees the real client address.
@@ -128,4 +133,5 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
     app.include_router(stats_router)
     install_metrics(app)
     install_web(app)
+    install_docs(app)
     return app

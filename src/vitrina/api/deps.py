@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from vitrina.api.state import Services
 from vitrina.db import database_errors
 from vitrina.errors import RateLimited, Unauthorized
+from vitrina.web import csrf
 from vitrina.web import session as dashboard_session
 
 
@@ -63,9 +64,20 @@ def require_admin(request: Request, services: ServicesDep) -> None:
     offered = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else None
     if offered is None:
         cookie = request.cookies.get(dashboard_session.COOKIE_NAME)
-        if cookie is not None and dashboard_session.session_is_valid(cookie, token):
+        with database_errors():
+            logged_in = dashboard_session.is_active(services.sessions, cookie, token)
+        if logged_in:
+            assert cookie is not None
+            if request.method not in ("GET", "HEAD", "OPTIONS"):
+                # A cookie is sent by the browser on its own: the dashboard's token proves
+                # that the dashboard, not another site, sent this request.
+                csrf.check_token(request, cookie, request.headers.get(csrf.HEADER))
             return
-    if offered is None or not hmac.compare_digest(offered.encode(), token.encode()):
+    if (
+        offered is None
+        or not offered.isascii()
+        or not hmac.compare_digest(offered.encode(), token.encode())
+    ):
         raise Unauthorized(
             "Admin token required: send 'Authorization: Bearer <VITRINA_ADMIN_TOKEN>'."
         )

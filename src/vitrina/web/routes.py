@@ -17,7 +17,7 @@ from html import escape
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -43,6 +43,7 @@ from vitrina.jobs import queue
 from vitrina.search.schemas import SearchResponse, SearchResult
 from vitrina.search.service import SearchService
 from vitrina.vectors.base import SearchFilters
+from vitrina.web import csrf
 from vitrina.web import session as dashboard_session
 from vitrina.web.charts import syncs_chart, timing_chart
 from vitrina.web.dashboard import Dashboard, collect_dashboard
@@ -283,10 +284,18 @@ def _optional_int(value: object, field: str) -> int | None:
 # --- dashboard --------------------------------------------------------------------------------
 
 
-def _logged_in(request: Request, services: Services) -> bool:
+def _session_cookie(request: Request, services: Services) -> str | None:
+    """The session cookie, if it is a live session (else ``None``: not logged in)."""
     token = services.settings.admin_token
     cookie = request.cookies.get(dashboard_session.COOKIE_NAME)
-    return bool(token and cookie and dashboard_session.session_is_valid(cookie, token))
+    if not token or cookie is None:
+        return None
+    with database_errors():
+        return cookie if dashboard_session.is_active(services.sessions, cookie, token) else None
+
+
+def _logged_in(request: Request, services: Services) -> bool:
+    return _session_cookie(request, services) is not None
 
 
 def _dashboard_data(services: Services) -> Dashboard:
@@ -298,20 +307,32 @@ def _dashboard_data(services: Services) -> Dashboard:
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard_page(request: Request, services: ServicesDep) -> Response:
     """The sync dashboard (log in first); ``X-Vitrina-Fragment: 1`` answers just the panels."""
-    if not _logged_in(request, services):
+    cookie = _session_cookie(request, services)
+    if cookie is None:
         if _is_fragment(request):
             return HTMLResponse("", status_code=401)
         return RedirectResponse("/dashboard/login", status_code=303)
     name = "_panels.html" if _is_fragment(request) else "dashboard.html"
-    context = {"data": _dashboard_data(services), "refresh_s": 5}
+    context = {
+        "data": _dashboard_data(services),
+        "refresh_s": 5,
+        "csrf": dashboard_session.csrf_token(cookie),
+    }
     return _templates(request).TemplateResponse(request, name, context)
 
 
 @router.post("/dashboard/jobs/{job_id}/retry")
-def retry_from_dashboard(job_id: RowId, request: Request, services: ServicesDep) -> Response:
+def retry_from_dashboard(
+    job_id: RowId,
+    request: Request,
+    services: ServicesDep,
+    token: Annotated[str | None, Form(alias=csrf.FIELD, max_length=200)] = None,
+) -> Response:
     """The retry button without JavaScript: requeue the dead job, back to the dashboard."""
-    if not _logged_in(request, services):
+    cookie = _session_cookie(request, services)
+    if cookie is None:
         return RedirectResponse("/dashboard/login", status_code=303)
+    csrf.check_token(request, cookie, token)
     with database_errors(), write_session(services.sessions) as session:
         retried = queue.retry_dead(session, job_id)
     if retried is not None and services.worker is not None:
@@ -337,6 +358,7 @@ def _login_form(
 @router.post("/dashboard/login", response_class=HTMLResponse)
 async def login(request: Request, services: ServicesDep) -> Response:
     """Check the admin token; on success set the session cookie (HttpOnly, SameSite=Lax)."""
+    csrf.check_origin(request)  # no session yet to hold a token: the origin must be ours
     wait = services.login_limiter.acquire(_client(request))
     if wait is not None:
         raise RateLimited(f"Too many login attempts; try again in {wait:.0f} s.", retry_after=wait)
@@ -348,10 +370,11 @@ async def login(request: Request, services: ServicesDep) -> Response:
     if not offered or not hmac.compare_digest(offered.encode(), token.encode()):
         log.warning("dashboard login refused", extra={"client": _client(request)})
         return _login_form(request, services, "That is not the admin token.", status=401)
+    cookie = await run_in_threadpool(dashboard_session.start, services.sessions, token)
     response = RedirectResponse("/dashboard", status_code=303)
     response.set_cookie(
         dashboard_session.COOKIE_NAME,
-        dashboard_session.new_session(token),
+        cookie,
         max_age=dashboard_session.MAX_AGE_S,
         httponly=True,
         samesite="lax",
@@ -363,8 +386,18 @@ async def login(request: Request, services: ServicesDep) -> Response:
 
 
 @router.post("/dashboard/logout")
-def logout() -> Response:
-    """Forget the session cookie."""
+def logout(
+    request: Request,
+    services: ServicesDep,
+    token: Annotated[str | None, Form(alias=csrf.FIELD, max_length=200)] = None,
+) -> Response:
+    """End the session on the server (every copy of the cookie stops working), drop the cookie."""
+    cookie = _session_cookie(request, services)
+    if cookie is not None:
+        csrf.check_token(request, cookie, token)
+        with database_errors():
+            dashboard_session.end(services.sessions, cookie)
+        log.info("dashboard logout", extra={"client": _client(request)})
     response = RedirectResponse("/dashboard/login", status_code=303)
     response.delete_cookie(dashboard_session.COOKIE_NAME, path="/", httponly=True, samesite="lax")
     return response
