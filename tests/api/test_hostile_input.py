@@ -329,3 +329,22 @@ def test_a_request_after_a_refused_one_on_the_same_connection_works(server):
     for _ in range(3):
         assert server.get(f"/api/v1/products/{2**70}").status_code == 422
         assert server.get("/api/v1/products/7").status_code == 200
+
+
+def test_an_unexpected_error_says_it_closes_the_connection(make_settings, sqlite_url):
+    """A 500 is followed by uvicorn dropping the connection: the answer says so, and the
+    client's next request goes out on a new connection instead of failing."""
+    from vitrina.api.app import create_app
+
+    app = create_app(make_settings(database_url=sqlite_url))
+
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/broken", broken)
+    with serve_in_thread(app) as base_url, httpx.Client(base_url=base_url) as client:
+        response = client.get("/broken")
+        assert response.status_code == 500
+        assert response.headers["connection"] == "close"
+        assert response.json()["error"]["code"] == "internal_error"
+        assert client.get("/healthz").status_code == 200
