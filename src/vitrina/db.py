@@ -1,13 +1,14 @@
 """Database engine, session factory and the shared declarative base.
 
 SQLite (the embedded default) runs in WAL mode with a busy timeout. Write transactions
-(:func:`write_session`) start with ``BEGIN IMMEDIATE``: a deferred transaction that later upgrades to
-a write lock fails with SQLITE_BUSY *without* waiting, which under concurrent webhooks would surface
-as spurious 503s. Every other transaction is a plain deferred ``BEGIN``: in WAL mode a reader takes
-no lock that a writer waits for, so searches, product reads and the dashboard never queue behind
-webhooks, and webhooks never queue behind them. (Read sessions once began IMMEDIATE as well; two
-searches then each held the write lock while waiting for the other's index lock, for the whole
-30 s busy timeout.) PostgreSQL uses psycopg 3 with pre-ping so a restarted server is reconnected transparently.
+(:func:`write_session`) start with ``BEGIN IMMEDIATE``: a deferred transaction that later upgrades
+to a write lock fails with SQLITE_BUSY *without* waiting, which under concurrent webhooks would
+surface as spurious 503s. Every other transaction is a plain deferred ``BEGIN``: in WAL mode a
+reader takes no lock that a writer waits for, so searches, product reads and the dashboard never
+queue behind webhooks, nor webhooks behind them. (Reads once began IMMEDIATE too: two searches
+then each held the write lock while waiting for the other's index lock, for the whole 30 s busy
+timeout.) PostgreSQL uses psycopg 3 with pre-ping so a restarted server is reconnected
+transparently.
 """
 
 from __future__ import annotations

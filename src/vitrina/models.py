@@ -8,14 +8,4 @@ from vitrina.jobs.models import Job
 from vitrina.vectors.models import ImageVector
 from vitrina.web.models import DashboardSession
 
-__all__ = [
-    "Base",
-    "DashboardSession",
-    "EventLog",
-    "ImageVector",
-    "Job",
-    "Product",
-    "ProductImage",
-    "ProductSyncState",
-    "SyncRun",
-]
+__all__ = ["Base", "DashboardSession", "EventLog", "ImageVector", "Job", "Product", "ProductImage", "ProductSyncState", "SyncRun"]
