@@ -9,7 +9,8 @@ Three phases against one server with its embedded worker, each ``--seconds`` lon
    product whose photo the worker downloads and embeds — the baseline for webhooks;
 3. ``mixed``: both at once.
 
-Prints p50/p99 and the error count (any non-2xx or transport error) of each route per phase, and
+Each searcher and the shop run in their own process, so the load generators' own Python does not
+show up as server latency. Prints p50/p99 and the error count (any non-2xx or transport error) of each route per phase, and
 the mixed/alone ratios. Targets (2 cores, SQLite): zero errors; search p99 mixed ≤ 3× alone;
 webhook p99 mixed ≤ 100 ms.
 Run: ``.venv/bin/python benchmarks/mixed_load.py [--seconds 20] [--searchers 4] [--rate 25]``.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import multiprocessing
 import sys
 import tempfile
 import threading
@@ -52,14 +54,10 @@ class Route:
 
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, ms: float, error: str | None) -> None:
-        with self.lock:
-            if error is None:
-                self.latencies.append(ms)
-            else:
-                self.errors.append(error)
+    def add(self, other: tuple[list[float], list[str]]) -> None:
+        self.latencies += other[0]
+        self.errors += other[1]
 
 
 def _connection(base: str) -> http.client.HTTPConnection:
@@ -91,38 +89,47 @@ def multipart(photo: bytes) -> bytes:
     )
 
 
-def searcher(base: str, queries: list[bytes], stop: threading.Event, route: Route) -> None:
+def searcher(args: tuple[str, list[bytes], float, int]) -> tuple[list[float], list[str]]:
+    """One customer (its own process, so the load generators share no GIL): search after search
+    until ``until`` (a ``time.time()``)."""
+    base, queries, until, k = args
     connection = _connection(base)
     headers = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
-    i = 0
-    while not stop.is_set():
+    latencies: list[float] = []
+    errors: list[str] = []
+    i = k
+    while time.time() < until:
         ms, error = _request(
             connection, "/api/v1/search/upload", queries[i % len(queries)], headers
         )
-        route.record(ms, error)
+        (latencies.append(ms) if error is None else errors.append(error))
         i += 1
     connection.close()
+    return latencies, errors
 
 
-def shop(
-    base: str, rate: float, urls: list[str], stop: threading.Event, route: Route, first_new: int
-) -> None:
-    """Webhooks on a fixed schedule from a few sender threads (a slow answer does not slow the
-    schedule down, as Bitrix's event handlers do not wait for each other)."""
-    tick_lock = threading.Lock()
+def shop(args: tuple[str, float, list[str], float, int]) -> tuple[list[float], list[str]]:
+    """Webhooks on a fixed schedule from a few sender threads in one process (a slow answer does
+    not slow the schedule down: Bitrix's event handlers do not wait for each other)."""
+    base, rate, urls, until, first_new = args
+    lock = threading.Lock()
     counter = iter(range(10**9))
+    latencies: list[float] = []
+    errors: list[str] = []
+    start = time.perf_counter()
+    stop_at = start + (until - time.time())
 
     def sender() -> None:
         connection = _connection(base)
-        while not stop.is_set():
-            with tick_lock:
+        while True:
+            with lock:
                 n = next(counter)
             due = start + n / rate
+            if due >= stop_at:
+                break
             delay = due - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
-            if stop.is_set():
-                break
             if n % 10 == 9:  # a new product: the worker downloads and embeds its photo
                 pid = first_new + n
                 url = urls[pid % len(urls)]
@@ -137,15 +144,16 @@ def shop(
             headers = signed_headers(SECRET, body, str(uuid.uuid4()))
             headers["Content-Type"] = "application/json"
             ms, error = _request(connection, WEBHOOK, body, headers)
-            route.record(ms, error)
+            with lock:
+                (latencies.append(ms) if error is None else errors.append(error))
         connection.close()
 
-    start = time.perf_counter()
     threads = [threading.Thread(target=sender) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return latencies, errors
 
 
 def run_phase(
@@ -157,22 +165,20 @@ def run_phase(
     urls: list[str],
     first_new: int,
 ) -> tuple[Route, Route]:
+    """Searchers and the shop in separate processes for ``seconds``."""
     search_route, webhook_route = Route(), Route()
-    stop = threading.Event()
-    threads = [
-        threading.Thread(target=searcher, args=(base, queries, stop, search_route))
-        for _ in range(searchers)
-    ]
-    if rate > 0:
-        threads.append(
-            threading.Thread(target=shop, args=(base, rate, urls, stop, webhook_route, first_new))
+    until = time.time() + seconds
+    with multiprocessing.Pool(searchers + 1) as pool:
+        searches = [
+            pool.apply_async(searcher, ((base, queries, until, k),)) for k in range(searchers)
+        ]
+        webhooks = (
+            pool.apply_async(shop, ((base, rate, urls, until, first_new),)) if rate > 0 else None
         )
-    for thread in threads:
-        thread.start()
-    time.sleep(seconds)
-    stop.set()
-    for thread in threads:
-        thread.join()
+        for result in searches:
+            search_route.add(result.get())
+        if webhooks is not None:
+            webhook_route.add(webhooks.get())
     return search_route, webhook_route
 
 

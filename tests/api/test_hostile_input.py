@@ -348,3 +348,60 @@ def test_an_unexpected_error_says_it_closes_the_connection(make_settings, sqlite
         assert response.headers["connection"] == "close"
         assert response.json()["error"]["code"] == "internal_error"
         assert client.get("/healthz").status_code == 200
+
+
+# Every case the issue found answering 500 (or, for "٤٢" and "１２３ ₸", being accepted).
+ISSUE_CASES = {
+    "NaN price": ("price", ("RAW", "NaN")),
+    "Infinity price": ("price", ("RAW", "Infinity")),
+    "5,000-digit price": ("price", ("RAW", "9" * 5000)),
+    "nesting 5,000 deep": ("colors", ("RAW", "[" * 5000 + "]" * 5000)),
+    "superscript digit id": ("id", "³"),
+    "Arabic-Indic digit id": ("id", "٤٢"),
+    "fullwidth digit price": ("price", "１２３ ₸"),
+    "broken IPv6 photo URL": ("image", "http://[::1"),
+    "createdAt in year 1": ("createdAt", "0001-01-01T00:00:00+05:00"),
+    "createdAt in year 9999": ("createdAt", "9999-12-31T23:59:59-05:00"),
+    "lone surrogate in title": ("title", ("RAW", '"\\ud83d bouquet"')),
+    "NUL in title": ("title", "Пионы\x00"),
+    "id over 64 bits": ("id", 2**70),
+}
+
+
+@pytest.mark.parametrize("case", list(ISSUE_CASES), ids=list(ISSUE_CASES))
+def test_each_webhook_the_issue_found_is_refused_naming_the_field(server, case):
+    field, value = ISSUE_CASES[case]
+    product = sample_product(id=8)
+    product[field] = value
+    body = dumps_with_raw({"event_type": "product.updated", "product_data": product})
+    headers = signed_headers(SECRET, body, str(uuid.uuid4()))
+    response = sent_unchanged(
+        server, lambda: server.post("/api/v1/webhooks/product-sync", content=body, headers=headers)
+    )
+    assert response.status_code in (400, 413, 422), response.text
+    error = response.json()["error"]
+    assert field in error["message"] or error.get("field") == "body", error
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/api/v1/products/{2**70}",
+        f"/api/v1/products?shop_id={2**70}",
+        f"/?similar_to={2**70}",
+        f"/api/v1/products/{2**70}/similar",
+        "/api/v1/products/٤٢",
+        "/?price_min=nan",
+        "/?price_min=1e400",
+    ],
+)
+def test_huge_or_foreign_numbers_in_paths_and_queries_are_422(server, path):
+    response = server.get(path)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["message"]
+
+
+def test_a_search_for_a_product_id_over_64_bits_is_422(server):
+    response = server.post("/api/v1/search", json={"product_id": 2**70})
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "product_id"

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 # Swagger UI and ReDoc come from a CDN (FastAPI's defaults); only the docs pages may load it.
 DOCS_PATHS = frozenset({"/docs", "/redoc"})
 _DOCS_SOURCES = "https://cdn.jsdelivr.net"
+_NO_PAGES = ("/api/", "/static/", "/metrics", "/healthz")
 
 
 def content_security_policy(nonce: str, *, docs: bool = False) -> str:
@@ -53,16 +54,18 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        nonce = secrets.token_urlsafe(16)
+        path: str = scope["path"]
+        # Pages only: the API (webhooks above all) answers JSON and needs no nonce.
+        nonce = "" if path.startswith(_NO_PAGES) else secrets.token_urlsafe(16)
         scope.setdefault("state", {})["csp_nonce"] = nonce
-        docs = scope["path"] in DOCS_PATHS
+        docs = path in DOCS_PATHS
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-                if headers.get("content-type", "").startswith("text/html"):
+                if nonce and headers.get("content-type", "").startswith("text/html"):
                     headers["Content-Security-Policy"] = content_security_policy(nonce, docs=docs)
                     headers["X-Frame-Options"] = "DENY"
             await send(message)
