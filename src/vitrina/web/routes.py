@@ -218,9 +218,10 @@ def search_page(
         limit_searches(request, services)
         service = _search_service(services)
         started = time.perf_counter()
+        filters = form.filters(similar_to)  # a bad price is the answer, before any work
         query = service.product_vector(similar_to)
         response = service.search(
-            query, top_k=TOP_K, threshold=None, filters=form.filters(similar_to), started=started
+            query, top_k=TOP_K, threshold=None, filters=filters, started=started
         )
         groups = _group(response, _similar_heading(services, similar_to))
     return _render_search(request, services, form=form, groups=groups)
