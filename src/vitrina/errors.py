@@ -77,10 +77,7 @@ class ServiceUnavailable(VitrinaError):
 
     status_code = 503
     code = "service_unavailable"
-
-    def __init__(self, message: str | None = None, *, retry_after: float | None = None) -> None:
-        self.retry_after = retry_after
-        super().__init__(message)
+    retry_after: float | None = None  # seconds for ``Retry-After``; None: the handler's default
 
 
 class GatewayTimeout(VitrinaError):

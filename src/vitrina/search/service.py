@@ -32,6 +32,13 @@ from vitrina.vectors.models import ImageVector
 SLOT_WAIT_S = 20.0
 
 
+class SearchBusy(ServiceUnavailable):
+    """Search is very busy right now; try again in a few seconds."""
+
+    code = "search_busy"
+    retry_after = 2.0
+
+
 @dataclass
 class SearchService:
     """Everything a search needs; built once per app.
@@ -66,9 +73,7 @@ class SearchService:
     def embed_bytes(self, data: bytes) -> NDArray[np.float32]:
         """The query photo's vector (decoding checks size, format and bombs)."""
         if not self._slots.acquire(timeout=SLOT_WAIT_S):
-            raise ServiceUnavailable(
-                "Search is very busy right now; try again in a few seconds.", retry_after=2
-            )
+            raise SearchBusy()
         try:
             image = decode_image(
                 data,
