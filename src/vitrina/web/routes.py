@@ -371,7 +371,8 @@ async def login(request: Request, services: ServicesDep) -> Response:
     if not offered or not hmac.compare_digest(offered.encode(), token.encode()):
         log.warning("dashboard login refused", extra={"client": _client(request)})
         return _login_form(request, services, "That is not the admin token.", status=401)
-    cookie = await run_in_threadpool(dashboard_session.start, services.sessions, token)
+    with database_errors():
+        cookie = await run_in_threadpool(dashboard_session.start, services.sessions, token)
     response = RedirectResponse("/dashboard", status_code=303)
     response.set_cookie(
         dashboard_session.COOKIE_NAME,
