@@ -6,7 +6,7 @@ import re
 
 from tests.conftest import ADMIN_TOKEN
 from tests.web.test_pages import HTML, add_dead_job, csrf_of, log_in
-from vitrina.web import session as dashboard_session
+from vitrina.http import session as dashboard_session
 
 
 def test_a_copied_cookie_stops_working_after_logout(live_app, sqlite_url):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, model_validator
 
-from vitrina.api.bounds import PriceMinor, RowId
+from vitrina.http.bounds import PriceMinor, RowId
 
 
 class Filters(BaseModel):

@@ -26,10 +26,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import UploadFile
 
-from vitrina.api.bounds import MAX_BIGINT, MAX_PRICE_MINOR, RowId
-from vitrina.api.deps import AdminDep, ReadSession, ServicesDep, limit_searches
-from vitrina.api.errors import ErrorResponse
-from vitrina.api.state import Services
 from vitrina.catalog.models import Product
 from vitrina.db import database_errors, write_session
 from vitrina.errors import (
@@ -39,12 +35,16 @@ from vitrina.errors import (
     ServiceUnavailable,
     VitrinaError,
 )
+from vitrina.http import csrf
+from vitrina.http import session as dashboard_session
+from vitrina.http.bounds import MAX_BIGINT, MAX_PRICE_MINOR, RowId
+from vitrina.http.deps import AdminDep, ReadSession, ServicesDep, limit_searches
+from vitrina.http.errors import ErrorResponse
+from vitrina.http.state import Services
 from vitrina.jobs import queue
 from vitrina.search.schemas import SearchResponse, SearchResult
 from vitrina.search.service import SearchService
 from vitrina.vectors.base import SearchFilters
-from vitrina.web import csrf
-from vitrina.web import session as dashboard_session
 from vitrina.web.charts import syncs_chart, timing_chart
 from vitrina.web.dashboard import Dashboard, collect_dashboard
 
@@ -300,7 +300,7 @@ def _logged_in(request: Request, services: Services) -> bool:
 
 
 def _dashboard_data(services: Services) -> Dashboard:
-    embedder = services.search.embedder.name if services.search else services.settings.embedder
+    embedder = services.embedder_name
     with database_errors(), services.sessions() as session:
         return collect_dashboard(session, embedder)
 
@@ -336,8 +336,8 @@ def retry_from_dashboard(
     csrf.check_token(request, cookie, token)
     with database_errors(), write_session(services.sessions) as session:
         retried = queue.retry_dead(session, job_id)
-    if retried is not None and services.worker is not None:
-        services.worker.wakeup.set()
+    if retried is not None:
+        services.wake_worker()
     return RedirectResponse("/dashboard#dead-jobs", status_code=303)
 
 
@@ -416,7 +416,7 @@ def _client(request: Request) -> str:
 )
 def dashboard_json(session: ReadSession, services: ServicesDep, _: AdminDep) -> Dashboard:
     """Everything the dashboard shows, as JSON (admin)."""
-    embedder = services.search.embedder.name if services.search else services.settings.embedder
+    embedder = services.embedder_name
     return collect_dashboard(session, embedder)
 
 

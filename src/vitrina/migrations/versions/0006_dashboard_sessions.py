@@ -1,7 +1,7 @@
 """The dashboard_sessions table: server-side dashboard logins (logout ends one for real).
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0011
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import vitrina.db
 
 revision: str = "0006"
-down_revision: str | None = "0005"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

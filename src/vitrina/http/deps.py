@@ -10,11 +10,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from vitrina.api.state import Services
 from vitrina.db import database_errors
 from vitrina.errors import RateLimited, Unauthorized
-from vitrina.web import csrf
-from vitrina.web import session as dashboard_session
+from vitrina.http import csrf
+from vitrina.http import session as dashboard_session
+from vitrina.http.state import Services
 
 
 def get_services(request: Request) -> Services:

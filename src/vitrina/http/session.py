@@ -19,7 +19,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from vitrina.db import utcnow, write_session
-from vitrina.web.models import DashboardSession
+from vitrina.http.models import DashboardSession
 
 COOKIE_NAME = "vitrina_admin"
 MAX_AGE_S = 12 * 3600

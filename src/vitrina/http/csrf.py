@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 
 from vitrina.errors import VitrinaError
-from vitrina.web import session as dashboard_session
+from vitrina.http import session as dashboard_session
 
 HEADER = "x-csrf-token"
 FIELD = "csrf"
