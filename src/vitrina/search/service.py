@@ -53,6 +53,7 @@ class SearchService:
     embedder: Embedder
     index: VectorIndex
     fetcher: PhotoFetcher
+    slot_wait_s: float = SLOT_WAIT_S
     _slots: threading.BoundedSemaphore = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -72,7 +73,7 @@ class SearchService:
 
     def embed_bytes(self, data: bytes) -> NDArray[np.float32]:
         """The query photo's vector (decoding checks size, format and bombs)."""
-        if not self._slots.acquire(timeout=SLOT_WAIT_S):
+        if not self._slots.acquire(timeout=self.slot_wait_s):
             raise SearchBusy()
         try:
             image = decode_image(
