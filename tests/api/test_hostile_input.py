@@ -406,3 +406,18 @@ def test_a_search_for_a_product_id_over_64_bits_is_422(server):
     response = server.post("/api/v1/search", json={"product_id": 2**70})
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "product_id"
+
+
+@pytest.mark.parametrize(
+    "title", [("RAW", '"\\ud83d bouquet"'), "Пионы\x00", ("RAW", '"\\u0000"')], ids=str
+)
+def test_text_neither_database_can_store_is_refused_the_same_on_both(live_app, database_url, title):
+    with live_app(database_url) as client:
+        body = dumps_with_raw(
+            {"event_type": "product.created", "product_data": sample_product(id=9, title=title)}
+        )
+        headers = signed_headers(SECRET, body, str(uuid.uuid4()))
+        response = client.post("/api/v1/webhooks/product-sync", content=body, headers=headers)
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["field"] == "body.product_data.title"
+        assert client.get("/api/v1/products/9").status_code == 404
