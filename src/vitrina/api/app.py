@@ -39,7 +39,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Hand the GIL over every 1 ms instead of 5: the event loop (webhooks, every request's
         # I/O) then waits less behind search and worker threads running Python. Measured with
-        # benchmarks/mixed_load.py: webhook p50 under search load 61–95 ms → 26–44 ms.
+        # benchmarks/mixed_load.py: webhook p50 under search load 61–96 ms → 21–44 ms.
         sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         services = build_api_services(settings)
         app.state.services = services
