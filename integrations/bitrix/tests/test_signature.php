@@ -9,7 +9,7 @@ declare(strict_types=1);
 
 require __DIR__ . '/lib/site.php';
 
-use Vitrina\Bitrix\Signer;
+use Vitrinalab\Vitrina\Signer;
 
 $python = getenv('VITRINA_PYTHON') ?: dirname(__DIR__, 3) . '/.venv/bin/python';
 

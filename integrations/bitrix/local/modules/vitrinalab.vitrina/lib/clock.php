@@ -1,0 +1,28 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Vitrinalab\Vitrina;
+
+/** Unix time, injectable so tests move through three days of retries in a second. */
+interface Clock
+{
+    public function now(): int;
+
+    public function sleep(float $seconds): void;
+}
+
+final class SystemClock implements Clock
+{
+    public function now(): int
+    {
+        return time();
+    }
+
+    public function sleep(float $seconds): void
+    {
+        if ($seconds > 0) {
+            usleep((int) ($seconds * 1_000_000));
+        }
+    }
+}
