@@ -14,6 +14,7 @@ require_once BITRIX_ROOT . '/standin/standin.php';
 // The interfaces the test doubles implement (the module's autoloader loads the rest).
 require_once StandIn::MODULE_DIR . '/lib/clock.php';
 require_once StandIn::MODULE_DIR . '/lib/transport.php';
+require_once StandIn::MODULE_DIR . '/lib/sources.php';
 
 use Bitrix\Main\Config\Option;
 use Vitrinalab\Vitrina\Clock;
@@ -48,6 +49,7 @@ final class FrozenClock implements Clock
 {
     /** @var list<float> */
     public array $slept = [];
+    private float $seconds = 0.0;
 
     public function __construct(public int $time = 1_760_000_000)
     {
@@ -58,9 +60,16 @@ final class FrozenClock implements Clock
         return $this->time;
     }
 
+    public function seconds(): float
+    {
+        return $this->time + $this->seconds;
+    }
+
+    /** Time passes only when someone sleeps. */
     public function sleep(float $seconds): void
     {
         $this->slept[] = $seconds;
+        $this->seconds += max(0.0, $seconds);
     }
 }
 

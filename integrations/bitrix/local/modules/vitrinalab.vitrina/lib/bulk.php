@@ -72,7 +72,8 @@ final class Bulk
         } else {
             $rows = SentTable::getList(['select' => ['PRODUCT_ID'], 'filter' => ['>PRODUCT_ID' => $cursor], 'order' => ['PRODUCT_ID' => 'ASC'], 'limit' => $batch])->fetchAll();
             $ids = array_map(static fn (array $r): int => (int) $r['PRODUCT_ID'], $rows);
-            $queue = self::changed($catalog, $ids);
+            // Active ones were compared in the first phase; here only those gone or switched off.
+            $queue = self::changed($catalog, array_values(array_diff($ids, $catalog->activeAmong($ids))));
             $state['cursor'] = (string) ($ids === [] ? $cursor : end($ids));
             if (\count($ids) < $batch) {
                 $state['finished_at'] = (string) $now;

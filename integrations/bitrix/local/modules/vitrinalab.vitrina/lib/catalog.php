@@ -83,6 +83,26 @@ final class Catalog
         return $ids;
     }
 
+    /**
+     * Which of these ids are active catalog products.
+     *
+     * @param list<int> $ids
+     * @return list<int>
+     */
+    public function activeAmong(array $ids): array
+    {
+        if ($ids === [] || $this->settings->iblockIds === []) {
+            return [];
+        }
+        $result = \CIBlockElement::GetList(['ID' => 'ASC'], ['IBLOCK_ID' => $this->settings->iblockIds, 'ID' => $ids, 'ACTIVE' => 'Y'], false, false, ['ID']);
+        $active = [];
+        while ($row = $result->Fetch()) {
+            $active[] = (int) $row['ID'];
+        }
+
+        return $active;
+    }
+
     /** @param list<int>|null $iblockIds */
     public function countActive(?array $iblockIds = null): int
     {

@@ -9,6 +9,9 @@ interface Clock
 {
     public function now(): int;
 
+    /** Seconds with a fraction, for spacing posts (the rate limit). */
+    public function seconds(): float;
+
     public function sleep(float $seconds): void;
 }
 
@@ -17,6 +20,11 @@ final class SystemClock implements Clock
     public function now(): int
     {
         return time();
+    }
+
+    public function seconds(): float
+    {
+        return microtime(true);
     }
 
     public function sleep(float $seconds): void

@@ -52,7 +52,7 @@ final class Sender
         $token = bin2hex(random_bytes(16));
         $deadline = $this->clock->now() + $this->settings->maxRunS;
         $interval = 1.0 / $this->settings->sendRate;
-        $next = microtime(true);
+        $next = $this->clock->seconds();
         // In batches: delivering a product's row makes its next row due in the same run.
         while ($this->clock->now() < $deadline) {
             $progress = false;
@@ -64,8 +64,8 @@ final class Sender
                     continue; // another run holds it
                 }
                 // The rate limit: Vitrina indexes photos of every product it is told about.
-                $this->clock->sleep($next - microtime(true));
-                $next = max($next, microtime(true)) + $interval;
+                $this->clock->sleep($next - $this->clock->seconds());
+                $next = max($next, $this->clock->seconds()) + $interval;
                 $progress = true;
                 $report->posted[] = (int) $row['ID'];
                 $this->deliver($row, $token, $report);
