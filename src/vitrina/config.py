@@ -97,7 +97,7 @@ class Settings(BaseSettings):
         if not isinstance(value, str):
             return value
         shops: dict[str, int] = {}
-        for part in _split_csv(value):  # type: ignore[union-attr]
+        for part in (p.strip() for p in value.split(",") if p.strip()):
             site, sep, shop = part.partition("=")
             if not sep or not site.strip() or not shop.strip().isdigit():
                 raise ValueError(f"expected site=shop pairs such as 's1=1,s2=2', got {part!r}")

@@ -8,6 +8,7 @@
 declare(strict_types=1);
 
 require __DIR__ . '/lib/site.php';
+require_once StandIn::MODULE_DIR . '/lib/signer.php';
 
 use Vitrinalab\Vitrina\Signer;
 

@@ -37,7 +37,10 @@ def run_manifest(
             " VITRINA_BITRIX_SITE_SHOPS; nothing to compare."
         )
         raise typer.Exit(2)
-    with _module(module_url, settings.webhook_secrets) as client, err.status("Reading the manifest…"):
+    with (
+        _module(module_url, settings.webhook_secrets) as client,
+        err.status("Reading the manifest…"),
+    ):
         result = reconcile_by_manifest(
             sessions, client, shop_id=shop_id, sites=sites, dry_run=dry_run, resend_all=resend_all
         )
@@ -53,7 +56,9 @@ def run_manifest(
 def _module(url: str, secrets: list[str]) -> Iterator[ModuleClient]:
     """A client for the module; its errors become a clear message and exit code 1."""
     if not secrets:
-        err.print("[red]error:[/red] VITRINA_WEBHOOK_SECRETS is not set: requests to the module are signed with it.")
+        err.print(
+            "[red]error:[/red] VITRINA_WEBHOOK_SECRETS is not set: requests to the module are signed with it."
+        )
         raise typer.Exit(2)
     try:
         with ModuleClient(url, secrets) as client:

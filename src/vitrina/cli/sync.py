@@ -57,7 +57,8 @@ Source = Annotated[
 ModuleUrl = Annotated[
     str | None,
     typer.Option(
-        "--module-url", help="The Vitrina module's api.php address (default: VITRINA_BITRIX_MODULE_URL)."
+        "--module-url",
+        help="The Vitrina module's api.php address (default: VITRINA_BITRIX_MODULE_URL).",
     ),
 ]
 ShopId = Annotated[
@@ -207,14 +208,18 @@ def _manifest_source(
     return not has_rest and bool(module_url or settings.bitrix_module_url)
 
 
-def _run_manifest(module_url: str | None, shop: int | None, *, dry_run: bool, resend_all: bool) -> None:
+def _run_manifest(
+    module_url: str | None, shop: int | None, *, dry_run: bool, resend_all: bool
+) -> None:
     from vitrina.cli.main import settings_or_exit
     from vitrina.cli.manifest import run_manifest
 
     settings = settings_or_exit()
     url = module_url or settings.bitrix_module_url
     if not url:
-        err.print("[red]error:[/red] the module's --module-url (VITRINA_BITRIX_MODULE_URL) is not set.")
+        err.print(
+            "[red]error:[/red] the module's --module-url (VITRINA_BITRIX_MODULE_URL) is not set."
+        )
         raise typer.Exit(2)
     shop_id = shop if shop is not None else settings.default_shop_id
     with _database(settings) as sessions:

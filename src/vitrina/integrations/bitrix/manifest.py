@@ -104,7 +104,9 @@ def shop_sites(settings: Settings, shop_id: int) -> list[str | None]:
     """The Bitrix sites whose products are shop ``shop_id`` (``[None]``: all, no mapping set)."""
     if not settings.bitrix_site_shops:
         return [None]
-    sites: list[str | None] = [s for s, shop in settings.bitrix_site_shops.items() if shop == shop_id]
+    sites: list[str | None] = [
+        s for s, shop in settings.bitrix_site_shops.items() if shop == shop_id
+    ]
     return sorted(sites, key=str)
 
 

@@ -100,7 +100,9 @@ class ModuleClient:
         """Close pooled connections."""
         self._http.close()
 
-    def manifest_page(self, after: int, *, site: str | None, limit: int = MANIFEST_PAGE) -> ManifestPage:
+    def manifest_page(
+        self, after: int, *, site: str | None, limit: int = MANIFEST_PAGE
+    ) -> ManifestPage:
         """One page of active products after id ``after``."""
         answer = self._call({"action": "manifest", "site": site, "after": after, "limit": limit})
         try:
@@ -120,7 +122,9 @@ class ModuleClient:
             )
         return ManifestPage(items, next_after, total)
 
-    def iter_manifest(self, *, site: str | None, limit: int = MANIFEST_PAGE) -> Iterator[ManifestPage]:
+    def iter_manifest(
+        self, *, site: str | None, limit: int = MANIFEST_PAGE
+    ) -> Iterator[ManifestPage]:
         """Every page of the manifest of ``site`` (``None``: all the module's info blocks)."""
         after = 0
         while True:
@@ -189,7 +193,9 @@ class ModuleClient:
             if attempt >= self.retries:
                 raise failure
             self._sleep(
-                backoff_delay(attempt, base=self.backoff, cap=self.max_backoff, retry_after=retry_after)
+                backoff_delay(
+                    attempt, base=self.backoff, cap=self.max_backoff, retry_after=retry_after
+                )
             )
             attempt += 1
 
@@ -207,7 +213,9 @@ class ModuleClient:
         except ValueError:
             answer = None
         if not isinstance(answer, dict):
-            raise BitrixError(f"The module at {self.url} did not answer a JSON object.", url=self.url)
+            raise BitrixError(
+                f"The module at {self.url} did not answer a JSON object.", url=self.url
+            )
         return answer
 
 
