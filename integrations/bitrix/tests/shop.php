@@ -3,8 +3,8 @@
 /*
  * A command-line driver for a stand-in shop, for tests run from Python:
  *
- *   php shop.php DIR create VITRINA_URL SECRET      a site in DIR, module installed and configured
- *   php shop.php DIR seed N                         N products (photos, retail prices, stock)
+ *   php shop.php DIR create VITRINA_URL SECRET N    a site in DIR with N products (photos, retail
+ *                                                   prices, stock), then the module installed
  *   php shop.php DIR edit K                         the admin changes K prices (events → outbox)
  *   php shop.php DIR bypass K                       K prices and K names changed in SQL, no events
  *                                                   (an exchange script that skips the API)
@@ -22,18 +22,22 @@ require __DIR__ . '/lib/site.php';
 [$_, $dir, $command] = $argv + [null, null, null];
 $arg = $argv[3] ?? null;
 if ($dir === null || $command === null) {
-    fwrite(STDERR, "usage: php shop.php DIR create|seed|edit|bypass|delete-bypass|lose-queue|dump [ARG ...]\n");
+    fwrite(STDERR, "usage: php shop.php DIR create|edit|bypass|delete-bypass|lose-queue|dump [ARG ...]\n");
     exit(2);
 }
 
 if ($command === 'create') {
     $shop = new_shop($dir);
+    for ($i = 0; $i < (int) ($argv[5] ?? 0); $i++) {
+        add_product($shop, "Букет №{$i}", 4000 + 50 * $i, $i % 7 === 0 ? 0 : 3);
+    }
     install_module($shop, ['vitrina_url' => (string) $argv[3], 'secret' => (string) $argv[4], 'send_rate' => '200', 'bulk_batch' => '100', 'retry_base_s' => '1', 'retry_cap_s' => '2']);
     echo json_encode(['catalog' => $shop->catalog]), "\n";
     exit(0);
 }
 
 StandIn::boot("{$dir}/site.db", $dir);
+\Bitrix\Main\Loader::includeModule(MODULE_ID);
 $catalog = (int) \Bitrix\Main\Config\Option::get(MODULE_ID, 'iblock_ids');
 $shop = new Shop($dir, "{$dir}/site.db", $catalog, 0, 0);
 $db = StandIn::db();
@@ -41,11 +45,6 @@ $ids = static fn (int $limit, int $skip = 0): array => array_map('intval', array
     $db->query("SELECT ID FROM b_iblock_element WHERE IBLOCK_ID = {$catalog} ORDER BY ID LIMIT {$limit} OFFSET {$skip}")->fetchAll(), 'ID'));
 
 switch ($command) {
-    case 'seed':
-        for ($i = 0; $i < (int) $arg; $i++) {
-            add_product($shop, "Букет №{$i}", 4000 + 50 * $i, $i % 7 === 0 ? 0 : 3);
-        }
-        break;
     case 'edit':
         foreach ($ids((int) $arg) as $id) {
             CPrice::Update(retail_price_id($id), ['PRICE' => 9100]);
