@@ -264,3 +264,12 @@ def test_reconcile_refuses_a_module_signed_with_another_secret(
     finally:
         server.terminate()
         server.wait(timeout=15)
+
+
+def test_reconcile_names_a_wrong_source_and_a_missing_module_address(vitrina: Vitrina) -> None:
+    bad = vitrina.cli("reconcile", "--source", "ftp")
+    assert bad.returncode == 2
+    assert "--source: expected auto, rest or manifest, got 'ftp'" in " ".join(bad.stderr.split())
+    missing = vitrina.cli("import", "--source", "manifest")
+    assert missing.returncode == 2
+    assert "VITRINA_BITRIX_MODULE_URL" in " ".join(missing.stderr.split())
