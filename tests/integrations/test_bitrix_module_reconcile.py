@@ -273,3 +273,59 @@ def test_reconcile_names_a_wrong_source_and_a_missing_module_address(vitrina: Vi
     missing = vitrina.cli("import", "--source", "manifest")
     assert missing.returncode == 2
     assert "VITRINA_BITRIX_MODULE_URL" in " ".join(missing.stderr.split())
+
+
+def test_scheduled_reconcile_uses_the_manifest_when_the_shop_has_no_rest_api(
+    php: str, tmp_path: Path, sqlite_url: str
+) -> None:
+    from vitrina.config import load_settings
+    from vitrina.db import make_engine, make_sessionmaker
+    from vitrina.integrations.bitrix.models import SyncRun
+    from vitrina.integrations.bitrix.reconcile import start_reconcile_schedule
+
+    secret = new_secret()
+    site = tmp_path / "site"
+    site.mkdir()
+    _shop(php, site, "create", "http://127.0.0.1:9", secret, "3")
+    port = _free_port()
+    env = {**os.environ, "STANDIN_ROOT": str(site), "VITRINA_STANDIN_DB": str(site / "site.db")}
+    site_log = tmp_path / "site.log"
+    with site_log.open("ab") as log:
+        server = subprocess.Popen(
+            [php, "-S", f"127.0.0.1:{port}", str(BITRIX / "standin" / "router.php")],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    engine = make_engine(sqlite_url)
+    try:
+        _wait_http(f"http://127.0.0.1:{port}/", server, site_log)
+        settings = load_settings(
+            database_url=sqlite_url,
+            webhook_secrets=[secret],
+            bitrix_module_url=f"http://127.0.0.1:{port}/bitrix/tools/vitrinalab.vitrina/api.php",
+            reconcile_every=0.2,
+        )
+        sessions = make_sessionmaker(engine)
+        stop = start_reconcile_schedule(settings, sessions)
+        assert stop is not None, "a schedule runs without a REST token when the module is set"
+        deadline = time.monotonic() + 30
+        run = None
+        while run is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+            with sessions() as session:
+                run = session.query(SyncRun).filter(SyncRun.finished_at.is_not(None)).first()
+        stop()
+        assert run is not None and run.error is None
+        assert (run.kind, run.source_url, run.total, run.created) == (
+            "reconcile",
+            settings.bitrix_module_url,
+            3,
+            3,
+        )
+        status = _module_cli(php, site, "status")
+        assert "pending   3" in status.stdout, status.stdout  # the module queued all three
+    finally:
+        engine.dispose()
+        server.terminate()
+        server.wait(timeout=15)

@@ -147,6 +147,19 @@ def reconcile_by_manifest(
     return result
 
 
+def reconcile_shops_by_manifest(sessions: sessionmaker[Session], settings: Settings) -> None:
+    """One scheduled run for every shop the module feeds (``VITRINA_RECONCILE_EVERY``)."""
+    url = settings.bitrix_module_url
+    if not url:
+        return
+    shops = sorted(set(settings.bitrix_site_shops.values())) or [settings.default_shop_id]
+    with ModuleClient(url, settings.webhook_secrets) as client:
+        for shop_id in shops:
+            reconcile_by_manifest(
+                sessions, client, shop_id=shop_id, sites=shop_sites(settings, shop_id)
+            )
+
+
 def _known(sessions: sessionmaker[Session], shop_id: int) -> dict[int, Known]:
     # Only the stamp is read out of the JSON payload, not whole payloads of the whole catalog.
     stamp = Product.source_payload["stamp"].as_string()
