@@ -39,7 +39,7 @@ function admin_page(string $title, callable $body): void
     $title = htmlspecialcharsbx(StandIn::$title !== '' ? StandIn::$title : $title);
     echo <<<HTML
 <!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"><title>{$title}</title><style>
-body{margin:0;font:13px/1.4 "Helvetica Neue",Arial,sans-serif;background:#eef2f4;color:#000}
+body{margin:0;position:relative;min-height:100vh;font:13px/1.4 "Helvetica Neue",Arial,sans-serif;background:#eef2f4;color:#000}
 .adm-header{background:#3f4b54;color:#fff;height:44px;display:flex;align-items:center;padding:0 18px;font-size:15px}
 .adm-header b{color:#8fd3ff;margin-right:8px}.adm-menu{position:absolute;top:44px;left:0;bottom:0;width:200px;background:#2b343a;color:#c5d0d6;padding-top:12px}
 .adm-menu div{padding:7px 18px}.adm-menu .on{background:#4a5962;color:#fff}

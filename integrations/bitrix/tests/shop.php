@@ -3,6 +3,7 @@
 /*
  * A command-line driver for a stand-in shop, for tests run from Python:
  *
+ *   php shop.php DIR site N                         a site with N products, the module not installed
  *   php shop.php DIR create VITRINA_URL SECRET N    a site in DIR with N products (photos, retail
  *                                                   prices, stock), then the module installed
  *   php shop.php DIR edit K                         the admin changes K prices (events → outbox)
@@ -22,14 +23,18 @@ require __DIR__ . '/lib/site.php';
 [$_, $dir, $command] = $argv + [null, null, null];
 $arg = $argv[3] ?? null;
 if ($dir === null || $command === null) {
-    fwrite(STDERR, "usage: php shop.php DIR create|edit|bypass|delete-bypass|lose-queue|dump [ARG ...]\n");
+    fwrite(STDERR, "usage: php shop.php DIR site|create|edit|bypass|delete-bypass|lose-queue|dump [ARG ...]\n");
     exit(2);
 }
 
-if ($command === 'create') {
+if ($command === 'create' || $command === 'site') {
     $shop = new_shop($dir);
-    for ($i = 0; $i < (int) ($argv[5] ?? 0); $i++) {
+    for ($i = 0; $i < (int) ($argv[$command === 'site' ? 3 : 5] ?? 0); $i++) {
         add_product($shop, "Букет №{$i}", 4000 + 50 * $i, $i % 7 === 0 ? 0 : 3);
+    }
+    if ($command === 'site') {
+        echo json_encode(['catalog' => $shop->catalog]), "\n";
+        exit(0);
     }
     install_module($shop, ['vitrina_url' => (string) $argv[3], 'secret' => (string) $argv[4], 'send_rate' => '200', 'bulk_batch' => '100', 'retry_base_s' => '1', 'retry_cap_s' => '2']);
     echo json_encode(['catalog' => $shop->catalog]), "\n";

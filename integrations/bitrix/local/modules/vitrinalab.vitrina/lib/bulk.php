@@ -64,11 +64,13 @@ final class Bulk
         }
         $batch = $settings->bulkBatch;
         $cursor = (int) $state['cursor'];
+        $productsDone = false;
         if ($state['phase'] === 'products') {
             $ids = $catalog->activeIds($cursor, $batch);
             $queue = $state['mode'] === self::ALL ? $ids : self::changed($catalog, $ids);
             $state['checked'] = (string) ((int) $state['checked'] + \count($ids));
-            [$state['phase'], $state['cursor']] = \count($ids) < $batch ? ['gone', '0'] : ['products', (string) end($ids)];
+            $productsDone = \count($ids) < $batch;
+            [$state['phase'], $state['cursor']] = $productsDone ? ['gone', '0'] : ['products', (string) end($ids)];
         } else {
             $rows = SentTable::getList(['select' => ['PRODUCT_ID'], 'filter' => ['>PRODUCT_ID' => $cursor], 'order' => ['PRODUCT_ID' => 'ASC'], 'limit' => $batch])->fetchAll();
             $ids = array_map(static fn (array $r): int => (int) $r['PRODUCT_ID'], $rows);
@@ -84,6 +86,11 @@ final class Bulk
         }
         $state['queued'] = (string) ((int) $state['queued'] + \count($queue));
         self::save($state);
+        if ($productsDone) {
+            // The products ran out within this batch: look for the gone ones in the same run,
+            // so a small catalog is done in one agent run.
+            return self::step($settings, $catalog, $outbox, $now);
+        }
 
         return $state;
     }
