@@ -76,6 +76,7 @@ namespace Bitrix\Main\DB {
         {
             $this->pdo = new \PDO('sqlite:' . $path, null, null, [\PDO::ATTR_ERRMODE => \PDO::ERRMODE_EXCEPTION, \PDO::ATTR_TIMEOUT => 10]);
             $this->pdo->exec('PRAGMA journal_mode = WAL');
+            $this->pdo->exec('PRAGMA synchronous = NORMAL'); // WAL's usual pairing: an fsync per checkpoint, not per statement
         }
 
         public function getType(): string

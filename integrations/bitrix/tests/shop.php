@@ -4,8 +4,9 @@
  * A command-line driver for a stand-in shop, for tests run from Python:
  *
  *   php shop.php DIR site N                         a site with N products, the module not installed
- *   php shop.php DIR create VITRINA_URL SECRET N    a site in DIR with N products (photos, retail
- *                                                   prices, stock), then the module installed
+ *   php shop.php DIR create VITRINA_URL SECRET N [RATE]  a site in DIR with N products (photos,
+ *                                                   retail prices, stock), then the module installed
+ *                                                   (send_rate RATE per second, default 200)
  *   php shop.php DIR edit K                         the admin changes K prices (events → outbox)
  *   php shop.php DIR bypass K                       K prices and K names changed in SQL, no events
  *                                                   (an exchange script that skips the API)
@@ -36,7 +37,7 @@ if ($command === 'create' || $command === 'site') {
         echo json_encode(['catalog' => $shop->catalog]), "\n";
         exit(0);
     }
-    install_module($shop, ['vitrina_url' => (string) $argv[3], 'secret' => (string) $argv[4], 'send_rate' => '200', 'bulk_batch' => '100', 'retry_base_s' => '1', 'retry_cap_s' => '2']);
+    install_module($shop, ['vitrina_url' => (string) $argv[3], 'secret' => (string) $argv[4], 'send_rate' => (string) ($argv[6] ?? '200'), 'bulk_batch' => '100', 'retry_base_s' => '1', 'retry_cap_s' => '2']);
     echo json_encode(['catalog' => $shop->catalog]), "\n";
     exit(0);
 }
