@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,15 +14,11 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.live import free_port
+
 BITRIX = Path(__file__).resolve().parents[2] / "integrations" / "bitrix"
 SHOP = BITRIX / "tests" / "shop.php"
 MODULE_API = "/bitrix/tools/vitrinalab.vitrina/api.php"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_http(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:

@@ -58,7 +58,13 @@ final class Api
         }
         $settings = Settings::load();
         $now = time();
-        [$status, $answer] = self::handle((string) ($_SERVER['REQUEST_METHOD'] ?? 'GET'), (string) file_get_contents('php://input'), $headers, $now, $settings);
+        try {
+            [$status, $answer] = self::handle((string) ($_SERVER['REQUEST_METHOD'] ?? 'GET'), (string) file_get_contents('php://input'), $headers, $now, $settings);
+        } catch (\Throwable $e) {
+            // The catalog could not be read (database busy, say): Vitrina retries a 503 later.
+            Log::error('api: ' . $e->getMessage());
+            [$status, $answer] = [503, ['error' => 'the shop could not read its catalog just now; try again later']];
+        }
         $json = json_encode($answer, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES | JSON_THROW_ON_ERROR);
         http_response_code($status);
         header('Content-Type: application/json; charset=utf-8');
