@@ -106,15 +106,15 @@ test('saving settings: a wrong value is named and nothing is saved; without sess
         'sessid' => StandIn::$sessid, 'save' => 'Y', 'vitrina_url' => 'vitrina.example.kz', 'secret' => 'whsec_not base64!',
         'source' => 'iblock', 'iblock_ids' => [(string) $shop->catalog], 'price_type_id' => '2', 'product_url_base' => 'https://flowers.kz/shop',
         'prop_height' => 'HEIGHT', 'prop_width' => 'WIDTH', 'prop_composition' => 'COMPOSITION', 'prop_type' => 'TYPE', 'prop_more_photo' => 'MORE_PHOTO',
-        'send_rate' => '5', 'bulk_batch' => '500', 'batch_size' => '50', 'timeout_s' => '5', 'widget_url' => '',
+        'send_rate' => 'fast', 'bulk_batch' => '500', 'batch_size' => '50', 'timeout_s' => '5', 'widget_url' => '',
     ];
     $post = static fn (array $f): array => http('POST', $url, ['Content-Type' => 'application/x-www-form-urlencoded'], http_build_query($f));
     $page = $post($form);
-    foreach (['Settings not saved', 'got &quot;vitrina.example.kz&quot;', 'must start with whsec_', 'got &quot;https://flowers.kz/shop&quot;'] as $text) {
+    foreach (['Settings not saved', 'got &quot;vitrina.example.kz&quot;', 'must start with whsec_', 'got &quot;https://flowers.kz/shop&quot;', 'Expected a number from 0.1 to 1000, got &quot;fast&quot;'] as $text) {
         check(str_contains($page['body'], $text), "error shown: {$text}");
     }
     same('http://vitrina.test', Option::get(MODULE_ID, 'vitrina_url'), 'nothing saved');
-    $good = ['vitrina_url' => 'https://vitrina.example.kz', 'secret' => SECRET, 'product_url_base' => 'https://flowers.kz'] + $form;
+    $good = ['vitrina_url' => 'https://vitrina.example.kz', 'secret' => SECRET, 'product_url_base' => 'https://flowers.kz', 'send_rate' => '5'] + $form;
     $post(['sessid' => 'stolen'] + $good);
     same('http://vitrina.test', Option::get(MODULE_ID, 'vitrina_url'), 'no sessid, no change');
     check(str_contains($post($good)['body'], 'Settings saved'), 'saved');

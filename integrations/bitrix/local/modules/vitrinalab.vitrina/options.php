@@ -77,6 +77,9 @@ if ($request->isPost() && $right >= 'W' && check_bitrix_sessid()) {
         foreach ($candidate->problems() as $name => $code) {
             $errors[$name] = $m('ERR_' . $code, ['#VALUE#' => $posted[$name] ?? '']);
         }
+        foreach (Settings::numberProblems($posted) as $name => [$min, $max]) {
+            $errors[$name] = $m('ERR_NUMBER', ['#MIN#' => (string) $min, '#MAX#' => (string) $max, '#VALUE#' => $posted[$name]]);
+        }
         if ($posted['widget_enabled'] === 'Y' && !preg_match('#^https?://#', $posted['widget_url'])) {
             $errors['widget_url'] = $m('ERR_URL', ['#VALUE#' => $posted['widget_url']]);
         }

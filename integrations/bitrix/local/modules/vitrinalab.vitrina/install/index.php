@@ -91,15 +91,16 @@ class vitrinalab_vitrina extends CModule
     public function InstallDB()
     {
         $connection = Application::getConnection();
-        foreach ([OutboxTable::class, SentTable::class] as $table) {
-            if (!$connection->isTableExists($table::getTableName())) {
-                $table::getEntity()->createDbTable();
-            }
+        if (!$connection->isTableExists(OutboxTable::getTableName())) {
+            OutboxTable::getEntity()->createDbTable();
+            $outbox = OutboxTable::getTableName();
+            // The sender's due query and the per-product order check both start from these.
+            $connection->createIndex($outbox, 'ix_vitrina_outbox_due', ['STATUS', 'NEXT_ATTEMPT_AT']);
+            $connection->createIndex($outbox, 'ix_vitrina_outbox_product', ['PRODUCT_ID', 'STATUS']);
         }
-        $outbox = OutboxTable::getTableName();
-        // The sender's due query and the per-product order check both start from these.
-        $connection->createIndex($outbox, 'ix_vitrina_outbox_due', ['STATUS', 'NEXT_ATTEMPT_AT']);
-        $connection->createIndex($outbox, 'ix_vitrina_outbox_product', ['PRODUCT_ID', 'STATUS']);
+        if (!$connection->isTableExists(SentTable::getTableName())) {
+            SentTable::getEntity()->createDbTable();
+        }
 
         return true;
     }

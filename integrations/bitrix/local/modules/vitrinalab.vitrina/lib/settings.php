@@ -84,7 +84,7 @@ final class Settings
     /**
      * What is wrong, by option name; empty when the module can send.
      *
-     * @return array<string, string> option => message code suffix (see lang/<lang>/lib/settings.php)
+     * @return array<string, string> option => message code (VITRINALAB_VITRINA_OPT_ERR_<code>)
      */
     public function problems(): array
     {
@@ -100,10 +100,10 @@ final class Settings
                 $problems['secret'] = 'SECRET_INVALID';
             }
         }
+        if ($this->iblockIds === []) {
+            $problems['iblock_ids'] = 'IBLOCKS'; // both sources: the handlers must know what a product is
+        }
         if ($this->source === self::SOURCE_IBLOCK) {
-            if ($this->iblockIds === []) {
-                $problems['iblock_ids'] = 'IBLOCKS';
-            }
             if ($this->priceTypeId <= 0) {
                 $problems['price_type_id'] = 'PRICE_TYPE';
             }
@@ -112,6 +112,31 @@ final class Settings
             }
         } elseif (!preg_match('#^https?://[^\s/]+#', $this->shopApiUrl)) {
             $problems['shop_api_url'] = 'URL';
+        }
+
+        return $problems;
+    }
+
+    /** Numeric options and the range each must be in, as typed on the settings page. */
+    public const NUMBERS = [
+        'send_rate' => [0.1, 1000], 'bulk_batch' => [10, 5000], 'batch_size' => [1, 1000], 'timeout_s' => [1, 60],
+    ];
+
+    /**
+     * Numbers out of range or not numbers at all, by option name (the parsed settings would clamp
+     * them silently, so the raw values are checked before saving).
+     *
+     * @param array<string, string> $values
+     * @return array<string, array{0: float|int, 1: float|int}> option => [min, max]
+     */
+    public static function numberProblems(array $values): array
+    {
+        $problems = [];
+        foreach (self::NUMBERS as $name => [$min, $max]) {
+            $value = str_replace(',', '.', trim($values[$name] ?? ''));
+            if (!is_numeric($value) || (float) $value < $min || (float) $value > $max) {
+                $problems[$name] = [$min, $max];
+            }
         }
 
         return $problems;

@@ -76,3 +76,4 @@ $MESS['VITRINALAB_VITRINA_OPT_ERR_SECRET_INVALID'] = 'The secret must start with
 $MESS['VITRINALAB_VITRINA_OPT_ERR_IBLOCKS'] = 'Choose at least one catalog info block.';
 $MESS['VITRINALAB_VITRINA_OPT_ERR_PRICE_TYPE'] = 'Choose a price type.';
 $MESS['VITRINALAB_VITRINA_OPT_ERR_URL_BASE'] = 'Expected a scheme and host without a path, e.g. https://shop.kz, got "#VALUE#".';
+$MESS['VITRINALAB_VITRINA_OPT_ERR_NUMBER'] = 'Expected a number from #MIN# to #MAX#, got "#VALUE#".';

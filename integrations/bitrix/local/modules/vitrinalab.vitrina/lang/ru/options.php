@@ -76,3 +76,4 @@ $MESS['VITRINALAB_VITRINA_OPT_ERR_SECRET_INVALID'] = 'Секрет должен 
 $MESS['VITRINALAB_VITRINA_OPT_ERR_IBLOCKS'] = 'Выберите хотя бы один инфоблок каталога.';
 $MESS['VITRINALAB_VITRINA_OPT_ERR_PRICE_TYPE'] = 'Выберите тип цены.';
 $MESS['VITRINALAB_VITRINA_OPT_ERR_URL_BASE'] = 'Нужны схема и домен без пути, например https://shop.kz, получено «#VALUE#».';
+$MESS['VITRINALAB_VITRINA_OPT_ERR_NUMBER'] = 'Нужно число от #MIN# до #MAX#, получено «#VALUE#».';
