@@ -8,7 +8,7 @@
  * '~FIELD' copies and expands DETAIL_PAGE_URL from the info block's template, GetNextElement()->
  * GetProperties() keyed by property CODE (multiple empty VALUE = false), an empty $group array
  * returning the count; Add/Update/Delete firing OnAfterIBlockElement* also when the save failed
- * (RESULT false); CFile::GetPath; CIBlock::GetSite / GetList.
+ * (RESULT false), OnBeforeIBlockElementDelete before anything is removed; CFile::GetPath; CIBlock::GetSite / GetList.
  */
 
 declare(strict_types=1);
@@ -247,6 +247,11 @@ final class CIBlockElement
         $element = $db->query('SELECT * FROM b_iblock_element WHERE ID = ' . $ID)->fetch();
         if ($element === false) {
             return false;
+        }
+        foreach (GetModuleEvents('iblock', 'OnBeforeIBlockElementDelete', true) as $arEvent) {
+            if (ExecuteModuleEventEx($arEvent, [$ID]) === false) {
+                return false; // a handler may veto the delete, as in Bitrix
+            }
         }
         $db->queryExecute("DELETE FROM b_iblock_element_property WHERE IBLOCK_ELEMENT_ID = {$ID}");
         $db->queryExecute("DELETE FROM b_catalog_price WHERE PRODUCT_ID = {$ID}");

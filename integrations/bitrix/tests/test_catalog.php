@@ -83,10 +83,14 @@ test('trade offers roll up: the lowest price of an offer in stock, available whe
     StandIn::db()->queryExecute("UPDATE b_catalog_product SET AVAILABLE = 'N' WHERE ID <> {$id}");
     $p = catalog()->products([$id])[$id];
     same([7000, false], [$p['price'], $p['isAvailable']]);
-    // An offer's change queues its parent, not the offer.
+    // An offer's change queues its parent, not the offer; so does deleting an offer.
     clear_outbox();
     CPrice::Update(retail_price_id($big), ['PRICE' => 24000]);
     same([[$id, 'product.updated']], queued());
+    clear_outbox();
+    CIBlockElement::Delete($big);
+    same([[$id, 'product.updated']], queued());
+    same(2, catalog()->products([$id])[$id]['offers']);
 });
 
 test('the stamp changes with anything Vitrina sees (price, stock, name) and only then', function (): void {

@@ -121,6 +121,18 @@ test('saving settings: a wrong value is named and nothing is saved; without sess
     same(['https://vitrina.example.kz', '5', (string) $shop->catalog], [Option::get(MODULE_ID, 'vitrina_url'), Option::get(MODULE_ID, 'send_rate'), Option::get(MODULE_ID, 'iblock_ids')]);
 });
 
+test('"check the connection" says when Vitrina cannot be reached, with the reason', function (): void {
+    $shop = new_shop();
+    install_module($shop);
+    $server = serve_site($shop, ['STANDIN_LANG' => 'en']);
+    $form = ['sessid' => StandIn::$sessid, 'check' => 'Y', 'vitrina_url' => 'http://127.0.0.1:9', 'secret' => SECRET, 'source' => 'iblock',
+        'iblock_ids' => [(string) $shop->catalog], 'price_type_id' => '2', 'product_url_base' => 'https://flowers.kz',
+        'send_rate' => '20', 'bulk_batch' => '500', 'batch_size' => '50', 'timeout_s' => '2'];
+    $page = http('POST', $server['url'] . '/bitrix/admin/settings.php?mid=vitrinalab.vitrina&lang=en', ['Content-Type' => 'application/x-www-form-urlencoded'], http_build_query($form))['body'];
+    check(str_contains($page, 'Vitrina at http://127.0.0.1:9 cannot be reached'), strip_tags($page));
+    check(!str_contains($page, 'The secret is right'), 'no second step without an answer');
+});
+
 test('the settings page shows the queue and starts "send everything again"', function (): void {
     $shop = new_shop();
     install_module($shop);

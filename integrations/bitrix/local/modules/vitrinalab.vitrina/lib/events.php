@@ -17,6 +17,7 @@ final class Events
     public const HANDLERS = [
         ['iblock', 'OnAfterIBlockElementAdd', 'onElementAdd'],
         ['iblock', 'OnAfterIBlockElementUpdate', 'onElementUpdate'],
+        ['iblock', 'OnBeforeIBlockElementDelete', 'onBeforeElementDelete'],
         ['iblock', 'OnAfterIBlockElementDelete', 'onElementDelete'],
         ['iblock', 'OnAfterIBlockElementSetPropertyValuesEx', 'onPropertyValues'],
         ['catalog', 'OnPriceAdd', 'onPrice'],
@@ -36,6 +37,9 @@ final class Events
 
     private static ?Catalog $catalog = null;
 
+    /** @var array<int, int> trade offer being deleted => its parent product (known only before) */
+    private static array $deletingOffers = [];
+
     /** @param array<string, mixed> $arFields */
     public static function onElementAdd(array &$arFields): void
     {
@@ -48,14 +52,31 @@ final class Events
         self::onElement(Outbox::UPDATED, $arFields);
     }
 
+    /** A trade offer's link to its parent is gone after the delete: note the parent now. */
+    public static function onBeforeElementDelete(int $id): bool
+    {
+        self::$catalog ??= new Catalog(Settings::load());
+        $parent = self::$catalog->productIdOf($id);
+        if ($parent !== null && $parent !== $id) {
+            self::$deletingOffers[$id] = $parent;
+        }
+
+        return true; // never vetoes the delete
+    }
+
     /** @param array<string, mixed> $arFields the deleted element's last fields */
     public static function onElementDelete(array $arFields): void
     {
+        $id = (int) ($arFields['ID'] ?? 0);
+        if (isset(self::$deletingOffers[$id])) {
+            self::record(Outbox::UPDATED, self::$deletingOffers[$id]); // the parent lost an offer
+            unset(self::$deletingOffers[$id]);
+            return;
+        }
         $settings = Settings::load();
         if (\in_array((int) ($arFields['IBLOCK_ID'] ?? 0), $settings->iblockIds, true) && (int) ($arFields['WF_PARENT_ELEMENT_ID'] ?? 0) === 0) {
-            self::record(Outbox::DELETED, (int) $arFields['ID']);
+            self::record(Outbox::DELETED, $id);
         }
-        // A deleted trade offer: its parent link is gone with it; "send what changed" fixes the parent.
     }
 
     /** @param array<string, mixed> $values */
