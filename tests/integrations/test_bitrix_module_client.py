@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from typing import Any
 
 import pytest
@@ -67,7 +68,7 @@ def test_manifest_pages_are_read_until_next_after_is_null(module):
         ),
         (200, {"items": [{"id": 9, "stamp": "c"}], "next_after": None, "total": 3}, SECRET),
     ]
-    with client(url) as c:
+    with closing(client(url)) as c:
         pages = list(c.iter_manifest(site="s1", limit=2))
     assert [[i.id for i in p.items] for p in pages] == [[1, 5], [9]]
     assert [r["after"] for r in fake.requests] == [0, 5]
@@ -77,14 +78,17 @@ def test_manifest_pages_are_read_until_next_after_is_null(module):
 def test_an_answer_not_signed_by_the_module_is_refused(module):
     fake, url = module
     fake.script = [(200, {"items": [], "next_after": None, "total": 0}, new_secret())]
-    with client(url) as c, pytest.raises(BitrixAuthError, match="not signed by the module"):
+    with (
+        closing(client(url)) as c,
+        pytest.raises(BitrixAuthError, match="not signed by the module"),
+    ):
         c.manifest_page(0, site=None)
 
 
 def test_a_cursor_that_does_not_move_forward_is_an_error_not_a_loop(module):
     fake, url = module
     fake.script = [(200, {"items": [{"id": 7, "stamp": "a"}], "next_after": 3, "total": 1}, SECRET)]
-    with client(url) as c, pytest.raises(BitrixError, match="next_after=3 after 3"):
+    with closing(client(url)) as c, pytest.raises(BitrixError, match="next_after=3 after 3"):
         c.manifest_page(3, site=None)
 
 
@@ -92,12 +96,12 @@ def test_busy_module_is_retried_with_backoff_then_gives_up_naming_the_status(mod
     fake, url = module
     fake.script = [(503, {"error": "busy"}, SECRET)] * 2 + [(200, {"queued": 2}, SECRET)]
     sleeps: list[float] = []
-    with ModuleClient(url, [SECRET], sleep=sleeps.append, retries=2) as c:
+    with closing(ModuleClient(url, [SECRET], sleep=sleeps.append, retries=2)) as c:
         assert c.resend([1, 2]) == 2
     assert len(sleeps) == 2
     fake.script = [(503, {"error": "busy"}, SECRET)] * 2
     with (
-        ModuleClient(url, [SECRET], sleep=sleeps.append, retries=1) as c,
+        closing(ModuleClient(url, [SECRET], sleep=sleeps.append, retries=1)) as c,
         pytest.raises(BitrixUnavailable, match="HTTP 503: busy"),
     ):
         c.resend([1])
@@ -110,7 +114,7 @@ def test_resend_goes_in_batches_of_a_thousand(module):
         (200, {"queued": 1000}, SECRET),
         (200, {"queued": 500}, SECRET),
     ]
-    with client(url) as c:
+    with closing(client(url)) as c:
         assert c.resend(list(range(1, 2501))) == 2500
     assert [len(r["ids"]) for r in fake.requests] == [1000, 1000, 500]
 
@@ -118,7 +122,10 @@ def test_resend_goes_in_batches_of_a_thousand(module):
 def test_a_bad_request_is_reported_with_the_modules_reason(module):
     fake, url = module
     fake.script = [(422, {"error": "limit: expected 1–1000, got 5000", "field": "limit"}, SECRET)]
-    with client(url) as c, pytest.raises(BitrixError, match="HTTP 422\\): limit: expected"):
+    with (
+        closing(client(url)) as c,
+        pytest.raises(BitrixError, match="HTTP 422\\): limit: expected"),
+    ):
         c.manifest_page(0, site=None, limit=5000)
 
 

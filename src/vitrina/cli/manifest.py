@@ -4,7 +4,7 @@ a product REST API (see :mod:`vitrina.integrations.bitrix.manifest`)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 
 import typer
 from rich.console import Console
@@ -61,7 +61,7 @@ def _module(url: str, secrets: list[str]) -> Iterator[ModuleClient]:
         )
         raise typer.Exit(2)
     try:
-        with ModuleClient(url, secrets) as client:
+        with closing(ModuleClient(url, secrets)) as client:
             yield client
     except BitrixAuthError as exc:
         err.print(f"[red]error:[/red] {escape(exc.message)}")

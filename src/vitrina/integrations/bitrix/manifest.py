@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -153,7 +154,7 @@ def reconcile_shops_by_manifest(sessions: sessionmaker[Session], settings: Setti
     if not url:
         return
     shops = sorted(set(settings.bitrix_site_shops.values())) or [settings.default_shop_id]
-    with ModuleClient(url, settings.webhook_secrets) as client:
+    with closing(ModuleClient(url, settings.webhook_secrets)) as client:
         for shop_id in shops:
             reconcile_by_manifest(
                 sessions, client, shop_id=shop_id, sites=shop_sites(settings, shop_id)

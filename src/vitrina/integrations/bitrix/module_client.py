@@ -21,8 +21,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import httpx
 
@@ -53,7 +52,8 @@ class ManifestPage:
 
 
 class ModuleClient:
-    """Signed requests to the module; reuse one client per run and close it.
+    """Signed requests to the module; reuse one client per run and close it
+    (``with contextlib.closing(ModuleClient(...))``).
 
     ``secrets``: the first signs requests; any of them may have signed an answer (rotation).
     """
@@ -84,17 +84,6 @@ class ModuleClient:
         self.max_backoff = max_backoff
         self._sleep = sleep
         self._http = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         """Close pooled connections."""
