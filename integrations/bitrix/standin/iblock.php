@@ -6,7 +6,8 @@
  * Faithful to the shapes Vitrina's module reads: CIBlockElement::GetList($order, $filter, $group,
  * $nav, $select) returning a CIBlockResult whose GetNext() HTML-escapes values and adds the raw
  * '~FIELD' copies and expands DETAIL_PAGE_URL from the info block's template, GetNextElement()->
- * GetProperties() keyed by property CODE (multiple empty VALUE = false), an empty $group array
+ * GetProperties() keyed by property CODE (multiple empty VALUE = false; a list property's VALUE
+ * is the text, VALUE_XML_ID its code), an empty $group array
  * returning the count; Add/Update/Delete firing OnAfterIBlockElement* also when the save failed
  * (RESULT false), OnBeforeIBlockElementDelete before anything is removed; CFile::GetPath; CIBlock::GetSite / GetList.
  */
@@ -82,8 +83,17 @@ final class _CIBElement
         $props = [];
         foreach ($db->query("SELECT * FROM b_iblock_property WHERE IBLOCK_ID = {$iblock} ORDER BY SORT, ID")->fetchAll() as $p) {
             $values = array_column($db->query("SELECT VALUE FROM b_iblock_element_property WHERE IBLOCK_ELEMENT_ID = {$id} AND IBLOCK_PROPERTY_ID = " . (int) $p['ID'] . ' ORDER BY ID')->fetchAll(), 'VALUE');
+            $enum = [];
+            if ($p['PROPERTY_TYPE'] === 'L') {
+                // A list property stores the enum id; VALUE shows its text, VALUE_XML_ID its code.
+                foreach ($values as $i => $enumId) {
+                    $enum[$i] = $db->query('SELECT ID, VALUE, XML_ID FROM b_iblock_property_enum WHERE ID = ' . (int) $enumId)->fetch() ?: ['ID' => $enumId, 'VALUE' => '', 'XML_ID' => ''];
+                    $values[$i] = $enum[$i]['VALUE'];
+                }
+            }
+            $pick = static fn (string $key): mixed => $p['MULTIPLE'] === 'Y' ? ($enum === [] ? false : array_column($enum, $key)) : ($enum[0][$key] ?? '');
             $value = $p['MULTIPLE'] === 'Y' ? ($values === [] ? false : $values) : ($values[0] ?? '');
-            $props[$p['CODE']] = [
+            $props[$p['CODE']] = ($p['PROPERTY_TYPE'] === 'L' ? ['VALUE_ENUM_ID' => $pick('ID'), 'VALUE_XML_ID' => $pick('XML_ID')] : []) + [
                 'ID' => $p['ID'], 'IBLOCK_ID' => $p['IBLOCK_ID'], 'NAME' => $p['NAME'], 'CODE' => $p['CODE'],
                 'PROPERTY_TYPE' => $p['PROPERTY_TYPE'], 'MULTIPLE' => $p['MULTIPLE'],
                 'VALUE' => is_array($value) ? array_map('htmlspecialcharsbx', $value) : (is_string($value) ? htmlspecialcharsbx($value) : $value),

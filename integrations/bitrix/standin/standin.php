@@ -74,6 +74,7 @@ final class StandIn
             "CREATE TABLE IF NOT EXISTS b_iblock_property (ID INTEGER PRIMARY KEY AUTOINCREMENT, IBLOCK_ID INTEGER, CODE VARCHAR(50), NAME VARCHAR(255), PROPERTY_TYPE CHAR(1) DEFAULT 'S', MULTIPLE CHAR(1) DEFAULT 'N', SORT INTEGER DEFAULT 500)",
             "CREATE TABLE IF NOT EXISTS b_iblock_element (ID INTEGER PRIMARY KEY AUTOINCREMENT, IBLOCK_ID INTEGER NOT NULL, NAME VARCHAR(255) NOT NULL, CODE VARCHAR(255) DEFAULT '',"
                 . " ACTIVE CHAR(1) NOT NULL DEFAULT 'Y', DETAIL_PICTURE INTEGER, PREVIEW_PICTURE INTEGER, DATE_CREATE INTEGER, TIMESTAMP_X INTEGER, WF_PARENT_ELEMENT_ID INTEGER, SORT INTEGER DEFAULT 500)",
+            'CREATE TABLE IF NOT EXISTS b_iblock_property_enum (ID INTEGER PRIMARY KEY AUTOINCREMENT, PROPERTY_ID INTEGER, VALUE VARCHAR(255), XML_ID VARCHAR(200))',
             'CREATE TABLE IF NOT EXISTS b_iblock_element_property (ID INTEGER PRIMARY KEY AUTOINCREMENT, IBLOCK_PROPERTY_ID INTEGER, IBLOCK_ELEMENT_ID INTEGER, VALUE TEXT)',
             'CREATE INDEX IF NOT EXISTS ix_element_property ON b_iblock_element_property (IBLOCK_ELEMENT_ID, IBLOCK_PROPERTY_ID)',
             "CREATE TABLE IF NOT EXISTS b_catalog_group (ID INTEGER PRIMARY KEY, NAME VARCHAR(100), NAME_LANG VARCHAR(100), BASE CHAR(1) DEFAULT 'N', SORT INTEGER DEFAULT 100)",
@@ -130,6 +131,17 @@ final class StandIn
         $db = self::db();
         $h = $db->getSqlHelper();
         $db->queryExecute("INSERT INTO b_iblock_property (IBLOCK_ID, CODE, NAME, PROPERTY_TYPE, MULTIPLE) VALUES ({$iblockId}, '{$h->forSql($code)}', '{$h->forSql($name)}', '{$type}', '{$multiple}')");
+
+        return $db->getInsertedId();
+    }
+
+    /** A value of a list ('L') property: its id is what an element stores. */
+    public static function addEnum(int $iblockId, string $code, string $value, string $xmlId): int
+    {
+        $db = self::db();
+        $h = $db->getSqlHelper();
+        $prop = (int) $db->query("SELECT ID FROM b_iblock_property WHERE IBLOCK_ID = {$iblockId} AND CODE = '{$h->forSql($code)}'")->fetch()['ID'];
+        $db->queryExecute("INSERT INTO b_iblock_property_enum (PROPERTY_ID, VALUE, XML_ID) VALUES ({$prop}, '{$h->forSql($value)}', '{$h->forSql($xmlId)}')");
 
         return $db->getInsertedId();
     }

@@ -54,6 +54,18 @@ test('a product is built from the element, its retail price, stock, photos and m
     same(40, strlen($p['stamp']));
 });
 
+test('a list property gives the type its XML_ID, and a text property its text', function (): void {
+    $shop = new_shop();
+    StandIn::db()->queryExecute("UPDATE b_iblock_property SET PROPERTY_TYPE = 'L' WHERE CODE = 'TYPE'");
+    $vitrina = StandIn::addEnum($shop->catalog, 'TYPE', 'Готовые букеты', 'vitrina');
+    install_module($shop);
+    $id = add_product($shop, 'Букет', 5000, 1, ['TYPE' => $vitrina]);
+    same('vitrina', catalog()->products([$id])[$id]['type']);
+    Option::set(MODULE_ID, 'prop_type', 'WIDTH'); // a text property mapped as the type
+    $other = add_product($shop, 'Букет 2', 5000, 1, ['WIDTH' => 'catalog']);
+    same('catalog', catalog()->products([$other])[$other]['type']);
+});
+
 test('availability follows stock and the active flag; a product without the price type is not sold', function (): void {
     $shop = new_shop();
     install_module($shop);

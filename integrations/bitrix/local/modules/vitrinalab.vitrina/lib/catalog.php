@@ -313,12 +313,24 @@ final class Catalog
         return $stock;
     }
 
-    /** @param array<string, array<string, mixed>> $props */
+    /**
+     * A mapped property's value. For a list property the type takes the value's XML_ID
+     * ("vitrina"), the code Vitrina filters on, rather than its text ("Витрина").
+     *
+     * @param array<string, array<string, mixed>> $props
+     */
     private function prop(array $props, string $field): mixed
     {
         $code = $this->settings->properties[$field] ?? '';
+        if ($code === '' || !isset($props[$code])) {
+            return null;
+        }
+        $prop = $props[$code];
+        if ($field === 'type' && ($prop['PROPERTY_TYPE'] ?? '') === 'L' && !empty($prop['VALUE_XML_ID'])) {
+            return $prop['VALUE_XML_ID'];
+        }
 
-        return $code !== '' && isset($props[$code]) ? $props[$code]['~VALUE'] : null;
+        return $prop['~VALUE'];
     }
 
     private function scalar(mixed $value): ?string
