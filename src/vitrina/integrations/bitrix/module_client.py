@@ -64,7 +64,6 @@ class ModuleClient:
         secrets: Sequence[str],
         *,
         timeout: float = 30.0,
-        transport: httpx.BaseTransport | None = None,
         retries: int = 4,
         backoff: float = 0.5,
         max_backoff: float = 30.0,
@@ -83,7 +82,8 @@ class ModuleClient:
         self.backoff = backoff
         self.max_backoff = max_backoff
         self._sleep = sleep
-        self._http = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False)
+        # No redirects: a POST would lose its body; a moved module is a wrong address.
+        self._http = httpx.Client(timeout=timeout, follow_redirects=False)
 
     def close(self) -> None:
         """Close pooled connections."""
