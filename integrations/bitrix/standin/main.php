@@ -844,10 +844,10 @@ namespace Bitrix\Main\ORM\Data {
             return (int) Application::getConnection()->query('SELECT COUNT(*) AS C FROM ' . static::getTableName() . ' WHERE ' . self::where($filter))->fetch()['C'];
         }
 
-        /** @return array<string, mixed>|null */
-        public static function getById(mixed $id): ?array
+        /** Like Bitrix: a query result (fetch() gives the row or false), not the row itself. */
+        public static function getById(mixed $id): \Bitrix\Main\DB\Result
         {
-            return static::getList(['filter' => ['=' . self::primaryName() => $id]])->fetch() ?: null;
+            return static::getList(['filter' => ['=' . self::primaryName() => $id]]);
         }
 
         /** @param array<string, mixed> $data */

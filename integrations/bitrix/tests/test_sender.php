@@ -99,7 +99,12 @@ test('a row is posted in Vitrina\'s envelope, signed, marked delivered, and its 
     same($row['EVENT_ID'], $request['headers']['webhook-id']);
     same(Signer::sign(SECRET, $row['EVENT_ID'], $clock->time, $request['body']), $request['headers']['webhook-signature']);
     same(['delivered', 'updated'], [$row['STATUS'], $row['RESPONSE_ACTION']]);
-    same('abc', SentTable::getById(7)['STAMP']);
+    same('abc', SentTable::getById(7)->fetch()['STAMP']);
+    // A second delivery of the product updates its stamp in place.
+    enqueue($outbox, $clock, Outbox::UPDATED, 7);
+    $products->products[7]['stamp'] = 'def';
+    same(1, $sender->run()->delivered);
+    same([['PRODUCT_ID' => 7, 'STAMP' => 'def']], array_map(static fn (array $r): array => ['PRODUCT_ID' => (int) $r['PRODUCT_ID'], 'STAMP' => $r['STAMP']], SentTable::getList()->fetchAll()));
 });
 
 test('several secrets give several v1 signatures (rotation)', function (): void {
@@ -270,7 +275,7 @@ test('the lease: a row held by another run is not sent (nor its product\'s later
     same([1, 3], $sender->run()->posted);
     // The dead run wakes up and reports: its token no longer holds the row, nothing is overwritten.
     $outbox->markFailed(1, 'other-run', $clock->now(), 500, 'late');
-    same('delivered', OutboxTable::getById(1)['STATUS']);
+    same('delivered', OutboxTable::getById(1)->fetch()['STATUS']);
 });
 
 test('the catalog unreadable: the row is retried with the reason', function (): void {

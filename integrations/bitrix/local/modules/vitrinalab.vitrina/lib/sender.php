@@ -139,7 +139,7 @@ final class Sender
                 SentTable::delete($productId);
             } elseif (isset($productData['stamp'])) {
                 $fields = ['STAMP' => (string) $productData['stamp'], 'SENT_AT' => $now];
-                SentTable::getById($productId) ? SentTable::update($productId, $fields) : SentTable::add(['PRODUCT_ID' => $productId] + $fields);
+                SentTable::getById($productId)->fetch() ? SentTable::update($productId, $fields) : SentTable::add(['PRODUCT_ID' => $productId] + $fields);
             }
         } catch (\Throwable $e) {
             Log::error("stamp of product {$productId}: " . $e->getMessage()); // only costs a resend later
