@@ -332,10 +332,11 @@ namespace Bitrix\Main {
             return $this->type;
         }
 
+        /** VERSION 2 handlers get this Event; "compatible" ones its parameters as arguments. */
         public function send(): void
         {
             foreach (EventManager::getInstance()->findEventHandlers($this->moduleId, $this->type) as $handler) {
-                ExecuteModuleEventEx($handler, [$this]);
+                ExecuteModuleEventEx($handler, ($handler['VERSION'] ?? 1) >= 2 ? [$this] : array_values($this->parameters));
             }
         }
     }
@@ -359,30 +360,44 @@ namespace Bitrix\Main {
 
         public function addEventHandler(string $fromModuleId, string $eventType, callable|array $callback, bool|string $includeFile = false, int $sort = 100): int
         {
-            return $this->addEventHandlerCompatible($fromModuleId, $eventType, $callback, $includeFile, $sort);
+            return $this->addRuntime($fromModuleId, $eventType, $callback, $sort, 2);
         }
 
         public function addEventHandlerCompatible(string $fromModuleId, string $eventType, callable|array $callback, bool|string $includeFile = false, int $sort = 100): int
         {
-            $this->runtime[strtolower("{$fromModuleId}:{$eventType}")][] = ['CALLBACK' => $callback, 'SORT' => $sort, 'TO_MODULE_ID' => ''];
+            return $this->addRuntime($fromModuleId, $eventType, $callback, $sort, 1);
+        }
+
+        private function addRuntime(string $fromModuleId, string $eventType, callable|array $callback, int $sort, int $version): int
+        {
+            $this->runtime[strtolower("{$fromModuleId}:{$eventType}")][] = ['CALLBACK' => $callback, 'SORT' => $sort, 'TO_MODULE_ID' => '', 'VERSION' => $version];
 
             return \count($this->runtime[strtolower("{$fromModuleId}:{$eventType}")]);
         }
 
-        /** Persistent: stored in b_module_to_module, survives every hit, as DoInstall uses it. */
+        /**
+         * Persistent: stored in b_module_to_module, survives every hit, as DoInstall uses it.
+         * VERSION 2: a D7 event hands the handler its Event object.
+         */
         public function registerEventHandler(string $fromModuleId, string $eventType, string $toModuleId, string $toClass = '', string $toMethod = '', int $sort = 100, string $toPath = '', array $toMethodArg = []): void
         {
-            $this->unRegisterEventHandler($fromModuleId, $eventType, $toModuleId, $toClass, $toMethod, $toPath, $toMethodArg);
+            $this->register($fromModuleId, $eventType, $toModuleId, $toClass, $toMethod, $sort, 2);
+        }
+
+        /** VERSION 1 ("compatible"): a D7 event hands the handler its parameters as arguments. */
+        public function registerEventHandlerCompatible(string $fromModuleId, string $eventType, string $toModuleId, string $toClass = '', string $toMethod = '', int $sort = 100, string $toPath = '', array $toMethodArg = []): void
+        {
+            $this->register($fromModuleId, $eventType, $toModuleId, $toClass, $toMethod, $sort, 1);
+        }
+
+        private function register(string $fromModuleId, string $eventType, string $toModuleId, string $toClass, string $toMethod, int $sort, int $version): void
+        {
+            $this->unRegisterEventHandler($fromModuleId, $eventType, $toModuleId, $toClass, $toMethod);
             $db = Application::getConnection();
             $h = $db->getSqlHelper();
             $db->queryExecute("INSERT INTO b_module_to_module (FROM_MODULE_ID, MESSAGE_ID, TO_MODULE_ID, TO_CLASS, TO_METHOD, SORT, VERSION) VALUES ('"
                 . $h->forSql($fromModuleId) . "', '" . $h->forSql($eventType) . "', '" . $h->forSql($toModuleId) . "', '"
-                . $h->forSql($toClass) . "', '" . $h->forSql($toMethod) . "', {$sort}, 2)");
-        }
-
-        public function registerEventHandlerCompatible(string $fromModuleId, string $eventType, string $toModuleId, string $toClass = '', string $toMethod = '', int $sort = 100, string $toPath = '', array $toMethodArg = []): void
-        {
-            $this->registerEventHandler($fromModuleId, $eventType, $toModuleId, $toClass, $toMethod, $sort, $toPath, $toMethodArg);
+                . $h->forSql($toClass) . "', '" . $h->forSql($toMethod) . "', {$sort}, {$version})");
         }
 
         public function unRegisterEventHandler(string $fromModuleId, string $eventType, string $toModuleId, string $toClass = '', string $toMethod = '', string $toPath = '', array $toMethodArg = []): void
@@ -403,7 +418,7 @@ namespace Bitrix\Main {
                 . "') AND lower(MESSAGE_ID) = lower('" . $h->forSql($eventType) . "') ORDER BY SORT, ID")->fetchAll();
             $handlers = [];
             foreach ($rows as $row) {
-                $handlers[] = ['TO_MODULE_ID' => $row['TO_MODULE_ID'], 'CALLBACK' => [$row['TO_CLASS'], $row['TO_METHOD']], 'SORT' => (int) $row['SORT']];
+                $handlers[] = ['TO_MODULE_ID' => $row['TO_MODULE_ID'], 'CALLBACK' => [$row['TO_CLASS'], $row['TO_METHOD']], 'SORT' => (int) $row['SORT'], 'VERSION' => (int) $row['VERSION']];
             }
 
             return array_merge($handlers, $this->runtime[strtolower("{$eventModuleId}:{$eventType}")] ?? []);

@@ -30,6 +30,13 @@ test('DoInstall registers the module, its tables, handlers, agent and the api.ph
     same(count(Events::HANDLERS), count(registered_handlers()));
     check(in_array('iblock:OnAfterIBlockElementUpdate -> onElementUpdate', registered_handlers(), true), 'iblock update handler');
     check(in_array('catalog:OnSuccessCatalogImport1C -> onImportSuccess', registered_handlers(), true), '1C import handler');
+    // Classic events are registered "compatible" (VERSION 1: classic arguments), D7 entity events
+    // as VERSION 2 (the Event object) — a wrong version hands the handler the wrong arguments.
+    $versions = [];
+    foreach (StandIn::db()->query("SELECT MESSAGE_ID, VERSION FROM b_module_to_module WHERE TO_MODULE_ID = 'vitrinalab.vitrina'")->fetchAll() as $r) {
+        $versions[$r['MESSAGE_ID']] = (int) $r['VERSION'];
+    }
+    same([1, 1, 2], [$versions['OnAfterIBlockElementUpdate'], $versions['OnPriceUpdate'], $versions['\Bitrix\Catalog\Price::OnAfterUpdate']]);
     $agents = CAgent::GetList([], ['MODULE_ID' => MODULE_ID])->fetchAll();
     same(['\Vitrinalab\Vitrina\Agent::run();'], array_column($agents, 'NAME'));
     same('60', (string) $agents[0]['AGENT_INTERVAL']);

@@ -121,7 +121,11 @@ class vitrinalab_vitrina extends CModule
     {
         $events = EventManager::getInstance();
         foreach (Events::HANDLERS as [$module, $event, $method]) {
-            $events->registerEventHandler($module, $event, $this->MODULE_ID, Events::class, $method);
+            if (Events::isD7($event)) {
+                $events->registerEventHandler($module, $event, $this->MODULE_ID, Events::class, $method);
+            } else {
+                $events->registerEventHandlerCompatible($module, $event, $this->MODULE_ID, Events::class, $method);
+            }
         }
 
         return true;

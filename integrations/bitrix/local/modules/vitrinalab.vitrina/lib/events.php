@@ -13,7 +13,12 @@ use Bitrix\Main\Config\Option;
  */
 final class Events
 {
-    /** [from module, event, method]: what DoInstall registers and DoUninstall removes. */
+    /**
+     * [from module, event, method]: what DoInstall registers and DoUninstall removes. Events whose
+     * name is an entity ('\Bitrix\Catalog\Price::OnAfterAdd') are D7 events: their handlers take
+     * the Event object. The others are classic events: registered as "compatible", their handlers
+     * take the classic arguments ($arFields, $ID, ...).
+     */
     public const HANDLERS = [
         ['iblock', 'OnAfterIBlockElementAdd', 'onElementAdd'],
         ['iblock', 'OnAfterIBlockElementUpdate', 'onElementUpdate'],
@@ -111,6 +116,12 @@ final class Events
     public static function onProductEntity(\Bitrix\Main\Event $event): void
     {
         self::onCatalogChange(self::primary($event->getParameter('id')));
+    }
+
+    /** D7 (entity) events take an Event object; the rest are classic. */
+    public static function isD7(string $event): bool
+    {
+        return str_contains($event, '::');
     }
 
     /** A 1C exchange starts: its thousands of element saves are not queued one by one. */
