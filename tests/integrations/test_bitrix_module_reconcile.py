@@ -182,3 +182,15 @@ def test_scheduled_reconcile_uses_the_manifest_when_the_shop_has_no_rest_api(
         assert "pending   3" in status.stdout, status.stdout  # the module queued all three
     finally:
         engine.dispose()
+
+
+def test_import_through_the_manifest_asks_for_every_product(
+    php: str, vitrina: Vitrina, site: Path
+) -> None:
+    shop(php, site, "create", "http://127.0.0.1:9", vitrina.env["VITRINA_WEBHOOK_SECRETS"], "4")
+    with serve_site(php, site) as site_url:
+        done = vitrina.cli("import", "--source", "manifest", "--module-url", site_url + MODULE_API)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "asked the shop to resend 4 products (4 missing" in done.stdout
+    assert "the module queued 4" in done.stdout
+    assert "pending   4" in module_cli(php, site, "status").stdout
