@@ -9,6 +9,8 @@ same port and database.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +20,7 @@ import httpx
 import pytest
 
 from tests.integrations.bitrix_module_support import (
+    BITRIX,
     MODULE_API,
     Vitrina,
     cron,
@@ -194,3 +197,31 @@ def test_import_through_the_manifest_asks_for_every_product(
     assert "asked the shop to resend 4 products (4 missing" in done.stdout
     assert "the module queued 4" in done.stdout
     assert "pending   4" in module_cli(php, site, "status").stdout
+
+
+@pytest.mark.slow
+def test_two_agent_runs_at_once_send_every_row_exactly_once(
+    php: str, vitrina: Vitrina, site: Path
+) -> None:
+    """Cron overlapping itself (a slow run, a second server): the lease keeps rows apart."""
+    shop(php, site, "create", vitrina.url, vitrina.env["VITRINA_WEBHOOK_SECRETS"], "150")
+    vitrina.start()
+    shop(php, site, "edit", "150")  # 150 price changes queued by the admin
+    env = {**os.environ, "VITRINA_STANDIN_DB": str(site / "site.db"), "STANDIN_ROOT": str(site)}
+    runs = [
+        subprocess.Popen(
+            [php, str(BITRIX / "standin" / "cron_events.php"), "--minute-passed"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
+    for run in runs:
+        assert run.wait(timeout=120) == 0, run.stderr.read() if run.stderr else ""
+    cron(php, site)  # anything a run left (none expected; harmless)
+    rows = json.loads(shop(php, site, "outbox"))
+    assert len(rows) == 150
+    # Vitrina had none of them yet; a row posted twice would show "duplicate" or 2 attempts.
+    assert {tuple(r) for r in rows} == {("delivered", "created", 1)}, "each row posted once"
+    _assert_in_sync(vitrina, json.loads(shop(php, site, "dump")))

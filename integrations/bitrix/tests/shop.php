@@ -12,6 +12,7 @@
  *                                                   (an exchange script that skips the API)
  *   php shop.php DIR delete-bypass K                K products deleted in SQL, no events
  *   php shop.php DIR lose-queue                     the outbox emptied (lost rows)
+ *   php shop.php DIR outbox                         the outbox rows: [[STATUS, RESPONSE_ACTION, ATTEMPTS], ...]
  *   php shop.php DIR dump                           {id: {"name", "price", "enabled"}} as Vitrina should have them
  *
  * Every change picks products deterministically (by id order), so the test knows what changed.
@@ -70,6 +71,10 @@ switch ($command) {
         break;
     case 'lose-queue':
         $db->queryExecute('DELETE FROM b_vitrinalab_vitrina_outbox');
+        break;
+    case 'outbox':
+        $rows = $db->query('SELECT STATUS, RESPONSE_ACTION, ATTEMPTS FROM b_vitrinalab_vitrina_outbox ORDER BY ID')->fetchAll();
+        echo json_encode(array_map(static fn (array $r): array => [$r['STATUS'], $r['RESPONSE_ACTION'], (int) $r['ATTEMPTS']], $rows)), "\n";
         break;
     case 'dump':
         $settings = \Vitrinalab\Vitrina\Settings::load();
