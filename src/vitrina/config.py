@@ -5,6 +5,7 @@ Every field is documented in ``docs/configuration.md``; a test fails when one is
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Annotated
@@ -75,6 +76,12 @@ class Settings(BaseSettings):
     # search
     exact_threshold: float | None = None
     similar_threshold: float | None = None
+    search_rate_limit: float = 2.0
+    search_rate_burst: int = 20
+    search_concurrency: int = 2
+
+    # reverse proxy
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # storefront
     shop_base_url: str | None = None
@@ -93,6 +100,8 @@ class Settings(BaseSettings):
     # bitrix
     bitrix_url: str | None = None
     bitrix_token: str | None = None
+    bitrix_module_url: str | None = None
+    bitrix_site_shops: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)
     reconcile_every: float | None = None
 
     # logs
@@ -100,10 +109,26 @@ class Settings(BaseSettings):
     # None: JSON when stderr is not a terminal (a service under systemd/docker), text when it is.
     log_json: bool | None = None
 
-    @field_validator("webhook_secrets", "image_hosts_allow", "cors_origins", mode="before")
+    @field_validator(
+        "webhook_secrets", "image_hosts_allow", "trusted_proxies", "cors_origins", mode="before"
+    )
     @classmethod
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
+
+    @field_validator("bitrix_site_shops", mode="before")
+    @classmethod
+    def _site_shops(cls, value: object) -> object:
+        """``s1=1,s2=2``: Bitrix site id → Vitrina shop id."""
+        if not isinstance(value, str):
+            return value
+        shops: dict[str, int] = {}
+        for part in (p.strip() for p in value.split(",") if p.strip()):
+            site, sep, shop = part.partition("=")
+            if not sep or not site.strip() or not shop.strip().isdigit():
+                raise ValueError(f"expected site=shop pairs such as 's1=1,s2=2', got {part!r}")
+            shops[site.strip()] = int(shop)
+        return shops
 
     @field_validator("webhook_secrets")
     @classmethod
@@ -161,6 +186,20 @@ class Settings(BaseSettings):
             return None
         if value not in LANGUAGES:
             raise ValueError(f"must be one of {', '.join(LANGUAGES)} or empty, got {value!r}")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if entry == "*":
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or network (like 10.0.0.5 or 10.0.0.0/8)"
+                ) from None
         return value
 
     @field_validator("database_url")

@@ -10,6 +10,7 @@ from vitrina.catalog.links import ProductLinks
 from vitrina.catalog.repository import get_product, list_products
 from vitrina.catalog.schemas import ProductOut, ProductPage
 from vitrina.errors import NotFound
+from vitrina.http.bounds import RowId
 from vitrina.http.deps import ReadSession, ServicesDep
 from vitrina.http.errors import ErrorResponse
 
@@ -20,7 +21,7 @@ router = APIRouter(tags=["catalog"])
 def products(
     session: ReadSession,
     services: ServicesDep,
-    shop_id: int | None = None,
+    shop_id: RowId | None = None,
     enabled_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -40,7 +41,7 @@ def products(
     response_model=ProductOut,
     responses={404: {"model": ErrorResponse}},
 )
-def product(product_id: int, session: ReadSession, services: ServicesDep) -> ProductOut:
+def product(product_id: RowId, session: ReadSession, services: ServicesDep) -> ProductOut:
     """One product, including a soft-deleted one."""
     found = get_product(session, product_id)
     if found is None:

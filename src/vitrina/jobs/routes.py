@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from vitrina.catalog.repository import get_product
 from vitrina.db import database_errors, write_session
 from vitrina.errors import InvalidPayload, NotFound, ServiceUnavailable
+from vitrina.http.bounds import RowId
 from vitrina.http.deps import AdminDep, ReadSession, ServicesDep
 from vitrina.http.errors import ErrorResponse
 from vitrina.jobs import queue
@@ -46,8 +47,8 @@ class ReindexOne(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"product_id": 698977}]})
 
-    product_id: int
-    shop_id: int | None = None
+    product_id: RowId
+    shop_id: RowId | None = None
 
 
 class ReindexOneResult(BaseModel):
@@ -63,7 +64,7 @@ class ReindexAll(BaseModel):
         json_schema_extra={"examples": [{"shop_id": 1}, {"stale_only": True}]}
     )
 
-    shop_id: int | None = None
+    shop_id: RowId | None = None
     stale_only: bool = False
 
 
@@ -130,7 +131,7 @@ def jobs(
 
 
 @router.post("/api/v1/jobs/{job_id}/retry", response_model=JobOut, responses=_ERRORS)
-def retry_job(job_id: int, services: ServicesDep, _: AdminDep) -> JobOut:
+def retry_job(job_id: RowId, services: ServicesDep, _: AdminDep) -> JobOut:
     """Put a dead job back in the queue."""
     with database_errors(), write_session(services.sessions) as session:
         job = queue.retry_dead(session, job_id)

@@ -5,26 +5,23 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from vitrina.catalog.schemas import PAGE_URL_DESCRIPTION, PRICE_DESCRIPTION
+from vitrina.http.bounds import PriceMinor, RowId
 
 
 class Filters(BaseModel):
     """Applied before ranking. Prices in minor units (1 ₸ = 100)."""
 
-    shop_id: int | None = Field(default=None, description="Only this shop's products.")
-    price_min: int | None = Field(
-        default=None,
-        ge=0,
-        description="Lowest price, in minor units (1 ₸ = 100).",
-        examples=[500000],
+    shop_id: RowId | None = Field(default=None, description="Only this shop's products.")
+    price_min: PriceMinor | None = Field(
+        default=None, description="Lowest price, in minor units (1 ₸ = 100).", examples=[500000]
     )
-    price_max: int | None = Field(
-        default=None,
-        ge=0,
-        description="Highest price, in minor units (1 ₸ = 100).",
-        examples=[2000000],
+    price_max: PriceMinor | None = Field(
+        default=None, description="Highest price, in minor units (1 ₸ = 100).", examples=[2000000]
     )
     type: str | None = Field(
-        default=None, description="`catalog` (made to order) or `vitrina` (ready now)."
+        default=None,
+        max_length=50,
+        description="`catalog` (made to order) or `vitrina` (ready now).",
     )
 
 
@@ -55,7 +52,7 @@ class SearchRequest(BaseModel):
         description="The photo's bytes in base64 (a `data:` URL is accepted); JPEG, PNG or WebP, "
         "same size limits as image_url.",
     )
-    product_id: int | None = Field(
+    product_id: RowId | None = Field(
         default=None, description="Search with this indexed product's main photo."
     )
     top_k: int = Field(default=20, ge=1, le=100, description="How many products to return.")
