@@ -19,7 +19,7 @@ import pytest
 
 from tests.integrations.bitrix_module_support import BITRIX, Vitrina, cron, serve_site, shop
 from tests.tooling import require_executable
-from tests.web.test_browser import CHROMIUM_ARGS
+from tests.web.conftest import CHROMIUM_ARGS
 from vitrina.ingest.signatures import new_secret
 
 SHOTS = (
