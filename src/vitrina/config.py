@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     # search
     exact_threshold: float | None = None
     similar_threshold: float | None = None
+    vector_index_dir: Path | None = None
+    vector_ef_search: int = Field(default=128, ge=16, le=1000)
 
     # jobs
     worker_concurrency: int = 1

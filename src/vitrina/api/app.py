@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -44,7 +45,13 @@ def build_services(settings: Settings) -> Services:
     sessions = make_sessionmaker(engine)
     embedder = get_embedder(settings=settings)
     fetcher = HttpPhotoFetcher.from_settings(settings)
-    index = make_index(engine, embedder.name, embedder.dim)
+    index = make_index(
+        engine,
+        embedder.name,
+        embedder.dim,
+        folder=settings.vector_index_dir,
+        ef_search=settings.vector_ef_search,
+    )
     services = Services(
         settings=settings,
         engine=engine,
@@ -58,6 +65,16 @@ def build_services(settings: Settings) -> Services:
         ),
     )
     return services
+
+
+def _warm_index(services: Services) -> None:
+    if services.search is None:
+        return
+    try:
+        with services.sessions() as session:
+            services.search.index.count(session)
+    except Exception as error:  # the first search retries; the service starts regardless
+        log.warning("vector index not warmed at start-up: %s", error)
 
 
 def build_worker(services: Services) -> Worker:
@@ -91,6 +108,11 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
             services.worker = build_worker(services)
             services.worker.start()
         stop_reconcile = start_reconcile_schedule(settings, services.sessions)
+        if is_sqlite(services.engine):
+            # Load (or build) the in-memory index now rather than in the first customer's search.
+            threading.Thread(
+                target=_warm_index, args=(services,), name="vitrina-index-warm", daemon=True
+            ).start()
         try:
             yield
         finally:
@@ -99,6 +121,8 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
             if services.worker is not None:
                 services.worker.stop()
             services.writer.shutdown(wait=True)
+            if services.search is not None:
+                services.search.index.close()
             if services.fetcher is not None:
                 services.fetcher.close()
             services.engine.dispose()
