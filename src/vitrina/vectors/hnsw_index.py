@@ -47,6 +47,8 @@ log = logging.getLogger("vitrina.vectors")
 M = 16  # graph degree: 16 gave recall@20 ≥ 0.97 for near-duplicates at ef 64 (100k photos)
 EF_CONSTRUCTION = 128
 LOAD_CHUNK = 2000  # rows per read when building: bounds the transient float32 memory
+# Deletions show as a lower row count; COUNT(*) costs ~2 ms at 100k photos, so not per search.
+# Meanwhile the search service drops photos that are gone when it joins hits with the catalog.
 COUNT_CHECK_EVERY_S = 2.0
 # Refresh reads a little before the watermark: timestamps of concurrent commits may interleave.
 OVERLAP = timedelta(seconds=2)
@@ -239,11 +241,18 @@ class HnswIndex:
     """The embedded default's vector index for one embedding model."""
 
     def __init__(
-        self, model: str, dim: int, *, folder: Path | None = None, ef_search: int = 128
+        self,
+        model: str,
+        dim: int,
+        *,
+        folder: Path | None = None,
+        ef_search: int = 128,
+        count_every_s: float = COUNT_CHECK_EVERY_S,
     ) -> None:
         self.model = model
         self.dim = dim
         self.ef_search = ef_search
+        self.count_every_s = count_every_s
         self._files = index_file.IndexFiles(folder, model) if folder is not None else None
         self._lock = threading.Lock()
         self._refreshing = threading.Lock()
@@ -384,32 +393,22 @@ class HnswIndex:
             products=list(self._read_products(session, tables.product_mark)),
         )
         now = time.monotonic()
-        if count_now or now - self._last_count > COUNT_CHECK_EVERY_S:
+        if count_now or now - self._last_count >= self.count_every_s:
             self._last_count = now
             changes.stored = int(session.scalar(self._stored(func.count())) or 0)
         with self._lock:
             self._apply(tables, changes)
             mismatch = changes.stored is not None and changes.stored != tables.size - tables.dead
-            mark = tables.vector_mark
         if mismatch:
-            # Rows were deleted (or some are missing): read every photo id, then apply.
-            # Only rows older than the watermark's overlap: newer ones may not be applied yet.
-            horizon = mark - OVERLAP if mark is not None else None
-            keys_query = self._stored(ImageVector.image_id)
-            if horizon is not None:
-                keys_query = keys_query.where(ImageVector.created_at <= horizon)
-            keys = set(session.scalars(keys_query))
+            # Rows were deleted, or some were committed late (older than the watermark's
+            # overlap): compare every stored photo with the graph, then apply the difference.
+            stored = set(session.scalars(self._stored(ImageVector.image_id)))
             with self._lock:
-                gone = {
-                    image
-                    for image, created in tables.created_of_image.items()
-                    if image not in keys
-                    and (created is None or horizon is None or created <= horizon)
-                }
-                tables.kill_images(gone)
-                missing = keys - tables.created_of_image.keys()
-            if missing:
-                return self._rebuild_in_background(session, f"{len(missing)} vectors missing")
+                tables.kill_images(tables.created_of_image.keys() - stored)
+                missing = stored - tables.created_of_image.keys()
+            for batch in self._read_vectors(session, None, only=sorted(missing)):
+                with self._lock:
+                    tables.apply_vectors(batch)
         if tables.size > 1000 and tables.dead > COMPACT_WHEN_DEAD * tables.size:
             return self._rebuild_in_background(session, f"{tables.dead} retired vectors")
         if tables.unsaved > max(10_000, tables.size // 10):
@@ -446,10 +445,10 @@ class HnswIndex:
         threading.Thread(target=run, name="vitrina-index-rebuild", daemon=True).start()
         return True
 
-    def _stored(self, column: Any) -> Any:
+    def _stored(self, *columns: Any) -> Any:
         """A query over this model's stored vectors whose product exists (what the graph holds)."""
         return (
-            select(column)
+            select(*columns)
             .select_from(ImageVector)
             .join(Product, Product.id == ImageVector.product_id)
             .where(ImageVector.model == self.model)
@@ -465,7 +464,9 @@ class HnswIndex:
         except OSError as error:
             log.warning("could not save the vector index to %s: %s", self._files.folder, error)
 
-    def _read_vectors(self, session: Session, since: datetime | None) -> Iterator[_VectorBatch]:
+    def _read_vectors(
+        self, session: Session, since: datetime | None, *, only: Sequence[int] | None = None
+    ) -> Iterator[_VectorBatch]:
         query = (
             select(
                 ImageVector.image_id,
@@ -482,6 +483,13 @@ class HnswIndex:
         )
         if since is not None:
             query = query.where(ImageVector.created_at >= since - OVERLAP)
+        if only is not None:
+            for start in range(0, len(only), 500):
+                chunk = only[start : start + 500]
+                rows = session.execute(query.where(ImageVector.image_id.in_(chunk))).all()
+                if rows:
+                    yield _batch(rows)
+            return
         result = session.execute(query.execution_options(yield_per=LOAD_CHUNK))
         for rows in result.partitions():
             yield _batch(rows)
