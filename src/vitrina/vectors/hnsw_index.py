@@ -77,8 +77,9 @@ def plan_walk(eligible: int, total: int, limit: int, ef_search: int) -> int | No
 
 
 @dataclass
-class _Tables:
-    """The graph and, per label (faiss's sequential id), what the vector belongs to."""
+class Graph:
+    """The faiss graph and, per label (faiss's sequential id), what the vector belongs to.
+    Not thread-safe: ``HnswIndex`` guards it."""
 
     dim: int
     index: Any = None
@@ -113,7 +114,7 @@ class _Tables:
             self.index.hnsw.efConstruction = EF_CONSTRUCTION
 
     @classmethod
-    def from_snapshot(cls, snap: index_file.Snapshot, dim: int) -> _Tables:
+    def from_snapshot(cls, snap: index_file.Snapshot, dim: int) -> Graph:
         tables = cls(dim=dim, index=snap.index)
         n = int(snap.index.ntotal)
         tables._grow(n)
@@ -154,7 +155,7 @@ class _Tables:
             new[: len(old)] = old
             setattr(self, name, new)
 
-    def apply_vectors(self, batch: _VectorBatch) -> None:
+    def apply_vectors(self, batch: VectorBatch) -> None:
         """Add a batch of rows; a photo that is already indexed has its old vectors retired."""
         fresh = [
             i
@@ -219,9 +220,45 @@ class _Tables:
             mask &= self.product[:n] != filters.exclude_product_id
         return mask
 
+    def search(
+        self, query: NDArray[np.float32], filters: SearchFilters, limit: int, ef_search: int
+    ) -> list[Hit]:
+        """The index step: walk or scan (``plan_walk``), the scan also when the walk is short."""
+        n = self.size
+        mask = self.eligible(filters)
+        eligible = int(mask.sum())
+        if n == 0 or eligible == 0:
+            return []
+        q = np.ascontiguousarray(np.asarray(query, dtype=np.float32).reshape(1, -1))
+        k = min(limit * self.per_image, eligible)
+        bitmap = np.packbits(mask, bitorder="little")
+        selector = faiss.IDSelectorBitmap(bitmap)  # type: ignore[call-arg,arg-type]
+        ef = plan_walk(eligible, n, k, ef_search)
+        labels = scores = np.zeros(0)
+        if ef is not None:
+            params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
+            params.sel, params.efSearch = selector, ef
+            scores, found = self.index.search(q, k, params=params)
+            labels, scores = found[0], scores[0]
+            labels, scores = labels[labels >= 0], scores[labels >= 0]
+        if len(labels) < k:
+            storage = faiss.downcast_index(self.index.storage)
+            exact = faiss.SearchParameters()
+            exact.sel = selector
+            scores, found = storage.search(q, k, params=exact)
+            labels, scores = found[0], scores[0]
+        hits: list[Hit] = []
+        seen: set[int] = set()
+        for label, score in zip(labels.tolist(), scores.tolist(), strict=True):
+            image = int(self.image[int(label)])
+            if image not in seen:  # one hit per photo, its best vector
+                seen.add(image)
+                hits.append(Hit(image, int(self.product[int(label)]), float(score)))
+        return hits[:limit]
+
 
 @dataclass
-class _VectorBatch:
+class VectorBatch:
     image_ids: list[int]
     product_ids: list[int]
     created: list[datetime]
@@ -231,7 +268,7 @@ class _VectorBatch:
 
 @dataclass
 class _Changes:
-    vectors: list[_VectorBatch]
+    vectors: list[VectorBatch]
     products: list[tuple[int, tuple[int, int, bool, str | None], datetime]]
     stored: int | None = None  # rows in the table, when counted
     keys: set[int] | None = None  # every photo in the table up to the watermark, when read
@@ -256,7 +293,7 @@ class HnswIndex:
         self._files = index_file.IndexFiles(folder, model) if folder is not None else None
         self._lock = threading.Lock()
         self._refreshing = threading.Lock()
-        self._tables: _Tables | None = None
+        self._tables: Graph | None = None
         self._last_count = 0.0
 
     # --- search ----------------------------------------------------------------------------
@@ -267,42 +304,9 @@ class HnswIndex:
         """Best photos among the eligible ones: a filtered graph walk, or an exact scan when
         that is cheaper or the walk came back short (so a filter never hides a result)."""
         self.sync(session)
-        q = np.ascontiguousarray(np.asarray(query, dtype=np.float32).reshape(1, -1))
         with self._lock:
-            tables = self._tables
-            if tables is None or tables.size == 0:
-                return []
-            mask = tables.eligible(filters)
-            eligible = int(mask.sum())
-            if eligible == 0:
-                return []
-            k = min(limit * tables.per_image, eligible)
-            bitmap = np.packbits(mask, bitorder="little")
-            selector = faiss.IDSelectorBitmap(bitmap)  # type: ignore[call-arg,arg-type]
-            ef = plan_walk(eligible, tables.size, k, self.ef_search)
-            labels = scores = np.zeros(0)
-            if ef is not None:
-                params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
-                params.sel, params.efSearch = selector, ef
-                scores, found = tables.index.search(q, k, params=params)
-                labels, scores = found[0], scores[0]
-                labels, scores = labels[labels >= 0], scores[labels >= 0]
-            if len(labels) < k:
-                storage = faiss.downcast_index(tables.index.storage)
-                exact = faiss.SearchParameters()
-                exact.sel = selector
-                scores, found = storage.search(q, k, params=exact)
-                labels, scores = found[0], scores[0]
-            images, products = tables.image[labels], tables.product[labels]
-        hits: list[Hit] = []
-        seen: set[int] = set()
-        for image, product, score in zip(
-            images.tolist(), products.tolist(), scores.tolist(), strict=True
-        ):
-            if image not in seen:
-                seen.add(image)
-                hits.append(Hit(image, product, float(score)))
-        return hits[:limit]
+            graph = self._tables
+            return [] if graph is None else graph.search(query, filters, limit, self.ef_search)
 
     def count(self, session: Session) -> int:
         """Vectors in the index as of the last refresh (a COUNT(*) per search costs more than
@@ -359,7 +363,7 @@ class HnswIndex:
             self._save(tables)
             how = "built from the table"
         else:
-            tables = _Tables.from_snapshot(snap, self.dim)
+            tables = Graph.from_snapshot(snap, self.dim)
             with self._lock:
                 self._tables = tables
             handed_over = self._refresh(session, count_now=True)
@@ -373,9 +377,9 @@ class HnswIndex:
         )
         return handed_over
 
-    def _build(self, session: Session) -> _Tables:
+    def _build(self, session: Session) -> Graph:
         """A new graph from every stored vector, read in chunks, built without the lock."""
-        tables = _Tables(dim=self.dim)
+        tables = Graph(dim=self.dim)
         for batch in self._read_vectors(session, None):
             tables.apply_vectors(batch)
         for product, attrs, updated in self._read_products(session, None):
@@ -416,7 +420,7 @@ class HnswIndex:
         return False
 
     @staticmethod
-    def _apply(tables: _Tables, changes: _Changes) -> None:
+    def _apply(tables: Graph, changes: _Changes) -> None:
         for batch in changes.vectors:
             tables.apply_vectors(batch)
         for product, attrs, updated in changes.products:
@@ -454,7 +458,7 @@ class HnswIndex:
             .where(ImageVector.model == self.model)
         )
 
-    def _save(self, tables: _Tables) -> None:
+    def _save(self, tables: Graph) -> None:
         # Called with _refreshing held, so nothing changes the graph; searches may read it.
         if self._files is None:
             return
@@ -466,7 +470,7 @@ class HnswIndex:
 
     def _read_vectors(
         self, session: Session, since: datetime | None, *, only: Sequence[int] | None = None
-    ) -> Iterator[_VectorBatch]:
+    ) -> Iterator[VectorBatch]:
         query = (
             select(
                 ImageVector.image_id,
@@ -511,8 +515,8 @@ class HnswIndex:
             yield row.id, (row.shop_id, row.price, row.enabled, row.type), row.updated_at
 
 
-def _batch(rows: Sequence[Any]) -> _VectorBatch:
-    return _VectorBatch(
+def _batch(rows: Sequence[Any]) -> VectorBatch:
+    return VectorBatch(
         image_ids=[r.image_id for r in rows],
         product_ids=[r.product_id for r in rows],
         created=[r.created_at for r in rows],
