@@ -450,13 +450,10 @@ class HnswIndex:
         return True
 
     def _stored(self, *columns: Any) -> Any:
-        """A query over this model's stored vectors whose product exists (what the graph holds)."""
-        return (
-            select(*columns)
-            .select_from(ImageVector)
-            .join(Product, Product.id == ImageVector.product_id)
-            .where(ImageVector.model == self.model)
-        )
+        """A query over this model's stored vectors. No join with products: foreign keys
+        (vector → photo → product, on delete cascade) keep every row's product, and the
+        model's index answers a count without reading the table (~2 ms at 100k photos)."""
+        return select(*columns).select_from(ImageVector).where(ImageVector.model == self.model)
 
     def _save(self, tables: Graph) -> None:
         # Called with _refreshing held, so nothing changes the graph; searches may read it.
