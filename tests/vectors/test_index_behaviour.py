@@ -19,7 +19,7 @@ from vitrina.db import make_engine, utcnow
 from vitrina.vectors import hnsw_index
 from vitrina.vectors.base import SearchFilters, VectorIndex
 from vitrina.vectors.factory import make_index
-from vitrina.vectors.hnsw_index import HnswIndex
+from vitrina.vectors.hnsw_index import Graph, HnswIndex, VectorBatch
 from vitrina.vectors.index_file import IndexFiles
 from vitrina.vectors.models import ImageVector
 from vitrina.vectors.repository import NewVector, remove_product_vectors, store_vectors
@@ -267,3 +267,26 @@ def test_index_file_of_another_database_is_not_trusted(sqlite_engine, tmp_path, 
     with Session(sqlite_engine) as session:
         assert index.count(session) == 500
     assert "rebuilding from the table" in caplog.text
+
+
+def test_a_photo_with_several_vectors_is_one_hit_scored_by_its_best():
+    """Region vectors (several per photo) are keyed by label, not by photo id."""
+    graph = Graph(dim=DIM)
+    x = vectors(3000, seed=3)
+    ids = list(range(1, 3001))
+    photo = [i if i > 3 else 1 for i in ids]  # photo 1 has three vectors: rows 1, 2 and 3
+    graph.apply_vectors(
+        VectorBatch(
+            image_ids=photo,
+            product_ids=photo,
+            created=[utcnow()] * 3000,
+            attrs=[(1, 100, True, "vitrina")] * 3000,
+            vectors=x,
+        )
+    )
+    for row in (0, 1, 2):
+        hits = graph.search(x[row], SearchFilters(), 10, 128)
+        assert hits[0].image_id == 1
+        assert hits[0].similarity == pytest.approx(1.0, abs=1e-3)
+        assert [h.image_id for h in hits].count(1) == 1
+        assert len(hits) == 10

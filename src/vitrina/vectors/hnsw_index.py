@@ -491,9 +491,23 @@ class HnswIndex:
                 if rows:
                     yield _batch(rows)
             return
-        result = session.execute(query.execution_options(yield_per=LOAD_CHUNK))
+        # Ordered by photo and cut only between photos: a photo's vectors (several once regions
+        # are stored) arrive in one batch, which is how a replaced photo is told from a new one.
+        result = session.execute(
+            query.order_by(ImageVector.image_id).execution_options(yield_per=LOAD_CHUNK)
+        )
+        pending: list[Any] = []
         for rows in result.partitions():
-            yield _batch(rows)
+            pending.extend(rows)
+            last = pending[-1].image_id
+            cut = len(pending)
+            while cut and pending[cut - 1].image_id == last:
+                cut -= 1
+            if cut:
+                yield _batch(pending[:cut])
+                pending = pending[cut:]
+        if pending:
+            yield _batch(pending)
 
     def _read_products(
         self, session: Session, since: datetime | None
