@@ -127,7 +127,7 @@ class PgVectorIndex:
             return []
         if filters == SearchFilters() or eligible >= EXACT_BELOW:
             ef = plan_ef(limit, min(1.0, eligible / total), self.ef_search)
-            if self.iterative and filters != SearchFilters():
+            if self.iterative:
                 hits = self._iterative(session, where, params, ef)
             else:
                 hits = self._hnsw(session, where, params, limit, ef)
