@@ -341,7 +341,7 @@ def bench(
     )
 
     if isinstance(index, HnswIndex):
-        graph = index._tables
+        graph = index._graph
         assert graph is not None
         ef = index.ef_search
         lat = timed(lambda i: graph.search(qs[i], none, TOP_K, ef))

@@ -82,4 +82,3 @@ def _register_subcommands() -> None:
 
 
 _register_subcommands()
-

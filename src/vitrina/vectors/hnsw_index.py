@@ -115,24 +115,24 @@ class Graph:
 
     @classmethod
     def from_snapshot(cls, snap: index_file.Snapshot, dim: int) -> Graph:
-        tables = cls(dim=dim, index=snap.index)
+        graph = cls(dim=dim, index=snap.index)
         n = int(snap.index.ntotal)
-        tables._grow(n)
-        tables.size = n
-        tables.image[:n], tables.product[:n], tables.alive[:n] = (
+        graph._grow(n)
+        graph.size = n
+        graph.image[:n], graph.product[:n], graph.alive[:n] = (
             snap.image_ids,
             snap.product_ids,
             snap.alive,
         )
-        tables.dead = int(n - snap.alive.sum())
+        graph.dead = int(n - snap.alive.sum())
         for label in np.flatnonzero(snap.alive).tolist():
-            image = int(tables.image[label])
-            tables.labels_of_image.setdefault(image, []).append(label)
-            tables.labels_of_product.setdefault(int(tables.product[label]), []).append(label)
-            tables.created_of_image[image] = None  # unknown: the overlap re-read replaces it
-        tables.per_image = max((len(v) for v in tables.labels_of_image.values()), default=1)
-        tables.vector_mark = snap.vector_mark
-        return tables
+            image = int(graph.image[label])
+            graph.labels_of_image.setdefault(image, []).append(label)
+            graph.labels_of_product.setdefault(int(graph.product[label]), []).append(label)
+            graph.created_of_image[image] = None  # unknown: the overlap re-read replaces it
+        graph.per_image = max((len(v) for v in graph.labels_of_image.values()), default=1)
+        graph.vector_mark = snap.vector_mark
+        return graph
 
     def snapshot(self) -> index_file.Snapshot:
         n = self.size
@@ -271,7 +271,6 @@ class _Changes:
     vectors: list[VectorBatch]
     products: list[tuple[int, tuple[int, int, bool, str | None], datetime]]
     stored: int | None = None  # rows in the table, when counted
-    keys: set[int] | None = None  # every photo in the table up to the watermark, when read
 
 
 class HnswIndex:
@@ -293,7 +292,7 @@ class HnswIndex:
         self._files = index_file.IndexFiles(folder, model) if folder is not None else None
         self._lock = threading.Lock()
         self._refreshing = threading.Lock()
-        self._tables: Graph | None = None
+        self._graph: Graph | None = None
         self._last_count = 0.0
 
     # --- search ----------------------------------------------------------------------------
@@ -305,26 +304,26 @@ class HnswIndex:
         that is cheaper or the walk came back short (so a filter never hides a result)."""
         self.sync(session)
         with self._lock:
-            graph = self._tables
+            graph = self._graph
             return [] if graph is None else graph.search(query, filters, limit, self.ef_search)
 
     def count(self, session: Session) -> int:
         """Vectors in the index as of the last refresh (a COUNT(*) per search costs more than
         the search itself at 100k photos)."""
-        if self._tables is None:
+        if self._graph is None:
             self.sync(session)
-        tables = self._tables
-        return 0 if tables is None else tables.size - tables.dead
+        graph = self._graph
+        return 0 if graph is None else graph.size - graph.dead
 
     # --- keeping up with the table ---------------------------------------------------------
 
     def sync(self, session: Session) -> None:
         """Pull what changed in the table. Only the first load makes other searches wait."""
-        if not self._refreshing.acquire(blocking=self._tables is None):
+        if not self._refreshing.acquire(blocking=self._graph is None):
             return
         handed_over = False
         try:
-            if self._tables is None:
+            if self._graph is None:
                 handed_over = self._first_load(session)
             else:
                 handed_over = self._refresh(session)
@@ -338,9 +337,9 @@ class HnswIndex:
         if not self._refreshing.acquire(timeout=1.0):
             return
         try:
-            tables = self._tables
-            if tables is not None and tables.unsaved:
-                self._save(tables)
+            graph = self._graph
+            if graph is not None and graph.unsaved:
+                self._save(graph)
         finally:
             self._refreshing.release()
 
@@ -357,15 +356,15 @@ class HnswIndex:
                 snap = None
         handed_over = False
         if snap is None:
-            tables = self._build(session)
+            graph = self._build(session)
             with self._lock:
-                self._tables = tables
-            self._save(tables)
+                self._graph = graph
+            self._save(graph)
             how = "built from the table"
         else:
-            tables = Graph.from_snapshot(snap, self.dim)
+            graph = Graph.from_snapshot(snap, self.dim)
             with self._lock:
-                self._tables = tables
+                self._graph = graph
             handed_over = self._refresh(session, count_now=True)
             how = "loaded from file"
         log.info(
@@ -379,54 +378,54 @@ class HnswIndex:
 
     def _build(self, session: Session) -> Graph:
         """A new graph from every stored vector, read in chunks, built without the lock."""
-        tables = Graph(dim=self.dim)
+        graph = Graph(dim=self.dim)
         for batch in self._read_vectors(session, None):
-            tables.apply_vectors(batch)
+            graph.apply_vectors(batch)
         for product, attrs, updated in self._read_products(session, None):
-            tables.set_product(product, attrs)
-            if tables.product_mark is None or updated > tables.product_mark:
-                tables.product_mark = updated
-        return tables
+            graph.set_product(product, attrs)
+            if graph.product_mark is None or updated > graph.product_mark:
+                graph.product_mark = updated
+        return graph
 
     def _refresh(self, session: Session, *, count_now: bool = False) -> bool:
         """Apply the table's changes; True when a background rebuild took over the refresh."""
-        tables = self._tables
-        assert tables is not None
+        graph = self._graph
+        assert graph is not None
         changes = _Changes(
-            vectors=list(self._read_vectors(session, tables.vector_mark)),
-            products=list(self._read_products(session, tables.product_mark)),
+            vectors=list(self._read_vectors(session, graph.vector_mark)),
+            products=list(self._read_products(session, graph.product_mark)),
         )
         now = time.monotonic()
         if count_now or now - self._last_count >= self.count_every_s:
             self._last_count = now
             changes.stored = int(session.scalar(self._stored(func.count())) or 0)
         with self._lock:
-            self._apply(tables, changes)
-            mismatch = changes.stored is not None and changes.stored != tables.size - tables.dead
+            self._apply(graph, changes)
+            mismatch = changes.stored is not None and changes.stored != graph.size - graph.dead
         if mismatch:
             # Rows were deleted, or some were committed late (older than the watermark's
             # overlap): compare every stored photo with the graph, then apply the difference.
             stored = set(session.scalars(self._stored(ImageVector.image_id)))
             with self._lock:
-                tables.kill_images(tables.created_of_image.keys() - stored)
-                missing = stored - tables.created_of_image.keys()
+                graph.kill_images(graph.created_of_image.keys() - stored)
+                missing = stored - graph.created_of_image.keys()
             for batch in self._read_vectors(session, None, only=sorted(missing)):
                 with self._lock:
-                    tables.apply_vectors(batch)
-        if tables.size > 1000 and tables.dead > COMPACT_WHEN_DEAD * tables.size:
-            return self._rebuild_in_background(session, f"{tables.dead} retired vectors")
-        if tables.unsaved > max(10_000, tables.size // 10):
-            self._save(tables)
+                    graph.apply_vectors(batch)
+        if graph.size > 1000 and graph.dead > COMPACT_WHEN_DEAD * graph.size:
+            return self._rebuild_in_background(session, f"{graph.dead} retired vectors")
+        if graph.unsaved > max(10_000, graph.size // 10):
+            self._save(graph)
         return False
 
     @staticmethod
-    def _apply(tables: Graph, changes: _Changes) -> None:
+    def _apply(graph: Graph, changes: _Changes) -> None:
         for batch in changes.vectors:
-            tables.apply_vectors(batch)
+            graph.apply_vectors(batch)
         for product, attrs, updated in changes.products:
-            tables.set_product(product, attrs)
-            if tables.product_mark is None or updated > tables.product_mark:
-                tables.product_mark = updated
+            graph.set_product(product, attrs)
+            if graph.product_mark is None or updated > graph.product_mark:
+                graph.product_mark = updated
 
     def _rebuild_in_background(self, session: Session, reason: str) -> bool:
         """Rebuild from the table in a thread; the old graph answers meanwhile."""
@@ -437,10 +436,10 @@ class HnswIndex:
         def run() -> None:
             try:
                 with Session(engine) as own:
-                    tables = self._build(own)
+                    graph = self._build(own)
                 with self._lock:
-                    self._tables = tables
-                self._save(tables)
+                    self._graph = graph
+                self._save(graph)
             except Exception:
                 log.exception("vector index rebuild failed; the old index stays in use")
             finally:
@@ -455,13 +454,13 @@ class HnswIndex:
         model's index answers a count without reading the table (~2 ms at 100k photos)."""
         return select(*columns).select_from(ImageVector).where(ImageVector.model == self.model)
 
-    def _save(self, tables: Graph) -> None:
+    def _save(self, graph: Graph) -> None:
         # Called with _refreshing held, so nothing changes the graph; searches may read it.
         if self._files is None:
             return
         try:
-            index_file.save(self._files, tables.snapshot(), self.model, self.dim)
-            tables.unsaved = 0
+            index_file.save(self._files, graph.snapshot(), self.model, self.dim)
+            graph.unsaved = 0
         except OSError as error:
             log.warning("could not save the vector index to %s: %s", self._files.folder, error)
 
