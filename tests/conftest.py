@@ -92,10 +92,7 @@ def live_app(make_settings: Callable[..., Settings]) -> Callable[..., Iterator[h
     ) -> Iterator[httpx.Client]:
         settings = make_settings(database_url=database_url, **overrides)
         app = create_app(settings, run_worker=run_worker)
-        with (
-            serve_in_thread(app) as base_url,
-            httpx.Client(base_url=base_url, timeout=30) as client,
-        ):
+        with serve_in_thread(app) as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
             yield client
 
     return start

@@ -7,13 +7,4 @@ from vitrina.integrations.bitrix.models import SyncRun
 from vitrina.jobs.models import Job
 from vitrina.vectors.models import ImageVector
 
-__all__ = [
-    "Base",
-    "EventLog",
-    "ImageVector",
-    "Job",
-    "Product",
-    "ProductImage",
-    "ProductSyncState",
-    "SyncRun",
-]
+__all__ = ["Base", "EventLog", "ImageVector", "Job", "Product", "ProductImage", "ProductSyncState", "SyncRun"]

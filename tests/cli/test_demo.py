@@ -24,24 +24,9 @@ def test_demo_imports_the_seeded_shop_serves_it_and_stops_cleanly(tmp_path: Path
     if "VITRINA_MODEL_DIR" in os.environ:  # share a prebuilt model cache, if the run has one
         env["VITRINA_MODEL_DIR"] = os.environ["VITRINA_MODEL_DIR"]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from vitrina.cli.main import app; app()",
-            "demo",
-            "--port",
-            str(port),
-            "--products",
-            "7",
-            "--bitrix-port",
-            "0",
-            "--change-every",
-            "0",
-            "--reconcile-every",
-            "0",
-            "--data-dir",
-            str(tmp_path / "demo"),
-        ],
+        [sys.executable, "-c", "from vitrina.cli.main import app; app()", "demo",
+         "--port", str(port), "--products", "7", "--bitrix-port", "0", "--change-every", "0",
+         "--reconcile-every", "0", "--data-dir", str(tmp_path / "demo")],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -71,13 +56,8 @@ def test_demo_imports_the_seeded_shop_serves_it_and_stops_cleanly(tmp_path: Path
         secret = re.search(r"signs with (whsec_\S+)", printed)
         assert secret is not None
         product = listing["items"][0]
-        event = ProductEvent(
-            "product.deleted",
-            {"id": product["id"]},
-            "demo-test-1",
-            time.time_ns() // 1000 + 10**9,
-            "2030-01-01T00:00:00+00:00",
-        )
+        event = ProductEvent("product.deleted", {"id": product["id"]}, "demo-test-1",
+                             time.time_ns() // 1000 + 10**9, "2030-01-01T00:00:00+00:00")
         answer = send_webhook(f"{base}/api/v1/webhooks/product-sync", secret[1], event)
         assert answer.status_code == 200 and answer.json()["action"] == "deleted"
     finally:

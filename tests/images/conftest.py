@@ -58,12 +58,8 @@ def make_fetcher() -> Iterator[FetcherFactory]:
         ssl_context: ssl.SSLContext | None = None,
         **limits: float,
     ) -> HttpPhotoFetcher:
-        settings: dict[str, float] = {
-            "max_bytes": BIG,
-            "deadline_s": 5.0,
-            "connect_timeout_s": 2.0,
-            "read_timeout_s": 2.0,
-        }
+        settings: dict[str, float] = {"max_bytes": BIG, "deadline_s": 5.0,
+                                      "connect_timeout_s": 2.0, "read_timeout_s": 2.0}
         settings.update(limits)
         fetcher = HttpPhotoFetcher(
             policy=AddressPolicy.from_allowlist(allow),

@@ -18,34 +18,19 @@ from vitrina.images.address_policy import (
 )
 
 BLOCKED_V4 = [
-    "0.0.0.0/8",
-    "10.0.0.0/8",
-    "100.64.0.0/10",
-    "127.0.0.0/8",
-    "169.254.0.0/16",
-    "172.16.0.0/12",
-    "192.0.0.0/29",
-    "192.0.2.0/24",
-    "192.168.0.0/16",
-    "198.18.0.0/15",
-    "198.51.100.0/24",
-    "203.0.113.0/24",
-    "224.0.0.0/4",
-    "240.0.0.0/4",
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+    "192.0.0.0/29", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
+    "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
 ]
 BLOCKED_V6 = [
-    "::1/128",
-    "::/128",
-    "fe80::/10",
-    "fc00::/7",
-    "ff00::/8",
-    "fec0::/10",
-    "2001:db8::/32",
+    "::1/128", "::/128", "fe80::/10", "fc00::/7", "ff00::/8", "fec0::/10", "2001:db8::/32",
     "100::/64",
 ]
 NOBODY = AddressPolicy()
 
-blocked_v4 = st.sampled_from(BLOCKED_V4).flatmap(lambda net: st.ip_addresses(network=net))
+blocked_v4 = st.sampled_from(BLOCKED_V4).flatmap(
+    lambda net: st.ip_addresses(network=net)
+)
 blocked_v6 = st.sampled_from(BLOCKED_V6).flatmap(lambda net: st.ip_addresses(network=net))
 public_v4 = st.ip_addresses(v=4).filter(
     lambda a: a.is_global and not a.is_multicast and a not in METADATA_ADDRESSES
@@ -180,7 +165,9 @@ def test_allowlist_entries_are_sorted_into_names_and_networks() -> None:
 def test_a_name_resolving_to_any_blocked_address_is_blocked() -> None:
     with pytest.raises(AddressBlocked, match=r"10\.0\.0\.5"):
         NOBODY.resolve("shop.example", 80, lambda h, p: ["93.184.216.34", "10.0.0.5"])
-    assert NOBODY.resolve("shop.example", 80, lambda h, p: ["93.184.216.34"]) == ["93.184.216.34"]
+    assert NOBODY.resolve("shop.example", 80, lambda h, p: ["93.184.216.34"]) == [
+        "93.184.216.34"
+    ]
 
 
 @pytest.mark.parametrize("host", ["metadata.google.internal", "METADATA.google.internal."])

@@ -33,9 +33,7 @@ def test_iter_products_returns_every_product_exactly_as_the_api_sends_it(shop: S
         assert list(client.iter_products()) == shop.products
 
 
-@settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(limit=st.integers(1, 100), start=st.integers(0, SHOP_SIZE + 5))
 def test_pages_resume_from_any_offset_without_gaps_or_repeats(
     shop: StandIn, limit: int, start: int
@@ -115,10 +113,8 @@ def test_a_timeout_is_retried(fresh_shop: StandIn) -> None:
 
 def test_a_shop_that_keeps_failing_gives_a_clear_unavailable_error(fresh_shop: StandIn) -> None:
     fresh_shop.fail_next(10, status=502, retry_after=1)
-    with (
-        client_for(fresh_shop, retries=2, sleep=lambda _: None) as client,
-        pytest.raises(BitrixUnavailable) as caught,
-    ):
+    with client_for(fresh_shop, retries=2, sleep=lambda _: None) as client, \
+            pytest.raises(BitrixUnavailable) as caught:
         client.get_page()
     error = caught.value
     assert isinstance(error, ServiceUnavailable)
@@ -132,10 +128,8 @@ def test_a_shop_that_keeps_failing_gives_a_clear_unavailable_error(fresh_shop: S
 
 def test_a_shop_that_keeps_timing_out_says_so(fresh_shop: StandIn) -> None:
     fresh_shop.fail_next(3, status=None, delay=0.6)
-    with (
-        client_for(fresh_shop, timeout=0.2, retries=1, sleep=lambda _: None) as client,
-        pytest.raises(BitrixUnavailable, match=r"did not answer within 0\.2 s"),
-    ):
+    with client_for(fresh_shop, timeout=0.2, retries=1, sleep=lambda _: None) as client, \
+            pytest.raises(BitrixUnavailable, match=r"did not answer within 0\.2 s"):
         client.get_page()
 
 
@@ -143,10 +137,8 @@ def test_an_unreachable_shop_is_named_in_the_error() -> None:
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    with (
-        BitrixClient(url, TOKEN, retries=1, sleep=lambda _: None) as client,
-        pytest.raises(BitrixUnavailable) as caught,
-    ):
+    with BitrixClient(url, TOKEN, retries=1, sleep=lambda _: None) as client, \
+            pytest.raises(BitrixUnavailable) as caught:
         client.get_page()
     assert f"Cannot reach Bitrix at {url}/api/v2/products/" in caught.value.message
 

@@ -69,9 +69,7 @@ def test_shots_of_one_product_resemble_each_other_more_than_other_products() -> 
         for url in product["images"]:
             ref = standin.photo_ref(url)
             assert ref is not None
-            signatures.append(
-                (product["id"], colour_signature(render(ref.bouquet, ref.variant, 128)))
-            )
+            signatures.append((product["id"], colour_signature(render(ref.bouquet, ref.variant, 128))))
     same, other = [], []
     for (id_a, a), (id_b, b) in itertools.combinations(signatures, 2):
         (same if id_a == id_b else other).append(float(((a - b) ** 2).sum()))

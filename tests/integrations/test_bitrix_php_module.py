@@ -46,10 +46,7 @@ def test_signature_made_in_php_verifies_in_python() -> None:
     php = require_executable("php", "php-cli")
     old, new = new_secret(), new_secret()
     body = json.dumps(
-        {
-            "event_type": "product.updated",
-            "product_data": {"id": 698977, "title": "Собранный букет"},
-        },
+        {"event_type": "product.updated", "product_data": {"id": 698977, "title": "Собранный букет"}},
         ensure_ascii=False,
     ).encode()
     now = int(time.time())

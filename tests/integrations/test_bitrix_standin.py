@@ -29,12 +29,9 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 _http = httpx.Client()
 
 
-def get(
-    shop: StandIn, path: str, *, headers: dict[str, str] | None = None, **params: Any
-) -> httpx.Response:
-    return _http.get(
-        shop.base_url + path, params=params, headers=AUTH if headers is None else headers
-    )
+def get(shop: StandIn, path: str, *, headers: dict[str, str] | None = None,
+        **params: Any) -> httpx.Response:
+    return _http.get(shop.base_url + path, params=params, headers=AUTH if headers is None else headers)
 
 
 def all_pages(shop: StandIn, limit: int, **filters: Any) -> list[dict[str, Any]]:
@@ -55,9 +52,7 @@ def all_pages(shop: StandIn, limit: int, **filters: Any) -> list[dict[str, Any]]
 # --- listing -------------------------------------------------------------------------------------
 
 
-@settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(limit=st.integers(min_value=1, max_value=100))
 def test_paging_with_any_limit_lists_every_product_exactly_once(shop: StandIn, limit: int) -> None:
     ids = [product["id"] for product in all_pages(shop, limit)]
@@ -65,9 +60,7 @@ def test_paging_with_any_limit_lists_every_product_exactly_once(shop: StandIn, l
     assert ids == shop.product_ids
 
 
-@settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     type_=st.sampled_from([None, "catalog", "vitrina"]),
     available=st.sampled_from([None, "true", "false", "1", "0"]),
@@ -114,15 +107,8 @@ def test_offset_past_the_end_is_an_empty_last_page(shop: StandIn) -> None:
 
 @pytest.mark.parametrize(
     "params",
-    [
-        {"limit": 0},
-        {"limit": 101},
-        {"limit": -1},
-        {"limit": "ten"},
-        {"offset": -1},
-        {"isAvailable": "maybe"},
-        {"type": "wholesale"},
-    ],
+    [{"limit": 0}, {"limit": 101}, {"limit": -1}, {"limit": "ten"}, {"offset": -1},
+     {"isAvailable": "maybe"}, {"type": "wholesale"}],
 )
 def test_bad_parameters_are_refused_with_400(shop: StandIn, params: dict[str, Any]) -> None:
     response = get(shop, "/api/v2/products/", **params)
@@ -163,12 +149,8 @@ def test_detail_without_an_id_is_a_400(shop: StandIn) -> None:
 
 @pytest.mark.parametrize(
     "headers",
-    [
-        {},
-        {"Authorization": "Bearer wrong"},
-        {"Authorization": TOKEN},
-        {"Authorization": f"Basic {TOKEN}"},
-    ],
+    [{}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN},
+     {"Authorization": f"Basic {TOKEN}"}],
     ids=["none", "wrong-token", "no-scheme", "basic"],
 )
 @pytest.mark.parametrize("path", ["/api/v2/products/", "/api/v2/products/detail?id=1"])
@@ -214,27 +196,18 @@ def test_prices_come_in_every_shape_the_shop_uses(shop: StandIn) -> None:
     assert any(isinstance(price, int) for price in prices)
     assert any(isinstance(price, str) and price.isdigit() for price in prices)
     for separator in PRICE_SEPARATORS:
-        assert any(
-            isinstance(p, str) and re.fullmatch(rf"\d{{1,3}}({separator}\d{{3}})+ ₸", p)
-            for p in prices
-        ), f"no price with separator {separator!r}"
+        assert any(isinstance(p, str) and re.fullmatch(rf"\d{{1,3}}({separator}\d{{3}})+ ₸", p)
+                   for p in prices), f"no price with separator {separator!r}"
 
 
 def test_dimensions_come_in_every_shape_the_shop_uses(shop: StandIn) -> None:
-    heights = {
-        p["catalogHeight"]
-        if p["catalogHeight"] in ("", None)
-        else ("spaced" if " " in p["catalogHeight"] else "joined")
-        for p in shop.products
-    }
+    heights = {p["catalogHeight"] if p["catalogHeight"] in ("", None) else
+               ("spaced" if " " in p["catalogHeight"] else "joined") for p in shop.products}
     assert heights == {"", None, "spaced", "joined"}
 
 
 def test_the_same_seed_makes_the_same_catalog() -> None:
-    one, two = (
-        StandIn(40, seed=5, public_url="http://shop"),
-        StandIn(40, seed=5, public_url="http://shop"),
-    )
+    one, two = StandIn(40, seed=5, public_url="http://shop"), StandIn(40, seed=5, public_url="http://shop")
     assert one.products == two.products
     assert StandIn(40, seed=6, public_url="http://shop").products != one.products
 

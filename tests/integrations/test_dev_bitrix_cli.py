@@ -16,23 +16,9 @@ from tests.integrations.conftest import TOKEN
 
 def test_dev_bitrix_serves_the_catalog_until_interrupted() -> None:
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from vitrina.cli.dev import app; app()",
-            "bitrix",
-            "--port",
-            "0",
-            "--products",
-            "30",
-            "--token",
-            TOKEN,
-            "--seed",
-            "4",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        [sys.executable, "-c", "from vitrina.cli.dev import app; app()", "bitrix",
+         "--port", "0", "--products", "30", "--token", TOKEN, "--seed", "4"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"},
     )
     try:
@@ -46,11 +32,8 @@ def test_dev_bitrix_serves_the_catalog_until_interrupted() -> None:
         output += process.stdout.readline()
         assert TOKEN in output
 
-        response = httpx.get(
-            f"{base_url}/api/v2/products/",
-            params={"limit": 100},
-            headers={"Authorization": f"Bearer {TOKEN}"},
-        )
+        response = httpx.get(f"{base_url}/api/v2/products/", params={"limit": 100},
+                             headers={"Authorization": f"Bearer {TOKEN}"})
         assert response.json()["pagination"]["total"] == 30
         assert httpx.get(response.json()["data"][0]["image"]).status_code == 200
     finally:

@@ -51,10 +51,7 @@ def test_import_brings_exactly_the_shops_products_and_queues_their_indexing(
         assert {e.outcome for e in events(sessions, "import")} == {"created"}
         [run] = runs(sessions)
         assert (run.status, run.created, run.next_offset, run.total) == (
-            "completed",
-            len(shop.product_ids),
-            len(shop.product_ids),
-            len(shop.product_ids),
+            "completed", len(shop.product_ids), len(shop.product_ids), len(shop.product_ids),
         )
 
 
@@ -97,9 +94,7 @@ def test_an_unreadable_product_is_reported_skipped_and_counted_while_the_rest_im
     assert progress.failed == 1
     [reason] = progress.rejected
     assert reason.product_id == broken and "price" in reason.error
-    assert [e.product_id for e in rejected] == [broken] and "по запросу" in (
-        rejected[0].error or ""
-    )
+    assert [e.product_id for e in rejected] == [broken] and "по запросу" in (rejected[0].error or "")
 
 
 def test_import_resumes_after_the_shop_fails_without_redoing_committed_pages(
@@ -111,15 +106,11 @@ def test_import_resumes_after_the_shop_fails_without_redoing_committed_pages(
 
     with database(database_url) as sessions:
         try:
-            with (
-                BitrixClient(shop.base_url, TOKEN, retries=0) as bitrix,
-                pytest.raises(BitrixUnavailable),
+            with BitrixClient(shop.base_url, TOKEN, retries=0) as bitrix, pytest.raises(
+                BitrixUnavailable
             ):
                 import_catalog(
-                    sessions,
-                    bitrix,
-                    shop_id=1,
-                    source_url=bitrix.base_url,
+                    sessions, bitrix, shop_id=1, source_url=bitrix.base_url,
                     after_fetch=fail_from_page_three,
                 )
         finally:
@@ -130,10 +121,7 @@ def test_import_resumes_after_the_shop_fails_without_redoing_committed_pages(
 
         seen = len(shop.requests)
         result = vitrina(
-            "import",
-            "--bitrix-url",
-            shop.base_url,
-            database_url=database_url,
+            "import", "--bitrix-url", shop.base_url, database_url=database_url,
             VITRINA_BITRIX_TOKEN=TOKEN,
         )
         assert result.returncode == 0, result.stderr
@@ -161,10 +149,7 @@ def test_a_webhook_landing_during_an_import_is_not_undone_by_the_stale_page(
 
         with BitrixClient(fresh_shop.base_url, TOKEN) as bitrix:
             progress = import_catalog(
-                sessions,
-                bitrix,
-                shop_id=1,
-                source_url=bitrix.base_url,
+                sessions, bitrix, shop_id=1, source_url=bitrix.base_url,
                 after_fetch=webhooks_while_the_page_is_in_flight,
             )
         imported = products(sessions)
@@ -190,9 +175,7 @@ def test_an_unreachable_shop_exits_non_zero_with_a_clear_message(sqlite_url: str
 
 
 def test_import_without_a_shop_address_says_what_to_set(sqlite_url: str) -> None:
-    result = vitrina(
-        "import", database_url=sqlite_url, VITRINA_BITRIX_URL="", VITRINA_BITRIX_TOKEN=""
-    )
+    result = vitrina("import", database_url=sqlite_url, VITRINA_BITRIX_URL="", VITRINA_BITRIX_TOKEN="")
     assert result.returncode == 2
     assert "VITRINA_BITRIX_URL" in result.stderr
 

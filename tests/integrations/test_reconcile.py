@@ -48,22 +48,14 @@ def test_reconcile_creates_updates_and_soft_deletes_the_drift_and_prints_it(
         jobs_before = pending_jobs(sessions)
 
         result = vitrina(
-            "reconcile",
-            "--bitrix-url",
-            fresh_shop.base_url,
-            "--token",
-            TOKEN,
+            "reconcile", "--bitrix-url", fresh_shop.base_url, "--token", TOKEN,
             database_url=database_url,
         )
 
         assert result.returncode == 0, result.stderr
         lines = result.stdout.splitlines()
-        assert any(
-            "updated" in line and str(repriced) in line and "4 950 ₸" in line for line in lines
-        )
-        assert any(
-            "created" in line and str(created) in line and "Новый букет" in line for line in lines
-        )
+        assert any("updated" in line and str(repriced) in line and "4 950 ₸" in line for line in lines)
+        assert any("created" in line and str(created) in line and "Новый букет" in line for line in lines)
         assert any("deleted" in line and str(gone) in line for line in lines)
         assert "1 created, 1 updated, 1 deleted" in result.stdout
 
@@ -72,46 +64,29 @@ def test_reconcile_creates_updates_and_soft_deletes_the_drift_and_prints_it(
         assert catalog[created].enabled and catalog[created].name == "Новый букет"
         assert not catalog[gone].enabled
         assert {(e.product_id, e.outcome) for e in events(sessions, "reconcile")} == {
-            (repriced, "updated"),
-            (created, "created"),
-            (gone, "deleted"),
+            (repriced, "updated"), (created, "created"), (gone, "deleted"),
         }
         assert {repriced, created, gone} <= pending_jobs(sessions) | jobs_before
         [run] = runs(sessions, "reconcile")
         assert (run.status, run.created, run.updated, run.deleted, run.unchanged) == (
-            "completed",
-            1,
-            1,
-            1,
-            10,
+            "completed", 1, 1, 1, 10,
         )
 
         again = vitrina(
-            "reconcile",
-            "--bitrix-url",
-            fresh_shop.base_url,
-            "--token",
-            TOKEN,
+            "reconcile", "--bitrix-url", fresh_shop.base_url, "--token", TOKEN,
             database_url=database_url,
         )
         assert again.returncode == 0 and "0 created, 0 updated, 0 deleted" in again.stdout
 
 
-def test_a_dry_run_shows_the_drift_and_changes_nothing(
-    sqlite_url: str, fresh_shop: StandIn
-) -> None:
+def test_a_dry_run_shows_the_drift_and_changes_nothing(sqlite_url: str, fresh_shop: StandIn) -> None:
     imported(sqlite_url, fresh_shop)
     drift(fresh_shop)
     with database(sqlite_url) as sessions:
         before = {pid: (p.price, p.enabled) for pid, p in products(sessions).items()}
 
         result = vitrina(
-            "reconcile",
-            "--dry-run",
-            "--bitrix-url",
-            fresh_shop.base_url,
-            "--token",
-            TOKEN,
+            "reconcile", "--dry-run", "--bitrix-url", fresh_shop.base_url, "--token", TOKEN,
             database_url=sqlite_url,
         )
 
@@ -140,10 +115,7 @@ def test_reconcile_never_overrides_a_webhook_that_lands_while_it_runs(
 
         with BitrixClient(fresh_shop.base_url, TOKEN) as bitrix:
             result = reconcile(
-                sessions,
-                bitrix,
-                shop_id=1,
-                source_url=bitrix.base_url,
+                sessions, bitrix, shop_id=1, source_url=bitrix.base_url,
                 before_apply=webhooks_after_the_listing_was_read,
             )
 
@@ -186,10 +158,7 @@ def test_reconcile_only_deletes_what_the_shop_confirms_is_gone(
                 yield page
 
     fresh_shop.update_product(hidden, price="7 777 ₸")
-    with (
-        database(sqlite_url) as sessions,
-        ListingThatMissesOne(fresh_shop.base_url, TOKEN) as bitrix,
-    ):
+    with database(sqlite_url) as sessions, ListingThatMissesOne(fresh_shop.base_url, TOKEN) as bitrix:
         result = reconcile(sessions, bitrix, shop_id=1, source_url=bitrix.base_url)
         assert products(sessions)[hidden].enabled
         assert products(sessions)[hidden].price == 777_700  # compared from its detail instead
@@ -202,9 +171,7 @@ def test_scheduled_reconcile_heals_drift_until_stopped(
     imported(sqlite_url, fresh_shop)
     repriced, created, gone = drift(fresh_shop)
     settings = make_settings(
-        database_url=sqlite_url,
-        bitrix_url=fresh_shop.base_url,
-        bitrix_token=TOKEN,
+        database_url=sqlite_url, bitrix_url=fresh_shop.base_url, bitrix_token=TOKEN,
         reconcile_every=0.2,
     )
     stop = threading.Event()
@@ -227,9 +194,7 @@ def test_scheduled_reconcile_heals_drift_until_stopped(
 def test_the_schedule_does_nothing_without_an_interval(
     sqlite_url: str, make_settings: Callable[..., Settings]
 ) -> None:
-    settings = make_settings(
-        database_url=sqlite_url, bitrix_url="http://127.0.0.1:9", bitrix_token="t"
-    )
+    settings = make_settings(database_url=sqlite_url, bitrix_url="http://127.0.0.1:9", bitrix_token="t")
     run_reconcile_schedule(settings, threading.Event())  # returns at once
 
 

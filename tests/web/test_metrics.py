@@ -50,9 +50,7 @@ def test_metrics_count_webhooks_requests_and_read_the_queue(live_app, database_u
     # Labels are route templates, never raw paths.
     retry = {"method": "POST", "route": "/api/v1/jobs/{job_id}/retry", "status": "404"}
     assert delta("vitrina_http_requests_total", **retry) == 1
-    assert (
-        delta("vitrina_http_requests_total", method="GET", route="<unmatched>", status="404") == 1
-    )
+    assert delta("vitrina_http_requests_total", method="GET", route="<unmatched>", status="404") == 1
     assert not any("12345" in dict(labels).get("route", "") for _, labels in after)
     # Gauges come from this app's database at scrape time.
     assert value(after, "vitrina_database_up") == 1
@@ -70,16 +68,12 @@ def test_worker_hooks_show_up(live_app, sqlite_url):
         observe_fetch_failure("photo_not_found")
         observe_fetch_failure("photo_not_found")
         after = scrape(client)
-    assert (
-        value(after, "vitrina_embedded_photos_total")
-        - value(before, "vitrina_embedded_photos_total")
-        == 3
-    )
-    assert (
-        value(after, "vitrina_embedding_seconds_count")
-        - value(before, "vitrina_embedding_seconds_count")
-        == 1
-    )
+    assert value(after, "vitrina_embedded_photos_total") - value(
+        before, "vitrina_embedded_photos_total"
+    ) == 3
+    assert value(after, "vitrina_embedding_seconds_count") - value(
+        before, "vitrina_embedding_seconds_count"
+    ) == 1
     failures = ("vitrina_photo_fetch_failures_total", {"reason": "photo_not_found"})
     assert value(after, failures[0], **failures[1]) - value(before, failures[0], **failures[1]) == 2
 

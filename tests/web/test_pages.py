@@ -30,14 +30,8 @@ def add_dead_job(database_url: str, product_id: int, reason: str) -> int:
     engine = make_engine(database_url)
     try:
         with write_session(make_sessionmaker(engine)) as session:
-            job = Job(
-                product_id=product_id,
-                shop_id=1,
-                state=DEAD,
-                attempts=1,
-                last_error=reason,
-                finished_at=utcnow(),
-            )
+            job = Job(product_id=product_id, shop_id=1, state=DEAD, attempts=1, last_error=reason,
+                      finished_at=utcnow())
             session.add(job)
             session.flush()
             return job.id
@@ -50,14 +44,8 @@ def add_dead_job(database_url: str, product_id: int, reason: str) -> int:
 
 @pytest.mark.parametrize(
     ("minor", "shown"),
-    [
-        (495000, "4 950 ₸"),
-        (495050, "4 950,50 ₸"),
-        (0, "0 ₸"),
-        (99, "0,99 ₸"),
-        (123456789, "1 234 567,89 ₸"),
-        (100_000_000, "1 000 000 ₸"),
-    ],
+    [(495000, "4 950 ₸"), (495050, "4 950,50 ₸"), (0, "0 ₸"), (99, "0,99 ₸"),
+     (123456789, "1 234 567,89 ₸"), (100_000_000, "1 000 000 ₸")],
 )
 def test_prices_are_shown_in_tenge_with_tiyn_only_when_there_are_some(minor, shown):
     assert tenge(minor) == shown

@@ -35,17 +35,15 @@ def demo(
     host: Annotated[str, typer.Option(help="Address for Vitrina.")] = "127.0.0.1",
     products: Annotated[int, typer.Option(min=1, help="Products in the pretend shop.")] = 60,
     seed: Annotated[int, typer.Option(help="Same seed, same catalog and photos.")] = 0,
-    data_dir: Annotated[Path, typer.Option(help="Where the demo keeps its database.")] = Path(
-        "var/demo"
-    ),
+    data_dir: Annotated[
+        Path, typer.Option(help="Where the demo keeps its database.")
+    ] = Path("var/demo"),
     bitrix_port: Annotated[
         int, typer.Option(help="Port for the Bitrix stand-in (0: any free port).")
     ] = 8800,
     change_every: Annotated[
         float,
-        typer.Option(
-            min=0, help="Seconds between scripted shop changes sent as webhooks (0: none)."
-        ),
+        typer.Option(min=0, help="Seconds between scripted shop changes sent as webhooks (0: none)."),
     ] = 30.0,
     reconcile_every: Annotated[
         float, typer.Option(min=0, help="Seconds between scheduled reconcile runs (0: none).")
@@ -144,9 +142,7 @@ def _serve(
         console.print(f"  webhooks    the stand-in signs with {webhook_secret}")
         console.print(f"              and posts to {webhook_url}")
         if change_every:
-            console.print(
-                f"  changes     one shop edit every {change_every:g} s, sent as a webhook"
-            )
+            console.print(f"  changes     one shop edit every {change_every:g} s, sent as a webhook")
         console.print("Indexing the catalog in the background… Ctrl-C to stop.")
         _watch_indexing(sessions, stop)
 

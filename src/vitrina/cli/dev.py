@@ -11,9 +11,8 @@ from rich.console import Console
 
 from vitrina.integrations.bitrix.standin import StandIn
 
-app = typer.Typer(
-    help="Developer tools: stand-ins for the services Vitrina talks to.", no_args_is_help=True
-)
+app = typer.Typer(help="Developer tools: stand-ins for the services Vitrina talks to.",
+                  no_args_is_help=True)
 console = Console()
 
 
@@ -56,11 +55,8 @@ def bitrix(
         console.print(f"[bold]Bitrix stand-in[/bold] on [cyan]{base_url}[/cyan]")
         console.print(f"  token     {token}")
         console.print(f"  products  {products} (seed {seed})")
-        console.print(
-            f"  try       curl -H 'Authorization: Bearer {token}' "
-            f"'{base_url}/api/v2/products/?limit=2'",
-            soft_wrap=True,
-        )
+        console.print(f"  try       curl -H 'Authorization: Bearer {token}' "
+                      f"'{base_url}/api/v2/products/?limit=2'", soft_wrap=True)
         if change_every:
             target = webhook_url or "nowhere (no --webhook-url)"
             console.print(f"  changes   one every {change_every:g} s, webhooks to {target}")

@@ -82,3 +82,4 @@ def _register_subcommands() -> None:
 
 
 _register_subcommands()
+

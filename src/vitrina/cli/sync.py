@@ -47,8 +47,7 @@ BitrixToken = Annotated[
     ),
 ]
 ShopId = Annotated[
-    int | None,
-    typer.Option("--shop", help="Shop id in Vitrina (default: VITRINA_DEFAULT_SHOP_ID)."),
+    int | None, typer.Option("--shop", help="Shop id in Vitrina (default: VITRINA_DEFAULT_SHOP_ID).")
 ]
 SHOWN_REJECTIONS = 20
 
@@ -87,11 +86,7 @@ def import_with_progress(
             )
 
         progress = import_catalog(
-            sessions,
-            client,
-            shop_id=shop_id,
-            source_url=client.base_url,
-            restart=restart,
+            sessions, client, shop_id=shop_id, source_url=client.base_url, restart=restart,
             on_page=on_page,
         )
     elapsed = time.perf_counter() - started
@@ -180,10 +175,8 @@ def _resolve(
     if not url or not token:
         missing = " and ".join(
             name
-            for name, value in (
-                ("--bitrix-url (VITRINA_BITRIX_URL)", url),
-                ("--token (VITRINA_BITRIX_TOKEN)", token),
-            )
+            for name, value in (("--bitrix-url (VITRINA_BITRIX_URL)", url),
+                                ("--token (VITRINA_BITRIX_TOKEN)", token))
             if not value
         )
         err.print(f"[red]error:[/red] the shop's {missing} is not set.")

@@ -193,9 +193,8 @@ class AddressPolicy:
             # Only an exact entry lets a metadata address through, never a wide CIDR.
             if ipaddress.ip_network(address) in self.allowed_networks:
                 return
-        elif any(
-            address.version == net.version and address in net for net in self.allowed_networks
-        ):
+        elif any(address.version == net.version and address in net
+                 for net in self.allowed_networks):
             return
         raise AddressBlocked(host, str(address), reason)
 

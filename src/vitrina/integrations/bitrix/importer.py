@@ -170,12 +170,7 @@ def _write_page(
     locked = lock_products(session, [data.id for data in parsed])
     changes = [
         apply_product(
-            session,
-            locked[data.id],
-            data,
-            shop_id=shop_id,
-            since=since,
-            source=SOURCE,
+            session, locked[data.id], data, shop_id=shop_id, since=since, source=SOURCE,
             run_ref=run_ref,
         )
         for data in parsed

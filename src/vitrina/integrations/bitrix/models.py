@@ -39,9 +39,7 @@ class SyncRun(Base):
     updated: Mapped[int] = mapped_column(Integer, default=0)
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     deleted: Mapped[int] = mapped_column(Integer, default=0)
-    skipped: Mapped[int] = mapped_column(
-        Integer, default=0, doc="newer webhook change or tombstone"
-    )
+    skipped: Mapped[int] = mapped_column(Integer, default=0, doc="newer webhook change or tombstone")
     failed: Mapped[int] = mapped_column(Integer, default=0, doc="products that did not parse")
     error: Mapped[str | None] = mapped_column(Text)
 

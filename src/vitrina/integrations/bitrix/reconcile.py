@@ -199,13 +199,8 @@ def _apply_products(
                 change = plan_product(locked[product_id], data, shop_id, plan.started_at)
             else:
                 change = apply_product(
-                    session,
-                    locked[product_id],
-                    data,
-                    shop_id=shop_id,
-                    since=plan.started_at,
-                    source=SOURCE,
-                    run_ref=run_ref,
+                    session, locked[product_id], data, shop_id=shop_id, since=plan.started_at,
+                    source=SOURCE, run_ref=run_ref,
                 )
             _record(result, change)
         if not result.dry_run:
@@ -227,10 +222,7 @@ def _apply_vanished(
                 change = plan_vanished(locked[product_id], plan.started_at)
             else:
                 change = apply_vanished(
-                    session,
-                    locked[product_id],
-                    since=plan.started_at,
-                    source=SOURCE,
+                    session, locked[product_id], since=plan.started_at, source=SOURCE,
                     run_ref=run_ref,
                 )
             if change is not None:
@@ -245,12 +237,8 @@ def _log_rejected(
     with write_session(sessions) as session:
         for bad in rejected:
             log_rejection(
-                session,
-                error=bad.error,
-                event_type="product.updated",
-                product_id=bad.product_id,
-                source=SOURCE,
-                request_id=run_ref,
+                session, error=bad.error, event_type="product.updated",
+                product_id=bad.product_id, source=SOURCE, request_id=run_ref,
             )
 
 
@@ -314,11 +302,8 @@ def run_reconcile_schedule(
             try:
                 with BitrixClient(url, token, sleep=lambda s: _wait(stop_event, s)) as client:
                     result = reconcile(
-                        sessions,
-                        client,
-                        shop_id=settings.default_shop_id,
-                        source_url=client.base_url,
-                        stop=stop_event,
+                        sessions, client, shop_id=settings.default_shop_id,
+                        source_url=client.base_url, stop=stop_event,
                     )
                 log.info(result.summary(), extra={"run_id": result.run_id})
             except ReconcileStopped:
