@@ -5,6 +5,7 @@ Every field is documented in ``docs/configuration.md``; a test fails when one is
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Annotated
@@ -67,6 +68,12 @@ class Settings(BaseSettings):
     similar_threshold: float | None = None
     vector_index_dir: Path | None = None
     vector_ef_search: int = Field(default=128, ge=16, le=1000)
+    search_rate_limit: float = 2.0
+    search_rate_burst: int = 20
+    search_concurrency: int = 2
+
+    # reverse proxy
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # jobs
     worker_concurrency: int = 1
@@ -79,6 +86,8 @@ class Settings(BaseSettings):
     # bitrix
     bitrix_url: str | None = None
     bitrix_token: str | None = None
+    bitrix_module_url: str | None = None
+    bitrix_site_shops: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)
     reconcile_every: float | None = None
 
     # logs
@@ -86,10 +95,24 @@ class Settings(BaseSettings):
     # None: JSON when stderr is not a terminal (a service under systemd/docker), text when it is.
     log_json: bool | None = None
 
-    @field_validator("webhook_secrets", "image_hosts_allow", mode="before")
+    @field_validator("webhook_secrets", "image_hosts_allow", "trusted_proxies", mode="before")
     @classmethod
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
+
+    @field_validator("bitrix_site_shops", mode="before")
+    @classmethod
+    def _site_shops(cls, value: object) -> object:
+        """``s1=1,s2=2``: Bitrix site id → Vitrina shop id."""
+        if not isinstance(value, str):
+            return value
+        shops: dict[str, int] = {}
+        for part in (p.strip() for p in value.split(",") if p.strip()):
+            site, sep, shop = part.partition("=")
+            if not sep or not site.strip() or not shop.strip().isdigit():
+                raise ValueError(f"expected site=shop pairs such as 's1=1,s2=2', got {part!r}")
+            shops[site.strip()] = int(shop)
+        return shops
 
     @field_validator("webhook_secrets")
     @classmethod
@@ -100,6 +123,20 @@ class Settings(BaseSettings):
                     f"every secret must start with 'whsec_' (got {secret[:10]!r}…); "
                     "make one with `vitrina secret new`"
                 )
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if entry == "*":
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or network (like 10.0.0.5 or 10.0.0.0/8)"
+                ) from None
         return value
 
     @field_validator("database_url")

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,23 +20,44 @@ from sqlalchemy.orm import Session, sessionmaker
 from vitrina.catalog.models import Product, ProductImage
 from vitrina.config import Settings
 from vitrina.embedding import Embedder
-from vitrina.errors import InvalidPayload, NotFound
+from vitrina.errors import InvalidPayload, NotFound, PhotoFetchError, ServiceUnavailable
 from vitrina.images.decode import decode_image
 from vitrina.images.fetch import FetchedPhoto, PhotoFetcher
+from vitrina.search.photo_url import for_customer
 from vitrina.search.schemas import SearchResponse, SearchResult
 from vitrina.vectors.base import Hit, SearchFilters, VectorIndex
 from vitrina.vectors.models import ImageVector
 
+# How long a search waits for an embedding slot before answering 503 (a burst queues this long).
+SLOT_WAIT_S = 20.0
+
+
+class SearchBusy(ServiceUnavailable):
+    """Search is very busy right now; try again in a few seconds."""
+
+    code = "search_busy"
+    retry_after = 2.0
+
 
 @dataclass
 class SearchService:
-    """Everything a search needs; built once per app."""
+    """Everything a search needs; built once per app.
+
+    At most ``search_concurrency`` query photos are decoded and embedded at once: each holds a
+    decoded image and the model's activations, and on two cores more at a time only add memory
+    and latency. The rest of a burst waits for a slot (briefly), not for a 500.
+    """
 
     settings: Settings
     sessions: sessionmaker[Session]
     embedder: Embedder
     index: VectorIndex
     fetcher: PhotoFetcher
+    slot_wait_s: float = SLOT_WAIT_S
+    _slots: threading.BoundedSemaphore = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._slots = threading.BoundedSemaphore(max(1, self.settings.search_concurrency))
 
     @property
     def exact_threshold(self) -> float:
@@ -51,13 +73,18 @@ class SearchService:
 
     def embed_bytes(self, data: bytes) -> NDArray[np.float32]:
         """The query photo's vector (decoding checks size, format and bombs)."""
-        image = decode_image(
-            data,
-            max_pixels=self.settings.image_max_pixels,
-            max_bytes=self.settings.image_max_bytes,
-            draft_size=(self.embedder.decode_size, self.embedder.decode_size),
-        )
-        return np.asarray(self.embedder.embed_images([image])[0], dtype=np.float32)
+        if not self._slots.acquire(timeout=self.slot_wait_s):
+            raise SearchBusy()
+        try:
+            image = decode_image(
+                data,
+                max_pixels=self.settings.image_max_pixels,
+                max_bytes=self.settings.image_max_bytes,
+                draft_size=(self.embedder.decode_size, self.embedder.decode_size),
+            )
+            return np.asarray(self.embedder.embed_images([image])[0], dtype=np.float32)
+        finally:
+            self._slots.release()
 
     def embed_base64(self, text: str) -> NDArray[np.float32]:
         """A base64 photo (data: URLs accepted)."""
@@ -70,7 +97,10 @@ class SearchService:
 
     def embed_url(self, url: str) -> NDArray[np.float32]:
         """A photo by URL, fetched under the same rules as shop photos (no private addresses)."""
-        photo = self.fetcher.fetch(url)
+        try:
+            photo = self.fetcher.fetch(url)
+        except PhotoFetchError as error:
+            raise for_customer(error) from error
         assert isinstance(photo, FetchedPhoto)
         return self.embed_bytes(photo.data)
 
