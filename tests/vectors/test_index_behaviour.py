@@ -163,17 +163,25 @@ FILTERS = [
 ]
 
 
-@pytest.mark.parametrize("plan", ["chosen per query", "always walk the graph"])
 @pytest.mark.parametrize("filters", FILTERS, ids=[str(f) for f in FILTERS])
-def test_filtered_search_is_complete_and_exact_at_the_top(
-    engine, stored, tmp_path, filters, plan, monkeypatch
+def test_filtered_search_is_complete_and_exact_at_the_top(engine, stored, tmp_path, filters):
+    assert_complete_and_exact_at_the_top(engine, stored, tmp_path, filters)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the embedded index's choice
+@pytest.mark.parametrize("filters", FILTERS, ids=[str(f) for f in FILTERS])
+def test_a_forced_graph_walk_is_completed_by_the_exact_scan(
+    engine, stored, tmp_path, filters, monkeypatch
 ):
-    if plan == "always walk the graph":
-        if engine.dialect.name != "sqlite":
-            pytest.skip("the walk-or-scan choice under test is the embedded index's")
-        # a short walk must then be completed by the exact scan
-        monkeypatch.setattr(hnsw_index, "EXACT_MIN", 0)
-        monkeypatch.setattr(hnsw_index, "WALK_COST", 0.0)
+    monkeypatch.setattr(hnsw_index, "EXACT_MIN", 0)
+    monkeypatch.setattr(hnsw_index, "WALK_COST", 0.0)
+    assert_complete_and_exact_at_the_top(engine, stored, tmp_path, filters)
+
+
+def assert_complete_and_exact_at_the_top(
+    engine: Engine, stored: NDArray[np.float32], tmp_path: Path, filters: dict[str, object]
+) -> None:
+    """Every eligible product can come back, and the best one is first with its exact score."""
     index = open_index(engine, tmp_path)
     ids = np.arange(1, N + 1)
     eligible = np.ones(N, dtype=bool)
