@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # search
     exact_threshold: float | None = None
     similar_threshold: float | None = None
+    exact_min_inliers: int | None = Field(default=None, ge=4)
+    exact_colour_agree: float | None = Field(default=None, ge=0.0, le=1.0)
+    colour_weight: float | None = Field(default=None, ge=0.0, le=2.0)
 
     # jobs
     worker_concurrency: int = 1

@@ -1,0 +1,70 @@
+"""A small colour descriptor of the product, so "similar" can put red bouquets first for a red one.
+
+The embedding models were trained to recognise *what* is in a photo, so they see a red and a
+purple bouquet of the same flowers as near twins. Colour is the first thing a person buying
+flowers looks at, so search fuses this descriptor with the embedding.
+
+The descriptor is a hue/saturation histogram of the pixels that are not background (the colour of
+the photo's edge), with three grey bins for white, grey and black things: 39 bins as float16,
+78 bytes per photo. Hue bins are smoothed with their neighbours so warm indoor light (a shift of
+a few degrees) does not move a flower into another bin outright.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+HUE_BINS = 18
+SAT_LEVELS = 2
+GREY_LEVELS = 3
+SIZE = HUE_BINS * SAT_LEVELS + GREY_LEVELS  # 39
+ANALYSIS_SIZE = 64
+BACKGROUND_DISTANCE = 30.0
+
+ColourDescriptor = NDArray[np.float32]
+
+
+def colour_descriptor(image: Image.Image) -> ColourDescriptor:
+    """The normalised colour histogram of the non-background pixels of ``image``."""
+    small = np.asarray(image.resize((ANALYSIS_SIZE, ANALYSIS_SIZE), Image.Resampling.BILINEAR))
+    rgb = small.astype(np.float32)
+    ring = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]], axis=0)
+    foreground = np.linalg.norm(rgb - np.median(ring, axis=0), axis=2) > BACKGROUND_DISTANCE
+    if foreground.sum() < 0.05 * foreground.size:  # a plain photo: use every pixel
+        foreground[:] = True
+    hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV_FULL).astype(np.float32)[foreground]
+    hue, sat, val = hsv[:, 0] / 256.0, hsv[:, 1] / 255.0, hsv[:, 2] / 255.0
+    histogram = np.zeros(SIZE, dtype=np.float32)
+    chromatic = (sat > 0.22) & (val > 0.18)
+    hue_bin = np.minimum((hue * HUE_BINS).astype(np.int64), HUE_BINS - 1)
+    sat_level = (sat > 0.55).astype(np.int64)
+    np.add.at(histogram, (hue_bin * SAT_LEVELS + sat_level)[chromatic], 1.0)
+    grey = np.digitize(val[~chromatic], [0.3, 0.75])
+    np.add.at(histogram, HUE_BINS * SAT_LEVELS + grey, 1.0)
+    hues = histogram[: HUE_BINS * SAT_LEVELS].reshape(HUE_BINS, SAT_LEVELS)
+    smoothed = 0.5 * hues + 0.25 * np.roll(hues, 1, axis=0) + 0.25 * np.roll(hues, -1, axis=0)
+    histogram[: HUE_BINS * SAT_LEVELS] = smoothed.reshape(-1)
+    return histogram / max(float(histogram.sum()), 1e-9)
+
+
+def colour_similarity(a: ColourDescriptor, b: ColourDescriptor) -> float:
+    """Bhattacharyya coefficient: 1 for the same colours, 0 for none in common."""
+    return float(np.sqrt(np.maximum(a, 0) * np.maximum(b, 0)).sum())
+
+
+def colour_similarities(query: ColourDescriptor, rows: NDArray[np.float32]) -> NDArray[np.float32]:
+    """:func:`colour_similarity` of ``query`` against every row of ``rows``."""
+    return np.asarray(
+        np.sqrt(np.maximum(rows, 0) * np.maximum(query, 0)[None, :]).sum(axis=1), dtype=np.float32
+    )
+
+
+def pack_colour(descriptor: ColourDescriptor) -> bytes:
+    return np.asarray(descriptor, dtype="<f2").tobytes()
+
+
+def unpack_colour(data: bytes) -> ColourDescriptor:
+    return np.frombuffer(data, dtype="<f2").astype(np.float32)
