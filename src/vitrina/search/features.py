@@ -48,5 +48,5 @@ def describe_query_photo(crop: Image.Image) -> PhotoDescription:
     """A customer's photo, already cut to its product region: more keypoints than stored, since
     the product may be small in it and only the query pays for them."""
     return PhotoDescription(
-        colour_descriptor(crop), local_features(crop, keypoints=QUERY_KEYPOINTS)
+        colour_descriptor(crop), local_features(crop, keypoints=QUERY_KEYPOINTS, query=True)
     )

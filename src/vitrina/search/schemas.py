@@ -43,6 +43,9 @@ class MatchCheck(BaseModel):
     exact: bool = Field(description="verified geometrically and the colours agree")
     inliers: int = Field(description="local features one homography explains (RANSAC)")
     matches: int = Field(description="local features matched before the geometric check")
+    colour_agreement: float = Field(
+        description="share of the matched points whose colours agree (white balance allowed)"
+    )
 
 
 class SearchResult(BaseModel):

@@ -40,6 +40,7 @@ from vitrina.vectors.models import ImageVector
 QUERY_DECODE_SIZE = 512  # a story screenshot keeps its product region large enough for ORB
 CANDIDATES = 60  # photos per region asked of the index, whatever top_k
 VERIFIED = 8  # leading products checked geometrically (~1 ms each)
+VARIANT_MARGIN = 0.04  # colour agreement by which a colour variant loses "exact" to another
 
 
 @dataclass
@@ -68,7 +69,9 @@ class QueryPhoto:
 
 
 @dataclass(slots=True)
-class _Candidate:
+class Candidate:
+    """One product's best photo during ranking, with what was learnt about it."""
+
     hit: Hit
     colour: float | None = None
     score: float = 0.0
@@ -193,16 +196,7 @@ class SearchService:
         photo = QueryPhoto.of(query)
         thresholds = self.thresholds
         with self.sessions() as session:
-            # Several photos may belong to one product: ask for more photos than products.
-            limit = max(top_k * 4, CANDIDATES)
-            best: dict[int, Hit] = {}
-            for vector in photo.vectors:
-                for hit in self.index.search(session, vector, filters, limit):
-                    known = best.get(hit.image_id)
-                    if known is None or hit.similarity > known.similarity:
-                        best[hit.image_id] = hit
-            candidates = self._rank(session, photo, list(best.values()), thresholds)
-            self._verify(session, photo, candidates, thresholds)
+            candidates = self.candidates(session, photo, filters, top_k, thresholds)
             results = self._results(session, candidates, top_k, threshold, filters)
             total = self.index.count(session)
         exact = [r for r in results if r.verification is not None and r.verification.exact]
@@ -225,16 +219,37 @@ class SearchService:
             exact_colour_agree=thresholds.colour_agree,
         )
 
+    def candidates(
+        self,
+        session: Session,
+        photo: QueryPhoto,
+        filters: SearchFilters,
+        top_k: int,
+        thresholds: Thresholds,
+    ) -> list[Candidate]:
+        """Ranked and verified candidates, one per product (calibration reads them directly)."""
+        # Several photos may belong to one product: ask for more photos than products.
+        limit = max(top_k * 4, CANDIDATES)
+        best: dict[int, Hit] = {}
+        for vector in photo.vectors:
+            for hit in self.index.search(session, vector, filters, limit):
+                known = best.get(hit.image_id)
+                if known is None or hit.similarity > known.similarity:
+                    best[hit.image_id] = hit
+        candidates = self._rank(session, photo, list(best.values()), thresholds)
+        self._verify(session, photo, candidates, thresholds)
+        return candidates
+
     @staticmethod
     def _rank(
         session: Session, photo: QueryPhoto, hits: list[Hit], thresholds: Thresholds
-    ) -> list[_Candidate]:
+    ) -> list[Candidate]:
         """Best photo per product by cosine plus colour agreement, best first."""
         query_colour = photo.description.colour if photo.description is not None else None
         stored = colours(session, [h.image_id for h in hits]) if query_colour is not None else {}
-        per_product: dict[int, _Candidate] = {}
+        per_product: dict[int, Candidate] = {}
         for hit in hits:
-            candidate = _Candidate(hit)
+            candidate = Candidate(hit)
             colour = stored.get(hit.image_id)
             if query_colour is not None and colour is not None:
                 candidate.colour = colour_similarity(query_colour, colour)
@@ -248,7 +263,7 @@ class SearchService:
 
     @staticmethod
     def _verify(
-        session: Session, photo: QueryPhoto, candidates: list[_Candidate], thresholds: Thresholds
+        session: Session, photo: QueryPhoto, candidates: list[Candidate], thresholds: Thresholds
     ) -> None:
         """Geometric check of the leading candidates; the verified ones move to the front."""
         if photo.description is None or not candidates:
@@ -274,9 +289,17 @@ class SearchService:
                     candidate.verification = outcome
                 candidate.exact = (
                     candidate.verification.inliers >= thresholds.min_inliers
-                    and candidate.colour is not None
-                    and candidate.colour >= thresholds.colour_agree
+                    and candidate.verification.colour_agreement >= thresholds.colour_agree
                 )
+        # The same bouquet in another colour verifies geometrically too; when the catalog has
+        # both, only the one whose colours agree best is the exact match.
+        exact = [c for c in leading if c.exact and c.verification is not None]
+        if len(exact) > 1:
+            best = max(c.verification.colour_agreement for c in exact if c.verification)
+            for candidate in exact:
+                assert candidate.verification is not None
+                if candidate.verification.colour_agreement < best - VARIANT_MARGIN:
+                    candidate.exact = False
         candidates.sort(
             key=lambda c: (
                 c.exact,
@@ -289,7 +312,7 @@ class SearchService:
     @staticmethod
     def _results(
         session: Session,
-        candidates: list[_Candidate],
+        candidates: list[Candidate],
         top_k: int,
         threshold: float | None,
         filters: SearchFilters,
@@ -333,6 +356,7 @@ class SearchService:
                             exact=candidate.exact,
                             inliers=check.inliers,
                             matches=check.matches,
+                            colour_agreement=round(check.colour_agreement, 3),
                         )
                     ),
                 )

@@ -25,7 +25,7 @@ class Thresholds:
     similar: float  # cosine similarity at which a non-exact result is listed as "similar"
     verify_floor: float  # candidates below this cosine are not checked for an exact match
     min_inliers: int  # RANSAC inliers that make a geometric match
-    colour_agree: float  # colour similarity (Bhattacharyya, 0-1) an exact match also needs
+    colour_agree: float  # share of matched points whose colours agree, for an exact match
     colour_weight: float  # how much colour similarity moves the ranking score
 
     def to_json(self) -> str:
