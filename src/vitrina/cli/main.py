@@ -75,7 +75,7 @@ def secret_new() -> None:
 
 def _register_subcommands() -> None:
     """Command groups live in their own modules; importing them registers them on ``app``."""
-    from vitrina.cli import dev, indexing, models  # noqa: F401
+    from vitrina.cli import calibration, dev, indexing, models  # noqa: F401
 
     app.add_typer(models.app, name="models", help="The image models (prepare the offline cache).")
     app.add_typer(dev.app, name="dev", help="Development tools (the Bitrix API stand-in).")

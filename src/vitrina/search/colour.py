@@ -68,3 +68,26 @@ def pack_colour(descriptor: ColourDescriptor) -> bytes:
 
 def unpack_colour(data: bytes) -> ColourDescriptor:
     return np.frombuffer(data, dtype="<f2").astype(np.float32)
+
+
+# Hue ranges (degrees, start of range) of the colour names a flower buyer uses; green is left
+# out of a bouquet's main colour, since nearly every bouquet has leaves.
+_HUE_NAMES = ((0, "red"), (15, "orange"), (45, "yellow"), (70, "green"), (170, "blue"),
+              (260, "purple"), (300, "pink"), (345, "red"))  # fmt: skip
+_GREY_NAMES = ("black", "grey", "white")
+
+
+def main_colour(descriptor: ColourDescriptor) -> str:
+    """The descriptor's main colour name (green not counted), for reports on unlabelled photos."""
+    hues = descriptor[: HUE_BINS * SAT_LEVELS].reshape(HUE_BINS, SAT_LEVELS).sum(axis=1)
+    mass: dict[str, float] = {}
+    for index, amount in enumerate(hues):
+        degrees = (index + 0.5) * 360 / HUE_BINS
+        name = next(n for start, n in reversed(_HUE_NAMES) if degrees >= start)
+        mass[name] = mass.get(name, 0.0) + float(amount)
+    mass.pop("green", None)
+    greys = descriptor[HUE_BINS * SAT_LEVELS :]
+    chromatic = sum(mass.values())
+    if chromatic >= 0.35 * (chromatic + float(greys.sum())):
+        return max(mass, key=lambda n: mass[n])
+    return _GREY_NAMES[int(np.argmax(greys))]

@@ -40,13 +40,13 @@ class Thresholds:
 # not depend on the model) with cosine numbers scaled to each model's range of similarities.
 DEFAULTS: dict[str, Thresholds] = {
     "effnet-lite0": Thresholds(
-        similar=0.50, verify_floor=0.30, min_inliers=14, colour_agree=0.80, colour_weight=0.30
+        similar=0.50, verify_floor=0.30, min_inliers=16, colour_agree=0.86, colour_weight=0.30
     ),
     "clip": Thresholds(
-        similar=0.75, verify_floor=0.60, min_inliers=14, colour_agree=0.80, colour_weight=0.12
+        similar=0.75, verify_floor=0.60, min_inliers=16, colour_agree=0.86, colour_weight=0.12
     ),
     "vertex": Thresholds(
-        similar=0.65, verify_floor=0.45, min_inliers=14, colour_agree=0.80, colour_weight=0.20
+        similar=0.65, verify_floor=0.45, min_inliers=16, colour_agree=0.86, colour_weight=0.20
     ),
 }
 

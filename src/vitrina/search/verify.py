@@ -30,7 +30,8 @@ QUERY_KEYPOINTS = 400
 RATIO = 0.82  # Lowe's ratio test on Hamming distances
 REPROJECTION_PX = 5.0  # at FEATURE_SIZE
 GRID = 20  # colour cells per side
-COLOUR_TOLERANCE = 0.15  # relative RGB error of a cell after white balance
+COLOUR_TOLERANCE = 0.35  # relative error of a cell's colour (grey part removed), balanced
+CHROMA_FLOOR = 40.0  # so that greys and whites compare loosely with each other
 BACKGROUND = 32.0  # RGB distance from the edge colour under which a catalog cell is background
 MAX_GAIN = 1.5  # the most warm or cold light scales red against blue (each way)
 
@@ -184,7 +185,13 @@ def colour_agreement(
     warmth = float(np.clip(np.sqrt(np.median(ratio)), 1 / MAX_GAIN, MAX_GAIN))
     balanced = c * np.array([warmth, 1.0, 1 / warmth], dtype=np.float32)
     balanced *= float(np.median(q.sum(axis=1) / balanced.sum(axis=1)))  # exposure
-    error = np.linalg.norm(q - balanced, axis=1) / (np.linalg.norm(q, axis=1) + 30.0)
+    # Compare what is left after taking out the grey part of each cell: glare on a screen or
+    # haze adds the same to every channel, a recolour changes the hue and its strength.
+    query_chroma = q - q.min(axis=1, keepdims=True)
+    stored_chroma = balanced - balanced.min(axis=1, keepdims=True)
+    error = np.linalg.norm(query_chroma - stored_chroma, axis=1) / (
+        np.linalg.norm(stored_chroma, axis=1) + CHROMA_FLOOR
+    )
     return float((error < COLOUR_TOLERANCE).mean())
 
 
