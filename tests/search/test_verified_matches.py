@@ -20,7 +20,13 @@ from tests.conftest import SECRET
 from tests.search.test_visual_search import upload, wait_until_idle
 from tests.support.photos import jpeg, photo_server, sample_photos
 from tests.support.webhooks import sample_product, send
-from vitrina.integrations.bitrix.photos import KIND_COLOURS, Bouquet, random_bouquet, render
+from vitrina.integrations.bitrix.photos import (
+    FLOWER_COLOURS,
+    KIND_COLOURS,
+    Bouquet,
+    random_bouquet,
+    render,
+)
 from vitrina.search.customer_photos import occluded, recoloured, screen, story, warm
 
 BOUQUETS = 5
@@ -43,8 +49,13 @@ IDS = [3000 + n for n in range(BOUQUETS)]
 
 
 def variant_of(bouquet: Bouquet) -> Bouquet:
+    """The bouquet with its main flowers in the colour furthest from theirs (white → purple)."""
     main = bouquet.groups[0]
-    other = next(c for c in KIND_COLOURS[main.kind] if c != main.colour)
+    here = FLOWER_COLOURS[main.colour]
+    other = max(
+        KIND_COLOURS[main.kind],
+        key=lambda c: sum((a - b) ** 2 for a, b in zip(FLOWER_COLOURS[c], here, strict=True)),
+    )
     return replace(bouquet, groups=(replace(main, colour=other), *bouquet.groups[1:]))
 
 

@@ -7,6 +7,9 @@ found here, so neither a good full-frame photo nor a framed one is lost.
 
 The region is the largest connected area that differs from the frame colour (sampled along the
 photo's edge): a caption bar or a sticker is thin or small, the product photo is the big block.
+It must also fill most of its bounding box — a photo or a screen is a (tilted) rectangle, while a
+bouquet standing on a plain studio background is not, and such a photo is used whole, as the
+shop's own photos are.
 It runs on a ~160-pixel thumbnail (about 1 ms), so it costs nothing next to the model.
 """
 
@@ -23,6 +26,7 @@ ANALYSIS_SIZE = 160  # the thumbnail's longer side
 FRAME_DISTANCE = 28.0  # RGB distance from the frame colour that counts as "not frame"
 MIN_AREA = 0.06  # a region smaller than this share of the photo is a sticker, not the product
 MAX_AREA = 0.80  # a region larger than this is the whole photo: no separate region
+MIN_FILL = 0.8  # share of its box the region fills: a framed photo, not a lone bouquet
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +67,8 @@ def product_region(image: Image.Image) -> Box | None:
     best = int(np.argmax(areas))
     x, y, w, h = (int(v) for v in boxes[best])
     share = (w * h) / float(mask.shape[0] * mask.shape[1])
-    if share < MIN_AREA or share > MAX_AREA:
+    fill = float(stats[best + 1, cv2.CC_STAT_AREA]) / max(1, w * h)
+    if share < MIN_AREA or share > MAX_AREA or fill < MIN_FILL:
         return None
     return Box(
         left=max(0, int(x / scale)),

@@ -29,7 +29,13 @@ from vitrina.search.colour import main_colour, unpack_colour
 from vitrina.search.customer_photos import CUSTOMER_STYLES, jpeg_bytes, recoloured
 from vitrina.search.models import PhotoFeatures, SearchCalibration
 from vitrina.search.schemas import SearchResponse
-from vitrina.search.service import VARIANT_MARGIN, VERIFIED, QueryPhoto, SearchService
+from vitrina.search.service import (
+    INLIER_SHARE,
+    VARIANT_MARGIN,
+    VERIFIED,
+    QueryPhoto,
+    SearchService,
+)
 from vitrina.search.thresholds import Thresholds
 from vitrina.vectors.base import SearchFilters
 from vitrina.vectors.models import ImageVector
@@ -152,7 +158,12 @@ def replay(observation: Observation, thresholds: Thresholds) -> Answer:
     ]
     if len(exact) > 1:
         best = max(s.agreement for s in exact)
-        exact = [s for s in exact if s.agreement >= best - VARIANT_MARGIN]
+        most = max(s.inliers or 0 for s in exact)
+        exact = [
+            s
+            for s in exact
+            if s.agreement >= best - VARIANT_MARGIN and (s.inliers or 0) >= INLIER_SHARE * most
+        ]
     first = sorted(exact, key=lambda s: s.inliers or 0, reverse=True)
     ids = {s.product_id for s in first}
     ranked = [s.product_id for s in first] + [
@@ -246,7 +257,7 @@ def sweep(
                 best_exact = (*key, trial)
     assert best_exact is not None
     chosen = best_exact[2]
-    weights = {w: measure(replace(chosen, colour_weight=w)) for w in (0.0, 0.1, 0.2, 0.3, 0.4, 0.6)}
+    weights = {w: measure(replace(chosen, colour_weight=w)) for w in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.5)}
     top_recall = max(q.recall_at_1 for q in weights.values())
     eligible = {w: q for w, q in weights.items() if q.recall_at_1 >= top_recall - 0.005}
     weight = max(eligible, key=lambda w: (eligible[w].colour_precision_at_5 or 0.0, -w))

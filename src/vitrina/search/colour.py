@@ -6,7 +6,10 @@ flowers looks at, so search fuses this descriptor with the embedding.
 
 The descriptor is a hue/saturation histogram of the pixels that are not background (the colour of
 the photo's edge), with three grey bins for white, grey and black things: 39 bins as float16,
-78 bytes per photo. Hue bins are smoothed with their neighbours so warm indoor light (a shift of
+78 bytes per photo. Only the middle of the photo counts (the central half across, 20-60 % down):
+that is where a bouquet's flowers are, while wrapping paper, basket and background fill the
+rest, and they made the main colour wrong for two bouquets in three (``benchmarks/quality.py``).
+Green is left out of comparisons: nearly every bouquet has leaves. Hue bins are smoothed with their neighbours so warm indoor light (a shift of
 a few degrees) does not move a flower into another bin outright.
 """
 
@@ -23,6 +26,9 @@ GREY_LEVELS = 3
 SIZE = HUE_BINS * SAT_LEVELS + GREY_LEVELS  # 39
 ANALYSIS_SIZE = 64
 BACKGROUND_DISTANCE = 30.0
+MIDDLE_ROWS = slice(int(0.2 * ANALYSIS_SIZE), int(0.6 * ANALYSIS_SIZE))
+MIDDLE_COLUMNS = slice(int(0.25 * ANALYSIS_SIZE), int(0.75 * ANALYSIS_SIZE))
+GREEN_BINS = slice(3 * SAT_LEVELS, 8 * SAT_LEVELS)  # hues 60-160 degrees: leaves
 
 ColourDescriptor = NDArray[np.float32]
 
@@ -33,8 +39,11 @@ def colour_descriptor(image: Image.Image) -> ColourDescriptor:
     rgb = small.astype(np.float32)
     ring = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]], axis=0)
     foreground = np.linalg.norm(rgb - np.median(ring, axis=0), axis=2) > BACKGROUND_DISTANCE
-    if foreground.sum() < 0.05 * foreground.size:  # a plain photo: use every pixel
-        foreground[:] = True
+    middle = np.zeros_like(foreground)
+    middle[MIDDLE_ROWS, MIDDLE_COLUMNS] = True
+    foreground &= middle
+    if foreground.sum() < 0.05 * middle.sum():  # a plain photo: use every pixel of the middle
+        foreground = middle
     hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV_FULL).astype(np.float32)[foreground]
     hue, sat, val = hsv[:, 0] / 256.0, hsv[:, 1] / 255.0, hsv[:, 2] / 255.0
     histogram = np.zeros(SIZE, dtype=np.float32)
@@ -51,15 +60,14 @@ def colour_descriptor(image: Image.Image) -> ColourDescriptor:
 
 
 def colour_similarity(a: ColourDescriptor, b: ColourDescriptor) -> float:
-    """Bhattacharyya coefficient: 1 for the same colours, 0 for none in common."""
-    return float(np.sqrt(np.maximum(a, 0) * np.maximum(b, 0)).sum())
+    """Bhattacharyya coefficient without the greens: 1 for the same colours, 0 for none shared."""
+    return float(np.sqrt(_without_green(a) * _without_green(b)).sum())
 
 
-def colour_similarities(query: ColourDescriptor, rows: NDArray[np.float32]) -> NDArray[np.float32]:
-    """:func:`colour_similarity` of ``query`` against every row of ``rows``."""
-    return np.asarray(
-        np.sqrt(np.maximum(rows, 0) * np.maximum(query, 0)[None, :]).sum(axis=1), dtype=np.float32
-    )
+def _without_green(descriptor: ColourDescriptor) -> ColourDescriptor:
+    kept = np.maximum(descriptor, 0).astype(np.float32)
+    kept[GREEN_BINS] = 0
+    return kept / max(float(kept.sum()), 1e-9)
 
 
 def pack_colour(descriptor: ColourDescriptor) -> bytes:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,7 +34,14 @@ from vitrina.search.thresholds import (
     resolve,
     stored_thresholds,
 )
-from vitrina.search.verify import LocalFeatures, Verification, mirrored, verify
+from vitrina.search.verify import (
+    QUERY_KEYPOINTS,
+    LocalFeatures,
+    Verification,
+    local_features,
+    mirrored,
+    verify,
+)
 from vitrina.vectors.base import Hit, SearchFilters, VectorIndex
 from vitrina.vectors.models import ImageVector
 
@@ -41,6 +49,7 @@ QUERY_DECODE_SIZE = 512  # a story screenshot keeps its product region large eno
 CANDIDATES = 60  # photos per region asked of the index, whatever top_k
 VERIFIED = 8  # leading products checked geometrically (~1 ms each)
 VARIANT_MARGIN = 0.04  # colour agreement by which a colour variant loses "exact" to another
+INLIER_SHARE = 0.4  # an exact match needs this share of the best candidate's inliers
 
 
 @dataclass
@@ -54,18 +63,24 @@ class QueryPhoto:
 
     vectors: NDArray[np.float32]
     description: PhotoDescription | None = None
-    crop: Image.Image | None = None  # the product region, for mirrored features on demand
-    _mirrored: LocalFeatures | None = field(default=None, repr=False)
+    crop: Image.Image | None = None  # the product region (or the whole photo)
+    image: Image.Image | None = None  # the whole photo, when the region is only part of it
 
     @classmethod
     def of(cls, query: QueryPhoto | NDArray[np.float32]) -> QueryPhoto:
         return query if isinstance(query, QueryPhoto) else cls(np.atleast_2d(query))
 
-    def mirrored(self) -> LocalFeatures | None:
-        """Features of the mirrored region (selfie cameras mirror), computed on first use."""
-        if self._mirrored is None and self.crop is not None and self.description is not None:
-            self._mirrored = mirrored(self.description.features, self.crop)
-        return self._mirrored
+    def feature_sets(self) -> Iterator[LocalFeatures]:
+        """Local features to verify with, cheapest and likeliest first; the caller stops as soon
+        as one verifies. The region's, then the whole photo's (the region finder may have cut
+        a part: a basket's rim), then the mirrored region's (selfie cameras mirror)."""
+        if self.description is None:
+            return
+        yield self.description.features
+        if self.image is not None:
+            yield local_features(self.image, keypoints=QUERY_KEYPOINTS, query=True)
+        if self.crop is not None:
+            yield mirrored(self.crop)
 
 
 @dataclass(slots=True)
@@ -133,7 +148,9 @@ class SearchService:
         crop = product_crop(image)
         crops = [image] if crop is image else [image, crop]
         vectors = np.asarray(self.embedder.embed_images(crops), dtype=np.float32)
-        return QueryPhoto(vectors, describe_query_photo(crop), crop)
+        return QueryPhoto(
+            vectors, describe_query_photo(crop), crop, None if crop is image else image
+        )
 
     def embed_base64(self, text: str) -> QueryPhoto:
         """A base64 photo (data: URLs accepted)."""
@@ -270,13 +287,9 @@ class SearchService:
             return
         leading = [c for c in candidates[:VERIFIED] if c.hit.similarity >= thresholds.verify_floor]
         stored = keypoints(session, [c.hit.image_id for c in leading])
-        for features in (photo.description.features, None):
-            if features is None:  # the second round: a mirrored query, only if none verified
-                if any(c.exact for c in leading):
-                    break
-                features = photo.mirrored()
-                if features is None:
-                    break
+        for features in photo.feature_sets():
+            if any(c.exact for c in leading):
+                break
             for candidate in leading:
                 target = stored.get(candidate.hit.image_id)
                 if target is None:
@@ -293,13 +306,19 @@ class SearchService:
                 )
         # The same bouquet in another colour verifies geometrically too; when the catalog has
         # both, only the one whose colours agree best is the exact match.
+        # A much weaker geometric match next to a strong one is a look-alike (a pale pink copy
+        # of a pink bouquet keeps part of the texture), not a second exact match.
         exact = [c for c in leading if c.exact and c.verification is not None]
         if len(exact) > 1:
-            best = max(c.verification.colour_agreement for c in exact if c.verification)
+            checks = [c.verification for c in exact if c.verification is not None]
+            best_colour = max(check.colour_agreement for check in checks)
+            best_inliers = max(check.inliers for check in checks)
             for candidate in exact:
                 assert candidate.verification is not None
-                if candidate.verification.colour_agreement < best - VARIANT_MARGIN:
-                    candidate.exact = False
+                candidate.exact = (
+                    candidate.verification.colour_agreement >= best_colour - VARIANT_MARGIN
+                    and candidate.verification.inliers >= INLIER_SHARE * best_inliers
+                )
         candidates.sort(
             key=lambda c: (
                 c.exact,

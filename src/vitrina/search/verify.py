@@ -32,6 +32,7 @@ REPROJECTION_PX = 5.0  # at FEATURE_SIZE
 GRID = 20  # colour cells per side
 COLOUR_TOLERANCE = 0.35  # relative error of a cell's colour (grey part removed), balanced
 CHROMA_FLOOR = 40.0  # so that greys and whites compare loosely with each other
+GREY_WEIGHT = 0.5  # how much a cell's grey part (lightness) counts against its hue
 BACKGROUND = 32.0  # RGB distance from the edge colour under which a catalog cell is background
 MAX_GAIN = 1.5  # the most warm or cold light scales red against blue (each way)
 
@@ -122,7 +123,7 @@ def local_features(
     )
 
 
-def mirrored(features: LocalFeatures, image: Image.Image) -> LocalFeatures:
+def mirrored(image: Image.Image) -> LocalFeatures:
     """Features of the mirrored photo (a selfie-camera shot): computed afresh, ORB is not
     mirror-invariant."""
     return local_features(
@@ -149,11 +150,11 @@ def verify(query: LocalFeatures, candidate: LocalFeatures) -> Verification:
     )
     if homography is None or mask is None or not _plausible(np.asarray(homography, np.float64)):
         return Verification(0, len(good))
-    agreement = (
-        0.0
-        if query.pixels is None
-        else colour_agreement(query.pixels, np.asarray(homography, np.float64), candidate)
-    )
+    # A stored photo used as the query (search by product id) has its grid, not its pixels.
+    pixels = query.pixels
+    if pixels is None:
+        pixels = np.asarray(cv2.resize(query.grid, query.size, interpolation=cv2.INTER_NEAREST))
+    agreement = colour_agreement(pixels, np.asarray(homography, np.float64), candidate)
     return Verification(int(mask.sum()), len(good), agreement)
 
 
@@ -185,13 +186,16 @@ def colour_agreement(
     warmth = float(np.clip(np.sqrt(np.median(ratio)), 1 / MAX_GAIN, MAX_GAIN))
     balanced = c * np.array([warmth, 1.0, 1 / warmth], dtype=np.float32)
     balanced *= float(np.median(q.sum(axis=1) / balanced.sum(axis=1)))  # exposure
-    # Compare what is left after taking out the grey part of each cell: glare on a screen or
-    # haze adds the same to every channel, a recolour changes the hue and its strength.
-    query_chroma = q - q.min(axis=1, keepdims=True)
-    stored_chroma = balanced - balanced.min(axis=1, keepdims=True)
-    error = np.linalg.norm(query_chroma - stored_chroma, axis=1) / (
-        np.linalg.norm(stored_chroma, axis=1) + CHROMA_FLOOR
+    # The grey part of each cell counts less than its hue and strength: glare on a screen or
+    # haze adds the same to every channel (but only to a few cells), while pink and burgundy
+    # differ mostly in it (in every cell of the flowers).
+    query_grey, stored_grey = q.min(axis=1), balanced.min(axis=1)
+    chroma = (q - query_grey[:, None]) - (balanced - stored_grey[:, None])
+    difference = np.sqrt(
+        (chroma**2).sum(axis=1) + (GREY_WEIGHT * (query_grey - stored_grey)) ** 2
     )
+    stored_chroma = balanced - stored_grey[:, None]
+    error = difference / (np.linalg.norm(stored_chroma, axis=1) + CHROMA_FLOOR)
     return float((error < COLOUR_TOLERANCE).mean())
 
 
