@@ -134,7 +134,11 @@ def index_catalog(settings, embedder, engine, products) -> dict[str, float]:  # 
             t2 = time.perf_counter()
             colour, keypoints = describe_catalog_photo(image).pack()
             t3 = time.perf_counter()
-            decode_s, embed_s, describe_s = decode_s + t1 - t0, embed_s + t2 - t1, describe_s + t3 - t2
+            decode_s, embed_s, describe_s = (
+                decode_s + t1 - t0,
+                embed_s + t2 - t1,
+                describe_s + t3 - t2,
+            )
             digest = f"{pid}-{k}"
             vectors.append(NewVector(pid * 10 + k, pid, embedder.name, digest, vector))
             features.append(NewFeatures(pid * 10 + k, digest, colour, keypoints))
@@ -169,9 +173,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings(
-            database_url=f"sqlite:///{tmp}/quality.db", embedder=args.embedder
-        )
+        settings = load_settings(database_url=f"sqlite:///{tmp}/quality.db", embedder=args.embedder)
         engine = make_engine(settings.database_url)
         upgrade(engine)
         embedder = get_embedder(settings=settings)
