@@ -104,6 +104,17 @@ def test_story_screenshot_finds_its_product_and_says_why(shop):
     assert 0 < body["exact"][0]["similarity"] <= 1
 
 
+def test_search_page_shows_the_checked_match_first(shop):
+    client, _ = shop
+    query = story(render(BOUQUETS_DRAWN[2], 0), random.Random(5))
+    page = client.post("/search", files={"file": ("story.jpg", jpeg(query, 80), "image/jpeg")})
+    assert page.status_code == 200
+    exact = page.text.split('<section class="group exact">')[1].split("</section>")[0]
+    assert f'data-product-id="{IDS[2]}"' in exact
+    assert "Checked: the same bouquet, same colours" in exact
+    assert f'data-product-id="{VARIANT_ID}"' not in exact
+
+
 def test_same_answer_by_url_base64_and_on_a_screen(shop, photos_served):
     client, _ = shop
     query = jpeg(screen(render(BOUQUETS_DRAWN[3], 0), random.Random(2)), 80)
