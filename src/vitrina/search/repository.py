@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from vitrina.db import utcnow
 from vitrina.search.colour import ColourDescriptor, unpack_colour
@@ -74,26 +74,26 @@ def images_with_features(session: Session, image_ids: Sequence[int]) -> set[int]
 
 def colours(session: Session, image_ids: Sequence[int]) -> dict[int, ColourDescriptor]:
     """Colour descriptors of the candidates of one search (78 bytes each)."""
-    if not image_ids:
-        return {}
-    rows = session.execute(
-        select(PhotoFeatures.image_id, PhotoFeatures.colour).where(
-            PhotoFeatures.image_id.in_(image_ids)
-        )
-    )
-    return {image_id: unpack_colour(colour) for image_id, colour in rows}
+    rows = _by_image(session, PhotoFeatures.colour, image_ids)
+    return {image_id: unpack_colour(data) for image_id, data in rows.items()}
 
 
 def keypoints(session: Session, image_ids: Sequence[int]) -> dict[int, LocalFeatures]:
     """Local features of the few candidates that are verified."""
+    rows = _by_image(session, PhotoFeatures.keypoints, image_ids)
+    return {image_id: LocalFeatures.unpack(data) for image_id, data in rows.items()}
+
+
+def _by_image(
+    session: Session, column: InstrumentedAttribute[bytes], image_ids: Sequence[int]
+) -> dict[int, bytes]:
+    """One stored column of the given photos, by primary key (a search's few candidates)."""
     if not image_ids:
         return {}
     rows = session.execute(
-        select(PhotoFeatures.image_id, PhotoFeatures.keypoints).where(
-            PhotoFeatures.image_id.in_(image_ids)
-        )
+        select(PhotoFeatures.image_id, column).where(PhotoFeatures.image_id.in_(image_ids))
     )
-    return {image_id: LocalFeatures.unpack(data) for image_id, data in rows}
+    return {image_id: data for image_id, data in rows}
 
 
 def description(session: Session, image_id: int) -> PhotoDescription | None:
