@@ -20,8 +20,8 @@ from vitrina.db import make_engine, make_sessionmaker
 from vitrina.integrations.bitrix.client import BitrixClient
 from vitrina.integrations.bitrix.importer import import_catalog
 from vitrina.integrations.bitrix.reconcile import reconcile
-from vitrina.integrations.bitrix.standin import StandIn
 from vitrina.migrations import upgrade
+from vitrina.standin.server import StandIn
 
 TOKEN = "bench-token"
 

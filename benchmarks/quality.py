@@ -41,7 +41,6 @@ from vitrina.config import load_settings
 from vitrina.db import make_engine, utcnow, write_session
 from vitrina.embedding import get_embedder
 from vitrina.images.decode import decode_image
-from vitrina.integrations.bitrix.photos import KIND_COLOURS, Bouquet, random_bouquet, render
 from vitrina.migrations import upgrade
 from vitrina.search.calibration import (
     Case,
@@ -58,6 +57,7 @@ from vitrina.search.customer_photos import jpeg_bytes
 from vitrina.search.features import describe_catalog_photo
 from vitrina.search.repository import NewFeatures, store_features
 from vitrina.search.service import SearchService
+from vitrina.standin.photos import KIND_COLOURS, Bouquet, random_bouquet, render
 from vitrina.vectors.memory_index import MemoryIndex
 from vitrina.vectors.models import ImageVector
 from vitrina.vectors.repository import NewVector, store_vectors

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -59,8 +60,17 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
 
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One model cache per test session: building the ONNX model once is enough."""
-    return tmp_path_factory.mktemp("models")
+    """One model cache per test run: building the ONNX model once is enough.
+
+    Under pytest-xdist the workers share it (their temp dirs have a common parent); the model
+    file is written to a temporary name and renamed, so a worker never reads a half-built one.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    path = root / "models"
+    path.mkdir(exist_ok=True)
+    return path
 
 
 @pytest.fixture

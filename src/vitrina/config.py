@@ -84,7 +84,8 @@ class Settings(BaseSettings):
 
     # logs
     log_level: str = "INFO"
-    log_json: bool = True
+    # None: JSON when stderr is not a terminal (a service under systemd/docker), text when it is.
+    log_json: bool | None = None
 
     @field_validator("webhook_secrets", "image_hosts_allow", mode="before")
     @classmethod

@@ -9,10 +9,17 @@ from __future__ import annotations
 
 
 class VitrinaError(Exception):
-    """Something went wrong in Vitrina."""
+    """Something went wrong in Vitrina.
+
+    ``permanent`` and ``retry_after`` tell whoever would try again (the job queue) whether that
+    can help and how soon. By default it can, at the queue's own pace: a database or model
+    hiccup passes. Errors that will fail the same way again say ``permanent = True``.
+    """
 
     status_code: int = 500
     code: str = "internal_error"
+    permanent: bool = False
+    retry_after: float | None = None
 
     def __init__(self, message: str | None = None) -> None:
         self.message = message or (self.__doc__ or self.__class__.__name__).strip()
@@ -66,6 +73,7 @@ class RateLimited(VitrinaError):
 
     status_code = 429
     code = "rate_limited"
+    retry_after: float = 1.0
 
     def __init__(self, message: str | None = None, *, retry_after: float = 1.0) -> None:
         self.retry_after = retry_after

@@ -36,9 +36,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
-def configure_logging(level: str = "INFO", *, json_logs: bool = True) -> None:
-    """Route Vitrina's and uvicorn's logs to stderr, as JSON unless told otherwise."""
+def configure_logging(level: str = "INFO", *, json_logs: bool | None = None) -> None:
+    """Route Vitrina's and uvicorn's logs to stderr.
+
+    ``json_logs=None`` picks by audience: a person at a terminal reads text, a log shipper
+    (stderr redirected to a file, journald, Docker) gets one JSON object per line.
+    """
     handler = logging.StreamHandler(sys.stderr)
+    if json_logs is None:
+        json_logs = not sys.stderr.isatty()
     if json_logs:
         handler.setFormatter(JsonFormatter())
     else:

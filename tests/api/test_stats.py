@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import event, select
 
 from tests.support.webhooks import sample_product
-from vitrina.api.stats import collect_stats
 from vitrina.catalog.models import ProductImage
 from vitrina.catalog.repository import upsert_product
 from vitrina.db import make_engine, make_sessionmaker, write_session
 from vitrina.ingest.bitrix_format import parse_product
 from vitrina.jobs import queue
+from vitrina.jobs.stats import collect_stats
 from vitrina.vectors.repository import NewVector, store_vectors
 
 MODEL = "effnet-lite0"

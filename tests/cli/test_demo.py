@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -12,9 +13,12 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
+from tests.support.eventually import eventually
 from tests.support.live import free_port
-from vitrina.integrations.bitrix.standin import ProductEvent, send_webhook
+from vitrina.cli.demo import cli_command
+from vitrina.standin.server import ProductEvent, send_webhook
 
 
 def test_demo_imports_the_seeded_shop_serves_it_and_stops_cleanly(tmp_path: Path) -> None:
@@ -38,11 +42,11 @@ def test_demo_imports_the_seeded_shop_serves_it_and_stops_cleanly(tmp_path: Path
     reader.start()
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
-        while "Indexing the catalog" not in "".join(output):
+        def serving() -> bool:
             assert process.poll() is None, "".join(output)
-            assert time.monotonic() < deadline, "".join(output)
-            time.sleep(0.1)
+            return "Indexing the catalog" in "".join(output)
+
+        eventually(serving, timeout=180, what="the demo serving")
         printed = "".join(output)
 
         assert httpx.get(f"{base}/healthz").json()["status"] == "ok"
@@ -60,6 +64,18 @@ def test_demo_imports_the_seeded_shop_serves_it_and_stops_cleanly(tmp_path: Path
                              time.time_ns() // 1000 + 10**9, "2030-01-01T00:00:00+00:00")
         answer = send_webhook(f"{base}/api/v1/webhooks/product-sync", secret[1], event)
         assert answer.status_code == 200 and answer.json()["action"] == "deleted"
+
+        # The printed CLI line reaches the demo's database from another terminal.
+        line = re.search(r"CLI\s+(VITRINA_DATABASE_URL=\S+ .+) search PHOTO\.jpg", printed)
+        assert line is not None, printed
+        assignment, *command = shlex.split(line[1])
+        name, url = assignment.split("=", 1)
+        jobs = subprocess.run(
+            [*command, "jobs", "list"], env={**env, name: url}, cwd=tmp_path,
+            capture_output=True, text=True, timeout=120,
+        )
+        assert jobs.returncode == 0, jobs.stderr
+        assert str(product["id"]) in jobs.stdout
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -71,3 +87,17 @@ def test_demo_imports_the_seeded_shop_serves_it_and_stops_cleanly(tmp_path: Path
     assert process.returncode == 0, "".join(output)
     assert "Demo stopped." in "".join(output)
     assert (tmp_path / "demo" / "vitrina.db").exists()
+
+
+def test_the_demo_names_the_cli_the_way_it_was_started(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``make run`` starts ``.venv/bin/vitrina``: the printed line says so, relative to here."""
+    program = tmp_path / ".venv" / "bin" / "vitrina"
+    program.parent.mkdir(parents=True)
+    program.write_text("")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", [str(program), "demo"])
+    assert cli_command("sqlite:////srv/demo db/vitrina.db", "jobs list") == (
+        "VITRINA_DATABASE_URL='sqlite:////srv/demo db/vitrina.db' .venv/bin/vitrina jobs list"
+    )

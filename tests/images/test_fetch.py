@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import ssl
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from tests.images.conftest import BIG, FetcherFactory, table_resolver
-from tests.images.photo_server import JPEG, PHOTO_ETAG, PNG, PhotoServer
+from tests.images.photo_server import JPEG, PNG, PhotoServer
 from vitrina.errors import (
     InvalidPhotoUrl,
     PhotoBlocked,
@@ -25,11 +24,11 @@ from vitrina.errors import (
     PhotoUnreachable,
     TooManyRedirects,
 )
-from vitrina.images.fetch import FetchedPhoto, NotModified
+from vitrina.images.fetch import FetchedPhoto
 
 
-def fetch_photo(fetcher: object, url: str, etag: str | None = None) -> FetchedPhoto:
-    result = fetcher.fetch(url, etag=etag)  # type: ignore[attr-defined]
+def fetch_photo(fetcher: object, url: str) -> FetchedPhoto:
+    result = fetcher.fetch(url)  # type: ignore[attr-defined]
     assert isinstance(result, FetchedPhoto)
     return result
 
@@ -37,14 +36,13 @@ def fetch_photo(fetcher: object, url: str, etag: str | None = None) -> FetchedPh
 # --- good photos ----------------------------------------------------------------------------
 
 
-def test_a_jpeg_arrives_with_its_hash_etag_and_sniffed_type(
+def test_a_jpeg_arrives_with_its_hash_and_sniffed_type(
     server: PhotoServer, make_fetcher: FetcherFactory
 ) -> None:
     photo = fetch_photo(make_fetcher(), server.url("/photo.jpg"))
     assert photo.data == JPEG
     assert photo.content_type == "image/jpeg"
     assert photo.sha256 == hashlib.sha256(JPEG).hexdigest()
-    assert photo.etag == PHOTO_ETAG
     assert (photo.width, photo.height) == (640, 480)
     assert photo.final_url == photo.url == server.url("/photo.jpg")
 
@@ -56,46 +54,6 @@ def test_the_type_comes_from_the_bytes_not_the_servers_label(
     assert fetch_photo(fetcher, server.url("/photo.png")).content_type == "image/png"
     assert fetch_photo(fetcher, server.url("/photo.png")).data == PNG
     assert fetch_photo(fetcher, server.url("/mislabelled.png")).content_type == "image/jpeg"
-
-
-def test_an_unchanged_photo_is_not_downloaded_again(
-    server: PhotoServer, make_fetcher: FetcherFactory
-) -> None:
-    fetcher = make_fetcher()
-    first = fetch_photo(fetcher, server.url("/photo.jpg"))
-    again = fetcher.fetch(server.url("/photo.jpg"), etag=first.etag)
-    assert again == NotModified(server.url("/photo.jpg"), server.url("/photo.jpg"), PHOTO_ETAG)
-    assert server.seen[-1].headers["if-none-match"] == PHOTO_ETAG
-
-
-def test_a_stale_etag_gets_the_photo(server: PhotoServer, make_fetcher: FetcherFactory) -> None:
-    photo = fetch_photo(make_fetcher(), server.url("/photo.jpg"), etag='"old"')
-    assert photo.data == JPEG
-
-
-def test_the_request_asks_for_uncompressed_bytes(
-    server: PhotoServer, make_fetcher: FetcherFactory
-) -> None:
-    fetch_photo(make_fetcher(), server.url("/photo.jpg"))
-    assert server.seen[-1].headers["accept-encoding"] == "identity"
-
-
-def test_one_fetcher_serves_many_worker_threads(
-    server: PhotoServer, make_fetcher: FetcherFactory
-) -> None:
-    fetcher = make_fetcher()
-    paths = ["/photo.jpg", "/photo.png", "/redirect/2", "/gone.jpg"] * 8
-
-    def fetch(path: str) -> str:
-        try:
-            return fetch_photo(fetcher, server.url(path)).sha256
-        except PhotoNotFound:
-            return "404"
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(fetch, paths))
-    assert results == [fetch(path) for path in paths]
-    assert results.count("404") == 8
 
 
 # --- redirects ------------------------------------------------------------------------------

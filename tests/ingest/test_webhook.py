@@ -165,12 +165,22 @@ def test_unknown_event_type_is_422(client):
     assert "event_type" in response.json()["error"]["message"]
 
 
-@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b"\xff\xfe", b""])
-def test_non_json_is_a_client_error(client, body):
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        (b"not json", 400, "bad_request"),
+        (b"\xff\xfe", 400, "bad_request"),
+        (b"", 400, "bad_request"),
+        (b"[1, 2]", 422, "invalid_payload"),  # JSON, but not the envelope's shape
+    ],
+)
+def test_a_body_that_is_not_an_event_is_a_client_error(client, body, status, code):
     headers = signed_headers(SECRET, body, "m-2")
     response = client.post("/api/v1/webhooks/product-sync", content=body, headers=headers)
-    assert response.status_code in (400, 422)
-    assert response.json()["status"] == "error"
+    assert response.status_code == status
+    error = response.json()["error"]
+    assert error["code"] == code
+    assert ("JSON" in error["message"]) if status == 400 else error["field"] == "body"
 
 
 def test_oversized_payload_is_413(client):

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from vitrina.integrations.bitrix.standin import StandIn
+from vitrina.standin.server import StandIn
 
 TOKEN = "test-bitrix-token"
 SHOP_SIZE = 237  # not a multiple of any page size, so the last page is a short one

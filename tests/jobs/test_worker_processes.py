@@ -6,14 +6,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from tests.support.eventually import eventually
 from tests.support.photos import jpeg, photo_server, sample_photos
-from tests.support.postgres import migrated_database, start_server
+from tests.support.postgres import migrated_database, private_data_dir, start_server
 from tests.support.webhooks import sample_product
 from vitrina.catalog.repository import upsert_product
 from vitrina.db import make_engine, make_sessionmaker, write_session
@@ -23,7 +23,10 @@ from vitrina.jobs.queue import enqueue_reindex
 from vitrina.vectors.models import ImageVector
 
 
-def start_worker(database_url: str, model_dir: Path, **env: str) -> subprocess.Popen[bytes]:
+def start_worker(
+    database_url: str, model_dir: Path, log: Path | None = None, **env: str
+) -> subprocess.Popen[bytes]:
+    """``vitrina worker`` in its own process; its logs (plain text) go to ``log`` if given."""
     return subprocess.Popen(
         [sys.executable, "-m", "vitrina.cli", "worker"],
         env={
@@ -35,7 +38,7 @@ def start_worker(database_url: str, model_dir: Path, **env: str) -> subprocess.P
             **env,
         },
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log.open("ab") if log is not None else subprocess.DEVNULL,
     )
 
 
@@ -52,18 +55,16 @@ def add_products(database_url: str, urls: dict[int, str]) -> None:
 
 
 def wait_for(database_url: str, predicate, timeout: float = 120.0):  # type: ignore[no-untyped-def]
+    """Until ``predicate(session)`` is truthy on a fresh read of the database; returns it."""
     engine = make_engine(database_url)
     sessions = make_sessionmaker(engine)
-    deadline = time.monotonic() + timeout
+
+    def check():  # type: ignore[no-untyped-def]
+        with sessions() as session:
+            return predicate(session)
+
     try:
-        while True:
-            with sessions() as session:
-                value = predicate(session)
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise AssertionError("condition not reached")
-            time.sleep(0.2)
+        return eventually(check, timeout=timeout, what="the worker's database state")
     finally:
         engine.dispose()
 
@@ -83,14 +84,14 @@ def test_kill_9_mid_job_then_the_job_completes(sqlite_url, model_dir):
     photos = sample_photos()
     with photo_server() as server:
         url = server.add("/slow.jpg", jpeg(photos["coffee"]))
-        server.delay_s["/slow.jpg"] = 4.0  # the first worker dies while downloading
+        download = server.hold("/slow.jpg")  # the first worker dies while downloading
         add_products(sqlite_url, {1: url})
-        first = start_worker(sqlite_url, model_dir, VITRINA_JOB_LEASE_S="3")
+        first = start_worker(sqlite_url, model_dir, VITRINA_JOB_LEASE_S="2")
         wait_until_downloading(sqlite_url, server, 1)
         first.send_signal(signal.SIGKILL)
         first.wait()
-        server.delay_s.clear()
-        second = start_worker(sqlite_url, model_dir, VITRINA_JOB_LEASE_S="3")
+        download.set()
+        second = start_worker(sqlite_url, model_dir, VITRINA_JOB_LEASE_S="2")
         try:
             job = wait_for(
                 sqlite_url,
@@ -172,12 +173,13 @@ def test_sigterm_finishes_the_batch_in_hand_and_takes_no_new_jobs(sqlite_url, mo
             2: server.add("/slow.jpg", jpeg(photos["rocket"])),
             3: server.add("/p3.jpg", jpeg(photos["chelsea"])),
         }
-        server.delay_s["/slow.jpg"] = 3.0
+        download = server.hold("/slow.jpg")
         add_products(sqlite_url, urls)
         worker = start_worker(sqlite_url, model_dir, VITRINA_WORKER_BATCH="1")
         try:
             wait_until_downloading(sqlite_url, server, 2)
             worker.send_signal(signal.SIGTERM)
+            download.set()  # job 2's download ends only after the worker was told to stop
             assert worker.wait(30) == 0
         finally:
             if worker.poll() is None:
@@ -197,7 +199,7 @@ def test_sigterm_finishes_the_batch_in_hand_and_takes_no_new_jobs(sqlite_url, mo
 def test_a_worker_carries_on_after_postgresql_restarts_mid_batch(tmp_path, model_dir):
     """PostgreSQL stops while job 1 downloads: writing its outcome and claiming the next batch
     both fail. Once the database is back, every job is done and nothing is lost."""
-    data = tmp_path / "pgdata"
+    data = private_data_dir()
     pg = start_server(data)
     url = migrated_database(pg, "worker_restart")
     photos = sample_photos()
@@ -206,13 +208,18 @@ def test_a_worker_carries_on_after_postgresql_restarts_mid_batch(tmp_path, model
             1: server.add("/slow.jpg", jpeg(photos["rocket"])),
             2: server.add("/p2.jpg", jpeg(photos["coffee"])),
         }
-        server.delay_s["/slow.jpg"] = 2.0
+        download = server.hold("/slow.jpg")
         add_products(url, urls)
-        worker = start_worker(url, model_dir, VITRINA_WORKER_BATCH="1", VITRINA_JOB_LEASE_S="3")
+        log = tmp_path / "worker.log"
+        worker = start_worker(
+            url, model_dir, log, VITRINA_WORKER_BATCH="1", VITRINA_JOB_LEASE_S="3"
+        )
         try:
             wait_until_downloading(url, server, 1)
             pg.cleanup()  # stop PostgreSQL under the running worker
-            time.sleep(3.0)  # the download ends; the outcome and the next claim meet no database
+            download.set()
+            # The download ends; job 1's outcome and then the next claim meet no database.
+            eventually(lambda: "worker loop:" in log.read_text(), what="a claim without database")
             pg = start_server(data)
             wait_for(
                 url,

@@ -20,14 +20,14 @@ from tests.conftest import SECRET
 from tests.search.test_visual_search import upload, wait_until_idle
 from tests.support.photos import jpeg, photo_server, sample_photos
 from tests.support.webhooks import sample_product, send
-from vitrina.integrations.bitrix.photos import (
+from vitrina.search.customer_photos import occluded, recoloured, screen, story, warm
+from vitrina.standin.photos import (
     FLOWER_COLOURS,
     KIND_COLOURS,
     Bouquet,
     random_bouquet,
     render,
 )
-from vitrina.search.customer_photos import occluded, recoloured, screen, story, warm
 
 BOUQUETS = 5
 VARIANT_ID = 2000  # the first bouquet in another colour

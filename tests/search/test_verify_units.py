@@ -11,10 +11,10 @@ from PIL import Image
 
 from tests.support.photos import sample_photos
 from vitrina.images.regions import product_region
-from vitrina.integrations.bitrix.photos import random_bouquet, render
 from vitrina.search.customer_photos import recoloured, warm
 from vitrina.search.features import describe_catalog_photo, describe_query_photo
 from vitrina.search.verify import GRID, LocalFeatures, verify
+from vitrina.standin.photos import random_bouquet, render
 
 BOUQUET = render(random_bouquet(random.Random(3)), 0)
 STORED = describe_catalog_photo(BOUQUET.resize((320, 320)))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 
 from tests.conftest import ADMIN_TOKEN, SECRET
 from tests.images.photo_server import BOMB, HTML
+from tests.support.eventually import eventually
 from tests.support.photos import altered, jpeg, photo_server, sample_photos
 from tests.support.webhooks import sample_product, send
 
@@ -18,14 +17,12 @@ IDS = {name: 1000 + n for n, name in enumerate(PHOTOS)}
 
 
 def wait_until_idle(client: httpx.Client, timeout: float = 120.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
+    def idle() -> dict:
         stats = client.get("/api/v1/stats").json()
-        if stats["queue"]["pending"] == 0 and stats["queue"]["running"] == 0:
-            return stats
-        if time.monotonic() > deadline:
-            raise AssertionError(f"queue did not drain: {stats}")
-        time.sleep(0.1)
+        assert stats["queue"]["pending"] == 0 and stats["queue"]["running"] == 0, stats
+        return stats
+
+    return eventually(idle, timeout=timeout)
 
 
 def upload(client: httpx.Client, data: bytes, **form: object) -> httpx.Response:

@@ -53,6 +53,12 @@ class PhotoServer:
     files: dict[str, tuple[int, str, bytes]] = field(default_factory=dict)
     hits: Counter[str] = field(default_factory=Counter)
     delay_s: dict[str, float] = field(default_factory=dict)
+    held: dict[str, threading.Event] = field(default_factory=dict)
+
+    def hold(self, path: str) -> threading.Event:
+        """Make requests for ``path`` wait until the returned event is set (a download in
+        progress for as long as the test needs, instead of a guessed delay)."""
+        return self.held.setdefault(path, threading.Event())
 
     def add(
         self, path: str, body: bytes, status: int = 200, content_type: str = "image/jpeg"
@@ -72,6 +78,8 @@ def photo_server() -> Iterator[PhotoServer]:
         def do_GET(self) -> None:
             state.hits[self.path] += 1
             time.sleep(state.delay_s.get(self.path, 0))
+            if self.path in state.held:
+                state.held[self.path].wait(timeout=120)
             status, content_type, body = state.files.get(
                 self.path, (404, "text/html", b"<h1>404</h1>")
             )

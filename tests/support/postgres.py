@@ -40,6 +40,16 @@ def start_server(pgdata: str | Path) -> Any:
     raise AssertionError("unreachable")
 
 
+def private_data_dir() -> Path:
+    """A PostgreSQL data directory of a test's own, outside pytest's temp root.
+
+    pgserver runs PostgreSQL as an unprivileged user when the tests run as root, so that user
+    must reach the directory; pytest re-tightens its temp root to 0700 whenever another test
+    session starts, which would lock a server living under it out of its own files.
+    """
+    return Path(tempfile.mkdtemp(prefix="vitrina-pg-")) / "pgdata"
+
+
 def migrated_database(server: Any, name: str) -> str:
     """Create and migrate database ``name`` on a pgserver of the test's own; returns its URL
     (for tests that stop and restart PostgreSQL, which the shared server must not see)."""

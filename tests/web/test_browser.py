@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import random
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,10 +18,11 @@ import httpx
 import pytest
 
 from tests.conftest import ADMIN_TOKEN, SECRET
+from tests.support.eventually import eventually
 from tests.support.photos import PhotoServer, photo_server
 from tests.support.webhooks import sample_product, send
 from tests.tooling import require_executable
-from vitrina.integrations.bitrix.photos import Bouquet, random_bouquet, render_jpeg
+from vitrina.standin.photos import Bouquet, random_bouquet, render_jpeg
 
 pytestmark = pytest.mark.slow
 
@@ -50,14 +50,12 @@ BROKEN_ID = 7005
 
 
 def wait_for(client: httpx.Client, check: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-    deadline = time.monotonic() + 180
-    while True:
+    def reached() -> dict[str, Any]:
         stats = client.get("/api/v1/stats").json()
-        if check(stats):
-            return stats
-        if time.monotonic() > deadline:
-            raise AssertionError(f"Vitrina did not get there: {stats}")
-        time.sleep(0.2)
+        assert check(stats), f"Vitrina did not get there: {stats}"
+        return stats
+
+    return eventually(reached, timeout=180)
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 import json
 import logging
-import time
 
 from tests.conftest import SECRET
+from tests.support.eventually import eventually
 from tests.support.photos import photo_server
 from tests.support.webhooks import sample_product, send
 from vitrina.logs import JsonFormatter
@@ -27,10 +27,11 @@ def test_webhook_request_id_follows_into_the_reindex_job(live_app, sqlite_url):
             product = sample_product(id=4242, image=missing, images=[missing])
             response = send(client, "created", product, secret=SECRET)
             request_id = response.headers["x-request-id"]
-            deadline = time.monotonic() + 120
-            while client.get("/api/v1/stats").json()["queue"]["dead"] == 0:
-                assert time.monotonic() < deadline, "the job never finished"
-                time.sleep(0.1)
+            eventually(
+                lambda: client.get("/api/v1/stats").json()["queue"]["dead"],
+                timeout=120,
+                what="the job's dead outcome",
+            )
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)

@@ -10,8 +10,8 @@ import pytest
 from tests.conftest import ADMIN_TOKEN, SECRET
 from tests.support.webhooks import sample_product, send
 from vitrina.db import make_engine, make_sessionmaker, utcnow, write_session
+from vitrina.http import session as dashboard_session
 from vitrina.jobs.models import DEAD, Job
-from vitrina.web import session as dashboard_session
 from vitrina.web.dashboard import percentile
 from vitrina.web.routes import tenge
 

@@ -1,78 +1,29 @@
-"""The FastAPI application factory: engines, limiter, search and worker built in the lifespan."""
+"""The FastAPI application factory: mounts every domain's routes; builds services in the lifespan."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from vitrina import __version__
-from vitrina.api.errors import install_error_handlers
 from vitrina.api.health import router as health_router
-from vitrina.api.request_id import RequestIdMiddleware
-from vitrina.api.state import Services
-from vitrina.api.stats import router as stats_router
+from vitrina.api.metrics import install_metrics
 from vitrina.catalog.routes import router as catalog_router
 from vitrina.config import Settings
-from vitrina.db import is_sqlite, make_engine, make_sessionmaker
-from vitrina.embedding import get_embedder
-from vitrina.images.fetch import HttpPhotoFetcher
-from vitrina.ingest.ratelimit import TokenBucketLimiter
-from vitrina.ingest.routes import router as webhook_router
+from vitrina.http.errors import install_error_handlers
+from vitrina.http.request_id import RequestIdMiddleware
 from vitrina.integrations.bitrix.reconcile import start_reconcile_schedule
-from vitrina.jobs.reindex import IndexingContext
 from vitrina.jobs.routes import router as jobs_router
-from vitrina.jobs.worker import Worker
-from vitrina.metrics import install_metrics
+from vitrina.jobs.stats import router as stats_router
+from vitrina.runtime import build_api_services, build_worker
 from vitrina.search.routes import router as search_router
-from vitrina.search.service import SearchService
-from vitrina.vectors.factory import make_index
+from vitrina.sync.routes import router as webhook_router
 from vitrina.web.routes import install_web
 
 log = logging.getLogger("vitrina")
-
-
-def build_services(settings: Settings) -> Services:
-    """Everything an app instance needs, built fresh (tests build one per test).
-
-    The embedder is created here but loads its model lazily (the worker loads it at start).
-    """
-    engine = make_engine(settings.database_url)
-    sessions = make_sessionmaker(engine)
-    embedder = get_embedder(settings=settings)
-    fetcher = HttpPhotoFetcher.from_settings(settings)
-    index = make_index(engine, embedder.name, embedder.dim)
-    services = Services(
-        settings=settings,
-        engine=engine,
-        sessions=sessions,
-        limiter=TokenBucketLimiter(settings.webhook_rate_limit, settings.webhook_rate_burst),
-        search=SearchService(settings, sessions, embedder, index, fetcher),
-        indexing=IndexingContext(sessions, embedder, fetcher, max_pixels=settings.image_max_pixels),
-        fetcher=fetcher,
-        writer=ThreadPoolExecutor(
-            1 if is_sqlite(engine) else 8, thread_name_prefix="vitrina-writer"
-        ),
-    )
-    return services
-
-
-def build_worker(services: Services) -> Worker:
-    """A worker sharing the app's embedder, fetcher and database."""
-    settings = services.settings
-    assert services.indexing is not None
-    return Worker(
-        services.indexing,
-        concurrency=settings.worker_concurrency,
-        lease_s=settings.job_lease_s,
-        max_attempts=settings.job_max_attempts,
-        poll_s=settings.job_poll_s,
-        batch_size=settings.worker_batch,
-        retention_days=settings.retention_days,
-    )
 
 
 def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
@@ -80,7 +31,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services = build_services(settings)
+        services = build_api_services(settings)
         app.state.services = services
         if not settings.webhook_secrets and not settings.legacy_webhook_secret:
             log.warning(
@@ -88,7 +39,8 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
                 "request. Create one with `vitrina secret new` and set VITRINA_WEBHOOK_SECRETS."
             )
         if run_worker:
-            services.worker = build_worker(services)
+            assert services.indexing is not None
+            services.worker = build_worker(settings, services.indexing)
             services.worker.start()
         stop_reconcile = start_reconcile_schedule(settings, services.sessions)
         try:

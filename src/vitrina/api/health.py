@@ -6,8 +6,8 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import text
 
-from vitrina.api.deps import ServicesDep
 from vitrina.db import database_errors
+from vitrina.http.deps import ServicesDep
 
 router = APIRouter(tags=["health"])
 

@@ -59,7 +59,6 @@ class ProductImage(Base):
     position: Mapped[int] = mapped_column(Integer)
     url: Mapped[str] = mapped_column(Text)
     is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
-    etag: Mapped[str | None] = mapped_column(String(200))
     content_hash: Mapped[str | None] = mapped_column(String(64))
     fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -65,7 +65,7 @@ def upsert_product(session: Session, shop_id: int, data: ProductData) -> bool:
 
     Core statements, not the ORM unit of work: this runs on every webhook, and the ORM's
     bookkeeping cost more than the SQL itself (about 1 ms of the 2.6 ms a webhook took).
-    Photos are matched by URL so a photo that stays keeps its ETag, content hash and vector —
+    Photos are matched by URL so a photo that stays keeps its content hash and vector —
     the worker then does not fetch or embed it again; removed photos go, their vectors with
     them (ON DELETE CASCADE).
     """

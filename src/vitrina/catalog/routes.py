@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from vitrina.api.deps import ReadSession
-from vitrina.api.errors import ErrorResponse
 from vitrina.catalog.repository import get_product, list_products
 from vitrina.catalog.schemas import ProductOut, ProductPage
 from vitrina.errors import NotFound
+from vitrina.http.deps import ReadSession
+from vitrina.http.errors import ErrorResponse
 
 router = APIRouter(tags=["catalog"])
 

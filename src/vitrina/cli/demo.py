@@ -10,7 +10,9 @@ the signed webhook to Vitrina, so the dashboard has something to show.
 from __future__ import annotations
 
 import secrets
+import shlex
 import socket
+import sys
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -18,13 +20,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session, sessionmaker
-
-from vitrina.config import Settings
 
 if TYPE_CHECKING:
-    from vitrina.integrations.bitrix.standin import StandIn
+    from sqlalchemy import ColumnElement
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from vitrina.config import Settings
+    from vitrina.standin.server import StandIn
 
 console = Console(soft_wrap=True)  # never break a secret or a URL across lines
 SHOP_ID = 1
@@ -53,7 +55,7 @@ def demo(
     from vitrina.config import load_settings
     from vitrina.errors import VitrinaError
     from vitrina.ingest.signatures import new_secret
-    from vitrina.integrations.bitrix.standin import StandIn
+    from vitrina.standin.server import StandIn
 
     if not _port_free(host, port):
         console.print(
@@ -141,6 +143,8 @@ def _serve(
         console.print(f"  Bitrix      {standin.base_url}  (token {settings.bitrix_token})")
         console.print(f"  webhooks    the stand-in signs with {webhook_secret}")
         console.print(f"              and posts to {webhook_url}")
+        # Without the variable the CLI uses its default database, not this one.
+        console.print(f"  CLI         {escape(cli_command(settings.database_url, 'search PHOTO.jpg'))}")
         if change_every:
             console.print(f"  changes     one shop edit every {change_every:g} s, sent as a webhook")
         console.print("Indexing the catalog in the background… Ctrl-C to stop.")
@@ -192,9 +196,23 @@ def _watch_indexing(sessions: sessionmaker[Session], stop: threading.Event) -> N
 
 
 def _count(session: Session, condition: ColumnElement[bool]) -> int:
+    from sqlalchemy import func, select
+
     from vitrina.jobs.models import Job
 
     return int(session.scalar(select(func.count(Job.id)).where(condition)) or 0)
+
+
+def cli_command(database_url: str, arguments: str) -> str:
+    """A shell line running this same ``vitrina`` on the demo's database (``.venv/bin/vitrina``)."""
+    launched = Path(sys.argv[0])
+    if launched.name == "vitrina":
+        program = launched.resolve()
+        shown = program.relative_to(Path.cwd()) if program.is_relative_to(Path.cwd()) else program
+        command = shlex.quote(str(shown))
+    else:  # python -m vitrina.cli, or a test
+        command = f"{shlex.quote(sys.executable)} -m vitrina.cli"
+    return f"VITRINA_DATABASE_URL={shlex.quote(database_url)} {command} {arguments}"
 
 
 def _start_standin(standin: StandIn, port: int) -> str:

@@ -9,8 +9,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from vitrina.integrations.bitrix.standin import StandIn
-
 app = typer.Typer(help="Developer tools: stand-ins for the services Vitrina talks to.",
                   no_args_is_help=True)
 console = Console()
@@ -44,6 +42,8 @@ def bitrix(
     ] = 0.0,
 ) -> None:
     """Run a pretend Bitrix shop: its REST API, photos and (optionally) webhooks."""
+    from vitrina.standin.server import StandIn  # the stand-in loads only when it runs
+
     if webhook_url and not webhook_secret:
         raise typer.BadParameter("--webhook-secret is needed to sign webhooks.")
     token = token or secrets.token_urlsafe(16)

@@ -5,79 +5,77 @@ from __future__ import annotations
 import signal
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from vitrina.api.state import Services
-from vitrina.cli.main import app, settings_or_exit
-from vitrina.db import write_session
-from vitrina.errors import VitrinaError
-from vitrina.jobs import queue
-from vitrina.jobs.models import PENDING, RUNNING, Job
+from vitrina.cli.settings import migrated_database, settings_or_exit
+
+if TYPE_CHECKING:
+    from vitrina.config import Settings
 
 jobs_app = typer.Typer(no_args_is_help=True, help="The reindex job queue.")
-app.add_typer(jobs_app, name="jobs")
 console = Console()
 errors = Console(stderr=True)
 
 
-def _services() -> Services:
-    from vitrina.api.app import build_services
-    from vitrina.db import make_engine
+def _settings() -> Settings:
     from vitrina.logs import configure_logging
-    from vitrina.migrations import upgrade
 
     settings = settings_or_exit()
     configure_logging(settings.log_level, json_logs=settings.log_json)
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    engine.dispose()
-    return build_services(settings)
+    return settings
 
 
-@app.command()
 def worker(
     concurrency: int = typer.Option(
         None, help="Worker threads (default VITRINA_WORKER_CONCURRENCY)."
     ),
 ) -> None:
     """Take reindex jobs until SIGTERM/SIGINT (the current job finishes or is released)."""
-    from vitrina.api.app import build_worker
+    from vitrina.db import make_sessionmaker
+    from vitrina.images.fetch import HttpPhotoFetcher
+    from vitrina.runtime import build_indexing, build_worker
 
-    services = _services()
-    if concurrency:
-        services.settings.worker_concurrency = concurrency
-    running = build_worker(services)
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    running.start()
-    stop.wait()
-    running.stop()
+    settings = _settings()
+    with migrated_database(settings) as engine, HttpPhotoFetcher.from_settings(settings) as fetcher:
+        indexing = build_indexing(settings, make_sessionmaker(engine), fetcher)
+        running = build_worker(settings, indexing, concurrency=concurrency)
+        stop = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        running.start()
+        stop.wait()
+        running.stop()
 
 
-@app.command()
 def search(
     photo: Path = typer.Argument(..., exists=True, dir_okay=False, help="A photo file."),
     top_k: int = typer.Option(10, "--top-k", min=1, max=100),
     shop: int = typer.Option(None, help="Only this shop."),
 ) -> None:
     """Search the catalog by photo and print a table."""
+    from rich.table import Table
+
+    from vitrina.db import make_sessionmaker
+    from vitrina.errors import VitrinaError
+    from vitrina.images.fetch import HttpPhotoFetcher
+    from vitrina.runtime import build_indexing, build_search
     from vitrina.vectors.base import SearchFilters
 
-    services = _services()
-    assert services.search is not None
-    try:
-        query = services.search.embed_bytes(photo.read_bytes())
-        found = services.search.search(
-            query, top_k=top_k, threshold=None, filters=SearchFilters(shop_id=shop)
-        )
-    except VitrinaError as exc:
-        errors.print(f"[red]error:[/red] {exc.message}")
-        raise typer.Exit(1) from None
+    settings = _settings()
+    with migrated_database(settings) as engine, HttpPhotoFetcher.from_settings(settings) as fetcher:
+        indexing = build_indexing(settings, make_sessionmaker(engine), fetcher)
+        service = build_search(settings, engine, indexing)
+        try:
+            query = service.embed_bytes(photo.read_bytes())
+            found = service.search(
+                query, top_k=top_k, threshold=None, filters=SearchFilters(shop_id=shop)
+            )
+        except VitrinaError as exc:
+            errors.print(f"[red]error:[/red] {exc.message}")
+            raise typer.Exit(1) from None
     table = Table(
         title=f"{len(found.results)} of {found.total_indexed} photos "
         f"({found.embedder}, {found.search_time_ms:.0f} ms)"
@@ -106,8 +104,12 @@ def jobs_list(
     state: str = typer.Option(None, help="pending|running|done|dead"), limit: int = typer.Option(50)
 ) -> None:
     """Newest jobs first."""
-    services = _services()
-    with services.sessions() as session:
+    from rich.table import Table
+
+    from vitrina.db import make_sessionmaker
+    from vitrina.jobs import queue
+
+    with migrated_database(_settings()) as engine, make_sessionmaker(engine)() as session:
         rows = queue.list_jobs(session, state=state, limit=limit)
         table = Table()
         for column in ("id", "product", "state", "attempts", "error / outcome"):
@@ -126,8 +128,13 @@ def jobs_list(
 @jobs_app.command("retry")
 def jobs_retry(job_id: int) -> None:
     """Put a dead job back in the queue."""
-    services = _services()
-    with write_session(services.sessions) as session:
+    from vitrina.db import make_sessionmaker, write_session
+    from vitrina.jobs import queue
+
+    with (
+        migrated_database(_settings()) as engine,
+        write_session(make_sessionmaker(engine)) as session,
+    ):
         job = queue.retry_dead(session, job_id)
     if job is None:
         errors.print(f"[red]error:[/red] job {job_id} not found or not dead")
@@ -135,63 +142,69 @@ def jobs_retry(job_id: int) -> None:
     console.print(f"job {job_id} queued again")
 
 
-@app.command()
 def prune(
     days: float = typer.Option(
         None, help="Older than this many days (default VITRINA_RETENTION_DAYS)."
     ),
 ) -> None:
     """Delete finished jobs and event-log rows past the retention period (dead jobs stay)."""
+    from vitrina.db import make_sessionmaker, write_session
     from vitrina.jobs.retention import prune as prune_history
 
-    services = _services()
-    keep = days if days is not None else services.settings.retention_days
-    with write_session(services.sessions) as session:
+    settings = _settings()
+    keep = days if days is not None else settings.retention_days
+    with migrated_database(settings) as engine, write_session(make_sessionmaker(engine)) as session:
         pruned = prune_history(session, keep)
     console.print(
         f"deleted {pruned.events} events and {pruned.jobs} finished jobs older than {keep:g} days"
     )
 
 
-@app.command()
 def reindex(
     shop: int = typer.Option(None, help="Only this shop."),
     stale_only: bool = typer.Option(False, help="Only products not yet embedded by this model."),
 ) -> None:
     """Queue and run reindex jobs, with a progress bar."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from sqlalchemy import func, select
 
-    from vitrina.api.app import build_worker
+    from vitrina.db import make_sessionmaker, write_session
+    from vitrina.images.fetch import HttpPhotoFetcher
+    from vitrina.jobs import queue
+    from vitrina.jobs.models import PENDING, RUNNING, Job
+    from vitrina.runtime import build_indexing, build_worker
 
-    services = _services()
-    assert services.search is not None
-    with write_session(services.sessions) as session:
-        ids = queue.enqueue_products(
-            session, services.search.embedder.name, shop_id=shop, stale_only=stale_only
-        )
-    runner = build_worker(services)
-    with Progress(
-        TextColumn("reindexing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    ) as progress:
-        task = progress.add_task("reindex", total=len(ids))
-        while True:
-            ran = runner.run_until_idle(max_jobs=10)
-            with services.sessions() as session:
-                left = (
-                    session.scalar(
-                        select(func.count()).where(
-                            Job.product_id.in_(ids), Job.state.in_([PENDING, RUNNING])
+    settings = _settings()
+    with migrated_database(settings) as engine, HttpPhotoFetcher.from_settings(settings) as fetcher:
+        sessions = make_sessionmaker(engine)
+        indexing = build_indexing(settings, sessions, fetcher)
+        with write_session(sessions) as session:
+            ids = queue.enqueue_products(
+                session, indexing.embedder.name, shop_id=shop, stale_only=stale_only
+            )
+        runner = build_worker(settings, indexing)
+        with Progress(
+            TextColumn("reindexing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
+            task = progress.add_task("reindex", total=len(ids))
+            while True:
+                ran = runner.run_until_idle(max_jobs=10)
+                with sessions() as session:
+                    left = (
+                        session.scalar(
+                            select(func.count()).where(
+                                Job.product_id.in_(ids), Job.state.in_([PENDING, RUNNING])
+                            )
                         )
+                        or 0
                     )
-                    or 0
-                )
-            progress.update(task, completed=len(ids) - left)
-            if ran == 0:
-                break
-    with services.sessions() as session:
-        dead = len(queue.list_jobs(session, state="dead", limit=1000))
+                progress.update(task, completed=len(ids) - left)
+                if ran == 0:
+                    break
+        with sessions() as session:
+            dead = len(queue.list_jobs(session, state="dead", limit=1000))
     console.print(f"{len(ids)} products queued; dead jobs in the queue: {dead}")

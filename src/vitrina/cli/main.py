@@ -1,35 +1,24 @@
-"""The ``vitrina`` command: serve, migrate, worker, search, jobs, import, reconcile, demo, …"""
+"""The ``vitrina`` command: serve, migrate, worker, search, calibrate, jobs, import, reconcile, demo, …
+
+Assembled here and only here: the command modules define plain functions and sub-apps, and never
+import this one. Every module imported here is cheap (Typer and Rich); a command imports what it
+needs when it runs, so ``vitrina --help`` stays fast.
+"""
 
 from __future__ import annotations
 
 import typer
 from rich.console import Console
 
-from vitrina.cli.demo import demo
-from vitrina.cli.sync import import_command, reconcile_command
-from vitrina.config import Settings, load_settings
-from vitrina.errors import VitrinaError
+from vitrina.cli import calibration, demo, dev, indexing, models, sync
+from vitrina.cli.settings import settings_or_exit
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__.split("\n\n")[0])
 secret_app = typer.Typer(no_args_is_help=True, help="Webhook secrets.")
-app.add_typer(secret_app, name="secret")
-app.command("import")(import_command)
-app.command("reconcile")(reconcile_command)
-app.command("demo")(demo)
 
 console = Console(stderr=True)
 
 
-def settings_or_exit() -> Settings:
-    """The settings, or a clear message and exit code 2 when the configuration is invalid."""
-    try:
-        return load_settings()
-    except VitrinaError as exc:
-        console.print(f"[red]error:[/red] {exc.message}")
-        raise typer.Exit(2) from None
-
-
-@app.command()
 def migrate() -> None:
     """Create or upgrade the database schema."""
     from vitrina.db import make_engine
@@ -42,7 +31,6 @@ def migrate() -> None:
     engine.dispose()
 
 
-@app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="TCP port."),
@@ -65,7 +53,6 @@ def serve(
     uvicorn.run(application, host=host, port=port, log_config=None, access_log=False)
 
 
-@secret_app.command("new")
 def secret_new() -> None:
     """Print a fresh Standard Webhooks secret (``whsec_…``)."""
     from vitrina.ingest.signatures import new_secret
@@ -73,13 +60,18 @@ def secret_new() -> None:
     typer.echo(new_secret())
 
 
-def _register_subcommands() -> None:
-    """Command groups live in their own modules; importing them registers them on ``app``."""
-    from vitrina.cli import calibration, dev, indexing, models  # noqa: F401
-
-    app.add_typer(models.app, name="models", help="The image models (prepare the offline cache).")
-    app.add_typer(dev.app, name="dev", help="Development tools (the Bitrix API stand-in).")
-
-
-_register_subcommands()
-
+app.command()(migrate)
+app.command()(serve)
+app.command()(indexing.worker)
+app.command()(indexing.search)
+app.command()(calibration.calibrate)
+app.add_typer(indexing.jobs_app, name="jobs")
+app.command()(indexing.prune)
+app.command()(indexing.reindex)
+app.command("import")(sync.import_command)
+app.command("reconcile")(sync.reconcile_command)
+app.command("demo")(demo.demo)
+app.add_typer(secret_app, name="secret")
+secret_app.command("new")(secret_new)
+app.add_typer(models.app, name="models", help="The image models (prepare the offline cache).")
+app.add_typer(dev.app, name="dev", help="Development tools (the Bitrix API stand-in).")

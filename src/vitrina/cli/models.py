@@ -8,9 +8,6 @@ from typing import Annotated
 
 import typer
 
-from vitrina.config import load_settings
-from vitrina.errors import VitrinaError
-
 app = typer.Typer(help="Prepare the image models Vitrina uses.", no_args_is_help=True)
 
 
@@ -31,7 +28,9 @@ def prepare(
 
     Run it at install time (or in the image build) so the first photo does not wait for it.
     """
+    from vitrina.config import load_settings
     from vitrina.embedding.effnet import prepare_model
+    from vitrina.errors import VitrinaError
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:

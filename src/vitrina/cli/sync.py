@@ -1,7 +1,6 @@
 """``vitrina import`` and ``vitrina reconcile``: bring a shop's catalog from Bitrix into Vitrina.
 
-Mounted in :mod:`vitrina.cli.main` as ``app.command("import")(import_command)`` and
-``app.command("reconcile")(reconcile_command)``. Exit codes: 0 done, 1 Bitrix refused or could
+Mounted by :mod:`vitrina.cli.main` as ``import`` and ``reconcile``. Exit codes: 0 done, 1 Bitrix refused or could
 not be reached (the message says which), 2 configuration missing or invalid.
 """
 
@@ -10,26 +9,23 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.table import Table
-from sqlalchemy.orm import Session, sessionmaker
 
-from vitrina.config import Settings
-from vitrina.integrations.bitrix.client import BitrixClient
-from vitrina.integrations.bitrix.errors import BitrixAuthError, BitrixError
-from vitrina.integrations.bitrix.importer import ImportProgress, Rejected, import_catalog
-from vitrina.integrations.bitrix.reconcile import ReconcileResult, reconcile
+from vitrina.cli.settings import migrated_database, settings_or_exit
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+    from rich.table import Table
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from vitrina.config import Settings
+    from vitrina.integrations.bitrix.client import BitrixClient
+    from vitrina.integrations.bitrix.importer import ImportProgress, Rejected
+    from vitrina.integrations.bitrix.reconcile import ReconcileResult
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
@@ -70,6 +66,8 @@ def import_with_progress(
     sessions: sessionmaker[Session], client: BitrixClient, *, shop_id: int, restart: bool = False
 ) -> ImportProgress:
     """Run an import showing a progress bar (counts, rate) and print the outcome."""
+    from vitrina.integrations.bitrix.importer import import_catalog
+
     started = time.perf_counter()
     with _progress() as bar:
         task = bar.add_task("importing", total=None, counts="", rate="")
@@ -112,6 +110,8 @@ def reconcile_command(
     ] = False,
 ) -> None:
     """Compare the shop with the catalog and fix the drift; print what changed."""
+    from vitrina.integrations.bitrix.reconcile import reconcile
+
     settings, url, api_token, shop_id = _resolve(bitrix_url, token, shop)
     with (
         _database(settings) as sessions,
@@ -128,6 +128,8 @@ def reconcile_command(
 
 
 def _changes_table(result: ReconcileResult) -> Table:
+    from rich.table import Table
+
     title = "Would change (dry run)" if result.dry_run else "Changes"
     table = Table(title=title, title_justify="left")
     table.add_column("action")
@@ -167,8 +169,6 @@ def _report_rejections(rejected: list[Rejected]) -> None:
 def _resolve(
     url: str | None, token: str | None, shop: int | None
 ) -> tuple[Settings, str, str, int]:
-    from vitrina.cli.main import settings_or_exit
-
     settings = settings_or_exit()
     url = url or settings.bitrix_url
     token = token or settings.bitrix_token
@@ -186,21 +186,18 @@ def _resolve(
 
 @contextmanager
 def _database(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    """The database, migrated (an import is often the first thing run on a new install)."""
-    from vitrina.db import make_engine, make_sessionmaker
-    from vitrina.migrations import upgrade
+    from vitrina.db import make_sessionmaker
 
-    engine = make_engine(settings.database_url)
-    try:
-        upgrade(engine)
+    with migrated_database(settings) as engine:
         yield make_sessionmaker(engine)
-    finally:
-        engine.dispose()
 
 
 @contextmanager
 def _bitrix(url: str, token: str) -> Iterator[BitrixClient]:
     """A client for the shop; Bitrix errors become a clear message and exit code 1."""
+    from vitrina.integrations.bitrix.client import BitrixClient
+    from vitrina.integrations.bitrix.errors import BitrixAuthError, BitrixError
+
     try:
         with BitrixClient(url, token) as client:
             yield client
@@ -216,6 +213,14 @@ def _bitrix(url: str, token: str) -> Iterator[BitrixClient]:
 
 @contextmanager
 def _progress() -> Iterator[Progress]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     bar = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),

@@ -86,24 +86,14 @@ class FetchedPhoto:
     data: bytes
     content_type: str  # sniffed from the bytes, e.g. "image/jpeg"; never the server's claim
     sha256: str  # hex digest of ``data``: the key for "already embedded, skip it"
-    etag: str | None
     width: int
     height: int
-
-
-@dataclass(frozen=True, slots=True)
-class NotModified:
-    """The server answered 304 to ``If-None-Match``: the photo we already have is current."""
-
-    url: str
-    final_url: str
-    etag: str
 
 
 class PhotoFetcher(Protocol):
     """Downloads one photo; raises a :class:`~vitrina.errors.PhotoFetchError` on failure."""
 
-    def fetch(self, url: str, *, etag: str | None = None) -> FetchedPhoto | NotModified: ...
+    def fetch(self, url: str) -> FetchedPhoto: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,25 +248,18 @@ class HttpPhotoFetcher:
     ) -> None:
         self.close()
 
-    def fetch(self, url: str, *, etag: str | None = None) -> FetchedPhoto | NotModified:
-        """Download ``url`` (following at most ``max_redirects`` checked redirects).
-
-        With ``etag``, sends ``If-None-Match`` and returns :class:`NotModified` on 304, so an
-        unchanged photo costs neither the download nor a new embedding.
-        """
+    def fetch(self, url: str) -> FetchedPhoto:
+        """Download ``url`` (following at most ``max_redirects`` checked redirects)."""
         deadline = time.monotonic() + self.limits.deadline_s
         current = self._parse(url, url)
-        headers = {"If-None-Match": etag} if etag else {}
         for hop in range(self.limits.max_redirects + 1):
             self._check_target(url, current, hop)
             with self._errors(url, current, hop, deadline):
                 timeout = self._timeout(url, deadline)
-                with self._client.stream("GET", current, headers=headers, timeout=timeout) as resp:
+                with self._client.stream("GET", current, timeout=timeout) as resp:
                     if resp.status_code in _REDIRECTS:
                         current = self._next_hop(url, current, resp, hop)
                         continue
-                    if resp.status_code == 304 and etag:
-                        return NotModified(url, str(current), resp.headers.get("ETag") or etag)
                     self._raise_for_status(url, resp)
                     return self._read_photo(url, current, resp, deadline)
         raise TooManyRedirects(
@@ -423,7 +406,6 @@ class HttpPhotoFetcher:
             data=data,
             content_type=_MIME[fmt],
             sha256=hashlib.sha256(data).hexdigest(),
-            etag=resp.headers.get("ETag"),
             width=header.width,
             height=header.height,
         )

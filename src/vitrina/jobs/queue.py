@@ -51,7 +51,6 @@ def enqueue_reindex(
     connection.execute(
         _ENQUEUE[connection.dialect.name],
         {
-            "kind": "reindex_product",
             "product_id": product_id,
             "shop_id": shop_id,
             "state": PENDING,

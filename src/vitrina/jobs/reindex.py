@@ -57,16 +57,24 @@ class IndexingContext:
     max_pixels: int = 40_000_000
 
 
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """Photos of the product could not be used: the job is retried (transient) or dead."""
+
+    message: str
+    permanent: bool
+    retry_after: float | None
+
+
+Outcome = str | Failure
+"""What reindexing one product came to: a summary for the job's ``outcome``, or a failure."""
+
+
 class PhotosFailed(VitrinaError):
-    """Photos of the product could not be used; the job is retried (transient) or dead."""
+    """Photos of the product could not be used (the synchronous reindex of one product)."""
 
     status_code = 422
     code = "photos_failed"
-
-    def __init__(self, message: str, *, permanent: bool, retry_after: float | None) -> None:
-        self.permanent = permanent
-        self.retry_after = retry_after
-        super().__init__(message)
 
 
 @dataclass
@@ -77,7 +85,7 @@ class _Photo:
     image: Image.Image | None = None  # decoded, when the bytes are new to this model
     vector: NDArray[np.float32] | None = None
     features: tuple[bytes, bytes] | None = None  # (colour, keypoints) for search
-    error: VitrinaError | None = None
+    error: PhotoFetchError | ImageRejected | None = None
 
 
 @dataclass
@@ -94,14 +102,14 @@ class Work:
 def reindex_product(ctx: IndexingContext, product_id: int) -> str:
     """Reindex one product; returns the outcome or raises :class:`PhotosFailed`."""
     result = reindex_products(ctx, [product_id])[product_id]
-    if isinstance(result, PhotosFailed):
-        raise result
+    if isinstance(result, Failure):
+        raise PhotosFailed(result.message)
     return result
 
 
 def reindex_products(
     ctx: IndexingContext, product_ids: Sequence[int]
-) -> dict[int, str | PhotosFailed]:
+) -> dict[int, Outcome]:
     """Prepare and apply in one go (the admin's ``reindex-one?wait=true``, tests)."""
     works = prepare(ctx, product_ids)
     with write_session(ctx.sessions) as session:
@@ -160,13 +168,13 @@ def _in_threads(task: Callable[[_Photo], None], photos: list[_Photo]) -> None:
 
 def apply(
     session: Session, ctx: IndexingContext, works: list[Work]
-) -> dict[int, str | PhotosFailed]:
+) -> dict[int, Outcome]:
     """Write the prepared vectors in the caller's transaction; one outcome (or failure) each.
 
     Photos that fail never remove existing vectors: a product whose photos all fail keeps what
     it had.
     """
-    results: dict[int, str | PhotosFailed] = {}
+    results: dict[int, Outcome] = {}
     embedded = []
     for work in works:
         if work.remove:
@@ -224,10 +232,7 @@ def _plan(ctx: IndexingContext, product_ids: Sequence[int]) -> list[Work]:
 def _fetch(ctx: IndexingContext, photo: _Photo) -> None:
     """Download one photo (size, type and pixel count checked by the fetcher); record failures."""
     try:
-        fetched = ctx.fetcher.fetch(photo.url)
-        if not isinstance(fetched, FetchedPhoto):  # NotModified is impossible without an ETag
-            raise PhotoFetchError(f"The server answered 304 for {photo.url} without being asked.")
-        photo.fetched = fetched
+        photo.fetched = ctx.fetcher.fetch(photo.url)
     except PhotoFetchError as exc:
         photo.error = exc
         observe_fetch_failure(exc.code)
@@ -312,7 +317,6 @@ def _store(
                     photo.vector,
                 )
             )
-            image.etag = photo.fetched.etag
             image.content_hash = photo.fetched.sha256
             image.fetched_at = now
             image.last_error = None
@@ -320,16 +324,16 @@ def _store(
     store_features(session, features)
 
 
-def _outcome(work: Work) -> str | PhotosFailed:
+def _outcome(work: Work) -> Outcome:
     failed = [photo for photo in work.photos if photo.error is not None]
     indexed = len(work.photos) - len(failed)
     if not failed:
         return f"indexed {indexed} new photos ({work.total} in all)"
     reasons = "; ".join(f"{photo.url}: {photo.error.message}" for photo in failed if photo.error)
-    transient = [photo.error for photo in failed if not getattr(photo.error, "permanent", True)]
+    transient = [photo.error for photo in failed if photo.error and not photo.error.permanent]
     if transient or not indexed:
-        retry_after = max((getattr(e, "retry_after", None) or 0 for e in transient), default=0)
-        return PhotosFailed(
+        retry_after = max((error.retry_after or 0 for error in transient), default=0)
+        return Failure(
             f"{len(failed)} of {len(work.photos)} photos failed: {reasons}",
             permanent=not transient,
             retry_after=retry_after or None,

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from vitrina.api.deps import AdminDep, ReadSession, ServicesDep
-from vitrina.api.errors import ErrorResponse
 from vitrina.catalog.repository import get_product
 from vitrina.db import database_errors, write_session
 from vitrina.errors import InvalidPayload, NotFound, ServiceUnavailable
+from vitrina.http.deps import AdminDep, ReadSession, ServicesDep
+from vitrina.http.errors import ErrorResponse
 from vitrina.jobs import queue
 from vitrina.jobs.models import Job
 
@@ -94,8 +94,7 @@ async def reindex_one(
                 raise ServiceUnavailable("Indexing is not available in this process.")
             outcome = reindex_product(context, body.product_id)
             return ReindexOneResult(status="done", product_id=body.product_id, outcome=outcome)
-        if services.worker is not None:
-            services.worker.wakeup.set()
+        services.wake_worker()
         return ReindexOneResult(status="queued", product_id=body.product_id)
 
     return await run_in_threadpool(run)
@@ -104,13 +103,12 @@ async def reindex_one(
 @router.post("/api/v1/reindex", status_code=202, response_model=ReindexAllResult, responses=_ERRORS)
 def reindex_all(body: ReindexAll, services: ServicesDep, _: AdminDep) -> ReindexAllResult:
     """Queue reindex jobs for a shop's enabled products, or those not yet embedded by this model."""
-    model = services.search.embedder.name if services.search else services.settings.embedder
+    model = services.embedder_name
     with database_errors(), write_session(services.sessions) as session:
         ids = queue.enqueue_products(
             session, model, shop_id=body.shop_id, stale_only=body.stale_only
         )
-    if services.worker is not None:
-        services.worker.wakeup.set()
+    services.wake_worker()
     return ReindexAllResult(queued=len(ids))
 
 
@@ -133,6 +131,5 @@ def retry_job(job_id: int, services: ServicesDep, _: AdminDep) -> JobOut:
         if job is None:
             raise NotFound(f"job {job_id} not found or not dead")
         out = JobOut.of(job)
-    if services.worker is not None:
-        services.worker.wakeup.set()
+    services.wake_worker()
     return out

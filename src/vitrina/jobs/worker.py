@@ -29,7 +29,7 @@ from vitrina.db import database_errors, utcnow, write_session
 from vitrina.errors import VitrinaError
 from vitrina.jobs import queue
 from vitrina.jobs.models import PENDING, RUNNING, Job
-from vitrina.jobs.reindex import IndexingContext, PhotosFailed, Work, apply, embed, gather
+from vitrina.jobs.reindex import Failure, IndexingContext, Work, apply, embed, gather
 from vitrina.jobs.retention import prune
 from vitrina.logs import request_id_var
 
@@ -267,7 +267,7 @@ class Worker:
                 done = []
                 for job in claimed:
                     result = results[job.product_id]
-                    if isinstance(result, PhotosFailed):
+                    if isinstance(result, Failure):
                         queue.fail(
                             session,
                             job.job_id,
@@ -286,8 +286,8 @@ class Worker:
                     job.job_id,
                     job.request_id,
                     exc.message,
-                    permanent=bool(getattr(exc, "permanent", False)),
-                    retry_after=getattr(exc, "retry_after", None),
+                    permanent=exc.permanent,
+                    retry_after=exc.retry_after,
                 )
             return
         except Exception as exc:
@@ -307,7 +307,7 @@ class Worker:
             token = request_id_var.set(job.request_id)  # the webhook's id follows into the job log
             try:
                 extra = {"job_id": job.job_id, "product_id": job.product_id}
-                if isinstance(result, PhotosFailed):
+                if isinstance(result, Failure):
                     log.warning(
                         "job %s product %s failed: %s",
                         job.job_id,

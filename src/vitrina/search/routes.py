@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from vitrina.api.deps import ServicesDep
-from vitrina.api.errors import ErrorResponse
-from vitrina.api.state import Services
 from vitrina.errors import ImageTooLarge, ServiceUnavailable
+from vitrina.http.deps import ServicesDep
+from vitrina.http.errors import ErrorResponse
+from vitrina.http.state import Services
 from vitrina.search.schemas import SearchRequest, SearchResponse
 from vitrina.search.service import SearchService
 from vitrina.vectors.base import SearchFilters

@@ -1,4 +1,4 @@
-"""The vector index boundary: one Protocol, an exact in-memory index (SQLite) and pgvector."""
+"""The vector index boundary: one Protocol, an in-memory two-stage index (SQLite) and pgvector."""
 
 from __future__ import annotations
 

@@ -14,12 +14,12 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, String, func, select
 from sqlalchemy.orm import Session
 
-from vitrina.api.stats import Stats, collect_stats
 from vitrina.db import utcnow
 from vitrina.ingest.models import EventLog
 from vitrina.integrations.bitrix.repository import list_runs
 from vitrina.jobs import queue
 from vitrina.jobs.models import DEAD
+from vitrina.jobs.stats import Stats, collect_stats
 
 APPLIED = ("created", "updated", "deleted")
 OUTCOME_GROUPS = ("applied", "duplicate", "stale", "rejected")

@@ -25,9 +25,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import UploadFile
 
-from vitrina.api.deps import AdminDep, ReadSession, ServicesDep
-from vitrina.api.errors import ErrorResponse
-from vitrina.api.state import Services
 from vitrina.catalog.models import Product
 from vitrina.db import database_errors, write_session
 from vitrina.errors import (
@@ -37,11 +34,14 @@ from vitrina.errors import (
     ServiceUnavailable,
     VitrinaError,
 )
+from vitrina.http import session as dashboard_session
+from vitrina.http.deps import AdminDep, ReadSession, ServicesDep
+from vitrina.http.errors import ErrorResponse
+from vitrina.http.state import Services
 from vitrina.jobs import queue
 from vitrina.search.schemas import SearchResponse, SearchResult
 from vitrina.search.service import SearchService
 from vitrina.vectors.base import SearchFilters
-from vitrina.web import session as dashboard_session
 from vitrina.web.charts import syncs_chart, timing_chart
 from vitrina.web.dashboard import Dashboard, collect_dashboard
 
@@ -281,7 +281,7 @@ def _logged_in(request: Request, services: Services) -> bool:
 
 
 def _dashboard_data(services: Services) -> Dashboard:
-    embedder = services.search.embedder.name if services.search else services.settings.embedder
+    embedder = services.embedder_name
     with database_errors(), services.sessions() as session:
         return collect_dashboard(session, embedder)
 
@@ -305,8 +305,8 @@ def retry_from_dashboard(job_id: int, request: Request, services: ServicesDep) -
         return RedirectResponse("/dashboard/login", status_code=303)
     with database_errors(), write_session(services.sessions) as session:
         retried = queue.retry_dead(session, job_id)
-    if retried is not None and services.worker is not None:
-        services.worker.wakeup.set()
+    if retried is not None:
+        services.wake_worker()
     return RedirectResponse("/dashboard#dead-jobs", status_code=303)
 
 
@@ -372,7 +372,7 @@ def _client(request: Request) -> str:
 )
 def dashboard_json(session: ReadSession, services: ServicesDep, _: AdminDep) -> Dashboard:
     """Everything the dashboard shows, as JSON (admin)."""
-    embedder = services.search.embedder.name if services.search else services.settings.embedder
+    embedder = services.embedder_name
     return collect_dashboard(session, embedder)
 
 

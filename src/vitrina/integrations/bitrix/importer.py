@@ -6,8 +6,8 @@ an import that dies — network, Ctrl-C, power — resumes after the last page t
 never writes half a page. A product that fails to parse is reported, counted and logged as
 rejected; the rest of the page goes on.
 
-What wins against webhooks that arrive meanwhile is :mod:`~vitrina.integrations.bitrix.snapshot`'s
-rule, with the time the page was *requested* as the snapshot time.
+Each page goes through :func:`vitrina.sync.service.apply_changes`; what wins against webhooks that
+arrive meanwhile is :mod:`~vitrina.sync.snapshot`'s rule, with the time the page was *requested* as the snapshot time.
 
 Pagination is by offset, as the shop's API offers it: a product deleted in an earlier page while
 the import runs shifts the rest by one, so one product at a page boundary can be missed. The
@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from vitrina.db import utcnow, write_session
 from vitrina.errors import InvalidPayload
 from vitrina.ingest.bitrix_format import ProductData, parse_product, parse_product_id
-from vitrina.ingest.service import log_rejection
 from vitrina.integrations.bitrix.client import MAX_LIMIT, ProductPage, ProductSource, RawProduct
 from vitrina.integrations.bitrix.models import SyncRun
 from vitrina.integrations.bitrix.repository import (
@@ -35,7 +34,8 @@ from vitrina.integrations.bitrix.repository import (
     resumable_import,
     start_run,
 )
-from vitrina.integrations.bitrix.snapshot import Change, apply_product, lock_products
+from vitrina.sync.service import apply_changes, log_rejection
+from vitrina.sync.snapshot import Change, SnapshotRow
 
 SOURCE = "import"
 log = logging.getLogger("vitrina.bitrix")
@@ -167,14 +167,13 @@ def _write_page(
     since: datetime,
     run_ref: str,
 ) -> PageResult:
-    locked = lock_products(session, [data.id for data in parsed])
-    changes = [
-        apply_product(
-            session, locked[data.id], data, shop_id=shop_id, since=since, source=SOURCE,
-            run_ref=run_ref,
-        )
-        for data in parsed
-    ]
+    changes = apply_changes(
+        session,
+        [SnapshotRow(data.id, data, since) for data in parsed],
+        shop_id=shop_id,
+        source=SOURCE,
+        request_id=run_ref,
+    )
     for bad in rejected:
         log_rejection(
             session,

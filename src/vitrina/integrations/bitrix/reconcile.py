@@ -9,7 +9,7 @@ A run reads the whole listing, then fixes, in write transactions of 100 products
   is deleted mid-listing; such a product is compared from its detail instead).
 
 It never overrides a newer change: the snapshot time is the run's start, so a product a webhook
-touched after the run began is skipped and reported (see :mod:`.snapshot` for the whole rule).
+touched after the run began is skipped and reported (see :mod:`vitrina.sync.snapshot` for the whole rule).
 Every applied change is in the event log with source ``reconcile``; every run is an
 ``import_runs`` row with its counts.
 """
@@ -31,18 +31,11 @@ from vitrina.config import Settings
 from vitrina.db import make_engine, make_sessionmaker, utcnow, write_session
 from vitrina.errors import InvalidPayload, VitrinaError
 from vitrina.ingest.bitrix_format import ProductData, parse_product
-from vitrina.ingest.service import log_rejection
 from vitrina.integrations.bitrix.client import MAX_LIMIT, BitrixClient, ProductSource
 from vitrina.integrations.bitrix.importer import Rejected, mark_failed, read_page
 from vitrina.integrations.bitrix.repository import finish_run, get_run, start_run
-from vitrina.integrations.bitrix.snapshot import (
-    Change,
-    apply_product,
-    apply_vanished,
-    lock_products,
-    plan_product,
-    plan_vanished,
-)
+from vitrina.sync.service import apply_changes, log_rejection
+from vitrina.sync.snapshot import Change, SnapshotRow
 
 SOURCE = "reconcile"
 BATCH = 100
@@ -125,10 +118,12 @@ def reconcile(
         ids = sorted(plan.products)
         for chunk in _chunks(ids, BATCH):
             _check(stop)
-            _apply_products(sessions, plan, chunk, shop_id, result, run_ref=f"{SOURCE}:{run_id}")
+            rows = [SnapshotRow(pid, plan.products[pid], started_at) for pid in chunk]
+            _apply_rows(sessions, rows, shop_id, result, run_ref=f"{SOURCE}:{run_id}")
         for chunk in _chunks(plan.vanished, BATCH):
             _check(stop)
-            _apply_vanished(sessions, plan, chunk, result, run_ref=f"{SOURCE}:{run_id}")
+            gone = [SnapshotRow(pid, None, started_at) for pid in chunk]
+            _apply_rows(sessions, gone, shop_id, result, run_ref=f"{SOURCE}:{run_id}")
     except BaseException as exc:
         mark_failed(sessions, run_id, exc)
         raise
@@ -182,51 +177,21 @@ def _read_source(
     return ReconcilePlan(started_at, products, vanished, rejected, listed)
 
 
-def _apply_products(
+def _apply_rows(
     sessions: sessionmaker[Session],
-    plan: ReconcilePlan,
-    ids: Sequence[int],
+    rows: Sequence[SnapshotRow],
     shop_id: int,
     result: ReconcileResult,
     *,
     run_ref: str,
 ) -> None:
     with _transaction(sessions, result.dry_run) as session:
-        locked = lock_products(session, ids)
-        for product_id in ids:
-            data = plan.products[product_id]
-            if result.dry_run:
-                change = plan_product(locked[product_id], data, shop_id, plan.started_at)
-            else:
-                change = apply_product(
-                    session, locked[product_id], data, shop_id=shop_id, since=plan.started_at,
-                    source=SOURCE, run_ref=run_ref,
-                )
+        changes = apply_changes(
+            session, rows, shop_id=shop_id, source=SOURCE, request_id=run_ref,
+            dry_run=result.dry_run,
+        )
+        for change in changes:
             _record(result, change)
-        if not result.dry_run:
-            _heartbeat(session, result)
-
-
-def _apply_vanished(
-    sessions: sessionmaker[Session],
-    plan: ReconcilePlan,
-    ids: Sequence[int],
-    result: ReconcileResult,
-    *,
-    run_ref: str,
-) -> None:
-    with _transaction(sessions, result.dry_run) as session:
-        locked = lock_products(session, ids)
-        for product_id in ids:
-            if result.dry_run:
-                change = plan_vanished(locked[product_id], plan.started_at)
-            else:
-                change = apply_vanished(
-                    session, locked[product_id], since=plan.started_at, source=SOURCE,
-                    run_ref=run_ref,
-                )
-            if change is not None:
-                _record(result, change)
         if not result.dry_run:
             _heartbeat(session, result)
 

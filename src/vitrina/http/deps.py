@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from vitrina.api.state import Services
 from vitrina.db import database_errors
 from vitrina.errors import Unauthorized
-from vitrina.web import session as dashboard_session
+from vitrina.http import session as dashboard_session
+from vitrina.http.state import Services
 
 
 def get_services(request: Request) -> Services:

@@ -32,8 +32,8 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vitrina.ingest.signatures import signed_headers
-from vitrina.integrations.bitrix.photos import render_jpeg
-from vitrina.integrations.bitrix.seed import (
+from vitrina.standin.photos import render_jpeg
+from vitrina.standin.seed import (
     PRODUCT_FIELDS,
     SHOP_TZ,
     GeneratedProduct,

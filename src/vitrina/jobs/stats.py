@@ -9,8 +9,8 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vitrina.api.deps import ReadSession, ServicesDep
 from vitrina.db import utcnow
+from vitrina.http.deps import ReadSession, ServicesDep
 from vitrina.ingest.models import EventLog
 from vitrina.jobs.models import DEAD, PENDING, RUNNING, Job
 from vitrina.vectors.models import ImageVector
@@ -95,5 +95,5 @@ def collect_stats(session: Session, embedder: str) -> Stats:
 @router.get("/api/v1/stats", response_model=Stats)
 def stats(session: ReadSession, services: ServicesDep) -> Stats:
     """Index size, queue depth and sync health."""
-    embedder = services.search.embedder.name if services.search else services.settings.embedder
+    embedder = services.embedder_name
     return collect_stats(session, embedder)

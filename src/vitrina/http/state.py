@@ -41,3 +41,13 @@ class Services:
     indexing: IndexingContext | None = None
     fetcher: HttpPhotoFetcher | None = None
     worker: Worker | None = None
+
+    @property
+    def embedder_name(self) -> str:
+        """The model whose vectors this app searches and counts (the one it embeds with)."""
+        return self.search.embedder.name if self.search is not None else self.settings.embedder
+
+    def wake_worker(self) -> None:
+        """Let the embedded worker (if any) claim new jobs now rather than at its next poll."""
+        if self.worker is not None:
+            self.worker.wakeup.set()

@@ -13,16 +13,16 @@ from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
-from vitrina.api.errors import ErrorResponse, describe_validation_error
-from vitrina.api.state import Services
 from vitrina.config import Settings
 from vitrina.db import database_errors, write_session
 from vitrina.errors import BadRequest, InvalidPayload, PayloadTooLarge, RateLimited, Unauthorized
+from vitrina.http.errors import ErrorResponse, describe_validation_error
+from vitrina.http.state import Services
 from vitrina.ingest.bitrix_format import parse_product_id
 from vitrina.ingest.schemas import IncomingEvent, WebhookEnvelope, WebhookResult
-from vitrina.ingest.service import SyncResult, apply_event, log_rejection
 from vitrina.ingest.signatures import verify, verify_legacy
 from vitrina.metrics import observe_webhook
+from vitrina.sync.service import SyncResult, apply_event, log_rejection
 
 MAX_BODY_BYTES = 1024 * 1024
 log = logging.getLogger("vitrina.ingest")
@@ -57,8 +57,8 @@ async def product_sync(request: Request) -> Response:
         services.writer, context.run, _apply, services, event, request_id, started
     )
     observe_webhook(result.action)
-    if result.reindex_queued and services.worker is not None:
-        services.worker.wakeup.set()  # the embedded worker starts at once: freshness
+    if result.reindex_queued:
+        services.wake_worker()  # the embedded worker starts at once: freshness
     log.info(
         "webhook %s product %s -> %s",
         event.event_type,

@@ -1,0 +1,357 @@
+"""Applying product changes to the catalog: the one entry point, the webhook's ordering rule.
+
+:func:`apply_changes` takes any source's changes — webhook events, or rows of a shop listing
+(:class:`~vitrina.sync.snapshot.SnapshotRow`) — and for each: locks the product's ordering state
+(:func:`~vitrina.sync.state.lock_products`, once per call), decides with the source's pure rule,
+writes through the catalog repository, queues the reindex and logs the outcome. Everything runs
+inside one transaction owned by the caller (the webhook route, the importer, reconciliation), so
+the event record, the catalog change and the reindex job commit together or not at all.
+
+The ordering rule for events, in one place (a listing's rule is in :mod:`.snapshot`):
+
+* an event whose ``webhook-id``/``event_id`` was processed before is a *duplicate*: no change;
+* when the event and the product both carry a ``sequence``, an event not newer than the last one
+  applied is *stale*: no change;
+* without a sequence, an ``occurred_at`` older than the last applied one is stale; otherwise the
+  last arrival wins;
+* a delete is final for events without a newer sequence: Bitrix never reuses an element id, so a
+  ``created``/``updated`` that arrives after the delete without ordering information is older
+  than it. The tombstone is kept even for a product Vitrina never saw.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import cast, overload
+
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from vitrina.catalog.repository import disable_product, upsert_product
+from vitrina.db import utcnow
+from vitrina.ingest.bitrix_format import ProductData, parse_product
+from vitrina.ingest.models import EventLog, ProductSyncState
+from vitrina.ingest.schemas import Action, IncomingEvent
+from vitrina.jobs.queue import enqueue_reindex
+from vitrina.sync.snapshot import Change, SnapshotRow, plan_product, plan_vanished
+from vitrina.sync.state import Locked, SyncState, lock_products
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    """What applying one event did."""
+
+    action: Action
+    product_id: int
+    reindex_queued: bool
+
+
+_STATE = cast(Table, ProductSyncState.__table__)
+_EVENTS = cast(Table, EventLog.__table__)
+
+# Built once and run with parameters, so the compiled SQL is reused (see catalog.repository).
+_SEEN = select(_EVENTS.c.id).where(_EVENTS.c.idempotency_key == bindparam("key")).limit(1)
+_UPDATE_STATE = update(_STATE).where(_STATE.c.product_id == bindparam("b_product_id"))
+_INSERT_STATE = insert(_STATE)
+_LOG_EVENT = insert(_EVENTS)
+
+# How a listing's outcome reads in the event log, beside webhooks (the dashboard shows both).
+_SNAPSHOT_EVENT_TYPE = {"created": "product.created", "deleted": "product.deleted"}
+_SNAPSHOT_OUTCOME = {"skipped": "stale", "failed": "rejected"}
+
+
+def is_stale(
+    state: SyncState | None, sequence: int | None, occurred_at: datetime | None, event_type: str
+) -> bool:
+    """The ordering rule (see the module docstring) as a pure function of the stored state."""
+    if state is None:
+        return False
+    if sequence is not None and state.last_sequence is not None:
+        return sequence <= state.last_sequence
+    if (
+        occurred_at is not None
+        and state.last_occurred_at is not None
+        and occurred_at < state.last_occurred_at
+    ):
+        return True
+    # A tombstone only yields to a newer sequence (handled above).
+    return state.deleted and event_type != "product.deleted"
+
+
+def seen_before(session: Session, idempotency_key: str | None) -> bool:
+    """Whether an event with this idempotency key was already processed."""
+    if idempotency_key is None:
+        return False
+    return session.connection().execute(_SEEN, {"key": idempotency_key}).first() is not None
+
+
+@overload
+def apply_changes(
+    session: Session,
+    changes: Sequence[IncomingEvent],
+    *,
+    shop_id: int,
+    source: str = ...,
+    request_id: str | None = ...,
+    started: float | None = ...,
+    dry_run: bool = ...,
+) -> list[SyncResult]: ...
+
+
+@overload
+def apply_changes(
+    session: Session,
+    changes: Sequence[SnapshotRow],
+    *,
+    shop_id: int,
+    source: str = ...,
+    request_id: str | None = ...,
+    started: float | None = ...,
+    dry_run: bool = ...,
+) -> list[Change]: ...
+
+
+def apply_changes(
+    session: Session,
+    changes: Sequence[IncomingEvent] | Sequence[SnapshotRow],
+    *,
+    shop_id: int,
+    source: str = "webhook",
+    request_id: str | None = None,
+    started: float | None = None,
+    dry_run: bool = False,
+) -> Sequence[SyncResult | Change]:
+    """Apply ``changes`` in order, each logged once; return what each did.
+
+    Events raise :class:`InvalidPayload` (before any write) on bad data. A listing's row that
+    needs nothing (a vanished product already off) has no outcome. ``dry_run`` (listings only)
+    decides without writing or logging. ``started`` is when the work began (the request's
+    arrival) for the log's ``processing_ms``; by default each change is timed on its own.
+    ``request_id`` is the request's id, or the run's reference (``import:7``) for a listing.
+    """
+    events: list[tuple[IncomingEvent, ProductData | None]] = []
+    rows: list[SnapshotRow] = []
+    for change in changes:
+        if isinstance(change, IncomingEvent):
+            data = None
+            if change.event_type != "product.deleted":
+                data = parse_product(change.product_data)  # validate fully before any write
+            events.append((change, data))
+        else:
+            rows.append(change)
+    duplicate = [seen_before(session, event.idempotency_key) for event, _ in events]
+    locked = lock_products(
+        session,
+        [event.product_id for (event, _), dup in zip(events, duplicate, strict=True) if not dup]
+        + [row.product_id for row in rows],
+        with_products=bool(rows),
+    )
+    outcomes: list[SyncResult | Change] = []
+    for (event, data), dup in zip(events, duplicate, strict=True):
+        if dup:  # a duplicate changes nothing and takes no lock
+            _log_event(session, event, "duplicate", source, request_id, started, key=None)
+            outcomes.append(SyncResult("duplicate", event.product_id, False))
+            continue
+        outcomes.append(
+            _apply_event(
+                session, locked[event.product_id], event, data, shop_id, source, request_id, started
+            )
+        )
+    for row in rows:
+        outcome = _apply_row(
+            session, locked[row.product_id], row, shop_id, source, request_id, started, dry_run
+        )
+        if outcome is not None:
+            outcomes.append(outcome)
+    return outcomes
+
+
+def apply_event(
+    session: Session,
+    event: IncomingEvent,
+    *,
+    shop_id: int,
+    source: str = "webhook",
+    request_id: str | None = None,
+    started: float | None = None,
+) -> SyncResult:
+    """Apply one event (see :func:`apply_changes`)."""
+    (result,) = apply_changes(
+        session, [event], shop_id=shop_id, source=source, request_id=request_id, started=started
+    )
+    return result
+
+
+def _apply_event(
+    session: Session,
+    locked: Locked,
+    event: IncomingEvent,
+    data: ProductData | None,
+    shop_id: int,
+    source: str,
+    request_id: str | None,
+    started: float | None,
+) -> SyncResult:
+    """The ordering rule, then the write. Core statements throughout: the webhook's hot path."""
+    if is_stale(locked.state, event.sequence, event.occurred_at, event.event_type):
+        _log_event(session, event, "stale", source, request_id, started, key=event.idempotency_key)
+        return SyncResult("stale", event.product_id, False)
+    state = locked.state or SyncState()
+    action: Action
+    if data is not None:
+        action = "created" if upsert_product(session, shop_id, data) else "updated"
+        product_exists = True
+    else:
+        product_exists = disable_product(session, event.product_id)
+        action = "deleted"
+    state.deleted = data is None
+    if event.sequence is not None:
+        state.last_sequence = max(event.sequence, state.last_sequence or 0)
+    if event.occurred_at is not None and (
+        state.last_occurred_at is None or event.occurred_at > state.last_occurred_at
+    ):
+        state.last_occurred_at = event.occurred_at
+    _save_state(session, event.product_id, state, locked.has_row)
+
+    if product_exists:
+        enqueue_reindex(session, event.product_id, shop_id, request_id=request_id)
+    _log_event(session, event, action, source, request_id, started, key=event.idempotency_key)
+    return SyncResult(action, event.product_id, product_exists)
+
+
+def _apply_row(
+    session: Session,
+    locked: Locked,
+    row: SnapshotRow,
+    shop_id: int,
+    source: str,
+    run_ref: str | None,
+    started: float | None,
+    dry_run: bool,
+) -> Change | None:
+    """A listing's rule (:mod:`.snapshot`), then the write.
+
+    A listing never moves the ordering state: it carries no ordering information.
+    """
+    began = time.perf_counter() if started is None else started
+    if row.data is not None:
+        change: Change | None = plan_product(locked, row.data, shop_id, row.since)
+    else:
+        change = plan_vanished(locked, row.since)
+    if change is None or dry_run:
+        return change
+    if change.action in ("created", "updated") and row.data is not None:
+        upsert_product(session, shop_id, row.data)
+        enqueue_reindex(session, row.product_id, shop_id, request_id=run_ref)
+    elif change.action == "deleted" and locked.product is not None:
+        disable_product(session, row.product_id)
+        enqueue_reindex(session, row.product_id, locked.product.shop_id, request_id=run_ref)
+    if change.action != "unchanged":
+        _log(
+            session,
+            source=source,
+            event_type=_SNAPSHOT_EVENT_TYPE.get(change.action, "product.updated"),
+            product_id=change.product_id,
+            outcome=_SNAPSHOT_OUTCOME.get(change.action, change.action),
+            error=change.detail if change.action in ("skipped", "failed") else None,
+            started=began,
+            request_id=run_ref,
+        )
+    return change
+
+
+def _save_state(session: Session, product_id: int, state: SyncState, has_row: bool) -> None:
+    values = {
+        "last_sequence": state.last_sequence,
+        "last_occurred_at": state.last_occurred_at,
+        "deleted": state.deleted,
+        "updated_at": utcnow(),
+    }
+    if has_row:
+        session.connection().execute(_UPDATE_STATE, {"b_product_id": product_id, **values})
+    else:
+        session.connection().execute(_INSERT_STATE, {"product_id": product_id, **values})
+
+
+def _log_event(
+    session: Session,
+    event: IncomingEvent,
+    outcome: str,
+    source: str,
+    request_id: str | None,
+    started: float | None,
+    *,
+    key: str | None,
+) -> None:
+    _log(
+        session,
+        source=source,
+        event_type=event.event_type,
+        product_id=event.product_id,
+        outcome=outcome,
+        started=started,
+        request_id=request_id,
+        key=key,
+        sequence=event.sequence,
+        occurred_at=event.occurred_at,
+    )
+
+
+def _log(
+    session: Session,
+    *,
+    source: str,
+    event_type: str,
+    product_id: int,
+    outcome: str,
+    started: float | None,
+    request_id: str | None,
+    error: str | None = None,
+    key: str | None = None,
+    sequence: int | None = None,
+    occurred_at: datetime | None = None,
+) -> None:
+    """One row of the event log: each change, from any source, is logged here once."""
+    session.connection().execute(
+        _LOG_EVENT,
+        {
+            "idempotency_key": key,
+            "received_at": utcnow(),
+            "source": source,
+            "event_type": event_type,
+            "product_id": product_id,
+            "sequence": sequence,
+            "occurred_at": occurred_at,
+            "outcome": outcome,
+            "error": error,
+            "processing_ms": (time.perf_counter() - started) * 1000 if started else 0.0,
+            "request_id": request_id,
+        },
+    )
+
+
+def log_rejection(
+    session: Session,
+    *,
+    error: str,
+    event_type: str | None,
+    product_id: int | None,
+    source: str = "webhook",
+    request_id: str | None = None,
+    processing_ms: float = 0.0,
+) -> None:
+    """Record an authenticated event that was refused (bad data) — the error rate counts these."""
+    session.add(
+        EventLog(
+            source=source,
+            event_type=event_type,
+            product_id=product_id,
+            outcome="rejected",
+            error=error,
+            processing_ms=processing_ms,
+            request_id=request_id,
+        )
+    )
