@@ -1,5 +1,8 @@
 """Visual search: embed the query photo, rank stored photos, join with the *current* catalog.
 
+The query is embedded whole and, when framed, as its product region too (``images/regions``);
+candidates are ranked by cosine plus colour (``search/colour``), the leading ones verified with
+local features (``search/verify``): only verified matches whose colours agree are "exact".
 Results are joined with the product rows at answer time, so price, name and availability are
 always current and a disabled product is never returned even if its vectors are still stored.
 """
@@ -110,9 +113,10 @@ class SearchService:
         """Settings over this shop's stored calibration over the embedder's defaults; read once
         (``vitrina calibrate --store`` takes effect at the next start)."""
         if self._thresholds is None:
+            default = default_thresholds(self.embedder.name, self.embedder.similar_threshold)
             with self.sessions() as session:
-                stored = stored_thresholds(session, self.embedder.name)
-            base = stored or default_thresholds(self.embedder.name, self.embedder.similar_threshold)
+                stored = stored_thresholds(session, self.embedder.name, default)
+            base = stored or default
             self._thresholds = resolve(self.settings, base)
         return self._thresholds
 

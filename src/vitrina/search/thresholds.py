@@ -10,7 +10,7 @@ defaults below (the effnet-lite0 ones calibrated by ``benchmarks/quality.py``).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 
 from sqlalchemy.orm import Session
 
@@ -32,8 +32,11 @@ class Thresholds:
         return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str) -> Thresholds:
-        return cls(**json.loads(text))
+    def from_json(cls, text: str, fallback: Thresholds) -> Thresholds:
+        """Stored thresholds; a field a later version added (or dropped) takes ``fallback``'s."""
+        stored = json.loads(text)
+        known = {f.name for f in fields(cls)}
+        return replace(fallback, **{k: v for k, v in stored.items() if k in known})
 
 
 # effnet-lite0: calibrated by benchmarks/quality.py (docs/operations.md). CLIP and Vertex: the same
@@ -62,10 +65,10 @@ def default_thresholds(embedder: str, similar_fallback: float) -> Thresholds:
     return replace(DEFAULTS["effnet-lite0"], similar=similar_fallback)
 
 
-def stored_thresholds(session: Session, embedder: str) -> Thresholds | None:
+def stored_thresholds(session: Session, embedder: str, fallback: Thresholds) -> Thresholds | None:
     """What ``vitrina calibrate --store`` saved for this embedder, if anything."""
     row = session.get(SearchCalibration, embedder)
-    return None if row is None else Thresholds.from_json(row.thresholds)
+    return None if row is None else Thresholds.from_json(row.thresholds, fallback)
 
 
 def resolve(settings: Settings, base: Thresholds) -> Thresholds:
