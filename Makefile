@@ -42,6 +42,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/embed.py
 	$(BIN)/python benchmarks/search.py
 	$(BIN)/python benchmarks/freshness.py
+	$(BIN)/python benchmarks/mixed_load.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache

@@ -5,6 +5,7 @@ Every field is documented in ``docs/configuration.md``; a test fails when one is
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Annotated
@@ -68,6 +69,12 @@ class Settings(BaseSettings):
     exact_min_inliers: int | None = Field(default=None, ge=4)
     exact_colour_agree: float | None = Field(default=None, ge=0.0, le=1.0)
     colour_weight: float | None = Field(default=None, ge=0.0, le=2.0)
+    search_rate_limit: float = 2.0
+    search_rate_burst: int = 20
+    search_concurrency: int = 2
+
+    # reverse proxy
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # jobs
     worker_concurrency: int = 1
@@ -87,7 +94,7 @@ class Settings(BaseSettings):
     # None: JSON when stderr is not a terminal (a service under systemd/docker), text when it is.
     log_json: bool | None = None
 
-    @field_validator("webhook_secrets", "image_hosts_allow", mode="before")
+    @field_validator("webhook_secrets", "image_hosts_allow", "trusted_proxies", mode="before")
     @classmethod
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
@@ -101,6 +108,20 @@ class Settings(BaseSettings):
                     f"every secret must start with 'whsec_' (got {secret[:10]!r}…); "
                     "make one with `vitrina secret new`"
                 )
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if entry == "*":
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or network (like 10.0.0.5 or 10.0.0.0/8)"
+                ) from None
         return value
 
     @field_validator("database_url")

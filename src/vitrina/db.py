@@ -1,9 +1,14 @@
 """Database engine, session factory and the shared declarative base.
 
-SQLite (the embedded default) runs in WAL mode with a busy timeout, and every transaction starts
-with ``BEGIN IMMEDIATE``: a deferred transaction that later upgrades to a write lock fails with
-SQLITE_BUSY *without* waiting, which under concurrent webhooks would surface as spurious 503s.
-PostgreSQL uses psycopg 3 with pre-ping so a restarted server is reconnected transparently.
+SQLite (the embedded default) runs in WAL mode with a busy timeout. Write transactions
+(:func:`write_session`) start with ``BEGIN IMMEDIATE``: a deferred transaction that later upgrades
+to a write lock fails with SQLITE_BUSY *without* waiting, which under concurrent webhooks would
+surface as spurious 503s. Every other transaction is a plain deferred ``BEGIN``: in WAL mode a
+reader takes no lock that a writer waits for, so searches, product reads and the dashboard never
+queue behind webhooks, nor webhooks behind them. (Reads once began IMMEDIATE too: two searches
+then each held the write lock while waiting for the other's index lock, for the whole 30 s busy
+timeout.) PostgreSQL uses psycopg 3 with pre-ping so a restarted server is reconnected
+transparently.
 """
 
 from __future__ import annotations
@@ -95,7 +100,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        write = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -103,6 +109,8 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+# The execution option that marks a connection as a writer's (see ``_on_begin``).
+WRITE_OPTION = "vitrina_write"
 _WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 
 
@@ -118,6 +126,8 @@ def write_session(sessions: sessionmaker[Session]) -> Iterator[Session]:
     if is_sqlite(engine):
         lock = _WRITE_LOCKS.setdefault(engine, threading.Lock())
         with lock, sessions.begin() as session:
+            # Procured before the first statement, so the transaction begins IMMEDIATE.
+            session.connection(execution_options={WRITE_OPTION: True})
             yield session
     else:
         with sessions.begin() as session:

@@ -85,6 +85,14 @@ class ServiceUnavailable(VitrinaError):
 
     status_code = 503
     code = "service_unavailable"
+    retry_after: float | None = None  # seconds for ``Retry-After``; None: the handler's default
+
+
+class GatewayTimeout(VitrinaError):
+    """Another site took too long to answer."""
+
+    status_code = 504
+    code = "gateway_timeout"
 
 
 class ConfigurationError(VitrinaError):

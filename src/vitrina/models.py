@@ -2,6 +2,7 @@
 
 from vitrina.catalog.models import Product, ProductImage
 from vitrina.db import Base
+from vitrina.http.models import DashboardSession
 from vitrina.ingest.models import EventLog, ProductSyncState
 from vitrina.integrations.bitrix.models import SyncRun
 from vitrina.jobs.models import Job
@@ -10,6 +11,7 @@ from vitrina.vectors.models import ImageVector
 
 __all__ = [
     "Base",
+    "DashboardSession",
     "EventLog",
     "ImageVector",
     "Job",

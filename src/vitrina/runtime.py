@@ -73,6 +73,7 @@ def build_api_services(settings: Settings) -> Services:
         engine=engine,
         sessions=sessions,
         limiter=TokenBucketLimiter(settings.webhook_rate_limit, settings.webhook_rate_burst),
+        search_limiter=TokenBucketLimiter(settings.search_rate_limit, settings.search_rate_burst),
         search=build_search(settings, engine, indexing),
         indexing=indexing,
         fetcher=fetcher,

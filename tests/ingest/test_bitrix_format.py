@@ -12,7 +12,9 @@ from vitrina.ingest.bitrix_format import (
     parse_datetime,
     parse_price,
     parse_product,
+    parse_product_id,
     parse_size_cm,
+    parse_url,
 )
 
 SEPARATORS = [" ", "\u00a0", "\u202f"]
@@ -131,3 +133,33 @@ def test_every_real_listed_product_parses():
     for item in listed_products():
         data = parse_product(item)
         assert data.price > 0 and data.name and data.images
+
+
+@pytest.mark.parametrize("raw", ["٤٢", "³", "１２３", "42\u0663", "9" * 20])
+def test_ids_take_ascii_digits_only(raw):
+    with pytest.raises(InvalidPayload, match="id"):
+        parse_product_id(raw, "id")
+
+
+@pytest.mark.parametrize("raw", ["１２３ ₸", "٤٩٥٠ ₸", "4 95٠ ₸", "1" * 70, "1e400"])
+def test_prices_take_ascii_digits_only(raw):
+    with pytest.raises(InvalidPayload, match="price"):
+        parse_price(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["http://[::1", "http://[::1]:99999/x.jpg", "http://host:port/x.jpg", "http://a b/x.jpg",
+     "http://shop.kz/x\x00.jpg", "ftp://shop.kz/x.jpg", "http:///x.jpg"],
+)
+def test_photo_urls_are_parsed_strictly(raw):
+    with pytest.raises(InvalidPayload, match="image"):
+        parse_url(raw, "image")
+
+
+@pytest.mark.parametrize(
+    "raw", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "1900-01-01T00:00:00+00:00"]
+)
+def test_dates_far_out_of_range_are_refused(raw):
+    with pytest.raises(InvalidPayload, match="createdAt"):
+        parse_datetime(raw, "createdAt")

@@ -30,6 +30,7 @@ def serve_in_thread(app: FastAPI) -> Iterator[str]:
         access_log=False,
         lifespan="on",
         limit_concurrency=1000,
+        proxy_headers=False,  # as `vitrina serve`: only VITRINA_TRUSTED_PROXIES decides
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

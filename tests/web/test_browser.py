@@ -104,12 +104,25 @@ def shop(
         yield client, photos, bouquets
 
 
+def csp_violations(page: Any) -> list[str]:
+    """Console messages of Content-Security-Policy violations on ``page`` (filled as it runs)."""
+    found: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            found.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return found
+
+
 def test_upload_a_photo_and_see_the_bouquet_first(browser, shop, tmp_path):
     client, _, bouquets = shop
     base_url = str(client.base_url)
     query = tmp_path / "my-photo.jpg"
     query.write_bytes(render_jpeg(bouquets[1], 3))  # another shot of «Бордо»
     page = browser.new_page(viewport={"width": 1280, "height": 900})
+    violations = csp_violations(page)
     page.goto(base_url + "/")
     page.set_input_files("#file", str(query))  # choosing a file searches at once
     first = page.locator("#results .card").first
@@ -135,6 +148,7 @@ def test_upload_a_photo_and_see_the_bouquet_first(browser, shop, tmp_path):
     text.write_bytes(b"these are not pixels")
     page.set_input_files("#file", str(text))
     page.locator("#results .message.error", has_text="not an image").wait_for()
+    assert violations == []  # the page's own scripts, styles and photos are all allowed
     page.close()
 
 
@@ -159,6 +173,7 @@ def test_dashboard_login_dead_job_and_retry(browser, shop):
     unreadable = sample_product(id=7009, title="Букет", price="договорная")
     assert send(client, "created", unreadable, secret=SECRET).status_code == 422
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    violations = csp_violations(page)
     page.goto(base_url + "/dashboard")
     assert page.url.endswith("/dashboard/login")
     page.fill("#token", "not-the-token")
@@ -185,4 +200,11 @@ def test_dashboard_login_dead_job_and_retry(browser, shop):
     page.locator("#dead-jobs .message.ok", has_text="No dead jobs.").wait_for(timeout=60_000)
     # The page keeps refreshing itself: the index grows without a reload.
     page.locator("#index-size", has_text=str(len(NAMES) + 1)).wait_for(timeout=60_000)
+
+    # Logging out ends the session: back to the login form, and the dashboard asks again.
+    page.click("text=Log out")
+    page.wait_for_url(base_url + "/dashboard/login")
+    page.goto(base_url + "/dashboard")
+    assert page.url.endswith("/dashboard/login")
+    assert violations == []
     page.close()

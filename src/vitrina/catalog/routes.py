@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from vitrina.catalog.repository import get_product, list_products
 from vitrina.catalog.schemas import ProductOut, ProductPage
 from vitrina.errors import NotFound
+from vitrina.http.bounds import RowId
 from vitrina.http.deps import ReadSession
 from vitrina.http.errors import ErrorResponse
 
@@ -18,7 +19,7 @@ router = APIRouter(tags=["catalog"])
 @router.get("/api/v1/products", response_model=ProductPage)
 def products(
     session: ReadSession,
-    shop_id: int | None = None,
+    shop_id: RowId | None = None,
     enabled_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -37,7 +38,7 @@ def products(
     response_model=ProductOut,
     responses={404: {"model": ErrorResponse}},
 )
-def product(product_id: int, session: ReadSession) -> ProductOut:
+def product(product_id: RowId, session: ReadSession) -> ProductOut:
     """One product, including a soft-deleted one."""
     found = get_product(session, product_id)
     if found is None:

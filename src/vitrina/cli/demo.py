@@ -126,7 +126,9 @@ def _serve(
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
     webhook_url = f"{base}/api/v1/webhooks/product-sync"
     application = create_app(settings, run_worker=True)
-    config = uvicorn.Config(application, host=host, port=port, log_config=None, access_log=False)
+    config = uvicorn.Config(  # X-Forwarded-For only from VITRINA_TRUSTED_PROXIES
+        application, host=host, port=port, log_config=None, access_log=False, proxy_headers=False
+    )
     server = uvicorn.Server(config)
     stop = threading.Event()
 

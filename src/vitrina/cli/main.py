@@ -50,7 +50,16 @@ def serve(
     upgrade(engine)
     engine.dispose()
     application = create_app(settings, run_worker=worker)
-    uvicorn.run(application, host=host, port=port, log_config=None, access_log=False)
+    # proxy_headers=False: X-Forwarded-For is trusted only from VITRINA_TRUSTED_PROXIES (the app
+    # applies it), not from uvicorn's default of 127.0.0.1.
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+    )
 
 
 def secret_new() -> None:

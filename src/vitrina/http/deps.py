@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import math
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -10,7 +11,8 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from vitrina.db import database_errors
-from vitrina.errors import Unauthorized
+from vitrina.errors import RateLimited, Unauthorized
+from vitrina.http import csrf
 from vitrina.http import session as dashboard_session
 from vitrina.http.state import Services
 
@@ -33,6 +35,26 @@ def get_read_session(services: ServicesDep) -> Iterator[Session]:
 ReadSession = Annotated[Session, Depends(get_read_session)]
 
 
+def client_address(request: Request) -> str:
+    """The client's address: the TCP peer, or X-Forwarded-For's when the peer is a trusted proxy
+    (``VITRINA_TRUSTED_PROXIES``; the proxy middleware has already rewritten the peer)."""
+    return request.client.host if request.client else "unknown"
+
+
+def limit_searches(request: Request, services: ServicesDep) -> None:
+    """Search is public: each client address gets ``VITRINA_SEARCH_RATE_LIMIT`` searches a second
+    (bursts up to ``VITRINA_SEARCH_RATE_BURST``), then 429 with ``Retry-After``."""
+    wait = services.search_limiter.acquire(client_address(request))
+    if wait is not None:
+        raise RateLimited(
+            f"Too many searches from your address; try again in {math.ceil(wait)} s.",
+            retry_after=wait,
+        )
+
+
+SearchQuota = Depends(limit_searches)
+
+
 def require_admin(request: Request, services: ServicesDep) -> None:
     """Bearer ``VITRINA_ADMIN_TOKEN`` (or the dashboard's session cookie, set after login)."""
     token = services.settings.admin_token
@@ -42,9 +64,20 @@ def require_admin(request: Request, services: ServicesDep) -> None:
     offered = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else None
     if offered is None:
         cookie = request.cookies.get(dashboard_session.COOKIE_NAME)
-        if cookie is not None and dashboard_session.session_is_valid(cookie, token):
+        with database_errors():
+            logged_in = dashboard_session.is_active(services.sessions, cookie, token)
+        if logged_in:
+            assert cookie is not None
+            if request.method not in ("GET", "HEAD", "OPTIONS"):
+                # A cookie is sent by the browser on its own: the dashboard's token proves
+                # that the dashboard, not another site, sent this request.
+                csrf.check_token(request, cookie, request.headers.get(csrf.HEADER))
             return
-    if offered is None or not hmac.compare_digest(offered.encode(), token.encode()):
+    if (
+        offered is None
+        or not offered.isascii()
+        or not hmac.compare_digest(offered.encode(), token.encode())
+    ):
         raise Unauthorized(
             "Admin token required: send 'Authorization: Bearer <VITRINA_ADMIN_TOKEN>'."
         )

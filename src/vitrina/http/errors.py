@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
-from vitrina.errors import RateLimited, VitrinaError
+from vitrina.errors import RateLimited, ServiceUnavailable, VitrinaError
 
 log = logging.getLogger("vitrina.api")
 
@@ -59,8 +60,10 @@ def describe_validation_error(errors: list[Any]) -> tuple[str, str | None]:
 async def _vitrina_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, VitrinaError)
     headers = None
-    if isinstance(exc, RateLimited):
-        headers = {"Retry-After": str(max(1, round(exc.retry_after + 0.499)))}
+    if isinstance(exc, RateLimited | ServiceUnavailable):
+        # An outage with no estimate of its own: a few seconds is how long a restart takes.
+        retry_after = exc.retry_after if exc.retry_after is not None else 5.0
+        headers = {"Retry-After": str(max(1, math.ceil(retry_after)))}
     if exc.status_code >= 500:
         log.warning("request failed: %s", exc.message, exc_info=exc.__cause__ is not None)
     renderer = getattr(request.app.state, "html_error_renderer", None)
@@ -81,7 +84,14 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return error_response(500, "internal_error", "Internal error; it has been logged.")
+    # Starlette re-raises after this answer and uvicorn then drops the connection: say so, or a
+    # keep-alive client's next request on it fails too.
+    return error_response(
+        500,
+        "internal_error",
+        "Internal error; it has been logged.",
+        headers={"Connection": "close"},
+    )
 
 
 def _wants_html(request: Request) -> bool:

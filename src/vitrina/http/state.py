@@ -37,6 +37,10 @@ class Services:
     login_limiter: TokenBucketLimiter = field(
         default_factory=lambda: TokenBucketLimiter(rate=0.1, burst=5)
     )
+    # Searches per client address (VITRINA_SEARCH_RATE_LIMIT / _BURST; rate 0 turns it off).
+    search_limiter: TokenBucketLimiter = field(
+        default_factory=lambda: TokenBucketLimiter(rate=0, burst=1)
+    )
     search: SearchService | None = None
     indexing: IndexingContext | None = None
     fetcher: HttpPhotoFetcher | None = None

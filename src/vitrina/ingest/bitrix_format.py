@@ -20,8 +20,15 @@ from vitrina.errors import InvalidPayload
 _SPACES = "\u0020\u00a0\u202f\u2009"
 _CURRENCY = re.compile(r"(₸|тг\.?|тенге|kzt)$", re.IGNORECASE)
 # "4 950", "27 325", "12000", "1 234 567", with an optional decimal part of 1–2 digits (tiyn).
-_AMOUNT = re.compile(r"^(?P<int>\d{1,3}(?:[ ]\d{3})+|\d+)(?:[.,](?P<frac>\d{1,2}))?$")
-_SIZE = re.compile(r"^(?P<num>\d+(?:[.,]\d+)?)\s*(?:см|cm)?\.?$", re.IGNORECASE)
+# ASCII digits only (re.ASCII): "١٢٣" or "³" are not prices, however Unicode classifies them.
+_AMOUNT = re.compile(
+    r"^(?P<int>\d{1,3}(?:[ ]\d{3})+|\d{1,16})(?:[.,](?P<frac>\d{1,2}))?$", re.ASCII
+)
+_SIZE = re.compile(r"^(?P<num>\d{1,9}(?:[.,]\d{1,6})?)\s*(?:см|cm)?\.?$", re.IGNORECASE | re.ASCII)
+_ID = re.compile(r"[0-9]{1,19}")
+# Dates Vitrina stores: far outside this range is a broken clock or a hostile payload.
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 _MAX_PRICE_MINOR = 10**15  # far above any bouquet; guards against digit soup overflowing BIGINT
 
 
@@ -38,6 +45,8 @@ def parse_price(value: object, field: str = "price") -> int:
     elif isinstance(value, float):
         amount = Decimal(str(value))
     elif isinstance(value, str):
+        if len(value) > 60:
+            raise _fail(field, value[:60] + "…")
         text = value.strip(_SPACES + "\t")
         text = _CURRENCY.sub("", text).strip(_SPACES + "\t")
         for space in _SPACES:
@@ -67,7 +76,11 @@ def parse_size_cm(value: object, field: str) -> int | None:
         raise _fail(field, value)
     if isinstance(value, int | float):
         number = Decimal(str(value))
+        if not number.is_finite():
+            raise _fail(field, value, "not a plausible size in cm:")
     elif isinstance(value, str):
+        if len(value) > 60:
+            raise _fail(field, value[:60] + "…")
         text = value.strip(_SPACES + "\t")
         if not text:
             return None
@@ -89,7 +102,7 @@ def parse_datetime(value: object, field: str) -> datetime | None:
     """ISO 8601 with an offset (Bitrix writes ``+0500``, no colon) → aware UTC datetime."""
     if value is None or value == "":
         return None
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > 60:
         raise _fail(field, value)
     try:
         parsed = datetime.fromisoformat(value.strip())
@@ -97,7 +110,18 @@ def parse_datetime(value: object, field: str) -> datetime | None:
         raise _fail(field, value) from exc
     if parsed.tzinfo is None:
         raise _fail(field, value, "no time zone offset in")
-    return parsed.astimezone(UTC)
+    return check_date_range(parsed, field)
+
+
+def check_date_range(value: datetime, field: str) -> datetime:
+    """``value`` in UTC, if between 1970 and 2200; converting year 1 or 9999 would overflow."""
+    try:
+        converted = value.astimezone(UTC)
+    except OverflowError:
+        raise _fail(field, value.isoformat(), "date out of range:") from None
+    if not _EARLIEST <= converted < _LATEST:
+        raise _fail(field, value.isoformat(), "date out of range (1970–2200):")
+    return converted
 
 
 def parse_bool(value: object, field: str) -> bool:
@@ -115,7 +139,7 @@ def parse_product_id(value: object, field: str = "id") -> int:
     """A positive integer id (Bitrix sometimes sends it as a string)."""
     if isinstance(value, bool):
         raise _fail(field, value)
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and _ID.fullmatch(value.strip()):
         value = int(value.strip())
     if not isinstance(value, int) or value <= 0 or value >= 2**63:
         raise _fail(field, value, "expected a positive integer id, got")
@@ -127,8 +151,14 @@ def parse_url(value: object, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise _fail(field, value, "expected a photo URL, got")
     url = value.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
+    if len(url) > 2000 or any(c.isspace() or ord(c) < 0x20 or c == "\x7f" for c in url):
+        raise _fail(field, value[:200], "not an http(s) URL:")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError on a port that is not a number 0–65535)
+    except ValueError:
+        raise _fail(field, value, "not an http(s) URL:") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise _fail(field, value, "not an http(s) URL:")
     return url
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from vitrina.catalog.repository import get_product
 from vitrina.db import database_errors, write_session
 from vitrina.errors import InvalidPayload, NotFound, ServiceUnavailable
+from vitrina.http.bounds import RowId
 from vitrina.http.deps import AdminDep, ReadSession, ServicesDep
 from vitrina.http.errors import ErrorResponse
 from vitrina.jobs import queue
@@ -44,8 +45,8 @@ class JobOut(BaseModel):
 class ReindexOne(BaseModel):
     """The original system's ``/reindex-one`` body."""
 
-    product_id: int
-    shop_id: int | None = None
+    product_id: RowId
+    shop_id: RowId | None = None
 
 
 class ReindexOneResult(BaseModel):
@@ -57,7 +58,7 @@ class ReindexOneResult(BaseModel):
 class ReindexAll(BaseModel):
     """A whole shop, or (``stale_only``) every product whose vectors another model made."""
 
-    shop_id: int | None = None
+    shop_id: RowId | None = None
     stale_only: bool = False
 
 
@@ -124,7 +125,7 @@ def jobs(
 
 
 @router.post("/api/v1/jobs/{job_id}/retry", response_model=JobOut, responses=_ERRORS)
-def retry_job(job_id: int, services: ServicesDep, _: AdminDep) -> JobOut:
+def retry_job(job_id: RowId, services: ServicesDep, _: AdminDep) -> JobOut:
     """Put a dead job back in the queue."""
     with database_errors(), write_session(services.sessions) as session:
         job = queue.retry_dead(session, job_id)

@@ -9,7 +9,8 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from vitrina.errors import ImageTooLarge, ServiceUnavailable
-from vitrina.http.deps import ServicesDep
+from vitrina.http.bounds import PriceMinor, RowId
+from vitrina.http.deps import SearchQuota, ServicesDep
 from vitrina.http.errors import ErrorResponse
 from vitrina.http.state import Services
 from vitrina.search.schemas import SearchRequest, SearchResponse
@@ -18,7 +19,7 @@ from vitrina.vectors.base import SearchFilters
 
 router = APIRouter(tags=["search"])
 _ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorResponse} for code in (400, 404, 413, 422, 503)
+    code: {"model": ErrorResponse} for code in (400, 404, 413, 422, 429, 503, 504)
 }
 
 
@@ -28,7 +29,9 @@ def _service(services: Services) -> SearchService:
     return services.search
 
 
-@router.post("/api/v1/search", response_model=SearchResponse, responses=_ERRORS)
+@router.post(
+    "/api/v1/search", response_model=SearchResponse, responses=_ERRORS, dependencies=[SearchQuota]
+)
 async def search(body: SearchRequest, services: ServicesDep) -> SearchResponse:
     """Products that look like the photo given by URL, base64, or an indexed product."""
     started = time.perf_counter()
@@ -51,16 +54,21 @@ async def search(body: SearchRequest, services: ServicesDep) -> SearchResponse:
     return await run_in_threadpool(run)
 
 
-@router.post("/api/v1/search/upload", response_model=SearchResponse, responses=_ERRORS)
+@router.post(
+    "/api/v1/search/upload",
+    response_model=SearchResponse,
+    responses=_ERRORS,
+    dependencies=[SearchQuota],
+)
 async def search_upload(
     services: ServicesDep,
     file: Annotated[UploadFile, File(description="the photo")],
     top_k: Annotated[int, Form(ge=1, le=100)] = 20,
     threshold: Annotated[float | None, Form(ge=-1.0, le=1.0)] = None,
-    shop_id: Annotated[int | None, Form()] = None,
-    price_min: Annotated[int | None, Form(ge=0)] = None,
-    price_max: Annotated[int | None, Form(ge=0)] = None,
-    type: Annotated[str | None, Form()] = None,
+    shop_id: Annotated[RowId | None, Form()] = None,
+    price_min: Annotated[PriceMinor | None, Form()] = None,
+    price_max: Annotated[PriceMinor | None, Form()] = None,
+    type: Annotated[str | None, Form(max_length=50)] = None,
 ) -> SearchResponse:
     """The same search for a photo uploaded as multipart form data (field ``file``)."""
     started = time.perf_counter()
@@ -83,10 +91,13 @@ async def search_upload(
 
 
 @router.get(
-    "/api/v1/products/{product_id}/similar", response_model=SearchResponse, responses=_ERRORS
+    "/api/v1/products/{product_id}/similar",
+    response_model=SearchResponse,
+    responses=_ERRORS,
+    dependencies=[SearchQuota],
 )
 async def similar_products(
-    product_id: int, services: ServicesDep, top_k: Annotated[int, Query(ge=1, le=100)] = 20
+    product_id: RowId, services: ServicesDep, top_k: Annotated[int, Query(ge=1, le=100)] = 20
 ) -> SearchResponse:
     """More like this product (the product itself excluded)."""
     started = time.perf_counter()

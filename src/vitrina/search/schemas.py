@@ -4,22 +4,24 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, model_validator
 
+from vitrina.http.bounds import PriceMinor, RowId
+
 
 class Filters(BaseModel):
     """Applied before ranking. Prices in minor units (1 ₸ = 100)."""
 
-    shop_id: int | None = None
-    price_min: int | None = Field(default=None, ge=0)
-    price_max: int | None = Field(default=None, ge=0)
-    type: str | None = None
+    shop_id: RowId | None = None
+    price_min: PriceMinor | None = None
+    price_max: PriceMinor | None = None
+    type: str | None = Field(default=None, max_length=50)
 
 
 class SearchRequest(BaseModel):
     """Exactly one of ``image_url``, ``image_base64``, ``product_id``."""
 
-    image_url: str | None = None
+    image_url: str | None = Field(default=None, max_length=2000)
     image_base64: str | None = None
-    product_id: int | None = None
+    product_id: RowId | None = None
     top_k: int = Field(default=20, ge=1, le=100)
     threshold: float | None = Field(default=None, ge=-1.0, le=1.0)
     filters: Filters = Field(default_factory=Filters)

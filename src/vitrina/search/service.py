@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,11 +25,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from vitrina.catalog.models import Product, ProductImage
 from vitrina.config import Settings
 from vitrina.embedding import Embedder
-from vitrina.errors import InvalidPayload, NotFound
+from vitrina.errors import InvalidPayload, NotFound, PhotoFetchError, ServiceUnavailable
 from vitrina.images.decode import decode_image
 from vitrina.images.fetch import FetchedPhoto, PhotoFetcher
 from vitrina.search.colour import colour_similarity
 from vitrina.search.features import PhotoDescription, describe_query_photo, product_crop
+from vitrina.search.photo_url import for_customer
 from vitrina.search.repository import colours, description, keypoints
 from vitrina.search.schemas import MatchCheck, SearchResponse, SearchResult
 from vitrina.search.thresholds import (
@@ -53,6 +55,15 @@ CANDIDATES = 60  # photos per region asked of the index, whatever top_k
 VERIFIED = 8  # leading products checked geometrically (~1 ms each)
 VARIANT_MARGIN = 0.04  # colour agreement by which a colour variant loses "exact" to another
 INLIER_SHARE = 0.4  # an exact match needs this share of the best candidate's inliers
+# How long a search waits for an embedding slot before answering 503 (a burst queues this long).
+SLOT_WAIT_S = 20.0
+
+
+class SearchBusy(ServiceUnavailable):
+    """Search is very busy right now; try again in a few seconds."""
+
+    code = "search_busy"
+    retry_after = 2.0
 
 
 @dataclass
@@ -99,14 +110,24 @@ class Candidate:
 
 @dataclass
 class SearchService:
-    """Everything a search needs; built once per app."""
+    """Everything a search needs; built once per app.
+
+    At most ``search_concurrency`` query photos are decoded and embedded at once: each holds a
+    decoded image and the model's activations, and on two cores more at a time only add memory
+    and latency. The rest of a burst waits for a slot (briefly), not for a 500.
+    """
 
     settings: Settings
     sessions: sessionmaker[Session]
     embedder: Embedder
     index: VectorIndex
     fetcher: PhotoFetcher
+    slot_wait_s: float = SLOT_WAIT_S
+    _slots: threading.BoundedSemaphore = field(init=False, repr=False)
     _thresholds: Thresholds | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self._slots = threading.BoundedSemaphore(max(1, self.settings.search_concurrency))
 
     @property
     def thresholds(self) -> Thresholds:
@@ -137,15 +158,21 @@ class SearchService:
     def embed_bytes(self, data: bytes) -> QueryPhoto:
         """The query photo's vectors and description (decoding checks size, format and bombs).
 
-        Decoded at twice the model's size: the product may fill only part of a screenshot.
+        Decoded at twice the model's size: the product may fill only part of a screenshot. The
+        slot is held while the decoded photo is worked on (regions, model, colour, ORB).
         """
-        image = decode_image(
-            data,
-            max_pixels=self.settings.image_max_pixels,
-            max_bytes=self.settings.image_max_bytes,
-            draft_size=(QUERY_DECODE_SIZE, QUERY_DECODE_SIZE),
-        )
-        return self.embed_image(image)
+        if not self._slots.acquire(timeout=self.slot_wait_s):
+            raise SearchBusy()
+        try:
+            image = decode_image(
+                data,
+                max_pixels=self.settings.image_max_pixels,
+                max_bytes=self.settings.image_max_bytes,
+                draft_size=(QUERY_DECODE_SIZE, QUERY_DECODE_SIZE),
+            )
+            return self.embed_image(image)
+        finally:
+            self._slots.release()
 
     def embed_image(self, image: Image.Image) -> QueryPhoto:
         """A decoded query photo: the whole photo and its product region, in one model call."""
@@ -167,7 +194,10 @@ class SearchService:
 
     def embed_url(self, url: str) -> QueryPhoto:
         """A photo by URL, fetched under the same rules as shop photos (no private addresses)."""
-        photo = self.fetcher.fetch(url)
+        try:
+            photo = self.fetcher.fetch(url)
+        except PhotoFetchError as error:
+            raise for_customer(error) from error
         assert isinstance(photo, FetchedPhoto)
         return self.embed_bytes(photo.data)
 

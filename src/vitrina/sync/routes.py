@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import json
 import logging
 import time
 from collections.abc import Mapping
@@ -15,16 +14,16 @@ from sqlalchemy.exc import IntegrityError
 
 from vitrina.config import Settings
 from vitrina.db import database_errors, write_session
-from vitrina.errors import BadRequest, InvalidPayload, PayloadTooLarge, RateLimited, Unauthorized
+from vitrina.errors import InvalidPayload, RateLimited, Unauthorized
 from vitrina.http.errors import ErrorResponse, describe_validation_error
+from vitrina.http.json_body import loads_strict
 from vitrina.http.state import Services
-from vitrina.ingest.bitrix_format import parse_product_id
+from vitrina.ingest.bitrix_format import check_date_range, parse_product_id
 from vitrina.ingest.schemas import IncomingEvent, WebhookEnvelope, WebhookResult
 from vitrina.ingest.signatures import verify, verify_legacy
 from vitrina.metrics import observe_webhook
 from vitrina.sync.service import SyncResult, apply_event, log_rejection
 
-MAX_BODY_BYTES = 1024 * 1024
 log = logging.getLogger("vitrina.ingest")
 router = APIRouter(tags=["webhooks"])
 
@@ -46,7 +45,7 @@ async def product_sync(request: Request) -> Response:
         raise RateLimited(
             f"Too many webhooks from {source}; retry in {wait:.1f} s.", retry_after=wait
         )
-    body = await _read_body(request)
+    body = await request.body()  # at most 1 MiB: BodyLimitMiddleware stops it while read
     signed_id = authenticate(request.headers, body, services.settings)
     event = parse_event(body, signed_id)
     request_id = getattr(request.state, "request_id", None)
@@ -72,18 +71,6 @@ async def product_sync(request: Request) -> Response:
     return Response(answer.model_dump_json(), media_type="application/json")
 
 
-async def _read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"The body is {declared} bytes; the limit is {MAX_BODY_BYTES}.")
-    chunks = bytearray()
-    async for chunk in request.stream():
-        chunks.extend(chunk)
-        if len(chunks) > MAX_BODY_BYTES:
-            raise PayloadTooLarge(f"The body is over the limit of {MAX_BODY_BYTES} bytes.")
-    return bytes(chunks)
-
-
 def authenticate(headers: Mapping[str, str], body: bytes, settings: Settings) -> str | None:
     """Standard Webhooks signature, or the legacy header when enabled; the ``webhook-id`` if signed.
 
@@ -104,10 +91,7 @@ def authenticate(headers: Mapping[str, str], body: bytes, settings: Settings) ->
 
 def parse_event(body: bytes, signed_id: str | None) -> IncomingEvent:
     """The envelope → an :class:`IncomingEvent`, or a 400/422 naming the bad field."""
-    try:
-        raw = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadRequest(f"The body is not valid JSON: {exc}") from None
+    raw = loads_strict(body)
     if not isinstance(raw, dict):
         raise InvalidPayload("body: expected a JSON object", field="body")
     try:
@@ -115,6 +99,8 @@ def parse_event(body: bytes, signed_id: str | None) -> IncomingEvent:
     except ValidationError as exc:
         message, field = describe_validation_error(list(exc.errors()))
         raise InvalidPayload(message, field=field) from None
+    if envelope.occurred_at is not None:
+        check_date_range(envelope.occurred_at, "occurred_at")
     product_id = parse_product_id(envelope.product_data.get("id"), "product_data.id")
     return IncomingEvent(
         event_type=envelope.event_type,

@@ -64,7 +64,8 @@ class MemoryIndex:
             ).astype(np.float32)
         else:
             self._projection = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the arrays; never held while reading the database
+        self._refreshing = threading.Lock()  # one refresh at a time
         self._reset()
 
     def _reset(self) -> None:
@@ -86,17 +87,36 @@ class MemoryIndex:
     # --- refresh ---------------------------------------------------------------------------
 
     def refresh(self, session: Session) -> None:
-        """Pull vectors and product changes committed since the last refresh."""
-        with self._lock:
+        """Pull vectors and product changes committed since the last refresh.
+
+        The database is read with no lock held that a search waits on: one search at a time
+        pulls the changes (``_refreshing``, taken without waiting once the index is loaded —
+        the others rank what is already there, a moment old), and ``_lock`` is held only while
+        the rows read are copied into the arrays.
+        """
+        if not self._refreshing.acquire(blocking=self._vector_mark is None):
+            return
+        try:
             self._refresh_vectors(session)
             self._refresh_products(session)
             now = time.monotonic()
             if now - self._last_count_check > COUNT_CHECK_EVERY_S:
                 self._last_count_check = now
                 if count_vectors(session, self.model) != len(self._row_of_image):
-                    self._reset()
-                    self._last_count_check = now
-                    self._refresh_vectors(session)
+                    self._reload(session)
+        finally:
+            self._refreshing.release()
+
+    def _reload(self, session: Session) -> None:
+        """Rebuild from scratch (rows were deleted) beside the live arrays, then swap them in."""
+        fresh = MemoryIndex(self.model, self.dim)
+        fresh._refresh_vectors(session)
+        fresh._refresh_products(session)
+        with self._lock:
+            for name in (*_COLUMNS, "_size", "_row_of_image", "_rows_of_product"):
+                setattr(self, name, getattr(fresh, name))
+            self._vector_mark = fresh._vector_mark
+            self._product_mark = fresh._product_mark
 
     def _refresh_vectors(self, session: Session) -> None:
         query = (
@@ -118,18 +138,21 @@ class MemoryIndex:
         else:  # a full load: size the arrays once instead of growing through copies
             expected = count_vectors(session, self.model)
             if expected > len(self._image_ids):
-                self._grow(int(expected * 1.05) + 1024)
+                with self._lock:
+                    self._grow(int(expected * 1.05) + 1024)
         result = session.execute(query.execution_options(yield_per=LOAD_CHUNK))
         for rows in result.partitions():
             fresh = np.stack([np.asarray(r.embedding, dtype=np.float32) for r in rows])
             projected = fresh @ self._projection if self._projection is not None else fresh
-            for i, row in enumerate(rows):
-                index = self._row_of_image.get(row.image_id)
-                if index is None:
-                    index = self._append(row.image_id, row.product_id)
-                self._vectors[index] = projected[i]
-                self._full[index] = fresh[i]
-                self._set_product(index, row.shop_id, row.price, row.enabled, row.type)
+            with self._lock:
+                for i, row in enumerate(rows):
+                    index = self._row_of_image.get(row.image_id)
+                    if index is None:
+                        index = self._append(row.image_id, row.product_id)
+                    self._vectors[index] = projected[i]
+                    self._full[index] = fresh[i]
+                    self._set_product(index, row.shop_id, row.price, row.enabled, row.type)
+            for row in rows:
                 if self._vector_mark is None or row.created_at > self._vector_mark:
                     self._vector_mark = row.created_at
 
@@ -144,9 +167,12 @@ class MemoryIndex:
         )
         if self._product_mark is not None:
             query = query.where(Product.updated_at >= self._product_mark - OVERLAP)
-        for row in session.execute(query):
-            for index in self._rows_of_product.get(row.id, ()):
-                self._set_product(index, row.shop_id, row.price, row.enabled, row.type)
+        rows = session.execute(query).all()
+        with self._lock:
+            for row in rows:
+                for index in self._rows_of_product.get(row.id, ()):
+                    self._set_product(index, row.shop_id, row.price, row.enabled, row.type)
+        for row in rows:
             if self._product_mark is None or row.updated_at > self._product_mark:
                 self._product_mark = row.updated_at
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from html import escape
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -34,8 +35,10 @@ from vitrina.errors import (
     ServiceUnavailable,
     VitrinaError,
 )
+from vitrina.http import csrf
 from vitrina.http import session as dashboard_session
-from vitrina.http.deps import AdminDep, ReadSession, ServicesDep
+from vitrina.http.bounds import MAX_BIGINT, MAX_PRICE_MINOR, RowId
+from vitrina.http.deps import AdminDep, ReadSession, ServicesDep, limit_searches
 from vitrina.http.errors import ErrorResponse
 from vitrina.http.state import Services
 from vitrina.jobs import queue
@@ -49,6 +52,8 @@ log = logging.getLogger("vitrina.web")
 HERE = Path(__file__).resolve().parent
 FRAGMENT_HEADER = "x-vitrina-fragment"
 TOP_K = 24
+_TENGE = re.compile(r"(?P<whole>[0-9]{1,16})(?:\.(?P<tiyn>[0-9]{1,2}))?")
+_ASCII_INT = re.compile(r"[0-9]{1,19}")
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(tags=["admin"])
@@ -141,13 +146,16 @@ def _tenge_to_minor(text: str, field: str) -> int | None:
     cleaned = text.replace(" ", "").replace("\u00a0", "").replace("₸", "").replace(",", ".")
     if not cleaned:
         return None
-    try:
-        value = float(cleaned)
-    except ValueError:
-        raise InvalidPayload(f"{field}: enter a price in tenge, like 5000", field=field) from None
-    if value < 0 or value > 1e12:
-        raise InvalidPayload(f"{field}: the price must be between 0 and 10¹² ₸", field=field)
-    return round(value * 100)
+    # ASCII digits only: float() would take "nan", "1e400" and "٤٢".
+    match = _TENGE.fullmatch(cleaned)
+    if match is None:
+        raise InvalidPayload(
+            f"{field}: enter a price in tenge, like 5000 (got {text[:40]!r})", field=field
+        )
+    minor = int(match["whole"]) * 100 + int((match["tiyn"] or "0").ljust(2, "0"))
+    if minor > MAX_PRICE_MINOR:
+        raise InvalidPayload(f"{field}: the price must be below 10¹³ ₸ (got {text!r})", field=field)
+    return minor
 
 
 def _shops(services: Services) -> list[int]:
@@ -197,21 +205,23 @@ def _render_search(
 def search_page(
     request: Request,
     services: ServicesDep,
-    similar_to: Annotated[int | None, Query()] = None,
-    shop_id: Annotated[int | None, Query()] = None,
-    price_min: str = "",
-    price_max: str = "",
+    similar_to: Annotated[RowId | None, Query()] = None,
+    shop_id: Annotated[RowId | None, Query()] = None,
+    price_min: Annotated[str, Query(max_length=40)] = "",
+    price_max: Annotated[str, Query(max_length=40)] = "",
 ) -> HTMLResponse:
     """The search form; with ``?similar_to=ID`` also the products that look like that one."""
     form = SearchForm(shop_id=shop_id, price_min=price_min, price_max=price_max)
     request.state.search_form = form
     groups = None
     if similar_to is not None:
+        limit_searches(request, services)
         service = _search_service(services)
         started = time.perf_counter()
+        filters = form.filters(similar_to)  # a bad price is the answer, before any work
         query = service.product_vector(similar_to)
         response = service.search(
-            query, top_k=TOP_K, threshold=None, filters=form.filters(similar_to), started=started
+            query, top_k=TOP_K, threshold=None, filters=filters, started=started
         )
         groups = _group(response, _similar_heading(services, similar_to))
     return _render_search(request, services, form=form, groups=groups)
@@ -226,6 +236,7 @@ def _similar_heading(services: Services, product_id: int) -> str:
 @router.post("/search", response_class=HTMLResponse)
 async def search_submit(request: Request, services: ServicesDep) -> HTMLResponse:
     """Search by an uploaded photo (``file`` or ``camera``) or a photo address (``image_url``)."""
+    limit_searches(request, services)
     started = time.perf_counter()
     limit = services.settings.image_max_bytes
     async with request.form(max_files=2, max_fields=20) as data:
@@ -265,19 +276,27 @@ async def search_submit(request: Request, services: ServicesDep) -> HTMLResponse
 def _optional_int(value: object, field: str) -> int | None:
     if value is None or value == "":
         return None
-    try:
-        return int(str(value))
-    except ValueError:
-        raise InvalidPayload(f"{field}: expected a number", field=field) from None
+    text = str(value)
+    if _ASCII_INT.fullmatch(text) is None or not 0 < int(text) <= MAX_BIGINT:
+        raise InvalidPayload(f"{field}: expected a number (got {text[:40]!r})", field=field)
+    return int(text)
 
 
 # --- dashboard --------------------------------------------------------------------------------
 
 
-def _logged_in(request: Request, services: Services) -> bool:
+def _session_cookie(request: Request, services: Services) -> str | None:
+    """The session cookie, if it is a live session (else ``None``: not logged in)."""
     token = services.settings.admin_token
     cookie = request.cookies.get(dashboard_session.COOKIE_NAME)
-    return bool(token and cookie and dashboard_session.session_is_valid(cookie, token))
+    if not token or cookie is None:
+        return None
+    with database_errors():
+        return cookie if dashboard_session.is_active(services.sessions, cookie, token) else None
+
+
+def _logged_in(request: Request, services: Services) -> bool:
+    return _session_cookie(request, services) is not None
 
 
 def _dashboard_data(services: Services) -> Dashboard:
@@ -289,20 +308,32 @@ def _dashboard_data(services: Services) -> Dashboard:
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard_page(request: Request, services: ServicesDep) -> Response:
     """The sync dashboard (log in first); ``X-Vitrina-Fragment: 1`` answers just the panels."""
-    if not _logged_in(request, services):
+    cookie = _session_cookie(request, services)
+    if cookie is None:
         if _is_fragment(request):
             return HTMLResponse("", status_code=401)
         return RedirectResponse("/dashboard/login", status_code=303)
     name = "_panels.html" if _is_fragment(request) else "dashboard.html"
-    context = {"data": _dashboard_data(services), "refresh_s": 5}
+    context = {
+        "data": _dashboard_data(services),
+        "refresh_s": 5,
+        "csrf": dashboard_session.csrf_token(cookie),
+    }
     return _templates(request).TemplateResponse(request, name, context)
 
 
 @router.post("/dashboard/jobs/{job_id}/retry")
-def retry_from_dashboard(job_id: int, request: Request, services: ServicesDep) -> Response:
+def retry_from_dashboard(
+    job_id: RowId,
+    request: Request,
+    services: ServicesDep,
+    token: Annotated[str | None, Form(alias=csrf.FIELD, max_length=200)] = None,
+) -> Response:
     """The retry button without JavaScript: requeue the dead job, back to the dashboard."""
-    if not _logged_in(request, services):
+    cookie = _session_cookie(request, services)
+    if cookie is None:
         return RedirectResponse("/dashboard/login", status_code=303)
+    csrf.check_token(request, cookie, token)
     with database_errors(), write_session(services.sessions) as session:
         retried = queue.retry_dead(session, job_id)
     if retried is not None:
@@ -328,6 +359,7 @@ def _login_form(
 @router.post("/dashboard/login", response_class=HTMLResponse)
 async def login(request: Request, services: ServicesDep) -> Response:
     """Check the admin token; on success set the session cookie (HttpOnly, SameSite=Lax)."""
+    csrf.check_origin(request)  # no session yet to hold a token: the origin must be ours
     wait = services.login_limiter.acquire(_client(request))
     if wait is not None:
         raise RateLimited(f"Too many login attempts; try again in {wait:.0f} s.", retry_after=wait)
@@ -339,10 +371,12 @@ async def login(request: Request, services: ServicesDep) -> Response:
     if not offered or not hmac.compare_digest(offered.encode(), token.encode()):
         log.warning("dashboard login refused", extra={"client": _client(request)})
         return _login_form(request, services, "That is not the admin token.", status=401)
+    with database_errors():
+        cookie = await run_in_threadpool(dashboard_session.start, services.sessions, token)
     response = RedirectResponse("/dashboard", status_code=303)
     response.set_cookie(
         dashboard_session.COOKIE_NAME,
-        dashboard_session.new_session(token),
+        cookie,
         max_age=dashboard_session.MAX_AGE_S,
         httponly=True,
         samesite="lax",
@@ -354,8 +388,18 @@ async def login(request: Request, services: ServicesDep) -> Response:
 
 
 @router.post("/dashboard/logout")
-def logout() -> Response:
-    """Forget the session cookie."""
+def logout(
+    request: Request,
+    services: ServicesDep,
+    token: Annotated[str | None, Form(alias=csrf.FIELD, max_length=200)] = None,
+) -> Response:
+    """End the session on the server (every copy of the cookie stops working), drop the cookie."""
+    cookie = _session_cookie(request, services)
+    if cookie is not None:
+        csrf.check_token(request, cookie, token)
+        with database_errors():
+            dashboard_session.end(services.sessions, cookie)
+        log.info("dashboard logout", extra={"client": _client(request)})
     response = RedirectResponse("/dashboard/login", status_code=303)
     response.delete_cookie(dashboard_session.COOKIE_NAME, path="/", httponly=True, samesite="lax")
     return response

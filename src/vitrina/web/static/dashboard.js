@@ -32,9 +32,10 @@
     const button = form.querySelector("button");
     button.disabled = true;
     button.textContent = "Retrying…";
+    const token = form.querySelector("input[name=csrf]");
     const response = await fetch("/api/v1/jobs/" + button.dataset.jobId + "/retry", {
       method: "POST",
-      headers: { Accept: "application/json" },
+      headers: { Accept: "application/json", "X-CSRF-Token": token ? token.value : "" },
     });
     if (!response.ok) {
       const body = await response.json().catch(function () { return {}; });
