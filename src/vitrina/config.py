@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     # bitrix
     bitrix_url: str | None = None
     bitrix_token: str | None = None
+    bitrix_module_url: str | None = None
+    bitrix_site_shops: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)
     reconcile_every: float | None = None
 
     # logs
@@ -98,6 +100,20 @@ class Settings(BaseSettings):
     @classmethod
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
+
+    @field_validator("bitrix_site_shops", mode="before")
+    @classmethod
+    def _site_shops(cls, value: object) -> object:
+        """``s1=1,s2=2``: Bitrix site id → Vitrina shop id."""
+        if not isinstance(value, str):
+            return value
+        shops: dict[str, int] = {}
+        for part in (p.strip() for p in value.split(",") if p.strip()):
+            site, sep, shop = part.partition("=")
+            if not sep or not site.strip() or not shop.strip().isdigit():
+                raise ValueError(f"expected site=shop pairs such as 's1=1,s2=2', got {part!r}")
+            shops[site.strip()] = int(shop)
+        return shops
 
     @field_validator("webhook_secrets")
     @classmethod

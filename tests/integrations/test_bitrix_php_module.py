@@ -1,4 +1,4 @@
-"""The PHP module for Bitrix (integrations/bitrix/), run with the real ``php`` CLI.
+"""The Bitrix module (integrations/bitrix/local/modules/vitrinalab.vitrina), run with real ``php``.
 
 Each PHP test script is a plain ``php`` program that exits non-zero when a test fails; here they
 run as pytest tests, and the end-to-end script gets a live Vitrina started as a subprocess.
@@ -23,7 +23,13 @@ from tests.tooling import require_executable
 from vitrina.ingest.signatures import new_secret, verify
 
 PHP_TESTS = Path(__file__).resolve().parents[2] / "integrations" / "bitrix" / "tests"
-UNIT_SCRIPTS = ["test_event_handlers.php", "test_sender.php", "test_http.php", "test_signature.php"]
+UNIT_SCRIPTS = [
+    "test_install.php",
+    "test_catalog.php",
+    "test_sender.php",
+    "test_http.php",
+    "test_signature.php",
+]
 
 
 def run_php(script: str, env: dict[str, str] | None = None, timeout: float = 240) -> None:
@@ -79,6 +85,7 @@ def live_vitrina(tmp_path: Path) -> Iterator[tuple[str, str]]:
         **os.environ,
         "VITRINA_DATABASE_URL": f"sqlite:///{tmp_path / 'v.db'}",
         "VITRINA_WEBHOOK_SECRETS": secret,
+        "VITRINA_BITRIX_SITE_SHOPS": "s1=1,s2=2",
     }
     log = (tmp_path / "vitrina.log").open("w")
     proc = subprocess.Popen(

@@ -7,9 +7,8 @@
 
 declare(strict_types=1);
 
-define('VITRINA_NO_BOOT', true);
-require __DIR__ . '/../local/php_interface/vitrina/include.php';
+require __DIR__ . '/../local/modules/vitrinalab.vitrina/lib/signer.php';
 
 [$_, $msgId, $timestamp] = $argv;
 $secrets = array_slice($argv, 3);
-echo json_encode(\Vitrina\Bitrix\Signer::headers($secrets, $msgId, (int) $timestamp, (string) stream_get_contents(STDIN))), "\n";
+echo json_encode(\Vitrinalab\Vitrina\Signer::headers($secrets, $msgId, (int) $timestamp, (string) stream_get_contents(STDIN))), "\n";

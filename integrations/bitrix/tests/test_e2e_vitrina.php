@@ -1,143 +1,128 @@
 <?php
 
 /*
- * End to end against a live Vitrina on 127.0.0.1:
+ * End to end against a live Vitrina on 127.0.0.1, as a shop's developer would go through it:
  *   VITRINA_E2E_URL=http://127.0.0.1:P VITRINA_E2E_SECRET=whsec_... php test_e2e_vitrina.php
- * (tests/integrations/test_bitrix_php_module.py starts Vitrina and runs this.)
+ * (tests/integrations/test_bitrix_php_module.py starts Vitrina with VITRINA_BITRIX_SITE_SHOPS=s1=1,s2=2.)
  *
- * The module posts through a pass-through gateway (lib/gateway.php) that the test stops and starts
- * again on the same port: that is "Vitrina down" as the sender sees it — connection refused.
- * Products are read from the stand-in shop API (standin/shop_api.php) over HTTP, as on a real site.
+ * Install from the admin (partner_modules.php), settings saved and "check the connection" pressed
+ * on the settings page, products saved in the admin, the agent run by cron, Vitrina's catalog
+ * read over its API; then uninstall from the admin.
  */
 
 declare(strict_types=1);
 
 require __DIR__ . '/lib/site.php';
 
-use Vitrina\Bitrix\Config;
-use Vitrina\Bitrix\Outbox;
-use Vitrina\Bitrix\Sender;
+use Bitrix\Main\ModuleManager;
 
-$vitrinaUrl = getenv('VITRINA_E2E_URL');
-$secret = getenv('VITRINA_E2E_SECRET');
-if (!$vitrinaUrl || !$secret) {
+$vitrinaUrl = (string) getenv('VITRINA_E2E_URL');
+$secret = (string) getenv('VITRINA_E2E_SECRET');
+if ($vitrinaUrl === '' || $secret === '') {
     fwrite(STDERR, "set VITRINA_E2E_URL and VITRINA_E2E_SECRET (a running Vitrina and its webhook secret)\n");
     exit(2);
 }
 
-/** GET a product from Vitrina's catalog API; null on 404. */
+function get(string $url): array
+{
+    $r = (new \Vitrinalab\Vitrina\BitrixHttpTransport())->request('GET', $url, ['Accept' => 'application/json'], null, 20.0);
+    check(!$r->isNetworkError(), "GET {$url}: {$r->error}");
+
+    return ['status' => $r->status, 'body' => $r->body];
+}
+
+function post_form(string $url, array $form): string
+{
+    $r = (new \Vitrinalab\Vitrina\BitrixHttpTransport())->request('POST', $url, ['Content-Type' => 'application/x-www-form-urlencoded'], http_build_query($form), 20.0);
+    same(200, $r->status, $r->body);
+
+    return $r->body;
+}
+
 function vitrina_product(string $vitrinaUrl, int $id): ?array
 {
-    $r = (new \Vitrina\Bitrix\StreamTransport())->request('GET', "{$vitrinaUrl}/api/v1/products/{$id}", ['Accept' => 'application/json'], null, 5.0);
-    if ($r->status === 404) {
+    $r = get("{$vitrinaUrl}/api/v1/products/{$id}");
+    if ($r['status'] === 404) {
         return null;
     }
-    check($r->status === 200, "GET product {$id}: HTTP {$r->status} {$r->body}");
+    same(200, $r['status'], $r['body']);
 
-    return json_decode($r->body, true);
+    return json_decode($r['body'], true);
 }
 
-/** @return list<array<string, mixed>> what went through the gateway */
-function gateway_log(string $file): array
+/** What cron does every minute on the site: run due agents (ours sends the outbox). */
+function cron(Shop $shop): void
 {
-    return is_file($file) ? array_map(fn ($l) => json_decode($l, true), file($file, FILE_IGNORE_NEW_LINES)) : [];
+    CAgent::MakeAllDue();
+    [$code, $out, $err] = run_command([PHP_BINARY, BITRIX_ROOT . '/standin/cron_events.php'], ['STANDIN_ROOT' => $shop->root, 'VITRINA_STANDIN_DB' => $shop->db]);
+    same(0, $code, $out . $err);
+    StandIn::hit(); // the test's own process: a new request after cron
 }
 
-test('products saved in Bitrix reach Vitrina; while Vitrina is down rows wait and are delivered later, in order', function () use ($vitrinaUrl, $secret): void {
-    $dir = tmpdir();
-    $db = new_site(null, "{$dir}/site.db");
-    $shop = start_server(BITRIX_ROOT . '/standin/shop_api.php', ['VITRINA_STANDIN_DB' => "{$dir}/site.db", 'SHOP_API_TOKEN' => 'shop-token']);
-    $gatewayEnv = ['GATEWAY_UPSTREAM' => $vitrinaUrl, 'GATEWAY_LOG' => "{$dir}/gateway.jsonl"];
-    $gateway = start_server(__DIR__ . '/lib/gateway.php', $gatewayEnv);
-    $config = new Config(
-        vitrinaUrl: $gateway['url'],
-        secrets: [$secret],
-        catalogIblockId: CATALOG_IBLOCK,
-        shopApiUrl: $shop['url'],
-        shopApiToken: 'shop-token',
-        timeoutS: 3.0,
-        retryBaseS: 1, // seconds, so the test sees several retries quickly
-        retryCapS: 2,
-    );
-    $sender = Sender::create($config, $db);
-    $outbox = new Outbox($db);
+test('install from the admin → configure and check → products saved in Bitrix reach Vitrina, signed → uninstall', function () use ($vitrinaUrl, $secret): void {
+    $shop = new_shop();
     // Bitrix never reuses element ids; start high so repeated runs against one Vitrina don't collide.
-    $db->Query("INSERT INTO sqlite_sequence (name, seq) VALUES ('b_iblock_element', " . (random_int(1, 1000) * 1000 + 700_000) . ')');
+    StandIn::db()->queryExecute("INSERT INTO sqlite_sequence (name, seq) VALUES ('b_iblock_element', " . (random_int(1, 1000) * 1000 + 700_000) . ')');
+    $gifts = StandIn::addIblock('Подарки', ['s2'], '#SITE_DIR#/gifts/#ELEMENT_ID#/');
+    $server = start_server(BITRIX_ROOT . '/standin/router.php', ['STANDIN_ROOT' => $shop->root, 'VITRINA_STANDIN_DB' => $shop->db, 'STANDIN_LANG' => 'en']);
+    $admin = $server['url'] . '/bitrix/admin';
 
-    // 1. The admin saves a product: element + price in one transaction.
-    $rose = save_product($db, 'Букет «Розовый рассвет»', 4950);
-    $report = $sender->run();
-    same(2, $report->delivered, 'created + price row delivered');
+    // 1. Marketplace → Installed solutions → Install.
+    $page = get("{$admin}/partner_modules.php?id=vitrinalab.vitrina&install=Y&lang=en")['body'];
+    check(str_contains($page, 'The module is installed'), 'install page: ' . strip_tags($page));
+    StandIn::hit();
+    check(ModuleManager::isModuleInstalled(MODULE_ID), 'installed');
+
+    // 2. Settings: a wrong secret is caught by "check the connection"; the right one passes.
+    $form = [
+        'sessid' => StandIn::$sessid, 'check' => 'Y', 'vitrina_url' => $vitrinaUrl, 'secret' => 'whsec_' . base64_encode(random_bytes(32)),
+        'source' => 'iblock', 'iblock_ids' => [(string) $shop->catalog, (string) $gifts], 'price_type_id' => (string) RETAIL,
+        'product_url_base' => 'https://flowers.kz', 'prop_height' => 'HEIGHT', 'prop_width' => 'WIDTH', 'prop_composition' => 'COMPOSITION',
+        'prop_type' => 'TYPE', 'prop_more_photo' => 'MORE_PHOTO', 'send_rate' => '20', 'bulk_batch' => '500', 'batch_size' => '50', 'timeout_s' => '5', 'widget_url' => '',
+    ];
+    $settingsUrl = "{$admin}/settings.php?mid=vitrinalab.vitrina&lang=en";
+    $page = post_form($settingsUrl, $form);
+    check(str_contains($page, 'answers') && str_contains($page, 'Vitrina refused the signature'), 'wrong secret reported: ' . strip_tags($page));
+    $page = post_form($settingsUrl, ['secret' => $secret] + $form);
+    check(str_contains($page, 'The secret is right'), 'right secret accepted: ' . strip_tags($page));
+
+    // 3. The admin saves products; cron runs the agent.
+    $rose = add_product($shop, 'Букет «Розовый рассвет»', 4950, 3, ['MORE_PHOTO' => [StandIn::addFile('side.jpg')]]);
+    StandIn::hit();
+    $gift = (int) (new CIBlockElement())->Add(['IBLOCK_ID' => $gifts, 'NAME' => 'Подарочная корзина', 'DETAIL_PICTURE' => StandIn::addFile('basket.jpg')]);
+    CCatalogProduct::Add(['ID' => $gift, 'QUANTITY' => 1]);
+    CPrice::Add(['PRODUCT_ID' => $gift, 'CATALOG_GROUP_ID' => RETAIL, 'PRICE' => 15000, 'CURRENCY' => 'KZT']);
+    same(2, count(outbox_rows()), 'one row per product, nothing sent in the admin\'s request');
+    cron($shop);
+    same(['delivered', 'delivered'], array_column(outbox_rows(), 'STATUS'));
+    same(['created', 'created'], array_column(outbox_rows(), 'RESPONSE_ACTION'));
     $product = vitrina_product($vitrinaUrl, $rose);
-    check($product !== null, "product {$rose} is in Vitrina's catalog");
-    same('Букет «Розовый рассвет»', $product['name']);
-    same(495000, $product['price'], 'price in minor units (tenge × 100)');
-    same(true, $product['enabled']);
-    same(['created', 'updated'], array_column(array_column(gateway_log("{$dir}/gateway.jsonl"), 'answer'), 'action'));
+    check($product !== null, "product {$rose} is in Vitrina");
+    same(['Букет «Розовый рассвет»', 495000, true, 1, 70, 2], [$product['name'], $product['price'], $product['enabled'], $product['shop_id'], $product['height'], count($product['images'])]);
+    check(str_starts_with($product['image'], 'https://flowers.kz/upload/iblock/'), $product['image']);
+    same([1500000, 2], [vitrina_product($vitrinaUrl, $gift)['price'], vitrina_product($vitrinaUrl, $gift)['shop_id']], 'site s2 → shop 2');
 
-    // 2. Vitrina goes down; the shop keeps changing.
-    stop_server($gateway);
-    $priceId = (int) \Bitrix\Catalog\PriceTable::getList(['filter' => ['=PRODUCT_ID' => $rose]])->fetch()['ID'];
-    \Bitrix\Catalog\PriceTable::update($priceId, ['PRICE' => 5200]);
-    (new CIBlockElement())->Update($rose, ['NAME' => 'Букет «Розовый рассвет» XL']);
-    \Bitrix\Catalog\ProductTable::update($rose, ['AVAILABLE' => 'N']);
-    $tulip = save_product($db, 'Тюльпаны 25 шт', 12000);
-    $gone = save_product($db, 'Снятый с продажи', 1000);
-    CIBlockElement::Delete($gone);
-    $pending = $outbox->counts()['pending'];
-    same(8, $pending, 'three changes of the rose, two of the tulips, three of the removed one');
+    // 4. A price change and a sell-out, then a delete.
+    CPrice::Update(retail_price_id($rose), ['PRICE' => 5200]);
+    cron($shop);
+    same(520000, vitrina_product($vitrinaUrl, $rose)['price']);
+    CCatalogProduct::Update($rose, ['QUANTITY' => 0]);
+    cron($shop);
+    same(false, vitrina_product($vitrinaUrl, $rose)['enabled'], 'sold out → not shown');
+    CIBlockElement::Delete($gift);
+    cron($shop);
+    same(false, vitrina_product($vitrinaUrl, $gift)['enabled'], 'deleted');
+    same([], array_values(array_filter(outbox_rows(), static fn (array $r): bool => $r['STATUS'] !== 'delivered')), 'everything delivered');
 
-    $attempts = 0;
-    $deadline = microtime(true) + 4;
-    while (microtime(true) < $deadline) {
-        $report = $sender->run();
-        same(0, $report->delivered, 'nothing is delivered while Vitrina is down');
-        $attempts += $report->retried;
-        usleep(300_000);
-    }
-    check($attempts >= 6, "the first row of each product was retried several times ({$attempts} attempts)");
-    $rows = outbox_rows($db);
-    $pendingRows = array_values(array_filter($rows, fn ($r) => $r['status'] === 'pending'));
-    same($pending, count($pendingRows), 'every row still pending');
-    check(str_contains(strtolower((string) $pendingRows[0]['last_error']), 'refused'), 'network error recorded: ' . $pendingRows[0]['last_error']);
-    same(0, (int) end($pendingRows)['attempts'], 'later rows of a product wait behind its failing first row');
-
-    // 3. Vitrina is back at the same address; the agent keeps running.
-    $before = count(gateway_log("{$dir}/gateway.jsonl"));
-    $gateway = start_server(__DIR__ . '/lib/gateway.php', $gatewayEnv, $gateway['port']);
-    $deadline = microtime(true) + 20;
-    while ($outbox->counts()['pending'] > 0 && microtime(true) < $deadline) {
-        $sender->run();
-        usleep(200_000);
-    }
-    same(['pending' => 0, 'delivered' => 10, 'failed' => 0], $outbox->counts());
-
-    $after = array_slice(gateway_log("{$dir}/gateway.jsonl"), $before);
-    same($pending, count($after), 'each waiting row posted exactly once');
-    $sequences = array_column(array_column($after, 'request'), 'sequence');
-    foreach ([$rose, $tulip, $gone] as $id) {
-        $mine = array_values(array_filter($after, fn ($e) => $e['request']['product_data']['id'] === $id));
-        $seq = array_column(array_column($mine, 'request'), 'sequence');
-        $sorted = $seq;
-        sort($sorted);
-        same($sorted, $seq, "product {$id}: rows posted in id order");
-    }
-    same([], array_values(array_filter(array_column(array_column($after, 'answer'), 'action'), fn ($a) => $a === 'stale')), 'Vitrina dropped nothing as stale');
-    same(200, min(array_column($after, 'status')));
-
-    $product = vitrina_product($vitrinaUrl, $rose);
-    same('Букет «Розовый рассвет» XL', $product['name']);
-    same(520000, $product['price']);
-    same(false, $product['enabled'], 'unavailable in the shop → disabled in Vitrina');
-    $tulips = vitrina_product($vitrinaUrl, $tulip);
-    same([1200000, true], [$tulips['price'], $tulips['enabled']]);
-    $removed = vitrina_product($vitrinaUrl, $gone);
-    check($removed === null || $removed['enabled'] === false, 'the deleted product is gone or disabled');
-
-    // 4. A redelivery of an old row (say, after a crash mid-send) changes nothing.
-    $db->Query("UPDATE vitrina_outbox SET status = 'pending', next_attempt_at = 0 WHERE id = " . (int) $rows[0]['id']);
-    $sender->run();
-    same('duplicate', $outbox->get((int) $rows[0]['id'])['response_action']);
+    // 5. Uninstall from the admin, keeping nothing.
+    $page = get("{$admin}/partner_modules.php?id=vitrinalab.vitrina&uninstall=Y&lang=en")['body'];
+    check(str_contains($page, 'savedata'), 'asks whether to keep the tables');
+    $page = get("{$admin}/partner_modules.php?id=vitrinalab.vitrina&uninstall=Y&step=2&lang=en&sessid=" . StandIn::$sessid)['body'];
+    check(str_contains($page, 'The module was removed'), strip_tags($page));
+    StandIn::hit();
+    check(!ModuleManager::isModuleInstalled(MODULE_ID), 'uninstalled');
+    CPrice::Update(retail_price_id($rose), ['PRICE' => 9999]);
+    check(!StandIn::db()->isTableExists('b_vitrinalab_vitrina_outbox'), 'tables dropped, and saving still works');
 });
 
 finish();

@@ -1,177 +1,181 @@
 <?php
 
 /*
- * Real HTTP on 127.0.0.1 (PHP's built-in server): the stream transport, the shop API product
- * source, two concurrent sender processes sharing one outbox, the agent run from "cron", the CLI.
+ * The module over real HTTP on the stand-in site (php -S standin/router.php): the signed api.php
+ * (manifest, resend), the settings page (render, validation, sessid), the storefront widget, the
+ * agent run from cron, and the CLI.
  */
 
 declare(strict_types=1);
 
 require __DIR__ . '/lib/site.php';
 
-use Vitrina\Bitrix\Outbox;
-use Vitrina\Bitrix\ProductSourceUnavailable;
-use Vitrina\Bitrix\ShopApiProductSource;
-use Vitrina\Bitrix\StreamTransport;
+use Bitrix\Main\Config\Option;
+use Vitrinalab\Vitrina\Signer;
 
-const SHOP_TOKEN = 'shop-token';
-
-/** @return array{dir: string, server: array, url: string} */
-function fake_vitrina(array $mode = []): array
+/** The stand-in site of $shop served by php -S. */
+function serve_site(Shop $shop, array $env = []): array
 {
-    $dir = tmpdir();
-    file_put_contents("{$dir}/mode.json", json_encode($mode));
-    $server = start_server(__DIR__ . '/lib/fake_vitrina.php', ['FAKE_VITRINA_DIR' => $dir, 'FAKE_VITRINA_SECRET' => SECRET]);
-
-    return ['dir' => $dir, 'server' => $server, 'url' => $server['url']];
+    return start_server(BITRIX_ROOT . '/standin/router.php', $env + ['STANDIN_ROOT' => $shop->root, 'VITRINA_STANDIN_DB' => $shop->db]);
 }
 
-/** @return list<array<string, mixed>> */
-function received(string $dir): array
+/**
+ * @param array<string, string> $headers
+ * @return array{status: int, body: string, headers: array<string, string>}
+ */
+function http(string $method, string $url, array $headers = [], ?string $body = null): array
 {
-    $file = "{$dir}/requests.jsonl";
-    return is_file($file) ? array_map(fn ($l) => json_decode($l, true), file($file, FILE_IGNORE_NEW_LINES)) : [];
+    $response = (new \Vitrinalab\Vitrina\BitrixHttpTransport())->request($method, $url, $headers, $body, 20.0);
+    check(!$response->isNetworkError(), "{$method} {$url}: {$response->error}");
+
+    return ['status' => $response->status, 'body' => $response->body, 'headers' => $response->headers];
 }
 
-/** A site database on disk plus the environment a subprocess (prolog_before.php) needs. */
-function site_env(string $vitrinaUrl, string $shopUrl = 'http://127.0.0.1:9'): array
+/** A POST to api.php signed with $secret, as Vitrina sends it. */
+function api(array $server, array $request, string $secret = SECRET, ?int $timestamp = null): array
 {
-    $path = tmpdir() . '/site.db';
-    new_site(null, $path);
+    $body = json_encode($request);
+    $headers = ['Content-Type' => 'application/json'] + Signer::headers([$secret], 'vitrina-' . bin2hex(random_bytes(4)), $timestamp ?? time(), $body);
 
-    return [
-        'VITRINA_STANDIN_DB' => $path,
-        'VITRINA_URL' => $vitrinaUrl,
-        'VITRINA_WEBHOOK_SECRETS' => SECRET,
-        'VITRINA_CATALOG_IBLOCK_ID' => (string) CATALOG_IBLOCK,
-        'VITRINA_SHOP_API_URL' => $shopUrl,
-        'VITRINA_SHOP_API_TOKEN' => SHOP_TOKEN,
-        'VITRINA_TIMEOUT_S' => '2',
-    ];
+    return http('POST', $server['url'] . '/bitrix/tools/vitrinalab.vitrina/api.php', $headers, $body);
 }
 
-test('stream transport: body, status and headers of 2xx and 5xx answers; refused; timed out', function (): void {
-    $vitrina = fake_vitrina(['status' => 503, 'retry_after' => '7']);
-    $http = new StreamTransport();
-    $body = '{"x":1}';
-    $headers = \Vitrina\Bitrix\Signer::headers([SECRET], 'id-1', time(), $body) + ['Content-Type' => 'application/json'];
-    $r = $http->request('POST', $vitrina['url'] . '/api/v1/webhooks/product-sync', $headers, $body, 2.0);
-    same(503, $r->status);
-    same('7', $r->header('Retry-After'));
-    same('error', json_decode($r->body, true)['status']);
-    same([['x' => 1]], array_column(received($vitrina['dir']), 'envelope'));
-    check(received($vitrina['dir'])[0]['signed'], 'signature checked by the server');
-
-    file_put_contents("{$vitrina['dir']}/mode.json", json_encode(['status' => 200, 'sleep_ms' => 1500]));
-    $started = microtime(true);
-    $r = $http->request('POST', $vitrina['url'] . '/x', $headers, $body, 0.5);
-    $took = microtime(true) - $started;
-    same(0, $r->status, 'a slow answer is a network error');
-    check($took < 1.4, "gave up after the 0.5 s timeout, not {$took} s");
-
-    $r = $http->request('POST', 'http://127.0.0.1:' . free_port() . '/x', [], '{}', 1.0);
-    same(0, $r->status);
-    check(str_contains(strtolower($r->error), 'refused'), "refused: {$r->error}");
+test('api.php answers a signed manifest request with a signed manifest', function (): void {
+    $shop = new_shop();
+    install_module($shop);
+    $ids = [add_product($shop, 'A', 1000), add_product($shop, 'B', 2000), add_product($shop, 'C', 3000)];
+    $server = serve_site($shop);
+    $r = api($server, ['action' => 'manifest', 'site' => 's1', 'after' => 0, 'limit' => 2]);
+    same(200, $r['status'], $r['body']);
+    $page = json_decode($r['body'], true);
+    same([$ids[0], $ids[1]], array_column($page['items'], 'id'));
+    same([$ids[1], 3], [$page['next_after'], $page['total']]);
+    same(null, Signer::verify([SECRET], $r['headers']['webhook-id'] ?? null, $r['headers']['webhook-timestamp'] ?? null, $r['headers']['webhook-signature'] ?? null, $r['body'], time()), 'the answer is signed');
+    $last = json_decode(api($server, ['action' => 'manifest', 'site' => 's1', 'after' => $page['next_after'], 'limit' => 2])['body'], true);
+    same([[$ids[2]], null], [array_column($last['items'], 'id'), $last['next_after']]);
 });
 
-test('shop API product source: the product-detail format; 404 = gone; auth or outage = unavailable', function (): void {
-    $path = tmpdir() . '/site.db';
-    $db = new_site(null, $path);
-    $id = save_product($db, 'Собранный букет', 20000);
-    $shop = start_server(BITRIX_ROOT . '/standin/shop_api.php', ['VITRINA_STANDIN_DB' => $path, 'SHOP_API_TOKEN' => SHOP_TOKEN]);
-    $source = new ShopApiProductSource(new StreamTransport(), $shop['url'], SHOP_TOKEN, 2.0);
-    $product = $source->fetch($id);
-    same($id, $product['id']);
-    same('Собранный букет', $product['title']);
-    same("20\u{00A0}000 ₸", $product['price']);
-    same(true, $product['isAvailable']);
-    $shared = dirname(BITRIX_ROOT, 3) . '/shared/bitrix/product-detail.json';
-    if (is_file($shared)) {
-        $example = json_decode((string) file_get_contents($shared), true)['data'];
-        same(array_keys($example), array_keys($product), 'same fields as shared/bitrix/product-detail.json');
-    }
-    same(null, $source->fetch(999_999));
-    throws(ProductSourceUnavailable::class, fn () => (new ShopApiProductSource(new StreamTransport(), $shop['url'], 'wrong', 2.0))->fetch($id));
-    touch($path . '.down');
-    throws(ProductSourceUnavailable::class, fn () => $source->fetch($id));
+test('api.php refuses what is not signed with the secret, and names bad fields; nothing is queued', function (): void {
+    $shop = new_shop();
+    install_module($shop);
+    $id = add_product($shop, 'A', 1000);
+    StandIn::db()->queryExecute('DELETE FROM b_vitrinalab_vitrina_outbox');
+    $server = serve_site($shop);
+    $url = $server['url'] . '/bitrix/tools/vitrinalab.vitrina/api.php';
+    same(401, http('POST', $url, ['Content-Type' => 'application/json'], '{"action":"resend","ids":[1]}')['status'], 'unsigned');
+    $r = api($server, ['action' => 'resend', 'ids' => [$id]], 'whsec_' . base64_encode(random_bytes(32)));
+    same(401, $r['status'], 'another secret');
+    check(str_contains($r['body'], 'webhook-signature'), $r['body']);
+    same(401, api($server, ['action' => 'resend', 'ids' => [$id]], SECRET, time() - 3600)['status'], 'an old (replayed) request');
+    same(405, http('GET', $url)['status']);
+    $r = api($server, ['action' => 'resend', 'ids' => [$id, -5]]);
+    same(422, $r['status']);
+    same('ids[1]', json_decode($r['body'], true)['field']);
+    check(str_contains($r['body'], '-5'), 'the value is named: ' . $r['body']);
+    same(422, api($server, ['action' => 'manifest', 'limit' => 5000])['status']);
+    same('site', json_decode(api($server, ['action' => 'manifest', 'site' => "s1' OR 1=1"])['body'], true)['field']);
+    same('action', json_decode(api($server, ['action' => 'drop'])['body'], true)['field']);
+    same([], outbox_rows(), 'nothing queued by any of them');
+    $r = api($server, ['action' => 'resend', 'ids' => [$id, $id, 424242]]);
+    same([200, ['queued' => 2]], [$r['status'], json_decode($r['body'], true)]);
+    same([$id, 424242], array_map('intval', array_column(outbox_rows(), 'PRODUCT_ID')));
 });
 
-test('two sender processes at once never post the same row, and a product\'s rows stay in order', function (): void {
-    $vitrina = fake_vitrina(['sleep_ms' => 150]);
-    $env = site_env($vitrina['url']);
-    $outbox = new Outbox($GLOBALS['DB']);
-    foreach (range(1, 12) as $product) {
-        $outbox->enqueue(Outbox::UPDATED, $product, time());
-    }
-    $outbox->enqueue(Outbox::UPDATED, 1, time());
-    $outbox->enqueue(Outbox::DELETED, 1, time());
-    $env['VITRINA_SHOP_API_URL'] = start_server(BITRIX_ROOT . '/standin/shop_api.php', ['VITRINA_STANDIN_DB' => $env['VITRINA_STANDIN_DB']])['url'];
-    $cli = BITRIX_ROOT . '/local/php_interface/vitrina/cli/outbox.php';
-    $env['VITRINA_BITRIX_PROLOG'] = BITRIX_ROOT . '/standin/prolog_before.php';
-    $procs = [];
-    foreach ([1, 2] as $n) {
-        $procs[$n] = proc_open([PHP_BINARY, $cli, 'send'], [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes[$n], null, $env + getenv());
-    }
-    $outputs = [];
-    foreach ($procs as $n => $proc) {
-        $outputs[$n] = stream_get_contents($pipes[$n][1]) . stream_get_contents($pipes[$n][2]);
-        same(0, proc_close($proc), "sender {$n}: {$outputs[$n]}");
-    }
-    $got = received($vitrina['dir']);
-    $ids = array_column(array_column($got, 'envelope'), 'event_id');
-    same(14, count($ids), 'every row posted');
-    same(14, count(array_unique($ids)), 'no row posted twice: ' . implode(' | ', $outputs));
-    $delivered = array_map(fn ($o) => (int) preg_replace('/^delivered (\d+).*$/s', '$1', $o), $outputs);
-    check($delivered[1] > 0 && $delivered[2] > 0, 'both runs worked at the same time: ' . implode(' | ', $outputs));
-    $product1 = array_values(array_filter(array_column($got, 'envelope'), fn ($e) => ($e['product_data']['id'] ?? null) === 1));
-    $sequences = array_column($product1, 'sequence');
-    $sorted = $sequences;
-    sort($sorted);
-    same($sorted, $sequences, "product 1's rows in id order");
-    same('product.deleted', end($product1)['event_type']);
-    same(['pending' => 0, 'delivered' => 14, 'failed' => 0], $outbox->counts());
-});
-
-test('the agent, installed once, is run by cron, delivers and stays scheduled', function (): void {
-    $vitrina = fake_vitrina();
-    $env = site_env($vitrina['url']);
-    $env['VITRINA_BITRIX_PROLOG'] = BITRIX_ROOT . '/standin/prolog_before.php';
-    $cli = BITRIX_ROOT . '/local/php_interface/vitrina/cli/outbox.php';
-    foreach ([1, 2] as $_) {
-        [$code, $out, $err] = run_command([PHP_BINARY, $cli, 'install'], $env);
-        same(0, $code, $out . $err);
-    }
-    same(1, count(iterator_to_array((function () {
-        $r = CAgent::GetList([], ['NAME' => \Vitrina\Bitrix\Module::AGENT]);
-        while ($row = $r->Fetch()) {
-            yield $row;
+test('the settings page renders every tab in Russian and English', function (): void {
+    $shop = new_shop();
+    install_module($shop);
+    foreach (['ru' => ['Подключение к Витрине', 'Проверить подключение', 'Отправить всё заново', 'Инфоблоки каталога', 'Розничная'],
+        'en' => ['Connection to Vitrina', 'Check the connection', 'Send everything again', 'Catalog info blocks', 'Розничная']] as $lang => $expected) {
+        $server = serve_site($shop, ['STANDIN_LANG' => $lang]);
+        $page = http('GET', $server['url'] . '/bitrix/admin/settings.php?mid=vitrinalab.vitrina&lang=' . $lang);
+        same(200, $page['status']);
+        foreach ($expected as $text) {
+            check(str_contains($page['body'], $text), "{$lang}: '{$text}' on the page");
         }
-    })(), false)), 'one agent after two installs');
-    (new Outbox($GLOBALS['DB']))->enqueue(Outbox::DELETED, 5, time());
-    [$code, $out, $err] = run_command([PHP_BINARY, __DIR__ . '/lib/cron_events.php'], $env);
-    same(0, $code, $out . $err);
-    same(['product.deleted'], array_column(array_column(received($vitrina['dir']), 'envelope'), 'event_type'));
-    $agent = CAgent::GetList([], ['NAME' => \Vitrina\Bitrix\Module::AGENT])->Fetch();
-    check($agent !== false && (int) $agent['NEXT_EXEC'] > time() + 30, 'rescheduled about a minute ahead');
+        check(!preg_match('/VITRINALAB_VITRINA_|Warning|Notice|Fatal/', $page['body']), "{$lang}: no missing message or PHP error");
+        stop_server($server);
+    }
 });
 
-test('the CLI lists failed rows with the reason and requeues them', function (): void {
-    $vitrina = fake_vitrina(['status' => 422]);
-    $env = site_env($vitrina['url']);
-    $env['VITRINA_BITRIX_PROLOG'] = BITRIX_ROOT . '/standin/prolog_before.php';
-    $cli = BITRIX_ROOT . '/local/php_interface/vitrina/cli/outbox.php';
-    (new Outbox($GLOBALS['DB']))->enqueue(Outbox::DELETED, 77, time());
-    [$code, $out] = run_command([PHP_BINARY, $cli, 'send'], $env);
-    same("delivered 0, retrying 0, failed 1\n", $out);
-    [$code, $out] = run_command([PHP_BINARY, $cli, 'failed'], $env);
-    check(str_contains($out, 'product.deleted product 77') && str_contains($out, 'HTTP 422'), $out);
-    [$code, $out] = run_command([PHP_BINARY, $cli, 'status'], $env);
-    check(str_contains($out, 'failed     1'), $out);
-    file_put_contents("{$vitrina['dir']}/mode.json", '{}');
-    [$code, $out] = run_command([PHP_BINARY, $cli, 'requeue'], $env);
-    same("requeued 1\n", $out);
-    [$code, $out] = run_command([PHP_BINARY, $cli, 'send'], $env);
-    same("delivered 1, retrying 0, failed 0\n", $out);
+test('saving settings: a wrong value is named and nothing is saved; without sessid nothing happens', function (): void {
+    $shop = new_shop();
+    install_module($shop);
+    $server = serve_site($shop, ['STANDIN_LANG' => 'en']);
+    $url = $server['url'] . '/bitrix/admin/settings.php?mid=vitrinalab.vitrina&lang=en';
+    $form = [
+        'sessid' => StandIn::$sessid, 'save' => 'Y', 'vitrina_url' => 'vitrina.example.kz', 'secret' => 'whsec_not base64!',
+        'source' => 'iblock', 'iblock_ids' => [(string) $shop->catalog], 'price_type_id' => '2', 'product_url_base' => 'https://flowers.kz/shop',
+        'prop_height' => 'HEIGHT', 'prop_width' => 'WIDTH', 'prop_composition' => 'COMPOSITION', 'prop_type' => 'TYPE', 'prop_more_photo' => 'MORE_PHOTO',
+        'send_rate' => 'fast', 'bulk_batch' => '500', 'batch_size' => '50', 'timeout_s' => '5', 'widget_url' => '',
+    ];
+    $post = static fn (array $f): array => http('POST', $url, ['Content-Type' => 'application/x-www-form-urlencoded'], http_build_query($f));
+    $page = $post($form);
+    foreach (['Settings not saved', 'got &quot;vitrina.example.kz&quot;', 'must start with whsec_', 'got &quot;https://flowers.kz/shop&quot;', 'Expected a number from 0.1 to 1000, got &quot;fast&quot;'] as $text) {
+        check(str_contains($page['body'], $text), "error shown: {$text}");
+    }
+    same('http://vitrina.test', Option::get(MODULE_ID, 'vitrina_url'), 'nothing saved');
+    $good = ['vitrina_url' => 'https://vitrina.example.kz', 'secret' => SECRET, 'product_url_base' => 'https://flowers.kz', 'send_rate' => '5'] + $form;
+    $post(['sessid' => 'stolen'] + $good);
+    same('http://vitrina.test', Option::get(MODULE_ID, 'vitrina_url'), 'no sessid, no change');
+    check(str_contains($post($good)['body'], 'Settings saved'), 'saved');
+    same(['https://vitrina.example.kz', '5', (string) $shop->catalog], [Option::get(MODULE_ID, 'vitrina_url'), Option::get(MODULE_ID, 'send_rate'), Option::get(MODULE_ID, 'iblock_ids')]);
+});
+
+test('"check the connection" says when Vitrina cannot be reached, with the reason', function (): void {
+    $shop = new_shop();
+    install_module($shop);
+    $server = serve_site($shop, ['STANDIN_LANG' => 'en']);
+    $form = ['sessid' => StandIn::$sessid, 'check' => 'Y', 'vitrina_url' => 'http://127.0.0.1:9', 'secret' => SECRET, 'source' => 'iblock',
+        'iblock_ids' => [(string) $shop->catalog], 'price_type_id' => '2', 'product_url_base' => 'https://flowers.kz',
+        'send_rate' => '20', 'bulk_batch' => '500', 'batch_size' => '50', 'timeout_s' => '2'];
+    $page = http('POST', $server['url'] . '/bitrix/admin/settings.php?mid=vitrinalab.vitrina&lang=en', ['Content-Type' => 'application/x-www-form-urlencoded'], http_build_query($form))['body'];
+    check(str_contains($page, 'Vitrina at http://127.0.0.1:9 cannot be reached'), strip_tags($page));
+    check(!str_contains($page, 'The secret is right'), 'no second step without an answer');
+});
+
+test('the settings page shows the queue and starts "send everything again"', function (): void {
+    $shop = new_shop();
+    install_module($shop);
+    add_product($shop, 'A', 1000);
+    $server = serve_site($shop, ['STANDIN_LANG' => 'en']);
+    $url = $server['url'] . '/bitrix/admin/settings.php?mid=vitrinalab.vitrina&lang=en';
+    $page = http('POST', $url, ['Content-Type' => 'application/x-www-form-urlencoded'], http_build_query(['sessid' => StandIn::$sessid, 'send_all' => 'Y']));
+    check(str_contains($page['body'], 'Full export started'), 'note shown');
+    check(str_contains($page['body'], 'Everything since'), 'progress shown');
+    same('all', Option::get(MODULE_ID, 'bulk_mode'));
+    check(str_contains($page['body'], '/bitrix/tools/vitrinalab.vitrina/api.php'), 'the manifest address for Vitrina is shown');
+});
+
+test('the widget script is added to public pages when enabled, never to admin pages', function (): void {
+    $shop = new_shop();
+    install_module($shop);
+    $server = serve_site($shop);
+    check(!str_contains(http('GET', $server['url'] . '/catalog/')['body'], 'widget.js'), 'off by default');
+    Option::set(MODULE_ID, 'widget_enabled', 'Y');
+    Option::set(MODULE_ID, 'widget_url', 'https://vitrina.example.kz/widget.js');
+    check(str_contains(http('GET', $server['url'] . '/catalog/')['body'], '<script src="https://vitrina.example.kz/widget.js" data-site="s1" async></script>'), 'on public pages');
+    check(!str_contains(http('GET', $server['url'] . '/bitrix/admin/settings.php?mid=main')['body'], '<script src="https://vitrina.example.kz/widget.js"'), 'not in the admin');
+});
+
+test('the agent runs from cron; the CLI shows status and requeues', function (): void {
+    $shop = new_shop();
+    install_module($shop, ['vitrina_url' => 'http://127.0.0.1:9']); // nothing listens: every send fails
+    add_product($shop, 'A', 1000);
+    $env = ['STANDIN_ROOT' => $shop->root, 'VITRINA_STANDIN_DB' => $shop->db];
+    [$code, $out, $err] = run_command([PHP_BINARY, BITRIX_ROOT . '/standin/cron_events.php'], $env);
+    same(0, $code, $err);
+    $row = outbox_rows()[0];
+    same([1, 'pending'], [(int) $row['ATTEMPTS'], $row['STATUS']]);
+    check(str_contains((string) $row['LAST_ERROR'], '127.0.0.1:9'), 'the reason is kept: ' . $row['LAST_ERROR']);
+    $cli = [PHP_BINARY, $shop->root . '/local/modules/vitrinalab.vitrina/cli/vitrina.php'];
+    [$code, $out] = run_command([...$cli, 'status'], $env + ['BITRIX_DOCUMENT_ROOT' => $shop->root]);
+    same(0, $code);
+    check((bool) preg_match('/pending\s+1/', $out), $out);
+    StandIn::db()->queryExecute("UPDATE b_vitrinalab_vitrina_outbox SET STATUS = 'failed'");
+    [$code, $out] = run_command([...$cli, 'requeue'], $env + ['BITRIX_DOCUMENT_ROOT' => $shop->root]);
+    same([0, "1 rows queued again\n"], [$code, $out]);
+    [$code, , $err] = run_command([...$cli, 'bogus'], $env + ['BITRIX_DOCUMENT_ROOT' => $shop->root]);
+    same(2, $code, $err);
 });
 
 finish();

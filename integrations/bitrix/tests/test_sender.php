@@ -1,70 +1,116 @@
 <?php
 
-/* The sender: envelope, signature, outcomes, backoff, Retry-After, give-up, ordering and the lease lock. */
+/* The sender: envelope, signature, outcomes, backoff, Retry-After, give-up, ordering, lease, rate. */
 
 declare(strict_types=1);
 
 require __DIR__ . '/lib/site.php';
 
-use Vitrina\Bitrix\Backoff;
-use Vitrina\Bitrix\HttpResponse;
-use Vitrina\Bitrix\Outbox;
-use Vitrina\Bitrix\Sender;
-use Vitrina\Bitrix\Signer;
+use Vitrinalab\Vitrina\Backoff;
+use Vitrinalab\Vitrina\HttpResponse;
+use Vitrinalab\Vitrina\Outbox;
+use Vitrinalab\Vitrina\OutboxTable;
+use Vitrinalab\Vitrina\ProductSource;
+use Vitrinalab\Vitrina\ProductSourceUnavailable;
+use Vitrinalab\Vitrina\Sender;
+use Vitrinalab\Vitrina\SentTable;
+use Vitrinalab\Vitrina\Settings;
+use Vitrinalab\Vitrina\ShopApiSource;
+use Vitrinalab\Vitrina\Signer;
+
+/** Products as the catalog would give them; null = deleted; 'down' = unreadable now. */
+final class MapProducts implements ProductSource
+{
+    /** @var array<int, array<string, mixed>|null|string> */
+    public array $products = [];
+    public int $calls = 0;
+
+    public function fetch(int $productId): ?array
+    {
+        $this->calls++;
+        $product = array_key_exists($productId, $this->products) ? $this->products[$productId]
+            : ['id' => $productId, 'title' => "Букет {$productId}", 'price' => 4950, 'isAvailable' => true, 'stamp' => "s{$productId}"];
+        if ($product === 'down') {
+            throw new ProductSourceUnavailable('database: gone away');
+        }
+
+        return $product;
+    }
+}
+
+function settings(array $overrides = []): Settings
+{
+    return new Settings(...$overrides + [
+        'vitrinaUrl' => 'http://vitrina.test',
+        'secrets' => [SECRET],
+        'iblockIds' => [1],
+        'priceTypeId' => RETAIL,
+        'productUrlBase' => 'https://flowers.kz',
+        'sendRate' => 1000.0,
+    ]);
+}
+
+/** A fresh site with the module's tables; the clock frozen. */
+function new_site(): FrozenClock
+{
+    $shop = new_shop();
+    install_module($shop);
+
+    return new FrozenClock();
+}
 
 /** @return array{0: Sender, 1: ScriptedTransport, 2: MapProducts, 3: Outbox} */
-function sender(CDatabase $db, FrozenClock $clock, array $config = [], float $jitter = 0.999): array
+function sender(FrozenClock $clock, array $overrides = [], float $jitter = 0.999): array
 {
     $http = new ScriptedTransport();
     $products = new MapProducts();
-    $outbox = new Outbox($db);
-    $config = config($config);
-    $sender = new Sender($config, $outbox, $products, $http, $clock, new Backoff($config->retryBaseS, $config->retryCapS, fn (): float => $jitter));
+    $outbox = new Outbox();
+    $settings = settings($overrides);
+    $sender = new Sender($settings, $outbox, $products, $http, $clock, new Backoff($settings->retryBaseS, $settings->retryCapS, fn (): float => $jitter));
 
     return [$sender, $http, $products, $outbox];
 }
 
 function enqueue(Outbox $outbox, FrozenClock $clock, string $type, int $productId): void
 {
-    $outbox->enqueue($type, $productId, $clock->now());
+    // Straight rows: the coalescing of enqueue() is tested in test_catalog.php.
+    OutboxTable::add(['EVENT_ID' => Outbox::uuid4(), 'EVENT_TYPE' => $type, 'PRODUCT_ID' => $productId, 'OCCURRED_AT' => $clock->now(),
+        'STATUS' => OutboxTable::PENDING, 'ATTEMPTS' => 0, 'NEXT_ATTEMPT_AT' => $clock->now()]);
 }
 
-test('a row is posted in Vitrina\'s envelope, signed, and marked delivered with Vitrina\'s action', function (): void {
-    $clock = new FrozenClock();
-    $db = new_site($clock);
-    [$sender, $http, $products, $outbox] = sender($db, $clock);
-    $id = save_product($db, 'Букет', 4950);
-    $products->products[$id] = ['id' => $id, 'title' => 'Букет «Нежность»', 'price' => '4 950 ₸', 'isAvailable' => true];
-    $http->script = [ok('created'), ok('updated')];
+test('a row is posted in Vitrina\'s envelope, signed, marked delivered, and its stamp remembered', function (): void {
+    $clock = new_site();
+    [$sender, $http, $products, $outbox] = sender($clock);
+    enqueue($outbox, $clock, Outbox::CREATED, 7);
+    $products->products[7] = ['id' => 7, 'title' => 'Букет «Нежность»', 'price' => 4950, 'isAvailable' => true, 'stamp' => 'abc'];
     $clock->time += 5;
-    $report = $sender->run();
-    same(2, $report->delivered);
+    same(1, $sender->run()->delivered);
     $request = $http->requests[0];
-    same('POST', $request['method']);
-    same('http://vitrina.test/api/v1/webhooks/product-sync', $request['url']);
-    $rows = outbox_rows($db);
+    same(['POST', 'http://vitrina.test/api/v1/webhooks/product-sync'], [$request['method'], $request['url']]);
+    $row = outbox_rows()[0];
     same([
         'event_type' => 'product.created',
-        'product_data' => $products->products[$id],
-        'event_id' => $rows[0]['event_id'],
-        'sequence' => (int) $rows[0]['id'],
+        'product_data' => $products->products[7],
+        'event_id' => $row['EVENT_ID'],
+        'sequence' => (int) $row['ID'],
         'occurred_at' => gmdate('Y-m-d\TH:i:s\Z', $clock->time - 5),
     ], json_decode($request['body'], true));
-    check(str_contains($request['body'], 'Букет «Нежность»'), 'UTF-8 sent as is, not \\u-escaped');
-    same($rows[0]['event_id'], $request['headers']['webhook-id']);
-    same((string) $clock->time, $request['headers']['webhook-timestamp']);
-    same(Signer::sign(SECRET, $rows[0]['event_id'], $clock->time, $request['body']), $request['headers']['webhook-signature']);
-    same('application/json', $request['headers']['Content-Type']);
-    same(['delivered', 'delivered'], array_column($rows, 'status'));
-    same(['created', 'updated'], array_column($rows, 'response_action'));
-    same($rows[1]['event_id'], $http->envelopes()[1]['event_id']);
+    check(str_contains($request['body'], 'Букет «Нежность»'), 'UTF-8 sent as is');
+    same($row['EVENT_ID'], $request['headers']['webhook-id']);
+    same(Signer::sign(SECRET, $row['EVENT_ID'], $clock->time, $request['body']), $request['headers']['webhook-signature']);
+    same(['delivered', 'updated'], [$row['STATUS'], $row['RESPONSE_ACTION']]);
+    same('abc', SentTable::getById(7)->fetch()['STAMP']);
+    // A second delivery of the product updates its stamp in place.
+    enqueue($outbox, $clock, Outbox::UPDATED, 7);
+    $products->products[7]['stamp'] = 'def';
+    same(1, $sender->run()->delivered);
+    same([['PRODUCT_ID' => 7, 'STAMP' => 'def']], array_map(static fn (array $r): array => ['PRODUCT_ID' => (int) $r['PRODUCT_ID'], 'STAMP' => $r['STAMP']], SentTable::getList()->fetchAll()));
 });
 
 test('several secrets give several v1 signatures (rotation)', function (): void {
-    $clock = new FrozenClock();
-    $db = new_site($clock);
-    $new = 'whsec_' . base64_encode(str_repeat('k', 32));
-    [$sender, $http, , $outbox] = sender($db, $clock, ['secrets' => [SECRET, $new]]);
+    $clock = new_site();
+        $new = 'whsec_' . base64_encode(str_repeat('k', 32));
+    [$sender, $http, , $outbox] = sender($clock, ['secrets' => [SECRET, $new]]);
     enqueue($outbox, $clock, Outbox::UPDATED, 7);
     $sender->run();
     $r = $http->requests[0];
@@ -75,9 +121,8 @@ test('several secrets give several v1 signatures (rotation)', function (): void 
 });
 
 test('the product is read at send time: the latest state goes out', function (): void {
-    $clock = new FrozenClock();
-    $db = new_site($clock);
-    [$sender, $http, $products, $outbox] = sender($db, $clock);
+    $clock = new_site();
+        [$sender, $http, $products, $outbox] = sender($clock);
     enqueue($outbox, $clock, Outbox::UPDATED, 7);
     $products->products[7] = ['id' => 7, 'title' => 'later title'];
     $sender->run();
@@ -85,9 +130,8 @@ test('the product is read at send time: the latest state goes out', function ():
 });
 
 test('a delete sends only the id; a product gone by send time is sent as deleted', function (): void {
-    $clock = new FrozenClock();
-    $db = new_site($clock);
-    [$sender, $http, $products, $outbox] = sender($db, $clock);
+    $clock = new_site();
+        [$sender, $http, $products, $outbox] = sender($clock);
     enqueue($outbox, $clock, Outbox::DELETED, 7);
     enqueue($outbox, $clock, Outbox::UPDATED, 8);
     $products->products[8] = null;
@@ -97,35 +141,33 @@ test('a delete sends only the id; a product gone by send time is sent as deleted
 });
 
 test('Vitrina\'s duplicate and stale answers count as delivered', function (): void {
-    $clock = new FrozenClock();
-    $db = new_site($clock);
-    [$sender, $http, , $outbox] = sender($db, $clock);
+    $clock = new_site();
+        [$sender, $http, , $outbox] = sender($clock);
     enqueue($outbox, $clock, Outbox::UPDATED, 1);
     enqueue($outbox, $clock, Outbox::UPDATED, 2);
     $http->script = [ok('duplicate'), ok('stale')];
     same(2, $sender->run()->delivered);
-    same(['duplicate', 'stale'], array_column(outbox_rows($db), 'response_action'));
+    same(['duplicate', 'stale'], array_column(outbox_rows(), 'RESPONSE_ACTION'));
 });
 
 test('5xx, 408, 429 and no answer are retried with exponential backoff, not before it is due', function (): void {
-    $clock = new FrozenClock();
-    $db = new_site($clock);
-    [$sender, $http, , $outbox] = sender($db, $clock); // jitter 0.999: the delay is the ceiling - 1 at most
+    $clock = new_site();
+        [$sender, $http, , $outbox] = sender($clock); // jitter 0.999: the delay is the ceiling - 1 at most
     enqueue($outbox, $clock, Outbox::UPDATED, 1);
     $start = $clock->time;
     $http->script = [new HttpResponse(500, 'boom'), new HttpResponse(408), new HttpResponse(429), new HttpResponse(0, '', [], 'Connection refused')];
     $nexts = [];
     for ($attempt = 1; $attempt <= 4; $attempt++) {
         same(1, $sender->run()->retried, "attempt {$attempt} retried");
-        $row = outbox_rows($db)[0];
-        same('pending', $row['status']);
-        same($attempt, (int) $row['attempts']);
-        $nexts[] = (int) $row['next_attempt_at'] - $clock->time;
+        $row = outbox_rows()[0];
+        same('pending', $row['STATUS']);
+        same($attempt, (int) $row['ATTEMPTS']);
+        $nexts[] = (int) $row['NEXT_ATTEMPT_AT'] - $clock->time;
         same(0, count($sender->run()->posted), 'nothing is sent before the row is due');
-        $clock->time = (int) $row['next_attempt_at'];
+        $clock->time = (int) $row['NEXT_ATTEMPT_AT'];
     }
     same([9, 19, 39, 79], $nexts, 'delays 10, 20, 40, 80 s with jitter in the upper half');
-    same('Connection refused', outbox_rows($db)[0]['last_error']);
+    same('Connection refused', outbox_rows()[0]['LAST_ERROR']);
     same(4, count($http->requests));
     check($clock->time > $start, 'time moved');
 });
@@ -145,9 +187,8 @@ test('backoff: ceilings double up to the cap; jitter stays in the upper half', f
 });
 
 test('Retry-After (seconds or HTTP date) is honoured', function (): void {
-    $clock = new FrozenClock();
-    $db = new_site($clock);
-    [$sender, $http, , $outbox] = sender($db, $clock);
+    $clock = new_site();
+        [$sender, $http, , $outbox] = sender($clock);
     enqueue($outbox, $clock, Outbox::UPDATED, 1);
     $http->script = [
         new HttpResponse(503, 'maintenance', ['retry-after' => '120']),
@@ -155,31 +196,30 @@ test('Retry-After (seconds or HTTP date) is honoured', function (): void {
         new HttpResponse(503, '', ['retry-after' => '1']),
     ];
     $sender->run();
-    same($clock->time + 120, (int) outbox_rows($db)[0]['next_attempt_at'], 'waits 120 s instead of the 10 s backoff');
+    same($clock->time + 120, (int) outbox_rows()[0]['NEXT_ATTEMPT_AT'], 'waits 120 s instead of the 10 s backoff');
     $clock->time += 119;
     same([], $sender->run()->posted, 'not a second early');
     $clock->time += 1;
     $sender->run();
-    same($clock->time + 300, (int) outbox_rows($db)[0]['next_attempt_at'], 'HTTP-date form');
+    same($clock->time + 300, (int) outbox_rows()[0]['NEXT_ATTEMPT_AT'], 'HTTP-date form');
     $clock->time += 300;
     $sender->run();
-    same($clock->time + 39, (int) outbox_rows($db)[0]['next_attempt_at'], 'a Retry-After shorter than the backoff does not shorten it');
+    same($clock->time + 39, (int) outbox_rows()[0]['NEXT_ATTEMPT_AT'], 'a Retry-After shorter than the backoff does not shorten it');
     same(null, Backoff::parseRetryAfter('soon', 0));
 });
 
 test('other 4xx answers fail the row for good, keeping the answer', function (): void {
-    $clock = new FrozenClock();
-    $db = new_site($clock);
-    [$sender, $http, , $outbox] = sender($db, $clock);
+    $clock = new_site();
+        [$sender, $http, , $outbox] = sender($clock);
     enqueue($outbox, $clock, Outbox::UPDATED, 1);
     enqueue($outbox, $clock, Outbox::UPDATED, 1);
     $http->script = [new HttpResponse(422, '{"detail":"price: not a number"}'), ok()];
     $report = $sender->run();
     same([1, 1], [$report->failed, $report->delivered], 'the later row of the product is not held up by a dead one');
-    $failed = $outbox->list(Outbox::FAILED);
+    $failed = $outbox->list(OutboxTable::FAILED);
     same(1, count($failed));
-    same(422, (int) $failed[0]['last_http_status']);
-    same('HTTP 422: {"detail":"price: not a number"}', $failed[0]['last_error']);
+    same(422, (int) $failed[0]['LAST_HTTP_STATUS']);
+    same('HTTP 422: {"detail":"price: not a number"}', $failed[0]['LAST_ERROR']);
     $clock->time += 100_000;
     same([], $sender->run()->posted, 'a failed row is never sent again by itself');
     same(1, $outbox->requeue([], $clock->now()), 'until someone requeues it');
@@ -187,31 +227,29 @@ test('other 4xx answers fail the row for good, keeping the answer', function ():
 });
 
 test('a row still failing about 3 days after its change is kept as failed and listed', function (): void {
-    $clock = new FrozenClock();
-    $db = new_site($clock);
-    [$sender, $http, , $outbox] = sender($db, $clock);
+    $clock = new_site();
+        [$sender, $http, , $outbox] = sender($clock);
     $http->default = new HttpResponse(503, 'down');
     enqueue($outbox, $clock, Outbox::UPDATED, 1);
     $changed = $clock->time;
     $runs = 0;
-    while (outbox_rows($db)[0]['status'] === 'pending' && $runs++ < 1000) {
+    while (outbox_rows()[0]['STATUS'] === 'pending' && $runs++ < 1000) {
         $sender->run();
-        $clock->time = max($clock->time, (int) outbox_rows($db)[0]['next_attempt_at']);
+        $clock->time = max($clock->time, (int) outbox_rows()[0]['NEXT_ATTEMPT_AT']);
     }
-    $row = outbox_rows($db)[0];
-    same('failed', $row['status']);
-    $gaveUpAfter = (int) $row['finished_at'] - $changed;
+    $row = outbox_rows()[0];
+    same('failed', $row['STATUS']);
+    $gaveUpAfter = (int) $row['FINISHED_AT'] - $changed;
     check($gaveUpAfter >= 3 * 86400 && $gaveUpAfter < 3 * 86400 + 3600, "gave up after {$gaveUpAfter} s");
-    check((int) $row['attempts'] > 70 && (int) $row['attempts'] < 90, "about 80 hourly-capped attempts, got {$row['attempts']}");
-    check(str_starts_with($row['last_error'], 'gave up after'), $row['last_error']);
-    same([(int) $row['id']], array_map('intval', array_column($outbox->list(Outbox::FAILED), 'id')));
+    check((int) $row['ATTEMPTS'] > 70 && (int) $row['ATTEMPTS'] < 90, "about 80 hourly-capped attempts, got {$row['ATTEMPTS']}");
+    check(str_starts_with($row['LAST_ERROR'], 'gave up after'), $row['LAST_ERROR']);
+    same([(int) $row['ID']], array_map('intval', array_column($outbox->list(OutboxTable::FAILED), 'ID')));
     same(['pending' => 0, 'delivered' => 0, 'failed' => 1], $outbox->counts());
 });
 
 test('a product\'s later row waits while an earlier one is failing; other products go on', function (): void {
-    $clock = new FrozenClock();
-    $db = new_site($clock);
-    [$sender, $http, , $outbox] = sender($db, $clock);
+    $clock = new_site();
+        [$sender, $http, , $outbox] = sender($clock);
     enqueue($outbox, $clock, Outbox::CREATED, 1);  // id 1
     enqueue($outbox, $clock, Outbox::CREATED, 2);  // id 2
     enqueue($outbox, $clock, Outbox::UPDATED, 1);  // id 3
@@ -225,9 +263,8 @@ test('a product\'s later row waits while an earlier one is failing; other produc
 });
 
 test('the lease: a row held by another run is not sent (nor its product\'s later rows) until the lease runs out', function (): void {
-    $clock = new FrozenClock();
-    $db = new_site($clock);
-    [$sender, $http, , $outbox] = sender($db, $clock);
+    $clock = new_site();
+        [$sender, $http, , $outbox] = sender($clock);
     enqueue($outbox, $clock, Outbox::UPDATED, 1);
     enqueue($outbox, $clock, Outbox::UPDATED, 2);
     enqueue($outbox, $clock, Outbox::UPDATED, 1);
@@ -238,24 +275,22 @@ test('the lease: a row held by another run is not sent (nor its product\'s later
     same([1, 3], $sender->run()->posted);
     // The dead run wakes up and reports: its token no longer holds the row, nothing is overwritten.
     $outbox->markFailed(1, 'other-run', $clock->now(), 500, 'late');
-    same('delivered', $outbox->get(1)['status']);
+    same('delivered', OutboxTable::getById(1)->fetch()['STATUS']);
 });
 
-test('shop API down: the row is retried with the reason', function (): void {
-    $clock = new FrozenClock();
-    $db = new_site($clock);
-    [$sender, $http, $products, $outbox] = sender($db, $clock);
+test('the catalog unreadable: the row is retried with the reason', function (): void {
+    $clock = new_site();
+        [$sender, $http, $products, $outbox] = sender($clock);
     enqueue($outbox, $clock, Outbox::UPDATED, 5);
     $products->products[5] = 'down';
     same(1, $sender->run()->retried);
     same([], $http->requests, 'nothing half-baked is posted');
-    same('product fetch: shop API: HTTP 503', outbox_rows($db)[0]['last_error']);
+    same('product read: database: gone away', outbox_rows()[0]['LAST_ERROR']);
 });
 
 test('delivered rows are purged after a week; failed ones stay', function (): void {
-    $clock = new FrozenClock();
-    $db = new_site($clock);
-    [$sender, $http, , $outbox] = sender($db, $clock);
+    $clock = new_site();
+        [$sender, $http, , $outbox] = sender($clock);
     enqueue($outbox, $clock, Outbox::UPDATED, 1);
     enqueue($outbox, $clock, Outbox::UPDATED, 2);
     $http->script = [ok(), new HttpResponse(400, 'bad')];
@@ -266,13 +301,12 @@ test('delivered rows are purged after a week; failed ones stay', function (): vo
 });
 
 test('a run stops at its time budget', function (): void {
-    $clock = new FrozenClock();
-    $db = new_site($clock);
-    $outbox = new Outbox($db);
+    $clock = new_site();
+        $outbox = new Outbox();
     foreach (range(1, 10) as $p) {
         enqueue($outbox, $clock, Outbox::UPDATED, $p);
     }
-    $slow = new class ($clock) implements \Vitrina\Bitrix\HttpTransport {
+    $slow = new class ($clock) implements \Vitrinalab\Vitrina\HttpTransport {
         public int $calls = 0;
         public function __construct(private FrozenClock $clock)
         {
@@ -284,13 +318,36 @@ test('a run stops at its time budget', function (): void {
             return ok();
         }
     };
-    $config = config(['maxRunS' => 25]);
-    $sender = new Sender($config, $outbox, new MapProducts(), $slow, $clock, new Backoff(10, 3600));
+    $sender = new Sender(settings(['maxRunS' => 25]), $outbox, new MapProducts(), $slow, $clock, new Backoff(10, 3600));
     same(3, count($sender->run()->posted));
 });
 
-test('a secret that is not whsec_/base64 is refused at start-up', function (): void {
-    throws(InvalidArgumentException::class, fn () => config(['secrets' => ['whsec_not base64!']]));
+test('a secret that is not whsec_/base64 is a settings problem, named', function (): void {
+    same(['secret' => 'SECRET_INVALID'], settings(['secrets' => ['whsec_not base64!']])->problems());
+    same(['vitrina_url' => 'URL'], settings(['vitrinaUrl' => 'vitrina.test'])->problems());
+});
+
+test('the rate limit spaces posts 1/send_rate apart', function (): void {
+    $clock = new_site();
+    [$sender, , , $outbox] = sender($clock, ['sendRate' => 4.0]);
+    foreach (range(1, 5) as $p) {
+        enqueue($outbox, $clock, Outbox::UPDATED, $p);
+    }
+    same(5, $sender->run()->delivered);
+    same(5, count($clock->slept));
+    same([0.0, 0.25, 0.25, 0.25, 0.25], $clock->slept, 'the first at once, then 1/4 s apart');
+});
+
+test('the shop\'s own REST API source sends its answer as is; 404 is a delete, 5xx a retry', function (): void {
+    $http = new ScriptedTransport();
+    $source = new ShopApiSource($http, 'http://shop.test', 'tok', 5.0);
+    $http->script = [new HttpResponse(200, '{"success": true, "data": {"id": 5, "title": "Букет", "price": "4 950 ₸"}}'), new HttpResponse(404), new HttpResponse(200, '{"success": false}'), new HttpResponse(503)];
+    same(['id' => 5, 'title' => 'Букет', 'price' => '4 950 ₸'], $source->fetch(5));
+    same('http://shop.test/api/v2/products/detail?id=5', $http->requests[0]['url']);
+    same('Bearer tok', $http->requests[0]['headers']['Authorization']);
+    same(null, $source->fetch(6));
+    same(null, $source->fetch(7));
+    throws(ProductSourceUnavailable::class, fn () => $source->fetch(8));
 });
 
 finish();

@@ -8,8 +8,9 @@
 declare(strict_types=1);
 
 require __DIR__ . '/lib/site.php';
+require_once StandIn::MODULE_DIR . '/lib/signer.php';
 
-use Vitrina\Bitrix\Signer;
+use Vitrinalab\Vitrina\Signer;
 
 $python = getenv('VITRINA_PYTHON') ?: dirname(__DIR__, 3) . '/.venv/bin/python';
 

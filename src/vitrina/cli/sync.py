@@ -42,6 +42,21 @@ BitrixToken = Annotated[
         "command lines are visible to other users).",
     ),
 ]
+Source = Annotated[
+    str,
+    typer.Option(
+        "--source",
+        help="rest: the shop's /api/v2/products (VITRINA_BITRIX_URL and token); manifest: the "
+        "Vitrina module (VITRINA_BITRIX_MODULE_URL); auto: rest when a token is set, else manifest.",
+    ),
+]
+ModuleUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--module-url",
+        help="The Vitrina module's api.php address (default: VITRINA_BITRIX_MODULE_URL).",
+    ),
+]
 ShopId = Annotated[
     int | None, typer.Option("--shop", help="Shop id in Vitrina (default: VITRINA_DEFAULT_SHOP_ID).")
 ]
@@ -55,8 +70,16 @@ def import_command(
     restart: Annotated[
         bool, typer.Option("--restart", help="Start over instead of resuming an unfinished import.")
     ] = False,
+    source: Source = "auto",
+    module_url: ModuleUrl = None,
 ) -> None:
-    """Import the shop's whole catalog and queue every product for indexing (resumable)."""
+    """Import the shop's whole catalog and queue every product for indexing (resumable).
+
+    With the manifest source, the module is asked to send every product through the webhook.
+    """
+    if _manifest_source(source, bitrix_url, token, module_url):
+        _run_manifest(module_url, shop, dry_run=False, resend_all=True)
+        return
     settings, url, api_token, shop_id = _resolve(bitrix_url, token, shop)
     with _database(settings) as sessions, _bitrix(url, api_token) as client:
         import_with_progress(sessions, client, shop_id=shop_id, restart=restart)
@@ -108,8 +131,13 @@ def reconcile_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change; change nothing.")
     ] = False,
+    source: Source = "auto",
+    module_url: ModuleUrl = None,
 ) -> None:
     """Compare the shop with the catalog and fix the drift; print what changed."""
+    if _manifest_source(source, bitrix_url, token, module_url):
+        _run_manifest(module_url, shop, dry_run=dry_run, resend_all=False)
+        return
     from vitrina.integrations.bitrix.reconcile import reconcile
 
     settings, url, api_token, shop_id = _resolve(bitrix_url, token, shop)
@@ -164,6 +192,37 @@ def _report_rejections(rejected: list[Rejected]) -> None:
         err.print(f"[yellow]skipped[/yellow] {who}: {escape(bad.error)}")
     if len(rejected) > SHOWN_REJECTIONS:
         err.print(f"… and {len(rejected) - SHOWN_REJECTIONS} more unreadable products")
+
+
+def _manifest_source(
+    source: str, url: str | None, token: str | None, module_url: str | None
+) -> bool:
+    """Whether to go through the module's manifest; exit 2 on an unknown ``--source``."""
+    if source not in ("auto", "rest", "manifest"):
+        err.print(f"[red]error:[/red] --source: expected auto, rest or manifest, got {source!r}.")
+        raise typer.Exit(2)
+    if source != "auto":
+        return source == "manifest"
+    settings = settings_or_exit()
+    has_rest = bool((url or settings.bitrix_url) and (token or settings.bitrix_token))
+    return not has_rest and bool(module_url or settings.bitrix_module_url)
+
+
+def _run_manifest(
+    module_url: str | None, shop: int | None, *, dry_run: bool, resend_all: bool
+) -> None:
+    from vitrina.cli.manifest import run_manifest
+
+    settings = settings_or_exit()
+    url = module_url or settings.bitrix_module_url
+    if not url:
+        err.print(
+            "[red]error:[/red] the module's --module-url (VITRINA_BITRIX_MODULE_URL) is not set."
+        )
+        raise typer.Exit(2)
+    shop_id = shop if shop is not None else settings.default_shop_id
+    with _database(settings) as sessions:
+        run_manifest(sessions, settings, url, shop_id, dry_run=dry_run, resend_all=resend_all)
 
 
 def _resolve(

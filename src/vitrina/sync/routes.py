@@ -21,6 +21,7 @@ from vitrina.http.state import Services
 from vitrina.ingest.bitrix_format import check_date_range, parse_product_id
 from vitrina.ingest.schemas import IncomingEvent, WebhookEnvelope, WebhookResult
 from vitrina.ingest.signatures import verify, verify_legacy
+from vitrina.ingest.sites import shop_for_product
 from vitrina.metrics import observe_webhook
 from vitrina.sync.service import SyncResult, apply_event, log_rejection
 
@@ -48,12 +49,13 @@ async def product_sync(request: Request) -> Response:
     body = await request.body()  # at most 1 MiB: BodyLimitMiddleware stops it while read
     signed_id = authenticate(request.headers, body, services.settings)
     event = parse_event(body, signed_id)
+    shop_id = shop_for_product(services.settings, event.product_data)
     request_id = getattr(request.state, "request_id", None)
     # On the writer thread(s), not anyio's pool: cheaper to hand over (anyio's machinery was
     # ~10 % of a webhook) and, on SQLite, one writer in arrival order.
     context = contextvars.copy_context()  # the request id follows into the thread's logs
     result = await asyncio.get_running_loop().run_in_executor(
-        services.writer, context.run, _apply, services, event, request_id, started
+        services.writer, context.run, _apply, services, event, shop_id, request_id, started
     )
     observe_webhook(result.action)
     if result.reindex_queued:
@@ -113,9 +115,8 @@ def parse_event(body: bytes, signed_id: str | None) -> IncomingEvent:
 
 
 def _apply(
-    services: Services, event: IncomingEvent, request_id: str | None, started: float
+    services: Services, event: IncomingEvent, shop_id: int, request_id: str | None, started: float
 ) -> SyncResult:
-    shop_id = services.settings.default_shop_id
     for attempt in range(2):
         try:
             with database_errors(), write_session(services.sessions) as session:

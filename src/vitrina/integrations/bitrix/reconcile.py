@@ -33,6 +33,7 @@ from vitrina.errors import InvalidPayload, VitrinaError
 from vitrina.ingest.bitrix_format import ProductData, parse_product
 from vitrina.integrations.bitrix.client import MAX_LIMIT, BitrixClient, ProductSource
 from vitrina.integrations.bitrix.importer import Rejected, mark_failed, read_page
+from vitrina.integrations.bitrix.manifest import reconcile_shops_by_manifest
 from vitrina.integrations.bitrix.repository import finish_run, get_run, start_run
 from vitrina.sync.service import apply_changes, log_rejection
 from vitrina.sync.snapshot import Change, SnapshotRow
@@ -251,12 +252,13 @@ def run_reconcile_schedule(
 ) -> None:
     """Reconcile every ``VITRINA_RECONCILE_EVERY`` seconds until ``stop_event`` is set.
 
-    For a background thread of ``vitrina serve``. Returns at once when the interval or the
-    Bitrix address or token is not set. A failed run is logged and retried at the next tick;
+    For a background thread of ``vitrina serve``. Returns at once when the interval is not set,
+    or neither the Bitrix address and token nor the module address (a shop without a REST API,
+    reconciled through the module's manifest) is. A failed run is logged and retried at the next tick;
     the first run waits one interval, so a crash-looping server does not hammer the shop.
     """
     every, url, token = settings.reconcile_every, settings.bitrix_url, settings.bitrix_token
-    if not every or every <= 0 or not url or not token:
+    if not every or every <= 0 or not _has_source(settings):
         return
     engine = None
     if sessions is None:
@@ -265,6 +267,9 @@ def run_reconcile_schedule(
     try:
         while not stop_event.wait(every):
             try:
+                if not (url and token):
+                    reconcile_shops_by_manifest(sessions, settings)
+                    continue
                 with BitrixClient(url, token, sleep=lambda s: _wait(stop_event, s)) as client:
                     result = reconcile(
                         sessions, client, shop_id=settings.default_shop_id,
@@ -288,9 +293,9 @@ def start_reconcile_schedule(
     """Run :func:`run_reconcile_schedule` in a daemon thread; return the function that stops it.
 
     ``None`` when no schedule is configured (``VITRINA_RECONCILE_EVERY`` and the Bitrix address
-    and token). Stopping waits for a running reconcile to reach its next page or batch.
+    and token, or the module address). Stopping waits for a running reconcile to reach its next page or batch.
     """
-    if not settings.reconcile_every or not settings.bitrix_url or not settings.bitrix_token:
+    if not settings.reconcile_every or not _has_source(settings):
         return None
     stop_event = threading.Event()
     thread = threading.Thread(
@@ -307,6 +312,12 @@ def start_reconcile_schedule(
         thread.join(timeout=30)
 
     return stop
+
+
+def _has_source(settings: Settings) -> bool:
+    """The shop's REST API, or the Vitrina module's manifest, is configured."""
+    rest = bool(settings.bitrix_url and settings.bitrix_token)
+    return rest or bool(settings.bitrix_module_url and settings.webhook_secrets)
 
 
 def _wait(stop_event: threading.Event, seconds: float) -> None:

@@ -1,0 +1,158 @@
+<?php
+
+use Bitrix\Main\Application;
+use Bitrix\Main\EventManager;
+use Bitrix\Main\Loader;
+use Bitrix\Main\Localization\Loc;
+use Bitrix\Main\ModuleManager;
+use Vitrinalab\Vitrina\Agent;
+use Vitrinalab\Vitrina\Events;
+use Vitrinalab\Vitrina\OutboxTable;
+use Vitrinalab\Vitrina\SentTable;
+
+Loc::loadMessages(__FILE__);
+
+/**
+ * Install / uninstall of the Vitrina module (Marketplace → Installed solutions).
+ *
+ * Install: register the module, create its two tables, register the event handlers and the
+ * agent, copy tools/api.php to /bitrix/tools/vitrinalab.vitrina/. Uninstall asks whether to keep
+ * the tables (unstep1.php) and reverses the rest.
+ */
+class vitrinalab_vitrina extends CModule
+{
+    public $MODULE_ID = 'vitrinalab.vitrina';
+    public $MODULE_VERSION;
+    public $MODULE_VERSION_DATE;
+    public $MODULE_NAME;
+    public $MODULE_DESCRIPTION;
+    public $PARTNER_NAME;
+    public $PARTNER_URI;
+    public $MODULE_GROUP_RIGHTS = 'Y';
+
+    public function __construct()
+    {
+        $arModuleVersion = [];
+        include __DIR__ . '/version.php';
+        $this->MODULE_VERSION = $arModuleVersion['VERSION'];
+        $this->MODULE_VERSION_DATE = $arModuleVersion['VERSION_DATE'];
+        $this->MODULE_NAME = Loc::getMessage('VITRINALAB_VITRINA_MODULE_NAME');
+        $this->MODULE_DESCRIPTION = Loc::getMessage('VITRINALAB_VITRINA_MODULE_DESCRIPTION');
+        $this->PARTNER_NAME = Loc::getMessage('VITRINALAB_VITRINA_PARTNER_NAME');
+        $this->PARTNER_URI = 'https://vitrina.example.kz';
+    }
+
+    public function DoInstall()
+    {
+        global $APPLICATION;
+        if (PHP_VERSION_ID < 80100) {
+            $APPLICATION->ThrowException(Loc::getMessage('VITRINALAB_VITRINA_INSTALL_PHP', ['#VERSION#' => PHP_VERSION]));
+            return false;
+        }
+        foreach (['iblock', 'catalog'] as $required) {
+            if (!ModuleManager::isModuleInstalled($required)) {
+                $APPLICATION->ThrowException(Loc::getMessage('VITRINALAB_VITRINA_INSTALL_NEEDS', ['#MODULE#' => $required]));
+                return false;
+            }
+        }
+        ModuleManager::registerModule($this->MODULE_ID);
+        Loader::includeModule($this->MODULE_ID);
+        $this->InstallDB();
+        $this->InstallEvents();
+        $this->InstallFiles();
+        \CAgent::AddAgent(Agent::CALL, $this->MODULE_ID, 'N', Agent::INTERVAL_S);
+        $APPLICATION->IncludeAdminFile(Loc::getMessage('VITRINALAB_VITRINA_INSTALL_TITLE'), __DIR__ . '/step1.php');
+
+        return true;
+    }
+
+    public function DoUninstall()
+    {
+        global $APPLICATION;
+        $request = Application::getInstance()->getContext()->getRequest();
+        if ((int) $request->get('step') < 2) {
+            $APPLICATION->IncludeAdminFile(Loc::getMessage('VITRINALAB_VITRINA_UNINSTALL_TITLE'), __DIR__ . '/unstep1.php');
+            return true;
+        }
+        Loader::includeModule($this->MODULE_ID);
+        \CAgent::RemoveModuleAgents($this->MODULE_ID);
+        $this->UnInstallEvents();
+        $this->UnInstallFiles();
+        if ($request->get('savedata') !== 'Y') {
+            $this->UnInstallDB();
+        }
+        ModuleManager::unRegisterModule($this->MODULE_ID);
+        $APPLICATION->IncludeAdminFile(Loc::getMessage('VITRINALAB_VITRINA_UNINSTALL_TITLE'), __DIR__ . '/unstep2.php');
+
+        return true;
+    }
+
+    /** The outbox and the sent stamps; kept when they exist already (a reinstall keeps history). */
+    public function InstallDB()
+    {
+        $connection = Application::getConnection();
+        if (!$connection->isTableExists(OutboxTable::getTableName())) {
+            OutboxTable::getEntity()->createDbTable();
+            $outbox = OutboxTable::getTableName();
+            // The sender's due query and the per-product order check both start from these.
+            $connection->createIndex($outbox, 'ix_vitrina_outbox_due', ['STATUS', 'NEXT_ATTEMPT_AT']);
+            $connection->createIndex($outbox, 'ix_vitrina_outbox_product', ['PRODUCT_ID', 'STATUS']);
+        }
+        if (!$connection->isTableExists(SentTable::getTableName())) {
+            SentTable::getEntity()->createDbTable();
+        }
+
+        return true;
+    }
+
+    public function UnInstallDB()
+    {
+        $connection = Application::getConnection();
+        foreach ([OutboxTable::getTableName(), SentTable::getTableName()] as $table) {
+            if ($connection->isTableExists($table)) {
+                $connection->dropTable($table);
+            }
+        }
+
+        return true;
+    }
+
+    public function InstallEvents()
+    {
+        $events = EventManager::getInstance();
+        foreach (Events::HANDLERS as [$module, $event, $method]) {
+            if (Events::isD7($event)) {
+                $events->registerEventHandler($module, $event, $this->MODULE_ID, Events::class, $method);
+            } else {
+                $events->registerEventHandlerCompatible($module, $event, $this->MODULE_ID, Events::class, $method);
+            }
+        }
+
+        return true;
+    }
+
+    public function UnInstallEvents()
+    {
+        $events = EventManager::getInstance();
+        foreach (Events::HANDLERS as [$module, $event, $method]) {
+            $events->unRegisterEventHandler($module, $event, $this->MODULE_ID, Events::class, $method);
+        }
+
+        return true;
+    }
+
+    /** tools/api.php → /bitrix/tools/vitrinalab.vitrina/api.php: where Vitrina asks for the manifest. */
+    public function InstallFiles()
+    {
+        CopyDirFiles(__DIR__ . '/tools', Application::getDocumentRoot() . '/bitrix/tools/' . $this->MODULE_ID, true, true);
+
+        return true;
+    }
+
+    public function UnInstallFiles()
+    {
+        DeleteDirFilesEx('/bitrix/tools/' . $this->MODULE_ID);
+
+        return true;
+    }
+}

@@ -1,0 +1,3 @@
+<?php
+
+$MESS['VITRINALAB_VITRINA_UNSTEP_DONE'] = 'The module was removed.';

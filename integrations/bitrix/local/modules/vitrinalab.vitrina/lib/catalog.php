@@ -1,0 +1,355 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Vitrinalab\Vitrina;
+
+use Bitrix\Catalog\PriceTable;
+use Bitrix\Catalog\ProductTable;
+
+/**
+ * Products read from Bitrix itself, in the format Vitrina's webhook parser reads
+ * (product-detail.json's `data`), plus `url` (the product page), `siteId`, `currency` and
+ * `stamp` (a hash of everything else: changes with any field Vitrina sees, so it is the change
+ * stamp of the manifest — price and stock changes included, which TIMESTAMP_X misses).
+ *
+ * Reads are batched (one element query, one price query, one stock query per page of ids), so
+ * a manifest page of 500 products costs a handful of queries. Trade offers roll up to their
+ * parent: the lowest price among offers on sale, available when any offer is.
+ */
+final class Catalog
+{
+    private const SELECT = ['ID', 'IBLOCK_ID', 'NAME', 'CODE', 'ACTIVE', 'DETAIL_PICTURE', 'PREVIEW_PICTURE', 'DETAIL_PAGE_URL', 'DATE_CREATE'];
+
+    /** @var array<int, ?string> */
+    private array $sites = [];
+    /** @var array<int, array{IBLOCK_ID: int, PRODUCT_IBLOCK_ID: int, SKU_PROPERTY_ID: int}|false> */
+    private array $skuInfo = [];
+
+    public function __construct(private readonly Settings $settings)
+    {
+    }
+
+    /** The site an info block belongs to (its first site), which is the shop in Vitrina. */
+    public function siteOf(int $iblockId): ?string
+    {
+        if (!\array_key_exists($iblockId, $this->sites)) {
+            $row = \CIBlock::GetSite($iblockId)->fetch();
+            $this->sites[$iblockId] = $row === false ? null : (string) $row['LID'];
+        }
+
+        return $this->sites[$iblockId];
+    }
+
+    /** The product Vitrina knows for an element: itself, its parent for a trade offer, else null. */
+    public function productIdOf(int $elementId, int $iblockId = 0): ?int
+    {
+        if ($iblockId === 0) {
+            $iblockId = (int) \CIBlockElement::GetIBlockByID($elementId);
+        }
+        if (\in_array($iblockId, $this->settings->iblockIds, true)) {
+            return $elementId;
+        }
+        foreach ($this->settings->iblockIds as $catalogIblock) {
+            $sku = $this->sku($catalogIblock);
+            if ($sku !== false && $sku['IBLOCK_ID'] === $iblockId) {
+                $parent = \CCatalogSKU::GetProductInfo($elementId, $iblockId);
+
+                return $parent === false ? null : (int) $parent['ID'];
+            }
+        }
+
+        return null;
+    }
+
+    /**
+     * Active products after $after by id, for "send everything" and the manifest.
+     *
+     * @param list<int>|null $iblockIds null = every configured catalog info block
+     * @return list<int>
+     */
+    public function activeIds(int $after, int $limit, ?array $iblockIds = null): array
+    {
+        $iblockIds ??= $this->settings->iblockIds;
+        if ($iblockIds === []) {
+            return [];
+        }
+        $result = \CIBlockElement::GetList(['ID' => 'ASC'], ['IBLOCK_ID' => $iblockIds, 'ACTIVE' => 'Y', '>ID' => $after], false, ['nTopCount' => $limit], ['ID']);
+        $ids = [];
+        while ($row = $result->Fetch()) {
+            $ids[] = (int) $row['ID'];
+        }
+
+        return $ids;
+    }
+
+    /**
+     * Which of these ids are active catalog products.
+     *
+     * @param list<int> $ids
+     * @return list<int>
+     */
+    public function activeAmong(array $ids): array
+    {
+        if ($ids === [] || $this->settings->iblockIds === []) {
+            return [];
+        }
+        $result = \CIBlockElement::GetList(['ID' => 'ASC'], ['IBLOCK_ID' => $this->settings->iblockIds, 'ID' => $ids, 'ACTIVE' => 'Y'], false, false, ['ID']);
+        $active = [];
+        while ($row = $result->Fetch()) {
+            $active[] = (int) $row['ID'];
+        }
+
+        return $active;
+    }
+
+    /** @param list<int>|null $iblockIds */
+    public function countActive(?array $iblockIds = null): int
+    {
+        $iblockIds ??= $this->settings->iblockIds;
+
+        return $iblockIds === [] ? 0 : (int) \CIBlockElement::GetList([], ['IBLOCK_ID' => $iblockIds, 'ACTIVE' => 'Y'], []);
+    }
+
+    /** @return list<int> the catalog info blocks of one site (all of them for null) */
+    public function iblocksOfSite(?string $siteId): array
+    {
+        if ($siteId === null) {
+            return $this->settings->iblockIds;
+        }
+
+        return array_values(array_filter($this->settings->iblockIds, fn (int $id): bool => $this->siteOf($id) === $siteId));
+    }
+
+    /**
+     * One manifest page: active products of a site after an id, with their change stamps.
+     *
+     * @return array{site: ?string, items: list<array{id: int, stamp: string}>, next_after: ?int, total: int}
+     */
+    public function manifest(int $after, int $limit, ?string $siteId): array
+    {
+        $iblocks = $this->iblocksOfSite($siteId);
+        $ids = $this->activeIds($after, $limit, $iblocks);
+        $items = [];
+        foreach ($this->products($ids) as $id => $product) {
+            if ($product !== null) {
+                $items[] = ['id' => $id, 'stamp' => (string) $product['stamp']];
+            }
+        }
+
+        return [
+            'site' => $siteId,
+            'items' => $items,
+            'next_after' => \count($ids) === $limit ? end($ids) : null,
+            'total' => $this->countActive($iblocks),
+        ];
+    }
+
+    /**
+     * Payloads of these products, null for an id that is not (any more) a catalog product.
+     *
+     * @param list<int> $ids
+     * @return array<int, array<string, mixed>|null>
+     */
+    public function products(array $ids): array
+    {
+        $out = array_fill_keys($ids, null);
+        if ($ids === [] || $this->settings->iblockIds === []) {
+            return $out;
+        }
+        $elements = [];
+        $result = \CIBlockElement::GetList(['ID' => 'ASC'], ['IBLOCK_ID' => $this->settings->iblockIds, 'ID' => $ids], false, false, self::SELECT);
+        while ($element = $result->GetNextElement()) {
+            $fields = $element->GetFields();
+            $elements[(int) $fields['~ID']] = ['fields' => $fields, 'props' => $element->GetProperties()];
+        }
+        $offers = $this->offers(array_keys($elements), $elements);
+        $catalogIds = array_keys($elements);
+        foreach ($offers as $list) {
+            $catalogIds = array_merge($catalogIds, array_keys($list));
+        }
+        $prices = $this->prices($catalogIds);
+        $stock = $this->stock($catalogIds);
+        foreach ($elements as $id => $element) {
+            $out[$id] = $this->payload($id, $element['fields'], $element['props'], $offers[$id] ?? [], $prices, $stock);
+        }
+
+        return $out;
+    }
+
+    /**
+     * @param array<string, mixed> $fields GetNext() row: '~' keys are raw
+     * @param array<string, array<string, mixed>> $props
+     * @param array<int, array<string, mixed>> $offers
+     * @param array<int, array{PRICE: float, CURRENCY: string}> $prices
+     * @param array<int, bool> $stock
+     * @return array<string, mixed>
+     */
+    private function payload(int $id, array $fields, array $props, array $offers, array $prices, array $stock): array
+    {
+        [$price, $available] = $this->priceAndAvailability($id, $offers, $prices, $stock);
+        $images = [];
+        $main = (int) ($fields['~DETAIL_PICTURE'] ?: $fields['~PREVIEW_PICTURE']);
+        foreach (array_merge([$main], (array) ($this->prop($props, 'more_photo') ?: [])) as $fileId) {
+            $path = (int) $fileId > 0 ? \CFile::GetPath((int) $fileId) : null;
+            if ($path !== null && $path !== '' && !\in_array($url = $this->absolute($path), $images, true)) {
+                $images[] = $url;
+            }
+        }
+        $created = MakeTimeStamp((string) $fields['~DATE_CREATE']);
+        $type = $this->prop($props, 'type');
+        $payload = [
+            'id' => $id,
+            'title' => (string) $fields['~NAME'],
+            'price' => $price === null ? 0 : $price['PRICE'],
+            'currency' => $price['CURRENCY'] ?? null,
+            'isAvailable' => $fields['~ACTIVE'] === 'Y' && $available && $price !== null,
+            'createdAt' => $created ? date('Y-m-d\TH:i:sO', (int) $created) : null,
+            'type' => \is_string($type) && $type !== '' ? $type : null,
+            'image' => $images[0] ?? null,
+            'images' => $images,
+            'catalogHeight' => $this->scalar($this->prop($props, 'height')),
+            'catalogWidth' => $this->scalar($this->prop($props, 'width')),
+            'composition' => $this->scalar($this->prop($props, 'composition')),
+            'colors' => false,
+            'url' => $this->absolute((string) $fields['~DETAIL_PAGE_URL']),
+            'siteId' => $this->siteOf((int) $fields['~IBLOCK_ID']),
+            'offers' => \count($offers),
+        ];
+        $payload['stamp'] = sha1(json_encode($payload, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES | JSON_THROW_ON_ERROR));
+
+        return $payload;
+    }
+
+    /**
+     * @param array<int, array<string, mixed>> $offers
+     * @param array<int, array{PRICE: float, CURRENCY: string}> $prices
+     * @param array<int, bool> $stock
+     * @return array{0: array{PRICE: float, CURRENCY: string}|null, 1: bool}
+     */
+    private function priceAndAvailability(int $id, array $offers, array $prices, array $stock): array
+    {
+        if ($offers === []) {
+            return [$prices[$id] ?? null, $stock[$id] ?? false];
+        }
+        // A product with trade offers is sold through them: the lowest price of an offer on sale
+        // (of any priced offer when none is), available when any priced offer is.
+        $onSale = array_filter(array_keys($offers), static fn (int $o): bool => isset($prices[$o]) && ($stock[$o] ?? false));
+        $pool = $onSale !== [] ? $onSale : array_filter(array_keys($offers), static fn (int $o): bool => isset($prices[$o]));
+        $best = null;
+        foreach ($pool as $offerId) {
+            if ($best === null || $prices[$offerId]['PRICE'] < $best['PRICE']) {
+                $best = $prices[$offerId];
+            }
+        }
+
+        return [$best, $onSale !== []];
+    }
+
+    /**
+     * @param list<int> $ids
+     * @param array<int, array{fields: array<string, mixed>}> $elements
+     * @return array<int, array<int, array<string, mixed>>> parent id => offer id => offer
+     */
+    private function offers(array $ids, array $elements): array
+    {
+        $byIblock = [];
+        foreach ($ids as $id) {
+            $byIblock[(int) $elements[$id]['fields']['~IBLOCK_ID']][] = $id;
+        }
+        $offers = [];
+        foreach ($byIblock as $iblockId => $parents) {
+            if ($this->sku($iblockId) === false) {
+                continue;
+            }
+            $list = \CCatalogSKU::getOffersList($parents, $iblockId, ['ACTIVE' => 'Y'], ['NAME']);
+            foreach (\is_array($list) ? $list : [] as $parentId => $items) {
+                $offers[(int) $parentId] = $items;
+            }
+        }
+
+        return $offers;
+    }
+
+    /** @return array{IBLOCK_ID: int, PRODUCT_IBLOCK_ID: int, SKU_PROPERTY_ID: int}|false */
+    private function sku(int $iblockId): array|false
+    {
+        return $this->skuInfo[$iblockId] ??= \CCatalogSKU::GetInfoByProductIBlock($iblockId);
+    }
+
+    /**
+     * @param list<int> $ids
+     * @return array<int, array{PRICE: float, CURRENCY: string}>
+     */
+    private function prices(array $ids): array
+    {
+        $prices = [];
+        $result = PriceTable::getList([
+            'select' => ['PRODUCT_ID', 'PRICE', 'CURRENCY'],
+            'filter' => ['@PRODUCT_ID' => $ids, '=CATALOG_GROUP_ID' => $this->settings->priceTypeId],
+        ]);
+        while ($row = $result->fetch()) {
+            $amount = (float) $row['PRICE'];
+            $prices[(int) $row['PRODUCT_ID']] = ['PRICE' => floor($amount) === $amount ? (int) $amount : round($amount, 2), 'CURRENCY' => (string) $row['CURRENCY']];
+        }
+
+        return $prices;
+    }
+
+    /**
+     * Availability as Bitrix computes it (AVAILABLE: in stock, or sold without stock).
+     *
+     * @param list<int> $ids
+     * @return array<int, bool>
+     */
+    private function stock(array $ids): array
+    {
+        $stock = [];
+        $result = ProductTable::getList(['select' => ['ID', 'AVAILABLE'], 'filter' => ['@ID' => $ids]]);
+        while ($row = $result->fetch()) {
+            $stock[(int) $row['ID']] = $row['AVAILABLE'] === 'Y';
+        }
+
+        return $stock;
+    }
+
+    /**
+     * A mapped property's value. For a list property the type takes the value's XML_ID
+     * ("vitrina"), the code Vitrina filters on, rather than its text ("Витрина").
+     *
+     * @param array<string, array<string, mixed>> $props
+     */
+    private function prop(array $props, string $field): mixed
+    {
+        $code = $this->settings->properties[$field] ?? '';
+        if ($code === '' || !isset($props[$code])) {
+            return null;
+        }
+        $prop = $props[$code];
+        if ($field === 'type' && ($prop['PROPERTY_TYPE'] ?? '') === 'L' && !empty($prop['VALUE_XML_ID'])) {
+            return $prop['VALUE_XML_ID'];
+        }
+
+        return $prop['~VALUE'];
+    }
+
+    private function scalar(mixed $value): ?string
+    {
+        if (\is_array($value)) {
+            $value = implode(', ', $value);
+        }
+
+        return $value === null || $value === false || $value === '' ? null : (string) $value;
+    }
+
+    /** Site paths get the shop's scheme and host; a URL already absolute (a CDN) is kept. */
+    private function absolute(string $path): string
+    {
+        if (preg_match('#^https?://#i', $path)) {
+            return $path;
+        }
+        $parts = array_map(static fn (string $p): string => rawurlencode(rawurldecode($p)), explode('/', $path));
+
+        return $this->settings->productUrlBase . '/' . ltrim(implode('/', $parts), '/');
+    }
+}

@@ -1,0 +1,171 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Vitrinalab\Vitrina;
+
+/** What one sender run did, for the agent's log, the CLI and tests. */
+final class SendReport
+{
+    public int $delivered = 0;
+    public int $retried = 0;
+    public int $failed = 0;
+    /** @var list<int> row ids in the order they were posted */
+    public array $posted = [];
+}
+
+/**
+ * Posts due outbox rows to Vitrina, oldest first, signed, at most `send_rate` per second.
+ *
+ * Outcomes: 2xx (including Vitrina's "duplicate" and "stale") = delivered; 408, 429, 5xx and no
+ * answer = retry with backoff (Retry-After honoured); other 4xx/3xx = failed with the answer
+ * kept. A row still failing giveUpAfterS (3 days) after its change is kept as failed.
+ */
+final class Sender
+{
+    private const MAX_ERROR_CHARS = 2000;
+
+    public function __construct(
+        private readonly Settings $settings,
+        private readonly Outbox $outbox,
+        private readonly ProductSource $products,
+        private readonly HttpTransport $http,
+        private readonly Clock $clock,
+        private readonly Backoff $backoff,
+    ) {
+    }
+
+    /** The sender as the agent builds it on a site. */
+    public static function create(Settings $settings, ?Clock $clock = null): self
+    {
+        $http = new BitrixHttpTransport();
+        $source = $settings->source === Settings::SOURCE_SHOP_API
+            ? new ShopApiSource($http, $settings->shopApiUrl, $settings->shopApiToken, $settings->timeoutS)
+            : new CatalogSource(new Catalog($settings));
+
+        return new self($settings, new Outbox(), $source, $http, $clock ?? new SystemClock(), new Backoff($settings->retryBaseS, $settings->retryCapS));
+    }
+
+    public function run(): SendReport
+    {
+        $report = new SendReport();
+        $token = bin2hex(random_bytes(16));
+        $deadline = $this->clock->now() + $this->settings->maxRunS;
+        $interval = 1.0 / $this->settings->sendRate;
+        $next = $this->clock->seconds();
+        // In batches: delivering a product's row makes its next row due in the same run.
+        while ($this->clock->now() < $deadline) {
+            $progress = false;
+            foreach ($this->outbox->due($this->clock->now(), $this->settings->batchSize) as $row) {
+                if ($this->clock->now() >= $deadline) {
+                    break 2;
+                }
+                if (!$this->outbox->claim((int) $row['ID'], $token, $this->clock->now(), $this->settings->leaseS())) {
+                    continue; // another run holds it
+                }
+                // The rate limit: Vitrina indexes photos of every product it is told about.
+                $this->clock->sleep($next - $this->clock->seconds());
+                $next = max($next, $this->clock->seconds()) + $interval;
+                $progress = true;
+                $report->posted[] = (int) $row['ID'];
+                $this->deliver($row, $token, $report);
+            }
+            if (!$progress) {
+                break;
+            }
+        }
+        $this->outbox->purgeDelivered($this->clock->now() - $this->settings->keepDeliveredS);
+
+        return $report;
+    }
+
+    /** @param array<string, mixed> $row */
+    private function deliver(array $row, string $token, SendReport $report): void
+    {
+        $id = (int) $row['ID'];
+        try {
+            [$eventType, $productData] = $this->payload((string) $row['EVENT_TYPE'], (int) $row['PRODUCT_ID']);
+        } catch (ProductSourceUnavailable $e) {
+            $this->retryOrGiveUp($row, $token, 0, 'product read: ' . $e->getMessage(), null, $report);
+            return;
+        }
+        $body = json_encode([
+            'event_type' => $eventType,
+            'product_data' => $productData,
+            'event_id' => (string) $row['EVENT_ID'],
+            'sequence' => $id,
+            'occurred_at' => gmdate('Y-m-d\TH:i:s\Z', (int) $row['OCCURRED_AT']),
+        ], JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES | JSON_THROW_ON_ERROR);
+        $headers = ['Content-Type' => 'application/json'] + Signer::headers($this->settings->secrets, (string) $row['EVENT_ID'], $this->clock->now(), $body);
+        $response = $this->http->request('POST', $this->settings->webhookUrl(), $headers, $body, $this->settings->timeoutS);
+        $status = $response->status;
+        $now = $this->clock->now();
+
+        if ($status >= 200 && $status < 300) {
+            $answer = json_decode($response->body, true);
+            $this->outbox->markDelivered($id, $token, $now, $status, \is_array($answer) && \is_string($answer['action'] ?? null) ? $answer['action'] : null);
+            $this->remember((int) $row['PRODUCT_ID'], $eventType, $productData, $now);
+            $report->delivered++;
+            return;
+        }
+        if ($response->isNetworkError() || $status === 408 || $status === 429 || $status >= 500) {
+            $why = $response->isNetworkError() ? $response->error : "HTTP {$status}: " . $response->body;
+            $this->retryOrGiveUp($row, $token, $status, $why, Backoff::parseRetryAfter($response->header('Retry-After'), $now), $report);
+            return;
+        }
+        // 3xx and the other 4xx: the same request cannot succeed later.
+        $this->outbox->markFailed($id, $token, $now, $status, self::clip("HTTP {$status}: " . $response->body));
+        $report->failed++;
+    }
+
+    /**
+     * The product's state now, not at the time of the change: whatever order rows arrive in,
+     * Vitrina ends with the latest state. A product gone since is sent as deleted.
+     *
+     * @return array{0: string, 1: array<string, mixed>}
+     */
+    private function payload(string $eventType, int $productId): array
+    {
+        $product = $eventType === Outbox::DELETED ? null : $this->products->fetch($productId);
+
+        return $product === null ? [Outbox::DELETED, ['id' => $productId]] : [$eventType, $product];
+    }
+
+    /** Keep the stamp Vitrina accepted, so "send what changed" knows what it has. */
+    private function remember(int $productId, string $eventType, array $productData, int $now): void
+    {
+        try {
+            if ($eventType === Outbox::DELETED) {
+                SentTable::delete($productId);
+            } elseif (isset($productData['stamp'])) {
+                $fields = ['STAMP' => (string) $productData['stamp'], 'SENT_AT' => $now];
+                SentTable::getById($productId)->fetch() ? SentTable::update($productId, $fields) : SentTable::add(['PRODUCT_ID' => $productId] + $fields);
+            }
+        } catch (\Throwable $e) {
+            Log::error("stamp of product {$productId}: " . $e->getMessage()); // only costs a resend later
+        }
+    }
+
+    /** @param array<string, mixed> $row */
+    private function retryOrGiveUp(array $row, string $token, int $status, string $why, ?int $retryAfter, SendReport $report): void
+    {
+        $now = $this->clock->now();
+        $id = (int) $row['ID'];
+        if ($now - (int) $row['OCCURRED_AT'] >= $this->settings->giveUpAfterS) {
+            $this->outbox->markFailed($id, $token, $now, $status, self::clip('gave up after ' . ((int) $row['ATTEMPTS'] + 1) . " attempts: {$why}"));
+            $report->failed++;
+            return;
+        }
+        $this->outbox->scheduleRetry($id, $token, $now + $this->backoff->delay((int) $row['ATTEMPTS'] + 1, $retryAfter), $status, self::clip($why));
+        $report->retried++;
+    }
+
+    private static function clip(string $text): string
+    {
+        if (\strlen($text) <= self::MAX_ERROR_CHARS) {
+            return $text;
+        }
+
+        return (string) @iconv('UTF-8', 'UTF-8//IGNORE', substr($text, 0, self::MAX_ERROR_CHARS)) . '…';
+    }
+}

@@ -1,0 +1,17 @@
+<?php
+
+/*
+ * What bitrix/modules/main/tools/cron_events.php does on a real site: run the due agents.
+ * `php cron_events.php --minute-passed` first makes every agent due (tests cannot wait a minute).
+ */
+
+declare(strict_types=1);
+
+$_SERVER['DOCUMENT_ROOT'] = (string) getenv('STANDIN_ROOT');
+define('BX_CRONTAB', true);
+require __DIR__ . '/prolog_before.php';
+
+if (in_array('--minute-passed', $argv, true)) {
+    CAgent::MakeAllDue();
+}
+echo CAgent::CheckAgents(), "\n";
