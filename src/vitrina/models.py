@@ -6,6 +6,19 @@ from vitrina.http.models import DashboardSession
 from vitrina.ingest.models import EventLog, ProductSyncState
 from vitrina.integrations.bitrix.models import SyncRun
 from vitrina.jobs.models import Job
+from vitrina.search.models import PhotoFeatures, SearchCalibration
 from vitrina.vectors.models import ImageVector
 
-__all__ = ["Base", "DashboardSession", "EventLog", "ImageVector", "Job", "Product", "ProductImage", "ProductSyncState", "SyncRun"]
+__all__ = [
+    "Base",
+    "DashboardSession",
+    "EventLog",
+    "ImageVector",
+    "Job",
+    "PhotoFeatures",
+    "Product",
+    "ProductImage",
+    "ProductSyncState",
+    "SearchCalibration",
+    "SyncRun",
+]
