@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     # search
     exact_threshold: float | None = None
     similar_threshold: float | None = None
+    vector_index_dir: Path | None = None
+    vector_ef_search: int = Field(default=128, ge=16, le=1000)
+    exact_min_inliers: int | None = Field(default=None, ge=4)
+    exact_colour_agree: float | None = Field(default=None, ge=0.0, le=1.0)
+    colour_weight: float | None = Field(default=None, ge=0.0, le=2.0)
     search_rate_limit: float = 2.0
     search_rate_burst: int = 20
     search_concurrency: int = 2

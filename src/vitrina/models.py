@@ -6,7 +6,7 @@ from vitrina.http.models import DashboardSession
 from vitrina.ingest.models import EventLog, ProductSyncState
 from vitrina.integrations.bitrix.models import SyncRun
 from vitrina.jobs.models import Job
-from vitrina.search.models import SearchClick, SearchEvent
+from vitrina.search.models import PhotoFeatures, SearchCalibration, SearchClick, SearchEvent
 from vitrina.vectors.models import ImageVector
 
 __all__ = [
@@ -15,9 +15,11 @@ __all__ = [
     "EventLog",
     "ImageVector",
     "Job",
+    "PhotoFeatures",
     "Product",
     "ProductImage",
     "ProductSyncState",
+    "SearchCalibration",
     "SearchClick",
     "SearchEvent",
     "SyncRun",

@@ -54,7 +54,13 @@ def build_worker(
 def build_search(settings: Settings, engine: Engine, indexing: IndexingContext) -> SearchService:
     """Search by photo over the vector index of ``indexing``'s embedder, sharing its fetcher."""
     embedder = indexing.embedder
-    index = make_index(engine, embedder.name, embedder.dim)
+    index = make_index(
+        engine,
+        embedder.name,
+        embedder.dim,
+        folder=settings.vector_index_dir,
+        ef_search=settings.vector_ef_search,
+    )
     return SearchService(settings, indexing.sessions, embedder, index, indexing.fetcher)
 
 

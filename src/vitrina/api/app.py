@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,10 +16,12 @@ from vitrina.api.health import router as health_router
 from vitrina.api.metrics import install_metrics
 from vitrina.catalog.routes import router as catalog_router
 from vitrina.config import Settings
+from vitrina.db import is_sqlite
 from vitrina.http.body_limit import BodyLimitMiddleware, photo_body_limit
 from vitrina.http.cors import StorefrontCORS
 from vitrina.http.errors import install_error_handlers
 from vitrina.http.request_id import RequestIdMiddleware
+from vitrina.http.state import Services
 from vitrina.integrations.bitrix.reconcile import start_reconcile_schedule
 from vitrina.jobs.routes import router as jobs_router
 from vitrina.jobs.stats import router as stats_router
@@ -45,6 +48,16 @@ customers through `/go/{product_id}?s={search_id}` to count their click.
 """
 
 
+def _warm_index(services: Services) -> None:
+    if services.search is None:
+        return
+    try:
+        with services.sessions() as session:
+            services.search.index.count(session)
+    except Exception as error:  # the first search retries; the service starts regardless
+        log.warning("vector index not warmed at start-up: %s", error)
+
+
 def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
     """A new Vitrina app. The schema must already be migrated (``vitrina migrate``/``serve`` do)."""
 
@@ -66,6 +79,11 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
             services.worker = build_worker(settings, services.indexing)
             services.worker.start()
         stop_reconcile = start_reconcile_schedule(settings, services.sessions)
+        if is_sqlite(services.engine):
+            # Load (or build) the in-memory index now rather than in the first customer's search.
+            threading.Thread(
+                target=_warm_index, args=(services,), name="vitrina-index-warm", daemon=True
+            ).start()
         try:
             yield
         finally:
@@ -74,6 +92,8 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
             if services.worker is not None:
                 services.worker.stop()
             services.writer.shutdown(wait=True)
+            if services.search is not None:
+                services.search.index.close()
             if services.fetcher is not None:
                 services.fetcher.close()
             services.engine.dispose()

@@ -80,17 +80,21 @@ def search(
         title=f"{len(found.results)} of {found.total_indexed} photos "
         f"({found.embedder}, {found.search_time_ms:.0f} ms)"
     )
-    for column in ("#", "product", "name", "price", "similarity", "match"):
+    for column in ("#", "product", "name", "price", "similarity", "colour", "match"):
         table.add_column(column)
     exact = {r.product_id for r in found.exact}
     for n, r in enumerate(found.results, 1):
+        check = r.verification
         table.add_row(
             str(n),
             str(r.product_id),
             r.name,
             f"{r.price / 100:,.0f} ₸".replace(",", " "),
             f"{r.similarity:.3f}",
-            "exact" if r.product_id in exact else "similar",
+            "—" if r.colour_similarity is None else f"{r.colour_similarity:.2f}",
+            f"exact ({check.inliers} points, colours {check.colour_agreement:.0%})"
+            if r.product_id in exact and check is not None
+            else "similar",
         )
     console.print(table)
 

@@ -1,4 +1,4 @@
-"""The ``vitrina`` command: serve, migrate, worker, search, jobs, import, reconcile, demo, …
+"""The ``vitrina`` command: serve, migrate, worker, search, calibrate, jobs, import, reconcile, demo, …
 
 Assembled here and only here: the command modules define plain functions and sub-apps, and never
 import this one. Every module imported here is cheap (Typer and Rich); a command imports what it
@@ -10,7 +10,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from vitrina.cli import demo, dev, indexing, models, sync
+from vitrina.cli import calibration, demo, dev, indexing, models, sync
 from vitrina.cli.settings import settings_or_exit
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__.split("\n\n")[0])
@@ -73,6 +73,7 @@ app.command()(migrate)
 app.command()(serve)
 app.command()(indexing.worker)
 app.command()(indexing.search)
+app.command()(calibration.calibrate)
 app.add_typer(indexing.jobs_app, name="jobs")
 app.command()(indexing.prune)
 app.command()(indexing.reindex)

@@ -21,6 +21,7 @@ from vitrina.catalog.models import Product
 from vitrina.db import utcnow
 from vitrina.jobs.models import DEAD, DONE, PENDING, RUNNING, Job
 from vitrina.retry import backoff_delay
+from vitrina.search.models import PhotoFeatures
 from vitrina.vectors.models import ImageVector
 
 _JOBS = cast(Table, Job.__table__)
@@ -65,14 +66,26 @@ def enqueue_products(
     session: Session, model: str, *, shop_id: int | None, stale_only: bool
 ) -> list[int]:
     """Queue a reindex of every enabled product (of ``shop_id``); with ``stale_only`` only those
-    with no vectors, or with vectors another model made (after changing ``VITRINA_EMBEDDER``)."""
+    with no vectors, with vectors another model made (after changing ``VITRINA_EMBEDDER``), or
+    with photos indexed before search kept colour and local features (migration 0008)."""
     query = select(Product.id, Product.shop_id).where(Product.enabled.is_(True))
     if shop_id is not None:
         query = query.where(Product.shop_id == shop_id)
     if stale_only:
         current = select(ImageVector.product_id).where(ImageVector.model == model)
         other = select(ImageVector.product_id).where(ImageVector.model != model)
-        query = query.where(or_(Product.id.in_(other), Product.id.not_in(current)))
+        undescribed = (
+            select(ImageVector.product_id)
+            .outerjoin(PhotoFeatures, PhotoFeatures.image_id == ImageVector.image_id)
+            .where(ImageVector.model == model, PhotoFeatures.image_id.is_(None))
+        )
+        query = query.where(
+            or_(
+                Product.id.in_(other),
+                Product.id.not_in(current),
+                Product.id.in_(undescribed),
+            )
+        )
     rows = session.execute(query).all()
     for product_id, shop in rows:
         enqueue_reindex(session, product_id, shop)

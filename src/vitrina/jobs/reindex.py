@@ -27,6 +27,13 @@ from vitrina.errors import ImageRejected, PhotoFetchError, VitrinaError
 from vitrina.images.decode import decode_image
 from vitrina.images.fetch import FetchedPhoto, PhotoFetcher
 from vitrina.metrics import observe_embedding, observe_fetch_failure
+from vitrina.search.features import describe_catalog_photo
+from vitrina.search.repository import (
+    NewFeatures,
+    features_by_content,
+    images_with_features,
+    store_features,
+)
 from vitrina.vectors.models import ImageVector
 from vitrina.vectors.repository import (
     NewVector,
@@ -77,6 +84,7 @@ class _Photo:
     fetched: FetchedPhoto | None = None
     image: Image.Image | None = None  # decoded, when the bytes are new to this model
     vector: NDArray[np.float32] | None = None
+    features: tuple[bytes, bytes] | None = None  # (colour, keypoints) for search
     error: PhotoFetchError | ImageRejected | None = None
 
 
@@ -128,13 +136,24 @@ def gather(ctx: IndexingContext, product_ids: Sequence[int]) -> list[Work]:
     _in_threads(lambda photo: _fetch(ctx, photo), pending)
     fetched = [photo for photo in pending if photo.fetched is not None]
     _reuse_known(ctx, fetched)
-    _in_threads(lambda photo: _decode(ctx, photo), [p for p in fetched if p.vector is None])
+    _in_threads(
+        lambda photo: _decode(ctx, photo),
+        [p for p in fetched if p.vector is None or p.features is None],
+    )
     return works
 
 
 def embed(ctx: IndexingContext, works: list[Work]) -> None:
     """The second half of :func:`prepare`: one model call for every decoded photo of the batch."""
-    _embed(ctx, [photo for work in works for photo in work.photos if photo.image is not None])
+    _embed(
+        ctx,
+        [
+            photo
+            for work in works
+            for photo in work.photos
+            if photo.image is not None and photo.vector is None
+        ],
+    )
 
 
 def _in_threads(task: Callable[[_Photo], None], photos: list[_Photo]) -> None:
@@ -180,17 +199,19 @@ def _load_products(session: Session, product_ids: Sequence[int]) -> dict[int, Pr
 
 
 def _plan(ctx: IndexingContext, product_ids: Sequence[int]) -> list[Work]:
-    """What needs fetching: photos without a vector of this model (two queries for the batch)."""
+    """What needs fetching: photos without a vector of this model or without search features
+    (indexed before features existed) — three queries for the batch."""
     model = ctx.embedder.name
     with ctx.sessions() as session:
         products = _load_products(session, product_ids)
-        embedded = set(
+        vectors = set(
             session.scalars(
                 select(ImageVector.image_id).where(
                     ImageVector.product_id.in_(product_ids), ImageVector.model == model
                 )
             )
         )
+        embedded = vectors & images_with_features(session, list(vectors))
     works = []
     for product_id in product_ids:
         work = Work(product_id)
@@ -222,15 +243,20 @@ def _reuse_known(ctx: IndexingContext, photos: list[_Photo]) -> None:
     known = vectors_by_content(
         ctx.sessions, [photo.fetched.sha256 for photo in photos if photo.fetched], ctx.embedder.name
     )
+    described = features_by_content(
+        ctx.sessions, [photo.fetched.sha256 for photo in photos if photo.fetched]
+    )
     for photo in photos:
         if photo.fetched is not None:
             photo.vector = known.get(photo.fetched.sha256)
+            photo.features = described.get(photo.fetched.sha256)
 
 
 def _decode(ctx: IndexingContext, photo: _Photo) -> None:
+    """Decode for the model and describe for search (colour, ORB) while the pixels are here."""
     assert photo.fetched is not None
     try:
-        photo.image = decode_image(
+        image = decode_image(
             photo.fetched.data,
             max_pixels=ctx.max_pixels,
             draft_size=(ctx.embedder.decode_size, ctx.embedder.decode_size),
@@ -239,6 +265,11 @@ def _decode(ctx: IndexingContext, photo: _Photo) -> None:
         photo.error = exc
         photo.fetched = None
         observe_fetch_failure(exc.code)
+        return
+    if photo.features is None:
+        photo.features = describe_catalog_photo(image).pack()
+    if photo.vector is None:
+        photo.image = image
 
 
 def _embed(ctx: IndexingContext, photos: list[_Photo]) -> None:
@@ -261,6 +292,7 @@ def _store(
     """Write vectors and photo state of the batch, skipping products disabled meanwhile."""
     now = utcnow()
     vectors: list[NewVector] = []
+    features: list[NewFeatures] = []
     for work in works:
         product = products.get(work.product_id)
         if product is None or not product.enabled:
@@ -274,6 +306,8 @@ def _store(
                 image.last_error = photo.error.message
                 continue
             assert photo.fetched is not None and photo.vector is not None
+            if photo.features is not None:
+                features.append(NewFeatures(photo.image_id, photo.fetched.sha256, *photo.features))
             vectors.append(
                 NewVector(
                     photo.image_id,
@@ -287,6 +321,7 @@ def _store(
             image.fetched_at = now
             image.last_error = None
     store_vectors(session, vectors)
+    store_features(session, features)
 
 
 def _outcome(work: Work) -> Outcome:

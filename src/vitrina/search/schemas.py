@@ -74,6 +74,17 @@ class SearchRequest(BaseModel):
         return self
 
 
+class MatchCheck(BaseModel):
+    """Why a result is (or is not) an exact match: the geometric check of its photo."""
+
+    exact: bool = Field(description="verified geometrically and the colours agree")
+    inliers: int = Field(description="local features one homography explains (RANSAC)")
+    matches: int = Field(description="local features matched before the geometric check")
+    colour_agreement: float = Field(
+        description="share of the matched points whose colours agree (white balance allowed)"
+    )
+
+
 class SearchResult(BaseModel):
     """One product, represented by its best-matching photo."""
 
@@ -83,11 +94,20 @@ class SearchResult(BaseModel):
     image_url: str | None
     matched_image_url: str
     similarity: float = Field(description="Cosine similarity of the photos, up to 1.")
+    score: float | None = Field(
+        default=None, description="ranking score: the similarity adjusted by colour agreement"
+    )
+    colour_similarity: float | None = Field(
+        default=None, description="how alike the colours are, 0-1 (None: not known yet)"
+    )
+    verification: MatchCheck | None = Field(
+        default=None, description="the geometric check, for the leading results"
+    )
     page_url: str | None = Field(default=None, description=PAGE_URL_DESCRIPTION)
 
 
 class SearchResponse(BaseModel):
-    """The top_k products, and the subsets above the exact and similar thresholds."""
+    """The top_k products; ``exact`` the verified ones, ``similar`` the rest above the threshold."""
 
     results: list[SearchResult]
     exact: list[SearchResult]
@@ -97,6 +117,8 @@ class SearchResponse(BaseModel):
     embedder: str
     exact_threshold: float
     similar_threshold: float
+    exact_min_inliers: int | None = None
+    exact_colour_agree: float | None = None
     search_id: int | None = Field(
         default=None,
         description="This search in the analytics; send customers to "

@@ -1,5 +1,8 @@
 """Visual search: embed the query photo, rank stored photos, join with the *current* catalog.
 
+The query is embedded whole and, when framed, as its product region too (``images/regions``);
+candidates are ranked by cosine plus colour (``search/colour``), the leading ones verified with
+local features (``search/verify``): only verified matches whose colours agree are "exact".
 Results are joined with the product rows at answer time, so price, name and availability are
 always current and a disabled product is never returned even if its vectors are still stored.
 """
@@ -10,10 +13,12 @@ import base64
 import binascii
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,11 +29,33 @@ from vitrina.embedding import Embedder
 from vitrina.errors import InvalidPayload, NotFound, PhotoFetchError, ServiceUnavailable
 from vitrina.images.decode import decode_image
 from vitrina.images.fetch import FetchedPhoto, PhotoFetcher
+from vitrina.search.colour import colour_similarity
+from vitrina.search.features import PhotoDescription, describe_query_photo, product_crop
 from vitrina.search.photo_url import for_customer
-from vitrina.search.schemas import SearchResponse, SearchResult
+from vitrina.search.repository import colours, description, keypoints
+from vitrina.search.schemas import MatchCheck, SearchResponse, SearchResult
+from vitrina.search.thresholds import (
+    Thresholds,
+    default_thresholds,
+    resolve,
+    stored_thresholds,
+)
+from vitrina.search.verify import (
+    QUERY_KEYPOINTS,
+    LocalFeatures,
+    Verification,
+    local_features,
+    mirrored,
+    verify,
+)
 from vitrina.vectors.base import Hit, SearchFilters, VectorIndex
 from vitrina.vectors.models import ImageVector
 
+QUERY_DECODE_SIZE = 512  # a story screenshot keeps its product region large enough for ORB
+CANDIDATES = 60  # photos per region asked of the index, whatever top_k
+VERIFIED = 8  # leading products checked geometrically (~1 ms each)
+VARIANT_MARGIN = 0.04  # colour agreement by which a colour variant loses "exact" to another
+INLIER_SHARE = 0.4  # an exact match needs this share of the best candidate's inliers
 # How long a search waits for an embedding slot before answering 503 (a burst queues this long).
 SLOT_WAIT_S = 20.0
 
@@ -38,6 +65,48 @@ class SearchBusy(ServiceUnavailable):
 
     code = "search_busy"
     retry_after = 2.0
+
+
+@dataclass
+class QueryPhoto:
+    """A query as search sees it: one vector per region, and the product region's description.
+
+    ``vectors`` has one row for the whole photo and one for the product region when the photo
+    has a frame (a story screenshot, a screen); ``description`` is ``None`` for a product whose
+    photo has no stored features yet, and then nothing is verified.
+    """
+
+    vectors: NDArray[np.float32]
+    description: PhotoDescription | None = None
+    crop: Image.Image | None = None  # the product region (or the whole photo)
+    image: Image.Image | None = None  # the whole photo, when the region is only part of it
+
+    @classmethod
+    def of(cls, query: QueryPhoto | NDArray[np.float32]) -> QueryPhoto:
+        return query if isinstance(query, QueryPhoto) else cls(np.atleast_2d(query))
+
+    def feature_sets(self) -> Iterator[LocalFeatures]:
+        """Local features to verify with, cheapest and likeliest first; the caller stops as soon
+        as one verifies. The region's, then the whole photo's (the region finder may have cut
+        a part: a basket's rim), then the mirrored region's (selfie cameras mirror)."""
+        if self.description is None:
+            return
+        yield self.description.features
+        if self.image is not None:
+            yield local_features(self.image, keypoints=QUERY_KEYPOINTS, query=True)
+        if self.crop is not None:
+            yield mirrored(self.crop)
+
+
+@dataclass(slots=True)
+class Candidate:
+    """One product's best photo during ranking, with what was learnt about it."""
+
+    hit: Hit
+    colour: float | None = None
+    score: float = 0.0
+    verification: Verification | None = None
+    exact: bool = False
 
 
 @dataclass
@@ -56,6 +125,7 @@ class SearchService:
     fetcher: PhotoFetcher
     slot_wait_s: float = SLOT_WAIT_S
     _slots: threading.BoundedSemaphore = field(init=False, repr=False)
+    _thresholds: Thresholds | None = field(default=None, repr=False)
     links: ProductLinks = field(init=False)
 
     def __post_init__(self) -> None:
@@ -63,19 +133,37 @@ class SearchService:
         self.links = ProductLinks.from_settings(self.settings)
 
     @property
+    def thresholds(self) -> Thresholds:
+        """Settings over this shop's stored calibration over the embedder's defaults; read once
+        (``vitrina calibrate --store`` takes effect at the next start)."""
+        if self._thresholds is None:
+            default = default_thresholds(self.embedder.name, self.embedder.similar_threshold)
+            with self.sessions() as session:
+                stored = stored_thresholds(session, self.embedder.name, default)
+            base = stored or default
+            self._thresholds = resolve(self.settings, base)
+        return self._thresholds
+
+    def use_thresholds(self, thresholds: Thresholds) -> None:
+        """Search with ``thresholds`` from now on (calibration tries candidates with it)."""
+        self._thresholds = thresholds
+
+    @property
     def exact_threshold(self) -> float:
-        configured = self.settings.exact_threshold
-        return configured if configured is not None else self.embedder.exact_threshold
+        return self.thresholds.verify_floor
 
     @property
     def similar_threshold(self) -> float:
-        configured = self.settings.similar_threshold
-        return configured if configured is not None else self.embedder.similar_threshold
+        return self.thresholds.similar
 
-    # --- query vectors ---------------------------------------------------------------------
+    # --- query photos ----------------------------------------------------------------------
 
-    def embed_bytes(self, data: bytes) -> NDArray[np.float32]:
-        """The query photo's vector (decoding checks size, format and bombs)."""
+    def embed_bytes(self, data: bytes) -> QueryPhoto:
+        """The query photo's vectors and description (decoding checks size, format and bombs).
+
+        Decoded at twice the model's size: the product may fill only part of a screenshot. The
+        slot is held while the decoded photo is worked on (regions, model, colour, ORB).
+        """
         if not self._slots.acquire(timeout=self.slot_wait_s):
             raise SearchBusy()
         try:
@@ -83,13 +171,22 @@ class SearchService:
                 data,
                 max_pixels=self.settings.image_max_pixels,
                 max_bytes=self.settings.image_max_bytes,
-                draft_size=(self.embedder.decode_size, self.embedder.decode_size),
+                draft_size=(QUERY_DECODE_SIZE, QUERY_DECODE_SIZE),
             )
-            return np.asarray(self.embedder.embed_images([image])[0], dtype=np.float32)
+            return self.embed_image(image)
         finally:
             self._slots.release()
 
-    def embed_base64(self, text: str) -> NDArray[np.float32]:
+    def embed_image(self, image: Image.Image) -> QueryPhoto:
+        """A decoded query photo: the whole photo and its product region, in one model call."""
+        crop = product_crop(image)
+        crops = [image] if crop is image else [image, crop]
+        vectors = np.asarray(self.embedder.embed_images(crops), dtype=np.float32)
+        return QueryPhoto(
+            vectors, describe_query_photo(crop), crop, None if crop is image else image
+        )
+
+    def embed_base64(self, text: str) -> QueryPhoto:
         """A base64 photo (data: URLs accepted)."""
         payload = text.split(",", 1)[1] if text.startswith("data:") else text
         try:
@@ -98,7 +195,7 @@ class SearchService:
             raise InvalidPayload("image_base64: not valid base64", field="image_base64") from None
         return self.embed_bytes(data)
 
-    def embed_url(self, url: str) -> NDArray[np.float32]:
+    def embed_url(self, url: str) -> QueryPhoto:
         """A photo by URL, fetched under the same rules as shop photos (no private addresses)."""
         try:
             photo = self.fetcher.fetch(url)
@@ -107,11 +204,12 @@ class SearchService:
         assert isinstance(photo, FetchedPhoto)
         return self.embed_bytes(photo.data)
 
-    def product_vector(self, product_id: int) -> NDArray[np.float32]:
-        """The vector of a product's primary photo (or its first embedded one)."""
+    def product_vector(self, product_id: int) -> QueryPhoto:
+        """A product's primary photo (or its first embedded one) as a query: its stored vector
+        and stored description, so "more like this" is verified and colour-aware too."""
         with self.sessions() as session:
             row = session.execute(
-                select(ImageVector.embedding)
+                select(ImageVector.embedding, ImageVector.image_id)
                 .join(ProductImage, ProductImage.id == ImageVector.image_id)
                 .where(
                     ImageVector.product_id == product_id, ImageVector.model == self.embedder.name
@@ -121,35 +219,46 @@ class SearchService:
             ).first()
             if row is None:
                 exists = session.get(Product, product_id) is not None
+            else:
+                stored = description(session, row[1])
         if row is None:
             raise NotFound(
                 f"product {product_id} has no indexed photo yet"
                 if exists
                 else f"product {product_id} not found"
             )
-        return np.asarray(row[0], dtype=np.float32)
+        return QueryPhoto(np.asarray(row[0], dtype=np.float32)[None, :], stored)
 
     # --- ranking ---------------------------------------------------------------------------
 
     def search(
         self,
-        query: NDArray[np.float32],
+        query: QueryPhoto | NDArray[np.float32],
         *,
         top_k: int,
         threshold: float | None,
         filters: SearchFilters,
         started: float | None = None,
     ) -> SearchResponse:
-        """Top ``top_k`` products (one entry each: its best photo), split into exact and similar."""
+        """Top ``top_k`` products (one entry each: its best photo), verified exact ones first.
+
+        Each region's vector asks the index; a photo keeps its best cosine over the regions. The
+        ranking score adds colour agreement to the cosine; the leading candidates are checked
+        geometrically, and those that verify *and* agree in colour are "exact".
+        """
         started = time.perf_counter() if started is None else started
+        photo = QueryPhoto.of(query)
+        thresholds = self.thresholds
         with self.sessions() as session:
-            # Several photos may belong to one product: ask for more photos than products.
-            hits = self.index.search(session, query, filters, top_k * 4)
-            results = self._results(session, hits, top_k, threshold, filters)
+            candidates = self.candidates(session, photo, filters, top_k, thresholds)
+            results = self._results(session, candidates, top_k, threshold, filters)
             total = self.index.count(session)
-        exact = [r for r in results if r.similarity >= self.exact_threshold]
+        exact = [r for r in results if r.verification is not None and r.verification.exact]
         similar = [
-            r for r in results if self.similar_threshold <= r.similarity < self.exact_threshold
+            r
+            for r in results
+            if not (r.verification is not None and r.verification.exact)
+            and r.similarity >= thresholds.similar
         ]
         return SearchResponse(
             results=results,
@@ -158,32 +267,123 @@ class SearchService:
             search_time_ms=round((time.perf_counter() - started) * 1000, 2),
             total_indexed=total,
             embedder=self.embedder.name,
-            exact_threshold=self.exact_threshold,
-            similar_threshold=self.similar_threshold,
+            exact_threshold=thresholds.verify_floor,
+            similar_threshold=thresholds.similar,
+            exact_min_inliers=thresholds.min_inliers,
+            exact_colour_agree=thresholds.colour_agree,
+        )
+
+    def candidates(
+        self,
+        session: Session,
+        photo: QueryPhoto,
+        filters: SearchFilters,
+        top_k: int,
+        thresholds: Thresholds,
+    ) -> list[Candidate]:
+        """Ranked and verified candidates, one per product (calibration reads them directly)."""
+        # Several photos may belong to one product: ask for more photos than products.
+        limit = max(top_k * 4, CANDIDATES)
+        best: dict[int, Hit] = {}
+        for vector in photo.vectors:
+            for hit in self.index.search(session, vector, filters, limit):
+                known = best.get(hit.image_id)
+                if known is None or hit.similarity > known.similarity:
+                    best[hit.image_id] = hit
+        candidates = self._rank(session, photo, list(best.values()), thresholds)
+        self._verify(session, photo, candidates, thresholds)
+        return candidates
+
+    @staticmethod
+    def _rank(
+        session: Session, photo: QueryPhoto, hits: list[Hit], thresholds: Thresholds
+    ) -> list[Candidate]:
+        """Best photo per product by cosine plus colour agreement, best first."""
+        query_colour = photo.description.colour if photo.description is not None else None
+        stored = colours(session, [h.image_id for h in hits]) if query_colour is not None else {}
+        per_product: dict[int, Candidate] = {}
+        for hit in hits:
+            candidate = Candidate(hit)
+            colour = stored.get(hit.image_id)
+            if query_colour is not None and colour is not None:
+                candidate.colour = colour_similarity(query_colour, colour)
+            # Unknown colour counts as half agreement: neither promoted nor buried.
+            agreement = 0.5 if candidate.colour is None else candidate.colour
+            candidate.score = hit.similarity + thresholds.colour_weight * (agreement - 1.0)
+            known = per_product.get(hit.product_id)
+            if known is None or candidate.score > known.score:
+                per_product[hit.product_id] = candidate
+        return sorted(per_product.values(), key=lambda c: c.score, reverse=True)
+
+    @staticmethod
+    def _verify(
+        session: Session, photo: QueryPhoto, candidates: list[Candidate], thresholds: Thresholds
+    ) -> None:
+        """Geometric check of the leading candidates; the verified ones move to the front."""
+        if photo.description is None or not candidates:
+            return
+        leading = [c for c in candidates[:VERIFIED] if c.hit.similarity >= thresholds.verify_floor]
+        stored = keypoints(session, [c.hit.image_id for c in leading])
+        for features in photo.feature_sets():
+            if any(c.exact for c in leading):
+                break
+            for candidate in leading:
+                target = stored.get(candidate.hit.image_id)
+                if target is None:
+                    continue
+                outcome = verify(features, target)
+                if (
+                    candidate.verification is None
+                    or outcome.inliers > candidate.verification.inliers
+                ):
+                    candidate.verification = outcome
+                candidate.exact = (
+                    candidate.verification.inliers >= thresholds.min_inliers
+                    and candidate.verification.colour_agreement >= thresholds.colour_agree
+                )
+        # The same bouquet in another colour verifies geometrically too; when the catalog has
+        # both, only the one whose colours agree best is the exact match.
+        # A much weaker geometric match next to a strong one is a look-alike (a pale pink copy
+        # of a pink bouquet keeps part of the texture), not a second exact match.
+        exact = [c for c in leading if c.exact and c.verification is not None]
+        if len(exact) > 1:
+            checks = [c.verification for c in exact if c.verification is not None]
+            best_colour = max(check.colour_agreement for check in checks)
+            best_inliers = max(check.inliers for check in checks)
+            for candidate in exact:
+                assert candidate.verification is not None
+                candidate.exact = (
+                    candidate.verification.colour_agreement >= best_colour - VARIANT_MARGIN
+                    and candidate.verification.inliers >= INLIER_SHARE * best_inliers
+                )
+        candidates.sort(
+            key=lambda c: (
+                c.exact,
+                c.verification.inliers if c.exact and c.verification else 0,
+                c.score,
+            ),
+            reverse=True,
         )
 
     def _results(
         self,
         session: Session,
-        hits: list[Hit],
+        candidates: list[Candidate],
         top_k: int,
         threshold: float | None,
         filters: SearchFilters,
     ) -> list[SearchResult]:
-        best: dict[int, Hit] = {}
-        for hit in hits:
-            if hit.product_id not in best:
-                best[hit.product_id] = hit
-        if not best:
+        if not candidates:
             return []
         rows = session.execute(
             select(Product, ProductImage.id, ProductImage.url)
             .join(ProductImage, ProductImage.product_id == Product.id)
-            .where(ProductImage.id.in_([h.image_id for h in best.values()]))
+            .where(ProductImage.id.in_([c.hit.image_id for c in candidates]))
         ).all()
         current = {image_id: (product, url) for product, image_id, url in rows}
         results = []
-        for hit in sorted(best.values(), key=lambda h: h.similarity, reverse=True):
+        for candidate in candidates:
+            hit = candidate.hit
             found = current.get(hit.image_id)
             if found is None:
                 continue
@@ -192,6 +392,7 @@ class SearchService:
                 threshold is not None and hit.similarity < threshold
             ):
                 continue
+            check = candidate.verification
             results.append(
                 SearchResult(
                     product_id=product.id,
@@ -201,6 +402,20 @@ class SearchService:
                     matched_image_url=url,
                     similarity=round(min(1.0, hit.similarity), 4),
                     page_url=self.links.page_url(product.id, product.page_url),
+                    score=round(candidate.score, 4),
+                    colour_similarity=(
+                        None if candidate.colour is None else round(candidate.colour, 4)
+                    ),
+                    verification=(
+                        None
+                        if check is None
+                        else MatchCheck(
+                            exact=candidate.exact,
+                            inliers=check.inliers,
+                            matches=check.matches,
+                            colour_agreement=round(check.colour_agreement, 3),
+                        )
+                    ),
                 )
             )
             if len(results) == top_k:

@@ -1,4 +1,4 @@
-"""The vector index boundary: one Protocol, an in-memory two-stage index (SQLite) and pgvector."""
+"""The vector index boundary: one Protocol, an HNSW graph in memory (SQLite) and pgvector."""
 
 from __future__ import annotations
 
@@ -41,4 +41,8 @@ class VectorIndex(Protocol):
 
     def count(self, session: Session) -> int:
         """How many photo vectors of this index's model are stored."""
+        ...
+
+    def close(self) -> None:
+        """Release what the index holds (the embedded index saves its file); at shutdown."""
         ...

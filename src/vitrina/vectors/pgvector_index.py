@@ -4,16 +4,24 @@ The ``embedding`` column is an untyped ``vector`` so one table serves models of 
 model gets a partial expression index ``((embedding::vector(dim)) vector_cosine_ops) WHERE model
 = '…'`` and queries use that same expression so the planner can pick it.
 
-HNSW filters *after* walking the graph: with a selective filter (one small shop among many) the
-``ef_search`` nearest photos may contain none of the shop's, and top_k comes back short. pgvector
-0.8 has iterative scans for this; pgserver ships 0.6, so we estimate how many photos pass the
-filter and run an exact scan (index scans off) when few do — exact is also the faster plan then —
-and fall back to exact whenever the HNSW answer is short.
+Before pgvector 0.8, HNSW filters *after* walking the graph: with a selective filter (one small
+shop among many) the ``ef_search`` nearest photos may contain none of the shop's, and top_k comes
+back short. Per query we count the photos passing the filter and choose:
+
+- few pass (< ``EXACT_BELOW``): an exact scan (index scans off) — the faster plan then, and complete;
+- otherwise the graph, with ``ef_search`` grown from top_k and the filter's share (``plan_ef``);
+  on pgvector 0.8+ with an *iterative* scan (``hnsw.iterative_scan = relaxed_order``: the walk
+  goes on until enough rows pass the filter), before 0.8 by over-fetching the nearest photos and
+  filtering them;
+- and whenever the graph's answer is shorter than the photos that exist, the exact scan.
+
+Supported: pgvector 0.5+ (HNSW); iterative scans are used from 0.8.0. pgserver (tests) ships 0.6.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from typing import Any
 
@@ -26,14 +34,49 @@ from vitrina.vectors.base import Hit, SearchFilters
 from vitrina.vectors.repository import count_vectors
 
 EXACT_BELOW = 20_000  # photos passing the filter; an exact scan of these is a few ms
+MAX_EF = 1000  # pgvector's upper bound for hnsw.ef_search
+MAX_SCAN_TUPLES = 40_000  # iterative scans stop here (pgvector's default is 20 000)
+ITERATIVE_FROM = (0, 8)
+
+
+def plan_ef(limit: int, share: float, ef_search: int) -> int:
+    """``hnsw.ef_search`` for one query: at least twice the rows asked, grown as 1/√share when a
+    filter lets only a share of the photos through (the walk meets fewer eligible ones)."""
+    return max(limit, min(MAX_EF, int(max(ef_search, 2 * limit) / math.sqrt(max(share, 1e-6)))))
+
+
+def iterative_statements(distance: str, where: str, ef: int) -> list[str]:
+    """The pgvector 0.8+ filtered search: settings, then one query.
+
+    ``relaxed_order`` lets the walk continue past ``ef_search`` until ``:limit`` rows pass the
+    filter; its rows may come slightly out of order, so they are materialized and sorted again
+    (the form pgvector's documentation gives).
+    """
+    return [
+        f"SET LOCAL hnsw.ef_search = {int(ef)}",
+        "SET LOCAL hnsw.iterative_scan = relaxed_order",
+        f"SET LOCAL hnsw.max_scan_tuples = {MAX_SCAN_TUPLES}",
+        f"""
+        WITH near AS MATERIALIZED (
+            SELECT v.image_id, v.product_id, {distance} AS distance
+            FROM image_vectors v JOIN products p ON p.id = v.product_id
+            WHERE v.model = :model AND {where}
+            ORDER BY {distance}
+            LIMIT :limit
+        )
+        SELECT image_id, product_id, 1 - distance AS similarity FROM near ORDER BY distance
+        """,
+    ]
 
 
 class PgVectorIndex:
     """HNSW search on PostgreSQL for one embedding model."""
 
-    def __init__(self, model: str, dim: int) -> None:
+    def __init__(self, model: str, dim: int, *, ef_search: int = 128) -> None:
         self.model = model
         self.dim = dim
+        self.ef_search = ef_search
+        self.version: tuple[int, ...] | None = None
         slug = hashlib.sha1(model.encode()).hexdigest()[:10]  # noqa: S324 (a name, not security)
         self.index_name = f"ix_image_vectors_hnsw_{slug}"
         self._ensured = False
@@ -55,7 +98,16 @@ class PgVectorIndex:
                 )
             )
             conn.execute(text("ANALYZE image_vectors, products"))
+            found = conn.scalar(
+                text("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
+            )
+        self.version = parse_version(found)
         self._ensured = True
+
+    @property
+    def iterative(self) -> bool:
+        """Whether the server's pgvector has iterative index scans (0.8.0+)."""
+        return self.version is not None and self.version >= ITERATIVE_FROM
 
     def search(
         self, session: Session, query: NDArray[np.float32], filters: SearchFilters, limit: int
@@ -69,19 +121,38 @@ class PgVectorIndex:
         # generic plan, which cannot see the query vector or the limit and scans everything
         # (measured: 264 ms instead of ~10 ms for a filtered search). Search always plans anew.
         session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-        if filters == SearchFilters() or self._eligible(session, where, params) >= EXACT_BELOW:
-            hits = self._hnsw(session, where, params, limit)
-            if len(hits) >= limit:
+        total = max(1, self.count(session))
+        eligible = total if filters == SearchFilters() else self._eligible(session, where, params)
+        if eligible == 0:
+            return []
+        if filters == SearchFilters() or eligible >= EXACT_BELOW:
+            ef = plan_ef(limit, min(1.0, eligible / total), self.ef_search)
+            if self.iterative:
+                hits = self._iterative(session, where, params, ef)
+            else:
+                hits = self._hnsw(session, where, params, limit, ef)
+            if len(hits) >= min(limit, eligible):
                 return hits
         return self._exact(session, where, params)
+
+    def _iterative(
+        self, session: Session, where: str, params: dict[str, Any], ef: int
+    ) -> list[Hit]:
+        *settings, query = iterative_statements(self._distance(), where, ef)
+        for statement in settings:
+            session.execute(text(statement))
+        rows = session.execute(text(query), params)
+        return [Hit(r.image_id, r.product_id, float(r.similarity)) for r in rows]
 
     def _distance(self) -> str:
         return f"(v.embedding::vector({self.dim}) <=> CAST(:q AS vector({self.dim})))"
 
-    def _hnsw(self, session: Session, where: str, params: dict[str, Any], limit: int) -> list[Hit]:
-        # Walk the graph for more photos than asked: several may belong to one product or fail
-        # the filter, which is applied to the nearest ones found.
-        depth = min(max(limit * 8, 200), 1000)
+    def _hnsw(
+        self, session: Session, where: str, params: dict[str, Any], limit: int, ef: int
+    ) -> list[Hit]:
+        # Walk the graph for more photos than asked: several may fail the filter, which is
+        # applied to the nearest ones found (pgvector before 0.8 cannot filter inside the walk).
+        depth = max(ef, limit)
         session.execute(text(f"SET LOCAL hnsw.ef_search = {depth}"))
         rows = session.execute(
             text(
@@ -160,6 +231,19 @@ class PgVectorIndex:
         if self._counted is None or now - self._counted[0] > 1.0:
             self._counted = (now, count_vectors(session, self.model))
         return self._counted[1]
+
+    def close(self) -> None:
+        """Nothing to release: the index lives in PostgreSQL."""
+
+
+def parse_version(found: str | None) -> tuple[int, ...] | None:
+    """``"0.8.0"`` → ``(0, 8, 0)``; None when the extension is missing or the text is odd."""
+    if not found:
+        return None
+    try:
+        return tuple(int(part) for part in found.split("-")[0].split("."))
+    except ValueError:
+        return None
 
 
 def _literal(vector: NDArray[np.float32]) -> str:

@@ -64,6 +64,10 @@ RU: dict[str, str] = {
         "Каталог ещё готовится к поиску. Попробуйте чуть позже."
     ),
     "More like this": "Похожие",
+    "Checked: the same bouquet, same colours": "Проверено: тот же букет, те же цвета",
+    "{n} details of your photo line up with this one; {p}% of its colours match": (
+        "{n} деталей вашего фото совпадают с этим; цвета совпадают на {p}%"
+    ),
     "similarity": "сходство",
     "Found: {n}": "Найдено: {n}",
     "Choose a photo or paste the address of one.": "Выберите фото или вставьте ссылку на него.",

@@ -1,7 +1,7 @@
 """Product page addresses, and the search analytics tables (searches, clicks).
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0008
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import vitrina.db
 
 revision: str = "0007"
-down_revision: str | None = "0006"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

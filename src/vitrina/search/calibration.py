@@ -1,0 +1,381 @@
+"""Measuring search quality on customer-style queries and choosing thresholds from it.
+
+Shared by ``benchmarks/quality.py`` (generated bouquets and bundled photos) and ``vitrina
+calibrate`` (the shop's own indexed photos): both make :class:`Case` queries with
+:mod:`vitrina.search.customer_photos`, run them through the real search once recording every
+leading candidate (:func:`observe`), then replay the ranking and the exact rule for a grid of
+thresholds (:func:`sweep`) — replaying is pure arithmetic, so hundreds of threshold settings cost
+nothing. The chosen thresholds are then confirmed through ``SearchService.search`` itself.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from PIL import Image
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vitrina.catalog.models import Product, ProductImage
+from vitrina.db import utcnow
+from vitrina.errors import NotFound, VitrinaError
+from vitrina.images.decode import decode_image
+from vitrina.images.fetch import FetchedPhoto
+from vitrina.search.colour import main_colour, unpack_colour
+from vitrina.search.customer_photos import CUSTOMER_STYLES, jpeg_bytes, recoloured
+from vitrina.search.models import PhotoFeatures, SearchCalibration
+from vitrina.search.schemas import SearchResponse
+from vitrina.search.service import (
+    INLIER_SHARE,
+    VARIANT_MARGIN,
+    VERIFIED,
+    QueryPhoto,
+    SearchService,
+)
+from vitrina.search.thresholds import Thresholds
+from vitrina.vectors.base import SearchFilters
+from vitrina.vectors.models import ImageVector
+
+TOP = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One query: a customer-style photo of ``product_id`` and what a right answer is."""
+
+    kind: str  # a customer style, "recoloured" or "absent"
+    data: bytes  # the JPEG a customer would upload
+    product_id: int
+    colour: str | None = None  # the product's main colour, where known
+
+    @property
+    def present(self) -> bool:
+        """The product photographed is in the catalog as photographed."""
+        return self.kind not in ("recoloured", "absent")
+
+    @property
+    def filters(self) -> SearchFilters:
+        # "absent" asks for a product the catalog does not have: its own row is filtered out.
+        return SearchFilters(exclude_product_id=self.product_id if self.kind == "absent" else None)
+
+
+def customer_cases(
+    photo: Image.Image, product_id: int, rng: random.Random, colour: str | None = None
+) -> list[Case]:
+    """Every customer style of one shop photo, plus a recoloured copy and the product absent."""
+    cases = [
+        Case(kind, jpeg_bytes(style(photo, rng)), product_id, colour)
+        for kind, style in CUSTOMER_STYLES.items()
+    ]
+    cases.append(Case("recoloured", jpeg_bytes(recoloured(photo, rng)), product_id))
+    cases.append(Case("absent", jpeg_bytes(CUSTOMER_STYLES["warm"](photo, rng)), product_id))
+    return cases
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """One candidate product as search saw it: cosine, colour, geometric check."""
+
+    product_id: int
+    similarity: float
+    colour: float | None
+    inliers: int | None
+    agreement: float
+
+
+@dataclass
+class Observation:
+    """A case's candidates under the new search, and its whole-photo cosine ranking (the old)."""
+
+    case: Case
+    seen: list[Seen]
+    cosine_only: list[Seen]
+
+
+def observe(service: SearchService, cases: Iterable[Case]) -> list[Observation]:
+    """Run each case once, verifying the leading candidates whatever the thresholds."""
+    probe = replace(service.thresholds, verify_floor=-1.0, min_inliers=10**6)
+    observations = []
+    for case in cases:
+        photo = service.embed_bytes(case.data)
+        with service.sessions() as session:
+            found = service.candidates(session, photo, case.filters, TOP, probe)
+            plain = service.candidates(
+                session,
+                QueryPhoto(photo.vectors[:1]),
+                case.filters,
+                TOP,
+                replace(probe, colour_weight=0.0),
+            )
+        observations.append(
+            Observation(
+                case,
+                [
+                    Seen(
+                        c.hit.product_id,
+                        c.hit.similarity,
+                        c.colour,
+                        None if c.verification is None else c.verification.inliers,
+                        0.0 if c.verification is None else c.verification.colour_agreement,
+                    )
+                    for c in found
+                ],
+                [Seen(c.hit.product_id, c.hit.similarity, None, None, 0.0) for c in plain],
+            )
+        )
+    return observations
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a customer sees: products in order, and the ones listed as exact."""
+
+    ranked: list[int]
+    exact: set[int]
+
+
+def replay(observation: Observation, thresholds: Thresholds) -> Answer:
+    """The answer search would give with ``thresholds`` (the same rules as the service)."""
+    scored = sorted(
+        observation.seen,
+        key=lambda s: (
+            s.similarity
+            + thresholds.colour_weight * ((0.5 if s.colour is None else s.colour) - 1.0)
+        ),
+        reverse=True,
+    )
+    leading = [s for s in scored[:VERIFIED] if s.similarity >= thresholds.verify_floor]
+    exact = [
+        s
+        for s in leading
+        if s.inliers is not None
+        and s.inliers >= thresholds.min_inliers
+        and s.agreement >= thresholds.colour_agree
+    ]
+    if len(exact) > 1:
+        best = max(s.agreement for s in exact)
+        most = max(s.inliers or 0 for s in exact)
+        exact = [
+            s
+            for s in exact
+            if s.agreement >= best - VARIANT_MARGIN and (s.inliers or 0) >= INLIER_SHARE * most
+        ]
+    first = sorted(exact, key=lambda s: s.inliers or 0, reverse=True)
+    ids = {s.product_id for s in first}
+    ranked = [s.product_id for s in first] + [
+        s.product_id for s in scored if s.product_id not in ids
+    ]
+    return Answer(ranked[:TOP], ids)
+
+
+def cosine_answer(observation: Observation, exact_threshold: float) -> Answer:
+    """Yesterday's search: whole-photo cosine order, "exact" above a cosine threshold."""
+    ranked = [s.product_id for s in observation.cosine_only][:TOP]
+    exact = {s.product_id for s in observation.cosine_only if s.similarity >= exact_threshold}
+    return Answer(ranked, exact)
+
+
+def answer_of(response: SearchResponse) -> Answer:
+    return Answer([r.product_id for r in response.results], {r.product_id for r in response.exact})
+
+
+@dataclass
+class Quality:
+    """The figures the issue asks for, over one set of cases."""
+
+    recall_at_1: float
+    exact_precision: float
+    exact_recall: float
+    colour_precision_at_5: float | None
+    exact_listed: int
+    cases: int
+    by_kind: dict[str, float] = field(default_factory=dict)  # recall@1 (present) / no-exact rate
+
+    def row(self) -> list[str]:
+        colour = "—" if self.colour_precision_at_5 is None else f"{self.colour_precision_at_5:.1%}"
+        return [
+            f"{self.recall_at_1:.1%}",
+            f"{self.exact_precision:.1%} ({self.exact_listed} listed)",
+            f"{self.exact_recall:.1%}",
+            colour,
+        ]
+
+
+def quality(cases: Sequence[Case], answers: Sequence[Answer], colours: dict[int, str]) -> Quality:
+    """recall@1, precision and recall of "exact", colour precision@5 among other products."""
+    first = correct = listed = found = positives = 0
+    same_colour = coloured = 0
+    kinds: dict[str, list[bool]] = {}
+    for case, answer in zip(cases, answers, strict=True):
+        listed += len(answer.exact)
+        if case.present:
+            positives += 1
+            hit = bool(answer.ranked) and answer.ranked[0] == case.product_id
+            first += hit
+            kinds.setdefault(case.kind, []).append(hit)
+            if case.product_id in answer.exact:
+                found += 1
+                correct += 1
+            if case.colour is not None:
+                others = [p for p in answer.ranked if p != case.product_id and p in colours][:5]
+                coloured += len(others)
+                same_colour += sum(colours.get(p) == case.colour for p in others)
+        else:
+            kinds.setdefault(case.kind, []).append(case.product_id not in answer.exact)
+    return Quality(
+        recall_at_1=first / max(positives, 1),
+        exact_precision=correct / listed if listed else 1.0,
+        exact_recall=found / max(positives, 1),
+        colour_precision_at_5=same_colour / coloured if coloured else None,
+        exact_listed=listed,
+        cases=len(cases),
+        by_kind={kind: sum(v) / len(v) for kind, v in kinds.items()},
+    )
+
+
+def sweep(
+    observations: Sequence[Observation], base: Thresholds, colours: dict[int, str]
+) -> tuple[Thresholds, Quality]:
+    """The thresholds with the best exact recall at ≥ 98 % exact precision, then the colour
+    weight with the best colour precision that keeps recall@1 within half a point of its best."""
+    cases = [o.case for o in observations]
+
+    def measure(thresholds: Thresholds) -> Quality:
+        return quality(cases, [replay(o, thresholds) for o in observations], colours)
+
+    best_exact: tuple[float, float, Thresholds] | None = None
+    for inliers in (8, 10, 12, 14, 16, 18, 20, 24, 28, 32, 40):
+        for agree in (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9):
+            trial = replace(base, min_inliers=inliers, colour_agree=agree)
+            q = measure(trial)
+            key = (q.exact_recall if q.exact_precision >= 0.98 else -1.0, q.exact_precision)
+            if best_exact is None or key > best_exact[:2]:
+                best_exact = (*key, trial)
+    assert best_exact is not None
+    chosen = best_exact[2]
+    weights = {w: measure(replace(chosen, colour_weight=w)) for w in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.5)}
+    top_recall = max(q.recall_at_1 for q in weights.values())
+    eligible = {w: q for w, q in weights.items() if q.recall_at_1 >= top_recall - 0.005}
+    weight = max(eligible, key=lambda w: (eligible[w].colour_precision_at_5 or 0.0, -w))
+    chosen = replace(chosen, colour_weight=weight)
+    return chosen, measure(chosen)
+
+
+def confirm(service: SearchService, cases: Sequence[Case]) -> tuple[list[Answer], list[float]]:
+    """Every case through ``SearchService`` as a request would go: answers and milliseconds
+    (query decoding, regions, model, index, verification, catalog join)."""
+    answers, timings = [], []
+    for case in cases:
+        started = time.perf_counter()
+        response = service.search(
+            service.embed_bytes(case.data), top_k=TOP, threshold=None, filters=case.filters
+        )
+        timings.append((time.perf_counter() - started) * 1000)
+        answers.append(answer_of(response))
+    return answers, timings
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else 0.0
+
+
+@dataclass
+class ShopCalibration:
+    """What ``vitrina calibrate`` found for one shop's catalog."""
+
+    thresholds: Thresholds
+    calibrated: Quality
+    current: Quality  # the thresholds in force now, on the same queries
+    baseline: Quality  # whole-photo cosine with the embedder's cosine threshold
+    photos: int
+    skipped: list[str]
+
+    def report(self) -> str:
+        rows = [
+            ("calibrated", self.calibrated),
+            ("in force now", self.current),
+            ("cosine threshold only", self.baseline),
+        ]
+        lines = [
+            f"{self.calibrated.cases} customer-style queries from {self.photos} of the shop's "
+            "photos (colour: the main colour of each photo's stored descriptor)",
+            "thresholds             product first  exact precision      exact recall  colour@5",
+        ]
+        for name, q in rows:
+            recall, precision, exact, colour = q.row()
+            lines.append(f"{name:<22} {recall:>13}  {precision:>19}  {exact:>12}  {colour:>8}")
+        return "\n".join(lines)
+
+
+def calibrate_shop(
+    service: SearchService, *, photos: int, seed: int, progress: Callable[[int, int], None]
+) -> ShopCalibration:
+    """Customer-style queries from a sample of the shop's own indexed photos, and thresholds.
+
+    The photos are downloaded again (under the fetcher's rules): the index keeps vectors, not
+    pixels. A photo that fails to download is skipped and named in the result.
+    """
+    rng = random.Random(seed)
+    with service.sessions() as session:
+        rows = session.execute(
+            select(ProductImage.product_id, ProductImage.url, PhotoFeatures.colour)
+            .join(ImageVector, ImageVector.image_id == ProductImage.id)
+            .join(PhotoFeatures, PhotoFeatures.image_id == ProductImage.id)
+            .join(Product, Product.id == ProductImage.product_id)
+            .where(Product.enabled, ImageVector.model == service.embedder.name)
+            .order_by(
+                ProductImage.product_id, ProductImage.is_primary.desc(), ProductImage.position
+            )
+        ).all()
+    colours: dict[int, str] = {}
+    urls: dict[int, str] = {}
+    for product_id, url, colour in rows:
+        if product_id not in urls:
+            urls[product_id] = url
+            colours[product_id] = main_colour(unpack_colour(colour))
+    chosen = rng.sample(sorted(urls), min(photos, len(urls)))
+    cases: list[Case] = []
+    skipped: list[str] = []
+    for done, product_id in enumerate(chosen, 1):
+        try:
+            fetched = service.fetcher.fetch(urls[product_id])
+            assert isinstance(fetched, FetchedPhoto)
+            photo = decode_image(fetched.data, max_pixels=service.settings.image_max_pixels)
+        except VitrinaError as exc:
+            skipped.append(f"{urls[product_id]}: {exc.message}")
+            continue
+        cases += customer_cases(photo, product_id, rng, colours[product_id])
+        progress(done, len(chosen))
+    if not cases:
+        raise NotFound("No indexed photo could be downloaded to calibrate with.")
+    observations = observe(service, cases)
+    current = service.thresholds
+    thresholds, calibrated = sweep(observations, current, colours)
+    return ShopCalibration(
+        thresholds=thresholds,
+        calibrated=calibrated,
+        current=quality(cases, [replay(o, current) for o in observations], colours),
+        baseline=quality(
+            cases,
+            [cosine_answer(o, service.embedder.exact_threshold) for o in observations],
+            colours,
+        ),
+        photos=len(chosen) - len(skipped),
+        skipped=skipped,
+    )
+
+
+def store_calibration(session: Session, embedder: str, found: ShopCalibration) -> None:
+    """Keep the thresholds for this embedder (search reads them at start-up)."""
+    row = session.get(SearchCalibration, embedder)
+    if row is None:
+        row = SearchCalibration(embedder=embedder)
+        session.add(row)
+    row.thresholds = found.thresholds.to_json()
+    row.report = found.report()
+    row.created_at = utcnow()
+    session.flush()

@@ -1,0 +1,52 @@
+"""What search keeps per catalog photo besides its embedding, computed by the worker at index time.
+
+The worker already holds the decoded photo when it embeds it, so describing it here adds only the
+colour histogram and ORB (a few ms on a 320-pixel photo; see ``docs/operations.md``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PIL import Image
+
+from vitrina.images.regions import product_region
+from vitrina.search.colour import ColourDescriptor, colour_descriptor, pack_colour, unpack_colour
+from vitrina.search.verify import QUERY_KEYPOINTS, LocalFeatures, local_features
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoDescription:
+    """The colour descriptor and local features of one photo."""
+
+    colour: ColourDescriptor
+    features: LocalFeatures
+
+    def pack(self) -> tuple[bytes, bytes]:
+        """``(colour, keypoints)`` as the feature table stores them."""
+        return pack_colour(self.colour), self.features.pack()
+
+    @classmethod
+    def unpack(cls, colour: bytes, keypoints: bytes) -> PhotoDescription:
+        return cls(unpack_colour(colour), LocalFeatures.unpack(keypoints))
+
+
+def describe_catalog_photo(image: Image.Image) -> PhotoDescription:
+    """A shop photo: the product fills it, so the whole photo is described."""
+    return PhotoDescription(colour_descriptor(image), local_features(image))
+
+
+def product_crop(image: Image.Image) -> Image.Image:
+    """The region of a customer's photo that holds the product (the whole photo if no frame)."""
+    region = product_region(image)
+    if region is None:
+        return image
+    return image.crop((region.left, region.top, region.right, region.bottom))
+
+
+def describe_query_photo(crop: Image.Image) -> PhotoDescription:
+    """A customer's photo, already cut to its product region: more keypoints than stored, since
+    the product may be small in it and only the query pays for them."""
+    return PhotoDescription(
+        colour_descriptor(crop), local_features(crop, keypoints=QUERY_KEYPOINTS, query=True)
+    )

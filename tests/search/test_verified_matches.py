@@ -1,0 +1,220 @@
+""""Exact" means verified, "similar" respects colour — over real HTTP, with the real worker.
+
+The catalog is drawn bouquets (the stand-in shop's drawings), one of them also offered in another
+colour as a separate product, as shops do. Queries are customer-style photos made from them.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import random
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.conftest import SECRET
+from tests.search.test_visual_search import upload, wait_until_idle
+from tests.support.photos import jpeg, photo_server, sample_photos
+from tests.support.webhooks import sample_product, send
+from vitrina.search.customer_photos import occluded, recoloured, screen, story, warm
+from vitrina.standin.photos import (
+    FLOWER_COLOURS,
+    KIND_COLOURS,
+    Bouquet,
+    random_bouquet,
+    render,
+)
+
+BOUQUETS = 5
+VARIANT_ID = 2000  # the first bouquet in another colour
+
+
+def bouquets() -> list[Bouquet]:
+    rng = random.Random(7)
+    found: list[Bouquet] = []
+    while len(found) < BOUQUETS:
+        bouquet = random_bouquet(rng)
+        # The first one needs a second colour of its main flower for the variant.
+        if found or len(KIND_COLOURS[bouquet.groups[0].kind]) > 1:
+            found.append(bouquet)
+    return found
+
+
+BOUQUETS_DRAWN = bouquets()
+IDS = [3000 + n for n in range(BOUQUETS)]
+
+
+def variant_of(bouquet: Bouquet) -> Bouquet:
+    """The bouquet with its main flowers in the colour furthest from theirs (white → purple)."""
+    main = bouquet.groups[0]
+    here = FLOWER_COLOURS[main.colour]
+    other = max(
+        KIND_COLOURS[main.kind],
+        key=lambda c: sum((a - b) ** 2 for a, b in zip(FLOWER_COLOURS[c], here, strict=True)),
+    )
+    return replace(bouquet, groups=(replace(main, colour=other), *bouquet.groups[1:]))
+
+
+VARIANT = variant_of(BOUQUETS_DRAWN[0])
+
+
+@pytest.fixture(scope="module")
+def photos_served():
+    with photo_server() as server:
+        yield server
+
+
+@pytest.fixture
+def shop(live_app, sqlite_url, photos_served):
+    """A running Vitrina whose worker indexed the bouquets and the colour variant."""
+    with live_app(sqlite_url, run_worker=True) as client:
+        recipes = [*zip(IDS, BOUQUETS_DRAWN, strict=True), (VARIANT_ID, VARIANT)]
+        for product_id, bouquet in recipes:
+            urls = [
+                photos_served.add(f"/b/{product_id}/{v}.jpg", jpeg(render(bouquet, v), 88))
+                for v in (0, 1)
+            ]
+            product = sample_product(
+                id=product_id, title=f"Букет {product_id}", image=urls[0], images=urls
+            )
+            assert send(client, "created", product, secret=SECRET).status_code == 200
+        stats = wait_until_idle(client)
+        assert stats["total_indexed"] == 2 * (BOUQUETS + 1)
+        yield client, sqlite_url
+
+
+def exact_ids(body: dict) -> list[int]:
+    return [r["product_id"] for r in body["exact"]]
+
+
+def test_story_screenshot_finds_its_product_and_says_why(shop):
+    client, _ = shop
+    query = story(render(BOUQUETS_DRAWN[2], 0), random.Random(1))
+    body = upload(client, jpeg(query, 80), top_k=5).json()
+    assert body["results"][0]["product_id"] == IDS[2]
+    assert exact_ids(body) == [IDS[2]]
+    check = body["exact"][0]["verification"]
+    assert check["exact"] is True
+    assert check["inliers"] >= body["exact_min_inliers"]
+    assert check["colour_agreement"] >= body["exact_colour_agree"]
+    assert 0 < body["exact"][0]["similarity"] <= 1
+
+
+def test_search_page_shows_the_checked_match_first(shop):
+    client, _ = shop
+    query = story(render(BOUQUETS_DRAWN[2], 0), random.Random(5))
+    page = client.post("/search", files={"file": ("story.jpg", jpeg(query, 80), "image/jpeg")})
+    assert page.status_code == 200
+    exact = page.text.split('<section class="group exact">')[1].split("</section>")[0]
+    assert f'data-product-id="{IDS[2]}"' in exact
+    assert "Checked: the same bouquet, same colours" in exact
+    assert f'data-product-id="{VARIANT_ID}"' not in exact
+
+
+def test_same_answer_by_url_base64_and_on_a_screen(shop, photos_served):
+    client, _ = shop
+    query = jpeg(screen(render(BOUQUETS_DRAWN[3], 0), random.Random(2)), 80)
+    url = photos_served.add("/q/screen.jpg", query)
+    by_url = client.post("/api/v1/search", json={"image_url": url, "top_k": 5}).json()
+    by_b64 = client.post(
+        "/api/v1/search", json={"image_base64": base64.b64encode(query).decode(), "top_k": 5}
+    ).json()
+    for body in (by_url, by_b64):
+        assert body["results"][0]["product_id"] == IDS[3]
+        assert exact_ids(body) == [IDS[3]]
+
+
+def test_recoloured_copy_is_never_exact(shop):
+    client, _ = shop
+    for seed in range(3):
+        query = recoloured(render(BOUQUETS_DRAWN[1], 0), random.Random(seed))
+        body = upload(client, jpeg(query), top_k=10).json()
+        assert IDS[1] not in exact_ids(body)
+
+
+def test_colour_variant_is_similar_not_exact(shop):
+    client, _ = shop
+    # A customer's photo of the variant: exact is the variant, never the original colour.
+    body = upload(client, jpeg(warm(render(VARIANT, 0), random.Random(3))), top_k=10).json()
+    assert exact_ids(body) == [VARIANT_ID]
+    assert IDS[0] in [r["product_id"] for r in body["results"]]
+    # "More like this" of the original: the variant is listed, but not as exact.
+    more = client.get(f"/api/v1/products/{IDS[0]}/similar", params={"top_k": 10}).json()
+    assert VARIANT_ID in [r["product_id"] for r in more["results"]]
+    assert VARIANT_ID not in exact_ids(more)
+    # By product id the product itself comes first, verified against its own photo.
+    itself = client.post("/api/v1/search", json={"product_id": IDS[0], "top_k": 5}).json()
+    assert exact_ids(itself)[0] == IDS[0]
+
+
+def test_unrelated_photo_gets_no_exact(shop):
+    client, _ = shop
+    for name in ("chelsea", "rocket", "coffee"):
+        body = upload(client, jpeg(sample_photos()[name]), top_k=10).json()
+        assert exact_ids(body) == [], name
+
+
+def test_hand_over_the_bouquet_still_exact(shop):
+    client, _ = shop
+    query = occluded(render(BOUQUETS_DRAWN[4], 1), random.Random(4))
+    body = upload(client, jpeg(query, 70), top_k=5).json()
+    assert exact_ids(body) == [IDS[4]]
+
+
+def test_calibrate_reports_and_stores_thresholds(shop, model_dir, live_app):
+    _, database_url = shop
+    env = {
+        **os.environ,
+        "VITRINA_DATABASE_URL": database_url,
+        "VITRINA_MODEL_DIR": str(model_dir),
+        "VITRINA_IMAGE_HOSTS_ALLOW": "127.0.0.1",
+        "COLUMNS": "200",
+    }
+
+    def vitrina(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "vitrina.cli", "calibrate", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    reported = vitrina("--photos", "5")
+    assert reported.returncode == 0, reported.stderr
+    assert "40 customer-style queries from 5" in reported.stdout
+    assert "not stored" in reported.stdout
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM search_calibration")).scalar() == 0
+    stored = vitrina("--photos", "5", "--store")
+    assert stored.returncode == 0, stored.stderr
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT embedder, thresholds FROM search_calibration")).one()
+    engine.dispose()
+    assert row[0] == "effnet-lite0" and '"min_inliers"' in row[1]
+    import json
+
+    saved = json.loads(row[1])
+    with live_app(database_url) as restarted:
+        body = restarted.post("/api/v1/search", json={"product_id": IDS[0]}).json()
+    assert body["exact_min_inliers"] == saved["min_inliers"]
+    assert body["similar_threshold"] == saved["similar"]
+
+
+def test_bad_calibrate_arguments_are_refused(model_dir, sqlite_url):
+    result = subprocess.run(
+        [sys.executable, "-m", "vitrina.cli", "calibrate", "--photos", "0"],
+        env={**os.environ, "VITRINA_DATABASE_URL": sqlite_url, "VITRINA_MODEL_DIR": str(model_dir)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "--photos" in result.stderr
+
+

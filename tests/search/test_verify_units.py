@@ -1,0 +1,67 @@
+"""The pure parts of verified matching: the stored format, the colour check, the region finder."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from tests.support.photos import sample_photos
+from vitrina.images.regions import product_region
+from vitrina.search.customer_photos import recoloured, warm
+from vitrina.search.features import describe_catalog_photo, describe_query_photo
+from vitrina.search.verify import GRID, LocalFeatures, verify
+from vitrina.standin.photos import random_bouquet, render
+
+BOUQUET = render(random_bouquet(random.Random(3)), 0)
+STORED = describe_catalog_photo(BOUQUET.resize((320, 320)))
+
+
+@settings(max_examples=50, deadline=None)
+@given(n=st.integers(0, 300), width=st.integers(1, 2000), height=st.integers(1, 2000))
+def test_stored_features_round_trip(n, width, height):
+    rng = np.random.default_rng(n)
+    features = LocalFeatures(
+        rng.uniform(0, 320, (n, 2)).astype(np.float32),
+        rng.integers(0, 256, (n, 32), dtype=np.uint8),
+        rng.integers(0, 256, (GRID, GRID, 3), dtype=np.uint8),
+        (width, height),
+    )
+    back = LocalFeatures.unpack(features.pack())
+    assert back.size == (width, height)
+    assert np.array_equal(back.descriptors, features.descriptors)
+    assert np.array_equal(back.grid, features.grid)
+    assert np.allclose(back.points, features.points, atol=0.25)
+
+
+def test_warm_light_agrees_but_a_recolour_does_not():
+    warm_query = describe_query_photo(warm(BOUQUET, random.Random(1)))
+    matched = verify(warm_query.features, STORED.features)
+    assert matched.inliers >= 40
+    assert matched.colour_agreement >= 0.85
+    recolour_query = describe_query_photo(recoloured(BOUQUET, random.Random(1)))
+    recolour = verify(recolour_query.features, STORED.features)
+    assert recolour.inliers >= 14  # the shapes are the same bouquet's...
+    assert recolour.colour_agreement < 0.85  # ...the colours are not
+
+
+def test_another_photo_does_not_verify():
+    other = describe_query_photo(sample_photos()["chelsea"])
+    assert verify(other.features, STORED.features).inliers < 14
+
+
+def test_region_is_the_photo_inside_a_story_frame():
+    frame = Image.new("RGB", (540, 960), (250, 120, 170))
+    frame.paste(BOUQUET.resize((400, 400)), (70, 300))
+    box = product_region(frame)
+    assert box is not None
+    assert abs(box.left - 70) <= 8 and abs(box.top - 300) <= 8
+    assert abs(box.right - 470) <= 8 and abs(box.bottom - 700) <= 8
+
+
+def test_a_plain_photo_has_no_separate_region():
+    assert product_region(sample_photos()["coffee"]) is None
+    assert product_region(BOUQUET) is None
