@@ -111,7 +111,7 @@ def test_search_page_shows_the_checked_match_first(shop):
     assert page.status_code == 200
     exact = page.text.split('<section class="group exact">')[1].split("</section>")[0]
     assert f'data-product-id="{IDS[2]}"' in exact
-    assert "Checked: the same bouquet, same colours" in exact
+    assert "Проверено: тот же букет, те же цвета" in exact  # Russian by default
     assert f'data-product-id="{VARIANT_ID}"' not in exact
 
 
