@@ -1,6 +1,6 @@
 """Product page addresses, and the search analytics tables (searches, clicks).
 
-Revision ID: 0007
+Revision ID: 0009
 Revises: 0008
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 
 import vitrina.db
 
-revision: str = "0007"
+revision: str = "0009"
 down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

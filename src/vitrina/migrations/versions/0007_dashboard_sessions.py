@@ -1,7 +1,7 @@
 """The dashboard_sessions table: server-side dashboard logins (logout ends one for real).
 
-Revision ID: 0006
-Revises: 0011
+Revision ID: 0007
+Revises: 0006
 """
 
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from alembic import op
 
 import vitrina.db
 
-revision: str = "0006"
-down_revision: str | None = "0011"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,7 +3,7 @@
 Every job is a product reindex (the queue has no other kind), and the fetcher never sent
 ``If-None-Match``: an unchanged photo is recognised by its content hash, not its ETag.
 
-Revision ID: 0011
+Revision ID: 0006
 Revises: 0005
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011"
+revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
