@@ -43,6 +43,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/search.py
 	$(BIN)/python benchmarks/freshness.py
 	$(BIN)/python benchmarks/mixed_load.py
+	$(BIN)/python benchmarks/quality.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache
