@@ -73,6 +73,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# SQLite's INTEGER and PostgreSQL's BIGINT stop here: ids, sequences and prices from outside are
+# bounded by it at the boundary, so an overflow is a 422 naming the field, not a driver error.
+MAX_BIGINT = 2**63 - 1
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
     return datetime.now(UTC)

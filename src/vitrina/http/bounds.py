@@ -12,9 +12,8 @@ from typing import Annotated
 
 import annotated_types as at
 
-MAX_BIGINT = 2**63 - 1
-# Prices are minor units (1 ₸ = 100); the same cap as the webhook's price parser.
-MAX_PRICE_MINOR = 10**15 - 1
+from vitrina.db import MAX_BIGINT
+from vitrina.ingest.bitrix_format import MAX_PRICE_MINOR
 
 RowId = Annotated[int, at.Interval(ge=1, le=MAX_BIGINT)]
 """A product, shop or job id."""

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
+from vitrina.db import MAX_BIGINT
 from vitrina.errors import InvalidPayload
 
 # Plain space, no-break space, narrow no-break space, thin space: all seen as thousands separators.
@@ -29,7 +30,9 @@ _ID = re.compile(r"[0-9]{1,19}")
 # Dates Vitrina stores: far outside this range is a broken clock or a hostile payload.
 _EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2200, 1, 1, tzinfo=UTC)
-_MAX_PRICE_MINOR = 10**15  # far above any bouquet; guards against digit soup overflowing BIGINT
+# The largest price accepted (minor units, 1 ₸ = 100): far above any bouquet, and it keeps digit
+# soup from overflowing BIGINT. Every path that takes a price (webhook, filters) uses this cap.
+MAX_PRICE_MINOR = 10**15 - 1
 
 
 def _fail(field: str, value: object, why: str = "cannot parse") -> InvalidPayload:
@@ -63,7 +66,7 @@ def parse_price(value: object, field: str = "price") -> int:
     minor = amount * 100
     if minor != minor.to_integral_value():
         raise _fail(field, value, "more than two decimal places in")
-    if minor >= _MAX_PRICE_MINOR:
+    if minor > MAX_PRICE_MINOR:
         raise _fail(field, value, "implausibly large price")
     return int(minor)
 
@@ -141,7 +144,7 @@ def parse_product_id(value: object, field: str = "id") -> int:
         raise _fail(field, value)
     if isinstance(value, str) and _ID.fullmatch(value.strip()):
         value = int(value.strip())
-    if not isinstance(value, int) or value <= 0 or value >= 2**63:
+    if not isinstance(value, int) or value <= 0 or value > MAX_BIGINT:
         raise _fail(field, value, "expected a positive integer id, got")
     return value
 

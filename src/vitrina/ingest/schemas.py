@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from vitrina.db import MAX_BIGINT
+
 EventType = Literal["product.created", "product.updated", "product.deleted"]
 Action = Literal["created", "updated", "deleted", "duplicate", "stale"]
 
@@ -19,7 +21,7 @@ class WebhookEnvelope(BaseModel):
     event_type: EventType
     product_data: dict[str, Any]
     event_id: str | None = Field(default=None, min_length=1, max_length=200)
-    sequence: int | None = Field(default=None, ge=0, lt=2**63)
+    sequence: int | None = Field(default=None, ge=0, le=MAX_BIGINT)
     occurred_at: AwareDatetime | None = None
 
 

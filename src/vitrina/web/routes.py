@@ -28,7 +28,7 @@ from starlette.datastructures import UploadFile
 
 from vitrina.catalog.links import is_absolute
 from vitrina.catalog.models import Product
-from vitrina.db import database_errors, write_session
+from vitrina.db import MAX_BIGINT, database_errors, write_session
 from vitrina.errors import (
     ImageTooLarge,
     InvalidPayload,
@@ -38,10 +38,11 @@ from vitrina.errors import (
 )
 from vitrina.http import csrf
 from vitrina.http import session as dashboard_session
-from vitrina.http.bounds import MAX_BIGINT, MAX_PRICE_MINOR, RowId
+from vitrina.http.bounds import RowId
 from vitrina.http.deps import AdminDep, ReadSession, ServicesDep, limit_searches
 from vitrina.http.errors import ErrorResponse
 from vitrina.http.state import Services
+from vitrina.ingest.bitrix_format import MAX_PRICE_MINOR
 from vitrina.jobs import queue
 from vitrina.search.analytics import record_search
 from vitrina.search.schemas import SearchResponse, SearchResult
