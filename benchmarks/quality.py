@@ -35,7 +35,6 @@ from sqlalchemy.orm import sessionmaker
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.support.photos import sample_photos
-from vitrina.vectors.memory_index import MemoryIndex
 
 from vitrina.catalog.models import Product, ProductImage
 from vitrina.config import load_settings
@@ -58,7 +57,8 @@ from vitrina.search.customer_photos import jpeg_bytes
 from vitrina.search.features import describe_catalog_photo
 from vitrina.search.repository import NewFeatures, store_features
 from vitrina.search.service import SearchService
-from vitrina.standin.photos import KIND_COLOURS, Bouquet, random_bouquet, render
+from vitrina.standin.photos import KIND_COLOURS, KIND_SIZE, Bouquet, random_bouquet, render
+from vitrina.vectors.hnsw_index import HnswIndex
 from vitrina.vectors.models import ImageVector
 from vitrina.vectors.repository import NewVector, store_vectors
 
@@ -67,6 +67,21 @@ FAMILY = {
     "cream": "white", "yellow": "yellow", "orange": "orange", "peach": "orange",
     "purple": "purple", "lilac": "purple", "blue": "blue",
 }  # fmt: skip
+
+
+def main_family(bouquet: Bouquet) -> str:
+    """The colour a buyer names the bouquet by: the family covering most of the flowers' area.
+
+    Not simply the first group's colour: in a mixed bouquet of three blue hydrangeas, four cream
+    peonies and six white chamomiles a person sees a white bouquet with some blue.
+    """
+    heads = min(bouquet.count, 60)  # as the renderer draws them
+    area: dict[str, float] = {}
+    for group in bouquet.groups:
+        drawn = max(1, round(heads * group.count / bouquet.count))
+        family = FAMILY[group.colour]
+        area[family] = area.get(family, 0.0) + drawn * KIND_SIZE[group.kind] ** 2
+    return max(area, key=lambda family: area[family])
 
 
 def colour_variant(bouquet: Bouquet, rng: random.Random) -> Bouquet | None:
@@ -87,9 +102,9 @@ def build_catalog(bouquets: int, seed: int) -> tuple[list[tuple[int, list[bytes]
     next_id = 1
     for n in range(bouquets):
         bouquet = random_bouquet(rng)
-        family = [(bouquet, FAMILY[bouquet.groups[0].colour])]
+        family = [(bouquet, main_family(bouquet))]
         if n % 4 == 0 and (variant := colour_variant(bouquet, rng)) is not None:
-            family.append((variant, FAMILY[variant.groups[0].colour]))
+            family.append((variant, main_family(variant)))
         for recipe, colour in family:
             photos = [jpeg_bytes(render(recipe, v), 88) for v in (0, 1)]
             products.append((next_id, photos))
@@ -184,7 +199,7 @@ def main() -> None:
             settings=settings,
             sessions=sessionmaker(engine),
             embedder=embedder,
-            index=MemoryIndex(embedder.name, embedder.dim),
+            index=HnswIndex(embedder.name, embedder.dim),
             fetcher=None,  # type: ignore[arg-type]
         )
         rng = random.Random(args.seed + 1)

@@ -1,4 +1,4 @@
-""""Exact" means verified, "similar" respects colour — over real HTTP, with the real worker.
+""" "Exact" means verified, "similar" respects colour — over real HTTP, with the real worker.
 
 The catalog is drawn bouquets (the stand-in shop's drawings), one of them also offered in another
 colour as a separate product, as shops do. Queries are customer-style photos made from them.
@@ -151,6 +151,20 @@ def test_colour_variant_is_similar_not_exact(shop):
     assert exact_ids(itself)[0] == IDS[0]
 
 
+def test_a_bouquet_in_one_colour_ranks_that_colour_first(shop):
+    """Another bouquet of the same recipe (the flowers arranged anew) photographed in warm light:
+    of the two products of the same shape, the one in the photo's colour comes first."""
+    client, _ = shop
+    for recipe, wanted, other in (
+        (BOUQUETS_DRAWN[0], IDS[0], VARIANT_ID),
+        (VARIANT, VARIANT_ID, IDS[0]),
+    ):
+        rearranged = replace(recipe, seed=recipe.seed + 1)
+        query = jpeg(warm(render(rearranged, 0), random.Random(6)), 80)
+        ranked = [r["product_id"] for r in upload(client, query, top_k=10).json()["results"]]
+        assert ranked.index(wanted) < ranked.index(other), (recipe.groups[0].colour, ranked)
+
+
 def test_unrelated_photo_gets_no_exact(shop):
     client, _ = shop
     for name in ("chelsea", "rocket", "coffee"):
@@ -216,5 +230,3 @@ def test_bad_calibrate_arguments_are_refused(model_dir, sqlite_url):
     )
     assert result.returncode != 0
     assert "--photos" in result.stderr
-
-

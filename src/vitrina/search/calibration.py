@@ -35,6 +35,7 @@ from vitrina.search.service import (
     VERIFIED,
     QueryPhoto,
     SearchService,
+    ranking_score,
 )
 from vitrina.search.thresholds import Thresholds
 from vitrina.vectors.base import SearchFilters
@@ -85,6 +86,7 @@ class Seen:
     colour: float | None
     inliers: int | None
     agreement: float
+    same_colour: bool = False
 
 
 @dataclass
@@ -109,7 +111,7 @@ def observe(service: SearchService, cases: Iterable[Case]) -> list[Observation]:
                 QueryPhoto(photo.vectors[:1]),
                 case.filters,
                 TOP,
-                replace(probe, colour_weight=0.0),
+                replace(probe, colour_weight=0.0, colour_gate=0.0),
             )
         observations.append(
             Observation(
@@ -121,6 +123,7 @@ def observe(service: SearchService, cases: Iterable[Case]) -> list[Observation]:
                         c.colour,
                         None if c.verification is None else c.verification.inliers,
                         0.0 if c.verification is None else c.verification.colour_agreement,
+                        c.same_colour,
                     )
                     for c in found
                 ],
@@ -142,10 +145,7 @@ def replay(observation: Observation, thresholds: Thresholds) -> Answer:
     """The answer search would give with ``thresholds`` (the same rules as the service)."""
     scored = sorted(
         observation.seen,
-        key=lambda s: (
-            s.similarity
-            + thresholds.colour_weight * ((0.5 if s.colour is None else s.colour) - 1.0)
-        ),
+        key=lambda s: ranking_score(s.similarity, s.colour, s.same_colour, thresholds),
         reverse=True,
     )
     leading = [s for s in scored[:VERIFIED] if s.similarity >= thresholds.verify_floor]
@@ -241,7 +241,7 @@ def sweep(
     observations: Sequence[Observation], base: Thresholds, colours: dict[int, str]
 ) -> tuple[Thresholds, Quality]:
     """The thresholds with the best exact recall at ≥ 98 % exact precision, then the colour
-    weight with the best colour precision that keeps recall@1 within half a point of its best."""
+    weight and gate with the best colour precision that keep recall@1 near its best."""
     cases = [o.case for o in observations]
 
     def measure(thresholds: Thresholds) -> Quality:
@@ -257,11 +257,19 @@ def sweep(
                 best_exact = (*key, trial)
     assert best_exact is not None
     chosen = best_exact[2]
-    weights = {w: measure(replace(chosen, colour_weight=w)) for w in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.5)}
-    top_recall = max(q.recall_at_1 for q in weights.values())
-    eligible = {w: q for w, q in weights.items() if q.recall_at_1 >= top_recall - 0.005}
-    weight = max(eligible, key=lambda w: (eligible[w].colour_precision_at_5 or 0.0, -w))
-    chosen = replace(chosen, colour_weight=weight)
+    # Colour moves the ranking (weight) and puts the query's main colour first (gate); the pair
+    # with the best colour precision whose recall@1 stays within half a point of the best.
+    trials = {
+        (w, g): measure(replace(chosen, colour_weight=w, colour_gate=g))
+        for w in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.5)
+        for g in (0.0, 0.1, 0.2, 0.3, 0.5)
+    }
+    top_recall = max(q.recall_at_1 for q in trials.values())
+    eligible = {k: q for k, q in trials.items() if q.recall_at_1 >= top_recall - 0.005}
+    weight, gate = max(
+        eligible, key=lambda k: (eligible[k].colour_precision_at_5 or 0.0, -k[0], -k[1])
+    )
+    chosen = replace(chosen, colour_weight=weight, colour_gate=gate)
     return chosen, measure(chosen)
 
 
@@ -334,9 +342,10 @@ def calibrate_shop(
     colours: dict[int, str] = {}
     urls: dict[int, str] = {}
     for product_id, url, colour in rows:
-        if product_id not in urls:
+        descriptor = unpack_colour(colour)
+        if product_id not in urls and descriptor is not None:
             urls[product_id] = url
-            colours[product_id] = main_colour(unpack_colour(colour))
+            colours[product_id] = main_colour(descriptor)
     chosen = rng.sample(sorted(urls), min(photos, len(urls)))
     cases: list[Case] = []
     skipped: list[str] = []

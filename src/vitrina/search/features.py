@@ -17,17 +17,20 @@ from vitrina.search.verify import QUERY_KEYPOINTS, LocalFeatures, local_features
 
 @dataclass(frozen=True, slots=True)
 class PhotoDescription:
-    """The colour descriptor and local features of one photo."""
+    """The colour descriptor and local features of one photo; ``colour`` is ``None`` for a stored
+    photo described by an earlier version of the descriptor (until it is reindexed)."""
 
-    colour: ColourDescriptor
+    colour: ColourDescriptor | None
     features: LocalFeatures
 
     def pack(self) -> tuple[bytes, bytes]:
         """``(colour, keypoints)`` as the feature table stores them."""
+        assert self.colour is not None, "only fresh descriptions are stored"
         return pack_colour(self.colour), self.features.pack()
 
     @classmethod
     def unpack(cls, colour: bytes, keypoints: bytes) -> PhotoDescription:
+        """As stored; an earlier version's colour descriptor reads as ``None``."""
         return cls(unpack_colour(colour), LocalFeatures.unpack(keypoints))
 
 
@@ -46,7 +49,9 @@ def product_crop(image: Image.Image) -> Image.Image:
 
 def describe_query_photo(crop: Image.Image) -> PhotoDescription:
     """A customer's photo, already cut to its product region: more keypoints than stored, since
-    the product may be small in it and only the query pays for them."""
+    the product may be small in it and only the query pays for them; its colour is corrected for
+    warm indoor light."""
     return PhotoDescription(
-        colour_descriptor(crop), local_features(crop, keypoints=QUERY_KEYPOINTS, query=True)
+        colour_descriptor(crop, query=True),
+        local_features(crop, keypoints=QUERY_KEYPOINTS, query=True),
     )

@@ -61,21 +61,27 @@ def features_by_content(
                 PhotoFeatures.content_hash.in_(set(content_hashes))
             )
         )
-        return {content_hash: (colour, keypoints) for content_hash, colour, keypoints in rows}
+        # Features by an earlier colour descriptor are not reused: the photo is described afresh.
+        return {
+            content_hash: (colour, keypoints)
+            for content_hash, colour, keypoints in rows
+            if unpack_colour(colour) is not None
+        }
 
 
 def images_with_features(session: Session, image_ids: Sequence[int]) -> set[int]:
-    if not image_ids:
-        return set()
-    return set(
-        session.scalars(select(PhotoFeatures.image_id).where(PhotoFeatures.image_id.in_(image_ids)))
-    )
+    """The photos whose stored features are current: a colour descriptor of an earlier version
+    leaves the photo to be described again by the next reindex."""
+    rows = _by_image(session, PhotoFeatures.colour, image_ids)
+    return {image_id for image_id, colour in rows.items() if unpack_colour(colour) is not None}
 
 
 def colours(session: Session, image_ids: Sequence[int]) -> dict[int, ColourDescriptor]:
-    """Colour descriptors of the candidates of one search (78 bytes each)."""
+    """Colour descriptors of the candidates of one search (23 bytes each); a photo described by
+    an earlier version is left out (unknown colour) until it is reindexed."""
     rows = _by_image(session, PhotoFeatures.colour, image_ids)
-    return {image_id: unpack_colour(data) for image_id, data in rows.items()}
+    found = {image_id: unpack_colour(data) for image_id, data in rows.items()}
+    return {image_id: colour for image_id, colour in found.items() if colour is not None}
 
 
 def keypoints(session: Session, image_ids: Sequence[int]) -> dict[int, LocalFeatures]:

@@ -29,7 +29,7 @@ from vitrina.embedding import Embedder
 from vitrina.errors import InvalidPayload, NotFound, PhotoFetchError, ServiceUnavailable
 from vitrina.images.decode import decode_image
 from vitrina.images.fetch import FetchedPhoto, PhotoFetcher
-from vitrina.search.colour import colour_similarity
+from vitrina.search.colour import confident_colour, main_colours, similarities
 from vitrina.search.features import PhotoDescription, describe_query_photo, product_crop
 from vitrina.search.photo_url import for_customer
 from vitrina.search.repository import colours, description, keypoints
@@ -52,7 +52,9 @@ from vitrina.vectors.base import Hit, SearchFilters, VectorIndex
 from vitrina.vectors.models import ImageVector
 
 QUERY_DECODE_SIZE = 512  # a story screenshot keeps its product region large enough for ORB
-CANDIDATES = 60  # photos per region asked of the index, whatever top_k
+# Photos per region asked of the index, whatever top_k: enough that the colour ranking finds
+# the bouquets of the query's colour among them (60 left a small colour family short).
+CANDIDATES = 100
 VERIFIED = 8  # leading products checked geometrically (~1 ms each)
 VARIANT_MARGIN = 0.04  # colour agreement by which a colour variant loses "exact" to another
 INLIER_SHARE = 0.4  # an exact match needs this share of the best candidate's inliers
@@ -104,6 +106,7 @@ class Candidate:
 
     hit: Hit
     colour: float | None = None
+    same_colour: bool = False  # the same main colour as the query's (when that is clear)
     score: float = 0.0
     verification: Verification | None = None
     exact: bool = False
@@ -298,18 +301,30 @@ class SearchService:
     def _rank(
         session: Session, photo: QueryPhoto, hits: list[Hit], thresholds: Thresholds
     ) -> list[Candidate]:
-        """Best photo per product by cosine plus colour agreement, best first."""
+        """Best photo per product by cosine plus colour agreement, best first; when the query's
+        main colour is clear, bouquets of that colour get :attr:`Thresholds.colour_gate` more,
+        so they come first unless another bouquet is much nearer in shape."""
         query_colour = photo.description.colour if photo.description is not None else None
         stored = colours(session, [h.image_id for h in hits]) if query_colour is not None else {}
+        described = [h.image_id for h in hits if h.image_id in stored]
+        agreement: dict[int, tuple[float, bool]] = {}
+        if query_colour is not None and described:
+            matrix = np.stack([stored[image_id] for image_id in described])
+            clear = confident_colour(query_colour)
+            agreement = {
+                image_id: (float(similarity), clear is not None and name == clear)
+                for image_id, similarity, name in zip(
+                    described, similarities(query_colour, matrix), main_colours(matrix), strict=True
+                )
+            }
         per_product: dict[int, Candidate] = {}
         for hit in hits:
             candidate = Candidate(hit)
-            colour = stored.get(hit.image_id)
-            if query_colour is not None and colour is not None:
-                candidate.colour = colour_similarity(query_colour, colour)
-            # Unknown colour counts as half agreement: neither promoted nor buried.
-            agreement = 0.5 if candidate.colour is None else candidate.colour
-            candidate.score = hit.similarity + thresholds.colour_weight * (agreement - 1.0)
+            if hit.image_id in agreement:
+                candidate.colour, candidate.same_colour = agreement[hit.image_id]
+            candidate.score = ranking_score(
+                hit.similarity, candidate.colour, candidate.same_colour, thresholds
+            )
             known = per_product.get(hit.product_id)
             if known is None or candidate.score > known.score:
                 per_product[hit.product_id] = candidate
@@ -421,6 +436,19 @@ class SearchService:
             if len(results) == top_k:
                 break
         return results
+
+
+def ranking_score(
+    similarity: float, colour: float | None, same_colour: bool, thresholds: Thresholds
+) -> float:
+    """Cosine, minus what colour disagreement costs, plus the same-main-colour bonus; unknown
+    colour counts as half agreement: neither promoted nor buried."""
+    agreement = 0.5 if colour is None else colour
+    return (
+        similarity
+        + thresholds.colour_weight * (agreement - 1.0)
+        + thresholds.colour_gate * same_colour
+    )
 
 
 def _passes(product: Product, filters: SearchFilters) -> bool:

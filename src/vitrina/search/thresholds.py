@@ -27,6 +27,8 @@ class Thresholds:
     min_inliers: int  # RANSAC inliers that make a geometric match
     colour_agree: float  # share of matched points whose colours agree, for an exact match
     colour_weight: float  # how much colour similarity moves the ranking score
+    # added to the score of a bouquet of the query's main colour, when that colour is clear
+    colour_gate: float = 0.0
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

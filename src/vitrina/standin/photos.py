@@ -57,7 +57,7 @@ KIND_COLOURS: dict[FlowerKind, tuple[str, ...]] = {
 }
 
 # Relative head size: a hydrangea head is much bigger than a chamomile.
-_KIND_SIZE: dict[FlowerKind, float] = {
+KIND_SIZE: dict[FlowerKind, float] = {
     "rose": 1.0, "tulip": 0.9, "peony": 1.3, "eustoma": 1.0,
     "chrysanthemum": 0.95, "hydrangea": 1.45, "chamomile": 0.8,
 }
@@ -210,7 +210,7 @@ def _draw_bouquet(bouquet: Bouquet, s: int) -> Image.Image:
 
     # Lower heads drawn last: they are nearer the camera and overlap the ones behind.
     for (x, y), group in sorted(zip(points, kinds, strict=True), key=lambda item: item[0][1]):
-        r = flower_r * _KIND_SIZE[group.kind] * rng.uniform(0.9, 1.1)
+        r = flower_r * KIND_SIZE[group.kind] * rng.uniform(0.9, 1.1)
         colour = _jitter(rng, FLOWER_COLOURS[group.colour], 0.06)
         _FLOWERS[group.kind](draw, rng, x, y, r, colour)
     if bouquet.filler:

@@ -1,0 +1,191 @@
+"""The colour descriptor names a bouquet's colour as a buyer would, and search ranks by it."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image, ImageDraw
+from sqlalchemy import insert
+from sqlalchemy.orm import sessionmaker
+
+from vitrina.catalog.models import Product, ProductImage
+from vitrina.db import make_engine, write_session
+from vitrina.images.regions import product_region
+from vitrina.search.colour import (
+    NAMES,
+    colour_descriptor,
+    colour_similarity,
+    confident_colour,
+    main_colour,
+    pack_colour,
+    unpack_colour,
+)
+from vitrina.search.customer_photos import story, warm
+from vitrina.search.repository import (
+    NewFeatures,
+    colours,
+    features_by_content,
+    images_with_features,
+    store_features,
+)
+from vitrina.search.service import ranking_score
+from vitrina.search.thresholds import DEFAULTS
+from vitrina.standin.photos import Bouquet, FlowerGroup, random_bouquet, render
+
+
+def bouquet(kind: str, colour: str, wrap: str, wrap_colour: tuple[int, int, int]) -> Bouquet:
+    """A one-flower bouquet of ``colour`` in ``wrap``, otherwise a drawn stand-in bouquet."""
+    base = random_bouquet(random.Random(11))
+    return replace(
+        base,
+        groups=(FlowerGroup(kind, colour, 15),),  # type: ignore[arg-type]
+        wrap=wrap,  # type: ignore[arg-type]
+        wrap_colour=wrap_colour,
+        layout="dome",
+        background=((246, 246, 243), (224, 224, 218)),
+    )
+
+
+KRAFT = (196, 160, 115)
+PINK_ROSES = bouquet("rose", "pink", "kraft", KRAFT)
+
+
+@pytest.mark.parametrize(
+    ("flowers", "expected"),
+    [
+        (("rose", "pink", "kraft", KRAFT), "pink"),
+        (("rose", "red", "paper", (40, 56, 96)), "red"),  # on navy paper
+        (("chamomile", "white", "kraft", KRAFT), "white"),  # kraft is not orange
+        (("tulip", "yellow", "basket", (168, 122, 72)), "yellow"),
+        (("eustoma", "purple", "film", (232, 244, 250)), "purple"),
+        (("chrysanthemum", "orange", "paper", (240, 188, 200)), "orange"),  # on pink paper
+    ],
+)
+def test_a_shop_photo_is_named_by_its_flowers_not_its_wrapping(flowers, expected):
+    photo = render(bouquet(*flowers), 0)
+    assert main_colour(colour_descriptor(photo)) == expected
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_warm_light_photo_of_a_pink_bouquet_still_reads_pink(seed):
+    photo = warm(render(PINK_ROSES, 0), random.Random(seed))
+    assert main_colour(colour_descriptor(photo, query=True)) == "pink"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_warm_light_photo_of_a_white_bouquet_reads_white_not_yellow(seed):
+    white = render(bouquet("peony", "white", "paper", (246, 246, 246)), 0)
+    photo = warm(white, random.Random(seed))
+    assert main_colour(colour_descriptor(photo, query=True)) == "white"
+
+
+def test_warm_light_correction_never_warms_a_cold_photo():
+    """A blue-lit photo is left as it is: only warm indoor light is corrected."""
+    photo = np.asarray(render(PINK_ROSES, 0), dtype=np.float32)
+    cold = Image.fromarray(np.clip(photo * [0.85, 1.0, 1.15], 0, 255).astype(np.uint8))
+    assert np.allclose(colour_descriptor(cold, query=True), colour_descriptor(cold), atol=1e-6)
+
+
+def test_the_story_frame_around_a_bouquet_does_not_colour_it():
+    photo = story(render(PINK_ROSES, 0), random.Random(2))
+    box = product_region(photo)
+    assert box is not None
+    crop = photo.crop((box.left, box.top, box.right, box.bottom))
+    assert main_colour(colour_descriptor(crop, query=True)) == "pink"
+
+
+def test_a_sticker_over_the_edge_of_a_story_photo_is_trimmed_off():
+    frame = Image.new("RGB", (540, 960), (40, 90, 200))
+    frame.paste(render(PINK_ROSES, 0).resize((400, 400)), (70, 300))
+    ImageDraw.Draw(frame).ellipse((440, 400, 520, 480), fill=(250, 220, 30))  # over the right
+    box = product_region(frame)
+    assert box is not None
+    assert abs(box.left - 70) <= 8 and abs(box.top - 300) <= 8
+    assert abs(box.right - 470) <= 8 and abs(box.bottom - 700) <= 8
+
+
+def test_the_same_colour_is_more_similar_than_another():
+    red = colour_descriptor(render(bouquet("rose", "red", "kraft", KRAFT), 0))
+    red_again = colour_descriptor(render(bouquet("tulip", "red", "paper", (246, 246, 246)), 1))
+    purple = colour_descriptor(render(bouquet("rose", "purple", "kraft", KRAFT), 0))
+    assert colour_similarity(red, red_again) > colour_similarity(red, purple) + 0.3
+    assert confident_colour(red) == "red"
+
+
+def test_a_red_query_ranks_a_red_bouquet_above_a_purple_one_of_the_same_shape():
+    """The model sees the two as near twins (cosine within a few hundredths); colour decides."""
+    thresholds = DEFAULTS["effnet-lite0"]
+    red_photo = render(bouquet("rose", "red", "kraft", KRAFT), 1)
+    query = colour_descriptor(warm(red_photo, random.Random(0)), query=True)
+    red = colour_descriptor(render(bouquet("rose", "red", "kraft", KRAFT), 0))
+    purple = colour_descriptor(render(bouquet("rose", "purple", "kraft", KRAFT), 0))
+    clear = confident_colour(query)
+    assert clear == "red"
+
+    def score(cosine: float, stored: np.ndarray) -> float:
+        same = main_colour(stored) == clear
+        return ranking_score(cosine, colour_similarity(query, stored), same, thresholds)
+
+    assert score(0.70, red) > score(0.75, purple)
+
+
+@given(
+    cosine=st.floats(-1, 1),
+    colour=st.one_of(st.none(), st.floats(0, 1)),
+    better=st.floats(0, 1),
+    same=st.booleans(),
+)
+def test_ranking_score_never_prefers_less_agreement(cosine, colour, better, same):
+    thresholds = DEFAULTS["effnet-lite0"]
+    low = 0.0 if colour is None else min(colour, better)
+    high = max(low, better)
+    assert ranking_score(cosine, high, same, thresholds) >= ranking_score(
+        cosine, low, same, thresholds
+    )
+    assert ranking_score(cosine, colour, True, thresholds) >= ranking_score(
+        cosine, colour, False, thresholds
+    )
+
+
+@given(st.lists(st.floats(0, 1), min_size=len(NAMES), max_size=len(NAMES)))
+def test_stored_descriptor_round_trips(values):
+    descriptor = np.asarray(values, dtype=np.float32)
+    back = unpack_colour(pack_colour(descriptor))
+    assert back is not None
+    assert np.allclose(back, descriptor, atol=1e-3)
+
+
+def test_features_of_the_old_descriptor_are_described_again_not_mixed(sqlite_url):
+    """Photos indexed before this descriptor (a 78-byte hue histogram) read as unknown colour
+    and are left for the next reindex to describe again; their bytes are never reused."""
+    engine = make_engine(sqlite_url)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(Product),
+            [{"id": 1, "shop_id": 1, "name": "Розы", "price": 500000, "enabled": True,
+              "type": "vitrina", "image": "https://shop.example/1.jpg", "source_payload": {}}],
+        )  # fmt: skip
+        conn.execute(
+            insert(ProductImage),
+            [
+                {"id": i, "product_id": 1, "position": i, "url": f"https://shop.example/{i}.jpg",
+                 "is_primary": i == 1}
+                for i in (1, 2)
+            ],
+        )  # fmt: skip
+    fresh = pack_colour(colour_descriptor(render(PINK_ROSES, 0)))
+    old = np.full(39, 1 / 39, dtype="<f2").tobytes()
+    sessions = sessionmaker(engine)
+    with write_session(sessions) as session:
+        store_features(
+            session, [NewFeatures(1, "new", fresh, b"k"), NewFeatures(2, "old", old, b"k")]
+        )
+    with sessions() as session:
+        assert images_with_features(session, [1, 2]) == {1}
+        assert set(colours(session, [1, 2])) == {1}
+    assert set(features_by_content(sessions, ["new", "old"])) == {"new"}
