@@ -192,6 +192,40 @@ def test_admin_reindex_queues_a_shop_or_only_stale_products(catalog):
     assert client.post("/api/v1/reindex", json={}, headers={}).status_code == 401
 
 
+def test_photos_described_by_an_earlier_colour_descriptor_are_described_again(catalog):
+    """After an upgrade, a stale-only reindex finds photos whose colour descriptor an earlier
+    version made (a 78-byte hue histogram) and describes them again; search reads them as
+    unknown colour meanwhile instead of comparing two formats."""
+    from sqlalchemy import create_engine, text
+
+    from vitrina.search.colour import STORED_BYTES
+
+    client, _, database_url = catalog
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        image_id = conn.execute(
+            text("SELECT id FROM product_images WHERE product_id = :p"), {"p": IDS["chelsea"]}
+        ).scalar_one()
+        conn.execute(
+            text("UPDATE photo_features SET colour = :c WHERE image_id = :i"),
+            {"c": bytes(78), "i": image_id},
+        )
+    body = upload(client, jpeg(altered(PHOTOS["chelsea"]))).json()
+    assert body["results"][0]["product_id"] == IDS["chelsea"]
+    assert body["results"][0]["colour_similarity"] is None  # unknown, not compared
+    stale = client.post("/api/v1/reindex", json={"stale_only": True}, headers=ADMIN)
+    assert stale.json() == {"queued": 1}
+    wait_until_idle(client)
+    with engine.connect() as conn:
+        colour = conn.execute(
+            text("SELECT colour FROM photo_features WHERE image_id = :i"), {"i": image_id}
+        ).scalar_one()
+    engine.dispose()
+    assert len(colour) == STORED_BYTES
+    body = upload(client, jpeg(altered(PHOTOS["chelsea"]))).json()
+    assert body["results"][0]["colour_similarity"] is not None
+
+
 def test_cli_search_jobs_and_reindex(catalog, tmp_path, model_dir):
     import os
     import subprocess

@@ -21,6 +21,7 @@ from vitrina.catalog.models import Product
 from vitrina.db import utcnow
 from vitrina.jobs.models import DEAD, DONE, PENDING, RUNNING, Job
 from vitrina.retry import backoff_delay
+from vitrina.search.colour import STORED_BYTES
 from vitrina.search.models import PhotoFeatures
 from vitrina.vectors.models import ImageVector
 
@@ -67,7 +68,8 @@ def enqueue_products(
 ) -> list[int]:
     """Queue a reindex of every enabled product (of ``shop_id``); with ``stale_only`` only those
     with no vectors, with vectors another model made (after changing ``VITRINA_EMBEDDER``), or
-    with photos indexed before search kept colour and local features (migration 0008)."""
+    with photos indexed before search kept colour and local features (migration 0008) or with an
+    earlier colour descriptor."""
     query = select(Product.id, Product.shop_id).where(Product.enabled.is_(True))
     if shop_id is not None:
         query = query.where(Product.shop_id == shop_id)
@@ -77,7 +79,14 @@ def enqueue_products(
         undescribed = (
             select(ImageVector.product_id)
             .outerjoin(PhotoFeatures, PhotoFeatures.image_id == ImageVector.image_id)
-            .where(ImageVector.model == model, PhotoFeatures.image_id.is_(None))
+            .where(
+                ImageVector.model == model,
+                # No features yet, or a colour descriptor of an earlier version (another size).
+                or_(
+                    PhotoFeatures.image_id.is_(None),
+                    func.length(PhotoFeatures.colour) != STORED_BYTES,
+                ),
+            )
         )
         query = query.where(
             or_(

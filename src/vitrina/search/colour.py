@@ -37,6 +37,7 @@ NAMES = (
 )  # fmt: skip
 FLOWER_NAMES = ("red", "pink", "orange", "yellow", "blue", "purple", "white")
 SIZE = len(NAMES)
+STORED_BYTES = 1 + 2 * SIZE  # what a current descriptor takes in ``photo_features.colour``
 ANALYSIS_SIZE = 64
 BACKGROUND_DISTANCE = 30.0  # RGB distance from the edge colour that counts as the product
 MIDDLE_ROWS = slice(int(0.2 * ANALYSIS_SIZE), int(0.6 * ANALYSIS_SIZE))
@@ -68,6 +69,7 @@ _KEYWORD_NAME = np.array([NAMES.index(n) for n in NAMES for _ in _KEYWORDS[n]])
 _KEYWORD_LAB = cv2.cvtColor(
     np.array([[c for n in NAMES for c in _KEYWORDS[n]]], np.float32) / 255, cv2.COLOR_RGB2Lab
 )[0]
+_KEYWORD_SQUARED = (_KEYWORD_LAB**2).sum(axis=1)
 _FLOWER = np.array([name in FLOWER_NAMES for name in NAMES])
 
 ColourDescriptor = NDArray[np.float32]
@@ -90,7 +92,10 @@ def colour_descriptor(image: Image.Image, *, query: bool = False) -> ColourDescr
     if product.sum() < 0.05 * middle.sum():  # a plain photo: use every pixel of the middle
         product = middle
     lab = cv2.cvtColor(rgb[product][None] / 255.0, cv2.COLOR_RGB2Lab)[0]
-    distance = np.linalg.norm(lab[:, None, :] - _KEYWORD_LAB[None, :, :], axis=2)
+    squared = (
+        (lab**2).sum(axis=1)[:, None] + _KEYWORD_SQUARED[None, :] - 2.0 * (lab @ _KEYWORD_LAB.T)
+    )
+    distance = np.sqrt(np.maximum(squared, 0.0))
     weight = np.exp(-(distance - distance.min(axis=1, keepdims=True)) / SOFTNESS)
     weight /= weight.sum(axis=1, keepdims=True)
     histogram = np.zeros(SIZE, dtype=np.float32)
@@ -150,6 +155,6 @@ def pack_colour(descriptor: ColourDescriptor) -> bytes:
 def unpack_colour(data: bytes) -> ColourDescriptor | None:
     """The stored descriptor, or ``None`` when it was made by another version (recomputed by
     ``vitrina reindex``; search treats it as unknown colour meanwhile, never mixes versions)."""
-    if len(data) != 1 + 2 * SIZE or data[0] != VERSION:
+    if len(data) != STORED_BYTES or data[0] != VERSION:
         return None
     return np.frombuffer(data, dtype="<f2", offset=1).astype(np.float32)

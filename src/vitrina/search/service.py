@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -60,6 +61,17 @@ VARIANT_MARGIN = 0.04  # colour agreement by which a colour variant loses "exact
 INLIER_SHARE = 0.4  # an exact match needs this share of the best candidate's inliers
 # How long a search waits for an embedding slot before answering 503 (a burst queues this long).
 SLOT_WAIT_S = 20.0
+
+
+class Ranked(Protocol):
+    """A candidate as ranked: its best cosine (a service :class:`Candidate`, a calibration
+    replay's observation)."""
+
+    @property
+    def similarity(self) -> float: ...
+
+
+T = TypeVar("T", bound=Ranked)
 
 
 class SearchBusy(ServiceUnavailable):
@@ -110,6 +122,10 @@ class Candidate:
     score: float = 0.0
     verification: Verification | None = None
     exact: bool = False
+
+    @property
+    def similarity(self) -> float:
+        return self.hit.similarity
 
 
 @dataclass
@@ -337,7 +353,9 @@ class SearchService:
         """Geometric check of the leading candidates; the verified ones move to the front."""
         if photo.description is None or not candidates:
             return
-        leading = [c for c in candidates[:VERIFIED] if c.hit.similarity >= thresholds.verify_floor]
+        leading = [
+            c for c in nearest_in_shape(candidates) if c.hit.similarity >= thresholds.verify_floor
+        ]
         stored = keypoints(session, [c.hit.image_id for c in leading])
         for features in photo.feature_sets():
             if any(c.exact for c in leading):
@@ -436,6 +454,13 @@ class SearchService:
             if len(results) == top_k:
                 break
         return results
+
+
+def nearest_in_shape(candidates: list[T]) -> list[T]:
+    """The :data:`VERIFIED` candidates nearest by cosine: the ones worth checking for the same
+    product. By cosine, not by the colour-fused score: a customer photo whose colour reads
+    wrong must not push its own product out of the check."""
+    return sorted(candidates, key=lambda c: c.similarity, reverse=True)[:VERIFIED]
 
 
 def ranking_score(

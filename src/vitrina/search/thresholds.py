@@ -44,17 +44,32 @@ class Thresholds:
 # effnet-lite0: calibrated by benchmarks/quality.py (docs/operations.md). CLIP and Vertex: the same
 # verification numbers (ORB and colour do not depend on the model); their cosine numbers keep
 # each model's documented "similar" threshold, the verification floor sits well under its
-# near-duplicate range, and the colour weight is scaled to its narrower spread of cosines (CLIP
+# near-duplicate range, and the colour weight and gate are scaled to its narrower spread of cosines (CLIP
 # puts unrelated photos at ~0.5-0.7 and near-duplicates at ~0.9, effnet at ~0.1-0.3 and ~0.8+).
 DEFAULTS: dict[str, Thresholds] = {
     "effnet-lite0": Thresholds(
-        similar=0.50, verify_floor=0.30, min_inliers=14, colour_agree=0.85, colour_weight=0.40
+        similar=0.50,
+        verify_floor=0.30,
+        min_inliers=16,
+        colour_agree=0.85,
+        colour_weight=1.0,
+        colour_gate=0.2,
     ),
     "clip": Thresholds(
-        similar=0.75, verify_floor=0.60, min_inliers=14, colour_agree=0.85, colour_weight=0.12
+        similar=0.75,
+        verify_floor=0.60,
+        min_inliers=16,
+        colour_agree=0.85,
+        colour_weight=0.3,
+        colour_gate=0.06,
     ),
     "vertex": Thresholds(
-        similar=0.65, verify_floor=0.45, min_inliers=14, colour_agree=0.85, colour_weight=0.20
+        similar=0.65,
+        verify_floor=0.45,
+        min_inliers=16,
+        colour_agree=0.85,
+        colour_weight=0.5,
+        colour_gate=0.1,
     ),
 }
 
