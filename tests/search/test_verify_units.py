@@ -13,9 +13,11 @@ from tests.support.photos import sample_photos
 from vitrina.images.regions import product_region
 from vitrina.search.customer_photos import recoloured, warm
 from vitrina.search.features import describe_catalog_photo, describe_query_photo
+from vitrina.search.thresholds import DEFAULTS
 from vitrina.search.verify import GRID, LocalFeatures, verify
 from vitrina.standin.photos import random_bouquet, render
 
+EXACT = DEFAULTS["effnet-lite0"]
 BOUQUET = render(random_bouquet(random.Random(3)), 0)
 STORED = describe_catalog_photo(BOUQUET.resize((320, 320)))
 
@@ -41,16 +43,16 @@ def test_warm_light_agrees_but_a_recolour_does_not():
     warm_query = describe_query_photo(warm(BOUQUET, random.Random(1)))
     matched = verify(warm_query.features, STORED.features)
     assert matched.inliers >= 40
-    assert matched.colour_agreement >= 0.85
+    assert matched.colour_agreement >= EXACT.colour_agree
     recolour_query = describe_query_photo(recoloured(BOUQUET, random.Random(1)))
     recolour = verify(recolour_query.features, STORED.features)
-    assert recolour.inliers >= 14  # the shapes are the same bouquet's...
-    assert recolour.colour_agreement < 0.85  # ...the colours are not
+    assert recolour.inliers >= EXACT.min_inliers  # the shapes are the same bouquet's...
+    assert recolour.colour_agreement < EXACT.colour_agree  # ...the colours are not
 
 
 def test_another_photo_does_not_verify():
     other = describe_query_photo(sample_photos()["chelsea"])
-    assert verify(other.features, STORED.features).inliers < 14
+    assert verify(other.features, STORED.features).inliers < EXACT.min_inliers
 
 
 def test_region_is_the_photo_inside_a_story_frame():
