@@ -22,6 +22,13 @@ colour for 60 % of catalog photos, now for over 90 %):
 - a customer's photo (``query=True``) is first corrected for warm indoor light, judged by its
   edge (background, frame), only towards cooler and at most by the gain such light has: shop
   photos are white-balanced already, and correcting them would turn a peach wall grey.
+
+Still weak: glare on a photographed screen washes flowers out towards white, and a hat box in a
+flower colour fills the middle of the photo as much as the flowers do.
+
+Stored descriptors carry :data:`VERSION`; one of another version reads as ``None`` (unknown
+colour, never compared with this one) until ``vitrina reindex --stale-only`` describes the photo
+again — that query finds them by their size, so a new version must change :data:`STORED_BYTES`.
 """
 
 from __future__ import annotations
