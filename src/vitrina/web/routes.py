@@ -46,7 +46,7 @@ from vitrina.ingest.bitrix_format import MAX_PRICE_MINOR
 from vitrina.jobs import queue
 from vitrina.search.analytics import record_search
 from vitrina.search.schemas import SearchResponse, SearchResult
-from vitrina.search.service import SearchService
+from vitrina.search.service import Searcher
 from vitrina.vectors.base import SearchFilters
 from vitrina.web.charts import search_chart, syncs_chart, timing_chart
 from vitrina.web.dashboard import Dashboard, collect_dashboard
@@ -192,7 +192,7 @@ def _shops(services: Services) -> list[int]:
         return []
 
 
-def _search_service(services: Services) -> SearchService:
+def _search_service(services: Services) -> Searcher:
     if services.search is None:
         raise ServiceUnavailable("Search is not available in this process.")
     return services.search
@@ -243,9 +243,8 @@ def search_page(
         service = _search_service(services)
         started = time.perf_counter()
         filters = form.filters(similar_to)  # a bad price is the answer, before any work
-        query = service.product_vector(similar_to)
-        response = service.search(
-            query, top_k=TOP_K, threshold=None, filters=filters, started=started
+        response = service.find(
+            product_id=similar_to, top_k=TOP_K, threshold=None, filters=filters, started=started
         )
         groups = _group(response, _similar_heading(request, services, similar_to))
     return _render_search(request, services, form=form, groups=groups)
@@ -291,11 +290,13 @@ async def search_submit(request: Request, services: ServicesDep) -> HTMLResponse
     service = _search_service(services)
 
     def run() -> SearchResponse:
-        query = (
-            service.embed_bytes(photo) if photo is not None else service.embed_url(form.image_url)
-        )
-        response = service.search(
-            query, top_k=TOP_K, threshold=None, filters=filters, started=started
+        response = service.find(
+            photo=photo,
+            image_url=None if photo is not None else form.image_url,
+            top_k=TOP_K,
+            threshold=None,
+            filters=filters,
+            started=started,
         )
         return record_search(services.sessions, "page", response)
 
