@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -91,6 +92,30 @@ def test_a_dead_search_process_is_replaced(indexed):
         assert first.json()["error"]["code"] == "search_restarting"
     eventually(lambda: upload(indexed, query).status_code == 200, what="a search after the restart")
     assert [p.pid for p in multiprocessing.active_children()] != [child.pid]
+
+
+def _subclasses(cls: type) -> set[type]:
+    return {c for sub in cls.__subclasses__() for c in {sub, *_subclasses(sub)}}
+
+
+def test_every_error_crosses_the_process_boundary_as_itself():
+    """The search process sends errors back pickled: a class that loses its status, code or
+    field on the way would answer the customer differently from the API's threads."""
+    from vitrina.errors import InvalidPayload, VitrinaError
+
+    errors = [cls("what went wrong") for cls in _subclasses(VitrinaError)]
+    errors.append(InvalidPayload("top_k: too big", field="top_k"))
+    assert len(errors) > 10
+    for error in errors:
+        back = pickle.loads(pickle.dumps(error))
+        assert type(back) is type(error)
+        assert (back.message, back.status_code, back.code, back.retry_after) == (
+            error.message,
+            error.status_code,
+            error.code,
+            error.retry_after,
+        )
+        assert back.__dict__ == error.__dict__
 
 
 def _children(pid: int) -> list[int]:
