@@ -97,6 +97,19 @@ def test_an_unreadable_product_is_reported_skipped_and_counted_while_the_rest_im
     assert [e.product_id for e in rejected] == [broken] and "по запросу" in (rejected[0].error or "")
 
 
+def test_text_no_database_can_store_is_rejected_for_that_product_only(
+    database_url: str, fresh_shop: StandIn
+) -> None:
+    broken = fresh_shop.product_ids[2]
+    fresh_shop.update_product(broken, title="Розы\x00 15 шт")
+    with database(database_url) as sessions, BitrixClient(fresh_shop.base_url, TOKEN) as bitrix:
+        progress = import_catalog(sessions, bitrix, shop_id=1, source_url=bitrix.base_url)
+        imported = products(sessions)
+    assert broken not in imported and len(imported) == 11
+    [reason] = progress.rejected
+    assert reason.product_id == broken and "product.title" in reason.error and "NUL" in reason.error
+
+
 def test_import_resumes_after_the_shop_fails_without_redoing_committed_pages(
     database_url: str, shop: StandIn
 ) -> None:
