@@ -28,6 +28,7 @@ from starlette.datastructures import UploadFile
 
 from vitrina.catalog.links import is_absolute
 from vitrina.catalog.models import Product
+from vitrina.catalog.money import format_tenge
 from vitrina.db import MAX_BIGINT, database_errors, write_session
 from vitrina.errors import (
     ImageTooLarge,
@@ -74,14 +75,8 @@ api_router = APIRouter(tags=["admin"])
 
 
 def tenge(minor: int | None) -> str:
-    """Minor units → ``4 950 ₸`` (thousands spaced; tiyn shown only when there are some)."""
-    if minor is None:
-        return ""
-    whole, tiyn = divmod(abs(int(minor)), 100)
-    text = f"{whole:,}".replace(",", " ")
-    if tiyn:
-        text += f",{tiyn:02d}"
-    return f"{'-' if minor < 0 else ''}{text} ₸"
+    """The page's price filter: ``format_tenge``, and nothing for no price."""
+    return "" if minor is None else format_tenge(int(minor))
 
 
 def percent(value: float | None) -> str:
