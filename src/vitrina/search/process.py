@@ -30,6 +30,7 @@ from typing import Any, cast
 
 from vitrina.config import Settings
 from vitrina.errors import ServiceUnavailable
+from vitrina.logs import JsonFormatter, configure_logging
 from vitrina.search.schemas import SearchResponse
 from vitrina.search.service import SearchService
 
@@ -58,9 +59,10 @@ class _Manager(BaseManager):
 _Manager.register("Search", callable=_make_service)
 
 
-def _start_child(nice: int) -> None:
-    """In the search process, before it serves: lower its priority and make it exit with its
-    parent (a killed API process must not leave an orphan holding the index in memory)."""
+def _start_child(nice: int, log_level: int, json_logs: bool | None) -> None:
+    """In the search process, before it serves: log as the parent does, lower its priority and
+    exit with the parent (a killed API process must not leave an orphan holding the index)."""
+    configure_logging(logging.getLevelName(log_level), json_logs=json_logs)
     if nice:
         os.nice(nice)
     parent = multiprocessing.parent_process()
@@ -112,7 +114,11 @@ class SearchProcess:
         # "spawn": the API process has threads (and a loaded model), which fork would copy
         # in whatever state they were in.
         manager = _Manager(ctx=multiprocessing.get_context("spawn"))
-        manager.start(initializer=_start_child, initargs=(self._nice,))
+        root = logging.getLogger()
+        json_logs = (
+            isinstance(root.handlers[0].formatter, JsonFormatter) if root.handlers else None
+        )
+        manager.start(initializer=_start_child, initargs=(self._nice, root.level, json_logs))
         started = time.perf_counter()
         remote = cast(Any, manager).Search(self._build, self.settings)
         log.info(
