@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from multiprocessing.connection import wait
 from multiprocessing.managers import BaseManager
-from typing import Any, cast
+from typing import Any, TypeAlias, cast
 
 from vitrina.config import Settings
 from vitrina.errors import ServiceUnavailable
@@ -161,3 +161,7 @@ class SearchProcess:
             manager, self._manager, self._remote = self._manager, None, None
         if manager is not None:
             manager.shutdown()
+
+
+# What the routes search with: the service on the API's threads, or in its own process.
+Searcher: TypeAlias = SearchService | SearchProcess

@@ -19,8 +19,8 @@ from vitrina.http.deps import SearchQuota, ServicesDep
 from vitrina.http.errors import ErrorResponse
 from vitrina.http.state import Services
 from vitrina.search.analytics import record_click, record_search
+from vitrina.search.process import Searcher
 from vitrina.search.schemas import SearchRequest, SearchResponse
-from vitrina.search.service import Searcher
 from vitrina.vectors.base import SearchFilters
 
 router = APIRouter(tags=["search"])

@@ -15,7 +15,6 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -108,30 +107,6 @@ class Candidate:
     score: float = 0.0
     verification: Verification | None = None
     exact: bool = False
-
-
-class Searcher(Protocol):
-    """What the routes search with: a ``SearchService`` here or in its own process."""
-
-    @property
-    def embedder_name(self) -> str: ...
-
-    def find(
-        self,
-        *,
-        photo: bytes | None = None,
-        image_base64: str | None = None,
-        image_url: str | None = None,
-        product_id: int | None = None,
-        top_k: int,
-        threshold: float | None,
-        filters: SearchFilters,
-        started: float | None = None,
-    ) -> SearchResponse: ...
-
-    def warm(self, model: bool = False) -> None: ...
-
-    def close(self) -> None: ...
 
 
 @dataclass

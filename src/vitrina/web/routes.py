@@ -46,8 +46,8 @@ from vitrina.http.state import Services
 from vitrina.ingest.bitrix_format import MAX_PRICE_MINOR
 from vitrina.jobs import queue
 from vitrina.search.analytics import record_search
+from vitrina.search.process import Searcher
 from vitrina.search.schemas import SearchResponse, SearchResult
-from vitrina.search.service import Searcher
 from vitrina.vectors.base import SearchFilters
 from vitrina.web.charts import search_chart, syncs_chart, timing_chart
 from vitrina.web.dashboard import Dashboard, collect_dashboard
