@@ -22,7 +22,7 @@ def _default_model_dir() -> Path:
     return Path(base) / "vitrina" / "models"
 
 
-# The languages pages and the widget speak (Kazakh falls back to Russian where untranslated).
+# The languages pages and the widget speak (Kazakh: customers' texts; the rest falls back to Russian).
 LANGUAGES = ("ru", "en", "kk")
 
 
