@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vitrina.config import LANGUAGES
 from vitrina.errors import (
@@ -337,25 +335,3 @@ def customer_message(error: VitrinaError, language: str) -> str:
         if isinstance(error, family):
             return translate(text)
     return translate(error.message)
-
-
-class VaryByLanguage:
-    """Adds ``Vary: Accept-Language`` to HTML answers: the same address is Russian for one
-    visitor and English for another, and a cache in between must not mix them up."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_vary(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                if headers.get("content-type", "").startswith("text/html"):
-                    headers.add_vary_header("Accept-Language")
-            await send(message)
-
-        await self.app(scope, receive, send_with_vary)

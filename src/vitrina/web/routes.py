@@ -52,7 +52,6 @@ from vitrina.vectors.base import SearchFilters
 from vitrina.web.charts import search_chart, syncs_chart, timing_chart
 from vitrina.web.dashboard import Dashboard, collect_dashboard
 from vitrina.web.i18n import (
-    VaryByLanguage,
     customer_message,
     page_context,
     request_language,
@@ -476,5 +475,4 @@ def install_web(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(router)
     app.include_router(api_router)
-    app.add_middleware(VaryByLanguage)
     install_widget(app)
