@@ -26,6 +26,7 @@ from vitrina.integrations.bitrix.errors import BitrixUnavailable
 from vitrina.integrations.bitrix.importer import import_catalog
 from vitrina.integrations.bitrix.models import SyncRun
 from vitrina.integrations.bitrix.repository import list_runs
+from vitrina.retry import Retries
 from vitrina.standin.server import StandIn
 
 LiveApp = Callable[..., AbstractContextManager[httpx.Client]]
@@ -33,7 +34,7 @@ LiveApp = Callable[..., AbstractContextManager[httpx.Client]]
 
 @pytest.fixture
 def client(shop: StandIn) -> Iterator[BitrixClient]:
-    with BitrixClient(shop.base_url, TOKEN, retries=0) as bitrix:
+    with BitrixClient(shop.base_url, TOKEN, retries=Retries(0)) as bitrix:
         yield bitrix
 
 
@@ -116,7 +117,7 @@ def test_import_resumes_after_the_shop_fails_without_redoing_committed_pages(
 
     with database(database_url) as sessions:
         try:
-            with BitrixClient(shop.base_url, TOKEN, retries=0) as bitrix, pytest.raises(
+            with BitrixClient(shop.base_url, TOKEN, retries=Retries(0)) as bitrix, pytest.raises(
                 BitrixUnavailable
             ):
                 import_catalog(
