@@ -33,7 +33,7 @@ from vitrina.search.repository import (
     images_with_features,
     store_features,
 )
-from vitrina.search.service import ranking_score
+from vitrina.search.service import among_variants, ranking_score
 from vitrina.search.thresholds import DEFAULTS
 from vitrina.standin.photos import Bouquet, FlowerGroup, random_bouquet, render
 
@@ -189,3 +189,26 @@ def test_features_of_the_old_descriptor_are_described_again_not_mixed(sqlite_url
         assert images_with_features(session, [1, 2]) == {1}
         assert set(colours(session, [1, 2])) == {1}
     assert set(features_by_content(sessions, ["new", "old"])) == {"new"}
+
+
+def test_of_two_colour_variants_that_verify_the_closer_colour_is_exact():
+    """White and pale pink peonies both pass the colour cells; the names tell them apart."""
+    assert among_variants([(1.0, 150, 0.95), (0.99, 140, 0.55)]) == [True, False]
+    assert among_variants([(1.0, 150, None), (0.99, 140, 0.55)]) == [True, True]  # unknown
+
+
+@given(
+    st.lists(
+        st.tuples(st.floats(0, 1), st.integers(0, 400), st.one_of(st.none(), st.floats(0, 1))),
+        min_size=2,
+        max_size=8,
+    )
+)
+def test_the_variant_best_in_every_respect_is_always_kept(checks):
+    best = (
+        max(a for a, _, _ in checks),
+        max(i for _, i, _ in checks),
+        max((n for _, _, n in checks if n is not None), default=None),
+    )
+    kept = among_variants([*checks, best])
+    assert kept[-1]

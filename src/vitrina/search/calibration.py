@@ -30,10 +30,9 @@ from vitrina.search.customer_photos import CUSTOMER_STYLES, jpeg_bytes, recolour
 from vitrina.search.models import PhotoFeatures, SearchCalibration
 from vitrina.search.schemas import SearchResponse
 from vitrina.search.service import (
-    INLIER_SHARE,
-    VARIANT_MARGIN,
     QueryPhoto,
     SearchService,
+    among_variants,
     nearest_in_shape,
     ranking_score,
 )
@@ -158,13 +157,8 @@ def replay(observation: Observation, thresholds: Thresholds) -> Answer:
         and s.agreement >= thresholds.colour_agree
     ]
     if len(exact) > 1:
-        best = max(s.agreement for s in exact)
-        most = max(s.inliers or 0 for s in exact)
-        exact = [
-            s
-            for s in exact
-            if s.agreement >= best - VARIANT_MARGIN and (s.inliers or 0) >= INLIER_SHARE * most
-        ]
+        kept = among_variants([(s.agreement, s.inliers or 0, s.colour) for s in exact])
+        exact = [s for s, keep in zip(exact, kept, strict=True) if keep]
     first = sorted(exact, key=lambda s: s.inliers or 0, reverse=True)
     ids = {s.product_id for s in first}
     ranked = [s.product_id for s in first] + [
@@ -248,21 +242,21 @@ def sweep(
     def measure(thresholds: Thresholds) -> Quality:
         return quality(cases, [replay(o, thresholds) for o in observations], colours)
 
-    # The best exact recall at ≥ 98 % precision; several settings often give the same answers
-    # (a plateau), and the one in its middle is the least likely to be an accident of the sample.
-    found = []
-    for inliers in (8, 10, 12, 14, 16, 18, 20, 24, 28, 32, 40):
-        for agree in (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9):
-            trial = replace(base, min_inliers=inliers, colour_agree=agree)
-            q = measure(trial)
-            if q.exact_precision >= EXACT_PRECISION:
-                found.append((q.exact_recall, trial))
-    if found:
-        best = max(recall for recall, _ in found)
-        plateau = [trial for recall, trial in found if recall >= best - 0.005]
-        chosen = plateau[len(plateau) // 2]
-    else:  # nothing is precise enough: the strictest
-        chosen = replace(base, min_inliers=40, colour_agree=0.9)
+    # The best exact recall at ≥ 98 % precision (or, if none is that precise, at the best
+    # precision found); several settings often give the same answers (a plateau), and the one
+    # in its middle is the least likely to be an accident of the sample.
+    found = [
+        (q.exact_precision, q.exact_recall, trial)
+        for inliers in (8, 10, 12, 14, 16, 18, 20, 24, 28, 32, 40)
+        for agree in (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
+        for trial in [replace(base, min_inliers=inliers, colour_agree=agree)]
+        for q in [measure(trial)]
+    ]
+    precise = min(EXACT_PRECISION, max(precision for precision, _, _ in found) - 0.005)
+    qualified = [(recall, trial) for precision, recall, trial in found if precision >= precise]
+    best = max(recall for recall, _ in qualified)
+    plateau = [trial for recall, trial in qualified if recall >= best - 0.005]
+    chosen = plateau[len(plateau) // 2]
     # Colour moves the ranking (weight) and puts the query's main colour first (gate); the pair
     # with the best colour precision whose recall@1 stays within half a point of the best.
     trials = {

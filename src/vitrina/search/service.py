@@ -58,6 +58,7 @@ QUERY_DECODE_SIZE = 512  # a story screenshot keeps its product region large eno
 CANDIDATES = 100
 VERIFIED = 8  # leading products checked geometrically (~1 ms each)
 VARIANT_MARGIN = 0.04  # colour agreement by which a colour variant loses "exact" to another
+NAME_MARGIN = 0.1  # colour-name similarity by which it loses too (white and pale pink peonies)
 INLIER_SHARE = 0.4  # an exact match needs this share of the best candidate's inliers
 # How long a search waits for an embedding slot before answering 503 (a burst queues this long).
 SLOT_WAIT_S = 20.0
@@ -422,21 +423,18 @@ class SearchService:
                     candidate.verification.inliers >= thresholds.min_inliers
                     and candidate.verification.colour_agreement >= thresholds.colour_agree
                 )
-        # The same bouquet in another colour verifies geometrically too; when the catalog has
-        # both, only the one whose colours agree best is the exact match.
-        # A much weaker geometric match next to a strong one is a look-alike (a pale pink copy
-        # of a pink bouquet keeps part of the texture), not a second exact match.
+        # The same bouquet in another colour verifies geometrically too: only the best stays.
         exact = [c for c in leading if c.exact and c.verification is not None]
         if len(exact) > 1:
-            checks = [c.verification for c in exact if c.verification is not None]
-            best_colour = max(check.colour_agreement for check in checks)
-            best_inliers = max(check.inliers for check in checks)
-            for candidate in exact:
-                assert candidate.verification is not None
-                candidate.exact = (
-                    candidate.verification.colour_agreement >= best_colour - VARIANT_MARGIN
-                    and candidate.verification.inliers >= INLIER_SHARE * best_inliers
-                )
+            kept = among_variants(
+                [
+                    (c.verification.colour_agreement, c.verification.inliers, c.colour)
+                    for c in exact
+                    if c.verification is not None
+                ]
+            )
+            for candidate, keep in zip(exact, kept, strict=True):
+                candidate.exact = keep
         candidates.sort(
             key=lambda c: (
                 c.exact,
@@ -502,6 +500,23 @@ class SearchService:
             if len(results) == top_k:
                 break
         return results
+
+
+def among_variants(checks: list[tuple[float, int, float | None]]) -> list[bool]:
+    """Which of several products that all verify are the exact match, given each one's
+    ``(colour agreement, inliers, colour-name similarity)``: the same bouquet in several colours
+    verifies geometrically, and close colours (white and pale pink) can pass the colour cells, so
+    only those near the best in all three stay; a much weaker geometric match next to a strong
+    one is a look-alike, not a second exact match."""
+    best_agreement = max(agreement for agreement, _, _ in checks)
+    most_inliers = max(inliers for _, inliers, _ in checks)
+    best_name = max((name for _, _, name in checks if name is not None), default=None)
+    return [
+        agreement >= best_agreement - VARIANT_MARGIN
+        and inliers >= INLIER_SHARE * most_inliers
+        and (name is None or best_name is None or name >= best_name - NAME_MARGIN)
+        for agreement, inliers, name in checks
+    ]
 
 
 def nearest_in_shape(candidates: list[T]) -> list[T]:
