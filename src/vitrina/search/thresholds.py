@@ -41,7 +41,8 @@ class Thresholds:
         return replace(fallback, **{k: v for k, v in stored.items() if k in known})
 
 
-# effnet-lite0: calibrated by benchmarks/quality.py (docs/operations.md). CLIP and Vertex: the same
+# effnet-lite0: calibrated by benchmarks/quality.py (docs/operations.md; 16 inliers where the
+# sweep took 40 on a one-listing difference that cost screen photos their exact match). CLIP and Vertex: the same
 # verification numbers (ORB and colour do not depend on the model); their cosine numbers keep
 # each model's documented "similar" threshold, the verification floor sits well under its
 # near-duplicate range, and the colour weight and gate are scaled to its narrower spread of cosines (CLIP
@@ -50,7 +51,7 @@ DEFAULTS: dict[str, Thresholds] = {
     "effnet-lite0": Thresholds(
         similar=0.50,
         verify_floor=0.30,
-        min_inliers=40,
+        min_inliers=16,
         colour_agree=0.85,
         colour_weight=1.0,
         colour_gate=0.1,
@@ -58,7 +59,7 @@ DEFAULTS: dict[str, Thresholds] = {
     "clip": Thresholds(
         similar=0.75,
         verify_floor=0.60,
-        min_inliers=40,
+        min_inliers=16,
         colour_agree=0.85,
         colour_weight=0.3,
         colour_gate=0.03,
@@ -66,7 +67,7 @@ DEFAULTS: dict[str, Thresholds] = {
     "vertex": Thresholds(
         similar=0.65,
         verify_floor=0.45,
-        min_inliers=40,
+        min_inliers=16,
         colour_agree=0.85,
         colour_weight=0.5,
         colour_gate=0.05,
