@@ -44,7 +44,11 @@ from vitrina.vectors.models import ImageVector
 
 log = logging.getLogger("vitrina.vectors")
 
-M = 16  # graph degree: 16 gave recall@20 ≥ 0.97 for near-duplicates at ef 64 (100k photos)
+# Graph degree and build depth, measured on vectors with the bundled embedder's spectrum (100k,
+# benchmarks/search.py): M 16 needs ef 256 for recall@20 0.98 on new photos (0.9 ms); M 32 gets
+# there at ef 128 in about the same time but builds 1.5× slower and holds 128 more bytes a
+# vector (+128 MB at 1M). The search depth is the setting ``vector_ef_search`` (default 256).
+M = 16
 EF_CONSTRUCTION = 128
 LOAD_CHUNK = 2000  # rows per read when building: bounds the transient float32 memory
 # Deletions show as a lower row count; COUNT(*) costs ~2 ms at 100k photos, so not per search.
@@ -282,7 +286,7 @@ class HnswIndex:
         dim: int,
         *,
         folder: Path | None = None,
-        ef_search: int = 128,
+        ef_search: int = 256,
         count_every_s: float = COUNT_CHECK_EVERY_S,
     ) -> None:
         self.model = model

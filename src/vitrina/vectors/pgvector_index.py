@@ -72,7 +72,7 @@ def iterative_statements(distance: str, where: str, ef: int) -> list[str]:
 class PgVectorIndex:
     """HNSW search on PostgreSQL for one embedding model."""
 
-    def __init__(self, model: str, dim: int, *, ef_search: int = 128) -> None:
+    def __init__(self, model: str, dim: int, *, ef_search: int = 256) -> None:
         self.model = model
         self.dim = dim
         self.ef_search = ef_search
