@@ -45,11 +45,12 @@ from vitrina.vectors.models import ImageVector
 log = logging.getLogger("vitrina.vectors")
 
 # Graph degree and build depth, measured on vectors with the bundled embedder's spectrum (100k,
-# benchmarks/search.py): M 16 needs ef 256 for recall@20 0.98 on new photos (0.9 ms); M 32 gets
-# there at ef 128 in about the same time but builds 1.5× slower and holds 128 more bytes a
-# vector (+128 MB at 1M). The search depth is the setting ``vector_ef_search`` (default 256).
+# benchmarks/search.py): at M 16, efConstruction 128 needs ef 256 for recall@20 0.98 on new
+# photos (0.9 ms); efConstruction 256 reaches 0.996 at ef 256 (and 0.97 at ef 128) for a 1.5×
+# longer build. M 32 gains as much but holds 128 more bytes a vector (+128 MB at 1M). The search
+# depth is the setting ``vector_ef_search`` (default 256). Changing either rebuilds saved files.
 M = 16
-EF_CONSTRUCTION = 128
+EF_CONSTRUCTION = 256
 LOAD_CHUNK = 2000  # rows per read when building: bounds the transient float32 memory
 # Deletions show as a lower row count; COUNT(*) costs ~2 ms at 100k photos, so not per search.
 # Meanwhile the search service drops photos that are gone when it joins hits with the catalog.
