@@ -10,6 +10,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -52,6 +53,31 @@ def vitrina_server(env: dict[str, str], *args: str) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def memory_mb(base: str) -> tuple[float, float]:
+    """Resident memory (MB) of the ``vitrina serve`` answering at ``base`` and of its children
+    (the search process), read from /proc (Linux)."""
+    port = base.rsplit(":", 1)[1]
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            command = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"serve" in command and port.encode() in command:
+            pid = int(proc.name)
+            children = (proc / "task" / proc.name / "children").read_text().split()
+            return _rss_mb(pid), sum(_rss_mb(int(child)) for child in children)
+    raise LookupError(f"no vitrina serve on port {port}")
+
+
+def _rss_mb(pid: int) -> float:
+    for row in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if row.startswith("VmRSS:"):
+            return int(row.split()[1]) / 1024
+    return 0.0
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -9,11 +9,15 @@ Three phases against one server with its embedded worker, each ``--seconds`` lon
    product whose photo the worker downloads and embeds — the baseline for webhooks;
 3. ``mixed``: both at once.
 
+Run once with search in its own process (``VITRINA_SEARCH_PROCESS``, the default) and once on the
+API's threads (the design it replaced), each on a fresh server and database.
+
 Each searcher and the shop run in their own process, so the load generators' own Python does not
 show up as server latency. Prints p50/p99 and the error count (any non-2xx or transport error) of each route per phase, and
 the mixed/alone ratios. Targets (2 cores, SQLite): zero errors; search p99 mixed ≤ 3× alone;
 webhook p99 mixed ≤ 100 ms.
-Run: ``.venv/bin/python benchmarks/mixed_load.py [--seconds 20] [--searchers 4] [--rate 25]``.
+Run: ``.venv/bin/python benchmarks/mixed_load.py [--seconds 20] [--searchers 4] [--rate 25]
+[--modes process,threads]``.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._server import percentile, vitrina_server
+from benchmarks._server import memory_mb, percentile, vitrina_server
 from benchmarks.freshness import distinct_jpegs, wait_idle
 from tests.support.photos import altered, jpeg, photo_server, sample_photos
 from tests.support.webhooks import sample_product
@@ -190,17 +194,13 @@ def line(name: str, route: Route, seconds: float) -> str:
     return f"{name:<28} {rate:>7.1f} {p50:>8.1f} {p99:>8.1f} {len(route.errors):>7}"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--searchers", type=int, default=4)
-    parser.add_argument("--rate", type=float, default=25.0)
-    parser.add_argument("--model-dir", default=None)
-    args = parser.parse_args()
-    model_dir = Path(args.model_dir or load_settings().model_dir)
+def measure(
+    args: argparse.Namespace, model_dir: Path, search_process: bool
+) -> tuple[dict[str, tuple[Route, Route]], int, tuple[float, float]]:
+    """The three phases against a fresh server: the phases' routes, the dead-job count and the
+    resident memory of the server and of its search process at the end."""
     photos = distinct_jpegs(SEEDED + 400)
     queries = [multipart(jpeg(altered(image))) for image in sample_photos().values()]
-
     with tempfile.TemporaryDirectory() as tmp, photo_server() as server:
         urls = [server.add(f"/p/{i}.jpg", body) for i, body in enumerate(photos)]
         env = {
@@ -210,6 +210,7 @@ def main() -> None:
             "VITRINA_MODEL_DIR": str(model_dir),
             "VITRINA_WEBHOOK_RATE_LIMIT": "0",
             "VITRINA_SEARCH_RATE_LIMIT": "0",
+            "VITRINA_SEARCH_PROCESS": str(search_process).lower(),
         }
         with vitrina_server(env) as base, httpx.Client(base_url=base, timeout=60) as client:
             for pid in range(1, SEEDED + 1):
@@ -235,10 +236,21 @@ def main() -> None:
             )
             wait_idle(client, timeout=600)
             dead = client.get("/api/v1/stats").json()["queue"]["dead"]
+            memory = memory_mb(base)
+    return phases, dead, memory
 
+
+def report(
+    args: argparse.Namespace,
+    label: str,
+    phases: dict[str, tuple[Route, Route]],
+    dead: int,
+    memory: tuple[float, float],
+) -> None:
     print(
-        f"SQLite, {args.searchers} searchers (closed loop), {args.rate:g} webhooks/s "
-        f"(1 in 10 a new photo for the worker), {args.seconds:g} s per phase; dead jobs: {dead}"
+        f"{label}: SQLite, {args.searchers} searchers (closed loop), {args.rate:g} webhooks/s "
+        f"(1 in 10 a new photo for the worker), {args.seconds:g} s per phase; dead jobs: {dead}; "
+        f"RSS server {memory[0]:.0f} MB + search process {memory[1]:.0f} MB"
     )
     print(f"{'route / phase':<28} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
     alone_search, _ = phases["search alone"]
@@ -260,6 +272,26 @@ def main() -> None:
         for route in pair:
             for error in sorted(set(route.errors))[:3]:
                 print(f"  {name}: {error}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--searchers", type=int, default=4)
+    parser.add_argument("--rate", type=float, default=25.0)
+    parser.add_argument("--model-dir", default=None)
+    parser.add_argument(
+        "--modes",
+        default="process,threads",
+        help="search in its own process (the default), on the API's threads, or both",
+    )
+    args = parser.parse_args()
+    model_dir = Path(args.model_dir or load_settings().model_dir)
+    labels = {"process": "search process (default)", "threads": "search on the API's threads"}
+    for mode in args.modes.split(","):
+        phases, dead, memory = measure(args, model_dir, search_process=mode == "process")
+        report(args, labels[mode], phases, dead, memory)
+        print()
 
 
 if __name__ == "__main__":

@@ -88,6 +88,10 @@ def make_settings(model_dir: Path) -> Callable[..., Settings]:
             "model_dir": model_dir,
             "image_hosts_allow": ["127.0.0.1", "localhost"],
             "log_json": False,
+            # Search on the app's own threads: a test's server stays one process and starts
+            # fast. The search process (the default) has its own tests, and every test that
+            # runs `vitrina serve` uses it.
+            "search_process": False,
         }
         values.update(overrides)
         return load_settings(**values)

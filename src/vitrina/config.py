@@ -22,7 +22,7 @@ def _default_model_dir() -> Path:
     return Path(base) / "vitrina" / "models"
 
 
-# The languages pages and the widget speak (Kazakh falls back to Russian where untranslated).
+# The languages pages and the widget speak (Kazakh: customers' texts; the rest falls back to Russian).
 LANGUAGES = ("ru", "en", "kk")
 
 
@@ -84,6 +84,7 @@ class Settings(BaseSettings):
     search_rate_limit: float = 2.0
     search_rate_burst: int = 20
     search_concurrency: int = 2
+    search_process: bool = True
 
     # reverse proxy
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -57,3 +57,4 @@ def configure_logging(level: str = "INFO", *, json_logs: bool | None = None) -> 
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").setLevel("WARNING")
     logging.getLogger("httpx").setLevel("WARNING")
+    logging.getLogger("faiss.loader").setLevel("WARNING")  # which CPU build it tried, at INFO

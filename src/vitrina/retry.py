@@ -1,4 +1,5 @@
-"""Retrying outbound HTTP and jobs politely: one reading of ``Retry-After``, one backoff rule.
+"""Retrying outbound HTTP and jobs politely: one reading of ``Retry-After``, one backoff rule,
+one retry loop for the shop's clients (:class:`Retries`).
 
 Every client Vitrina has (the photo fetcher, the Bitrix client, Vertex AI) and the job queue
 wait the same way: exactly what the server asked for when it said (capped), otherwise
@@ -10,7 +11,13 @@ from __future__ import annotations
 
 import email.utils
 import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
+
+T = TypeVar("T")
 
 MAX_RETRY_AFTER_S = 24 * 3600.0
 
@@ -43,3 +50,41 @@ def backoff_delay(
         return min(retry_after, cap)
     ceiling = min(cap, base * 2.0 ** max(attempt, 0))
     return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+class Transient(Exception):
+    """What one attempt of :meth:`Retries.run` raises when trying again may help: ``error`` is
+    raised to the caller once the retries are spent; ``retry_after`` is the server's wish."""
+
+    def __init__(self, error: Exception, retry_after: float | None = None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class Retries:
+    """How an outbound client retries: ``count`` more attempts after the first, waiting
+    :func:`backoff_delay` between them. ``sleep`` is there so tests can watch the waits."""
+
+    count: int = 4
+    backoff: float = 0.5
+    max_backoff: float = 30.0
+    sleep: Callable[[float], None] = time.sleep
+
+    def run(self, attempt: Callable[[int], T]) -> T:
+        """``attempt(n)`` for n = 0, 1, … until it returns. A :class:`Transient` it raises is
+        tried again after the wait; any other error goes to the caller at once."""
+        n = 0
+        while True:
+            try:
+                return attempt(n)
+            except Transient as transient:
+                if n >= self.count:
+                    raise transient.error from None
+                self.sleep(
+                    backoff_delay(
+                        n, base=self.backoff, cap=self.max_backoff, retry_after=transient.retry_after
+                    )
+                )
+            n += 1

@@ -20,6 +20,7 @@ from vitrina.images.fetch import HttpPhotoFetcher
 from vitrina.ingest.ratelimit import TokenBucketLimiter
 from vitrina.jobs.reindex import IndexingContext
 from vitrina.jobs.worker import Worker
+from vitrina.search.process import Searcher, SearchProcess
 from vitrina.search.service import SearchService
 from vitrina.vectors.factory import make_index
 
@@ -64,6 +65,22 @@ def build_search(settings: Settings, engine: Engine, indexing: IndexingContext) 
     return SearchService(settings, indexing.sessions, embedder, index, indexing.fetcher)
 
 
+def build_search_service(settings: Settings) -> SearchService:
+    """Search with its own database connections, embedder and fetcher: the search process's
+    (``search/process.py`` calls this in the child by name)."""
+    engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    return build_search(
+        settings, engine, build_indexing(settings, sessions, HttpPhotoFetcher.from_settings(settings))
+    )
+
+
+def _searcher(settings: Settings, engine: Engine, indexing: IndexingContext) -> Searcher:
+    if settings.search_process:
+        return SearchProcess(settings, build_search_service, indexing.embedder.name)
+    return build_search(settings, engine, indexing)
+
+
 def build_api_services(settings: Settings) -> Services:
     """Everything an app instance needs, built fresh (tests build one per test).
 
@@ -80,7 +97,7 @@ def build_api_services(settings: Settings) -> Services:
         sessions=sessions,
         limiter=TokenBucketLimiter(settings.webhook_rate_limit, settings.webhook_rate_burst),
         search_limiter=TokenBucketLimiter(settings.search_rate_limit, settings.search_rate_burst),
-        search=build_search(settings, engine, indexing),
+        search=_searcher(settings, engine, indexing),
         indexing=indexing,
         fetcher=fetcher,
         writer=ThreadPoolExecutor(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shlex
@@ -55,6 +56,12 @@ def test_demo_imports_the_seeded_shop_serves_it_and_stops_cleanly(tmp_path: Path
         assert "Imported 7 products" in printed
         for where in (f"{base}/dashboard", f"{base}/docs", "admin token"):
             assert where in printed
+
+        # A customer who found a bouquet can go to its page on the shop and buy it there.
+        first = listing["items"][0]
+        page = httpx.get(f"{base}/go/{first['id']}", follow_redirects=True)
+        assert page.status_code == 200 and str(page.url) == first["page_url"]
+        assert html.escape(first["name"]) in page.text and "В корзину" in page.text
 
         # The printed secret is the one Vitrina accepts: a change signed with it is applied.
         secret = re.search(r"signs with (whsec_\S+)", printed)

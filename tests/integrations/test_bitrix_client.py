@@ -14,6 +14,7 @@ from tests.integrations.conftest import SHOP_SIZE, TOKEN
 from vitrina.errors import ServiceUnavailable, Unauthorized
 from vitrina.integrations.bitrix.client import BitrixClient
 from vitrina.integrations.bitrix.errors import BitrixAuthError, BitrixError, BitrixUnavailable
+from vitrina.retry import Retries
 from vitrina.standin.server import StandIn
 
 
@@ -77,7 +78,7 @@ def test_out_of_range_limits_are_refused_before_asking(shop: StandIn) -> None:
 def test_5xx_answers_are_retried_with_growing_backoff(fresh_shop: StandIn) -> None:
     fresh_shop.fail_next(3, status=503)
     sleeps: list[float] = []
-    with client_for(fresh_shop, sleep=sleeps.append, backoff=0.2) as client:
+    with client_for(fresh_shop, retries=Retries(sleep=sleeps.append, backoff=0.2)) as client:
         assert len(client.get_page(limit=5).products) == 5
     assert api_requests(fresh_shop) == 4
     assert len(sleeps) == 3
@@ -91,7 +92,7 @@ def test_429_waits_as_long_as_retry_after_says(fresh_shop: StandIn) -> None:
     when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     fresh_shop.fail_next(1, status=503, retry_after=when)
     sleeps: list[float] = []
-    with client_for(fresh_shop, sleep=sleeps.append) as client:
+    with client_for(fresh_shop, retries=Retries(sleep=sleeps.append)) as client:
         assert client.get_product(fresh_shop.product_ids[0]) is not None
     assert sleeps[0] == 7
     assert 25 <= sleeps[1] <= 30
@@ -100,20 +101,20 @@ def test_429_waits_as_long_as_retry_after_says(fresh_shop: StandIn) -> None:
 def test_retry_after_longer_than_the_cap_is_capped(fresh_shop: StandIn) -> None:
     fresh_shop.fail_next(1, status=429, retry_after=3600)
     sleeps: list[float] = []
-    with client_for(fresh_shop, sleep=sleeps.append, max_backoff=5) as client:
+    with client_for(fresh_shop, retries=Retries(sleep=sleeps.append, max_backoff=5)) as client:
         client.get_page()
     assert sleeps == [5]
 
 
 def test_a_timeout_is_retried(fresh_shop: StandIn) -> None:
     fresh_shop.fail_next(1, status=None, delay=1.0)
-    with client_for(fresh_shop, timeout=0.3, sleep=lambda _: None) as client:
+    with client_for(fresh_shop, timeout=0.3, retries=Retries(sleep=lambda _: None)) as client:
         assert client.get_page(limit=2).total == 12
 
 
 def test_a_shop_that_keeps_failing_gives_a_clear_unavailable_error(fresh_shop: StandIn) -> None:
     fresh_shop.fail_next(10, status=502, retry_after=1)
-    with client_for(fresh_shop, retries=2, sleep=lambda _: None) as client, \
+    with client_for(fresh_shop, retries=Retries(2, sleep=lambda _: None)) as client, \
             pytest.raises(BitrixUnavailable) as caught:
         client.get_page()
     error = caught.value
@@ -128,7 +129,7 @@ def test_a_shop_that_keeps_failing_gives_a_clear_unavailable_error(fresh_shop: S
 
 def test_a_shop_that_keeps_timing_out_says_so(fresh_shop: StandIn) -> None:
     fresh_shop.fail_next(3, status=None, delay=0.6)
-    with client_for(fresh_shop, timeout=0.2, retries=1, sleep=lambda _: None) as client, \
+    with client_for(fresh_shop, timeout=0.2, retries=Retries(1, sleep=lambda _: None)) as client, \
             pytest.raises(BitrixUnavailable, match=r"did not answer within 0\.2 s"):
         client.get_page()
 
@@ -137,7 +138,7 @@ def test_an_unreachable_shop_is_named_in_the_error() -> None:
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    with BitrixClient(url, TOKEN, retries=1, sleep=lambda _: None) as client, \
+    with BitrixClient(url, TOKEN, retries=Retries(1, sleep=lambda _: None)) as client, \
             pytest.raises(BitrixUnavailable) as caught:
         client.get_page()
     assert f"Cannot reach Bitrix at {url}/api/v2/products/" in caught.value.message

@@ -16,6 +16,7 @@ from tests.support.live import serve_in_thread
 from vitrina.ingest.signatures import new_secret, signed_headers, verify
 from vitrina.integrations.bitrix.errors import BitrixAuthError, BitrixError, BitrixUnavailable
 from vitrina.integrations.bitrix.module_client import ModuleClient
+from vitrina.retry import Retries
 
 SECRET = new_secret()
 
@@ -51,7 +52,9 @@ def module() -> Iterator[tuple[Module, str]]:
 
 
 def client(url: str, sleeps: list[float] | None = None) -> ModuleClient:
-    return ModuleClient(url, [SECRET], sleep=(sleeps if sleeps is not None else []).append)
+    return ModuleClient(
+        url, [SECRET], retries=Retries(sleep=(sleeps if sleeps is not None else []).append)
+    )
 
 
 def test_manifest_pages_are_read_until_next_after_is_null(module):
@@ -96,12 +99,12 @@ def test_busy_module_is_retried_with_backoff_then_gives_up_naming_the_status(mod
     fake, url = module
     fake.script = [(503, {"error": "busy"}, SECRET)] * 2 + [(200, {"queued": 2}, SECRET)]
     sleeps: list[float] = []
-    with closing(ModuleClient(url, [SECRET], sleep=sleeps.append, retries=2)) as c:
+    with closing(ModuleClient(url, [SECRET], retries=Retries(2, sleep=sleeps.append))) as c:
         assert c.resend([1, 2]) == 2
     assert len(sleeps) == 2
     fake.script = [(503, {"error": "busy"}, SECRET)] * 2
     with (
-        closing(ModuleClient(url, [SECRET], sleep=sleeps.append, retries=1)) as c,
+        closing(ModuleClient(url, [SECRET], retries=Retries(1, sleep=sleeps.append))) as c,
         pytest.raises(BitrixUnavailable, match="HTTP 503: busy"),
     ):
         c.resend([1])

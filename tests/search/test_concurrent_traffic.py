@@ -12,6 +12,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 
 from tests.conftest import ADMIN_TOKEN, SECRET
 from tests.search.test_visual_search import wait_until_idle
@@ -42,12 +43,17 @@ def test_two_searches_at_the_same_moment_on_an_idle_server_both_answer(live_app,
             assert list(pool.map(one, queries)) == [200, 200]
 
 
-def test_searches_reads_webhooks_and_the_worker_side_by_side_all_answer(live_app, sqlite_url):
+@pytest.mark.parametrize("search_process", [True, False], ids=["search-process", "threads"])
+def test_searches_reads_webhooks_and_the_worker_side_by_side_all_answer(
+    live_app, sqlite_url, search_process
+):
     names = list(PHOTOS)
     queries = [jpeg(altered(PHOTOS[name])) for name in names]
     with (
         photo_server() as photos,
-        live_app(sqlite_url, run_worker=True, search_rate_limit=0) as client,
+        live_app(
+            sqlite_url, run_worker=True, search_rate_limit=0, search_process=search_process
+        ) as client,
     ):
         urls = {name: photos.add(f"/upload/{name}.jpg", jpeg(PHOTOS[name])) for name in names}
         for n, name in enumerate(names[:3]):

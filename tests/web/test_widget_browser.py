@@ -264,3 +264,13 @@ def test_the_widget_works_under_a_strict_content_security_policy(browser, store,
     assert refused == []  # nothing of the widget's was refused
     assert page.evaluate("document.styleSheets.length") == 0  # the policy holds on the page
     page.close()
+
+
+def test_the_widget_speaks_kazakh_on_a_kazakh_page(browser, live_app, sqlite_url):
+    with photo_server() as shop, live_app(sqlite_url, cors_origins=[]) as client:
+        page_html = STOREFRONT.format(vitrina=client.base_url).replace('lang="ru"', 'lang="kk"')
+        shop.add("/", page_html.encode(), content_type="text/html; charset=utf-8")
+        page = browser.new_page(locale="kk-KZ")
+        page.goto(shop.base_url + "/")
+        page.get_by_role("button", name="Фото арқылы табу").wait_for()
+        assert page.get_by_role("button", name="Найти по фото").count() == 0

@@ -16,7 +16,6 @@ from vitrina.api.health import router as health_router
 from vitrina.api.metrics import install_metrics
 from vitrina.catalog.routes import router as catalog_router
 from vitrina.config import Settings
-from vitrina.db import is_sqlite
 from vitrina.http.body_limit import BodyLimitMiddleware, photo_body_limit
 from vitrina.http.cors import StorefrontCORS
 from vitrina.http.errors import install_error_handlers
@@ -26,6 +25,7 @@ from vitrina.integrations.bitrix.reconcile import start_reconcile_schedule
 from vitrina.jobs.routes import router as jobs_router
 from vitrina.jobs.stats import router as stats_router
 from vitrina.runtime import build_api_services, build_worker
+from vitrina.search.process import SearchProcess
 from vitrina.search.routes import router as search_router
 from vitrina.sync.routes import router as webhook_router
 from vitrina.web.docs import install_docs
@@ -48,14 +48,13 @@ customers through `/go/{product_id}?s={search_id}` to count their click.
 """
 
 
-def _warm_index(services: Services) -> None:
+def _warm_search(services: Services) -> None:
     if services.search is None:
         return
     try:
-        with services.sessions() as session:
-            services.search.index.count(session)
+        services.search.warm()
     except Exception as error:  # the first search retries; the service starts regardless
-        log.warning("vector index not warmed at start-up: %s", error)
+        log.warning("search not warmed at start-up: %s", error)
 
 
 def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
@@ -79,11 +78,13 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
             services.worker = build_worker(settings, services.indexing)
             services.worker.start()
         stop_reconcile = start_reconcile_schedule(settings, services.sessions)
-        if is_sqlite(services.engine):
-            # Load (or build) the in-memory index now rather than in the first customer's search.
-            threading.Thread(
-                target=_warm_index, args=(services,), name="vitrina-index-warm", daemon=True
-            ).start()
+        if isinstance(services.search, SearchProcess):
+            services.search.start()  # before serving: a second or two of imports
+        # Load (or build) the index, and the model in a search process, now rather than in the
+        # first customer's search.
+        threading.Thread(
+            target=_warm_search, args=(services,), name="vitrina-search-warm", daemon=True
+        ).start()
         try:
             yield
         finally:
@@ -93,7 +94,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
                 services.worker.stop()
             services.writer.shutdown(wait=True)
             if services.search is not None:
-                services.search.index.close()
+                services.search.close()
             if services.fetcher is not None:
                 services.fetcher.close()
             services.engine.dispose()

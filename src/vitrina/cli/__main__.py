@@ -2,4 +2,5 @@
 
 from vitrina.cli.main import app
 
-app()
+if __name__ == "__main__":  # not when a "spawn" child re-imports the main module
+    app()

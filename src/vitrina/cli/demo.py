@@ -85,6 +85,7 @@ def demo(
                 image_hosts_allow=["127.0.0.1"],
                 bitrix_url=bitrix_url,
                 bitrix_token=bitrix_token,
+                product_url_template=f"{bitrix_url}/catalog/{{id}}/",  # the stand-in's pages
                 reconcile_every=reconcile_every or None,
                 default_shop_id=SHOP_ID,
                 log_json=False,

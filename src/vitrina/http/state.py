@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from vitrina.images.fetch import HttpPhotoFetcher
     from vitrina.jobs.reindex import IndexingContext
     from vitrina.jobs.worker import Worker
-    from vitrina.search.service import SearchService
+    from vitrina.search.process import Searcher
 
 
 @dataclass
@@ -41,7 +41,7 @@ class Services:
     search_limiter: TokenBucketLimiter = field(
         default_factory=lambda: TokenBucketLimiter(rate=0, burst=1)
     )
-    search: SearchService | None = None
+    search: Searcher | None = None
     indexing: IndexingContext | None = None
     fetcher: HttpPhotoFetcher | None = None
     worker: Worker | None = None
@@ -49,7 +49,7 @@ class Services:
     @property
     def embedder_name(self) -> str:
         """The model whose vectors this app searches and counts (the one it embeds with)."""
-        return self.search.embedder.name if self.search is not None else self.settings.embedder
+        return self.search.embedder_name if self.search is not None else self.settings.embedder
 
     def wake_worker(self) -> None:
         """Let the embedded worker (if any) claim new jobs now rather than at its next poll."""

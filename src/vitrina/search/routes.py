@@ -19,8 +19,8 @@ from vitrina.http.deps import SearchQuota, ServicesDep
 from vitrina.http.errors import ErrorResponse
 from vitrina.http.state import Services
 from vitrina.search.analytics import record_click, record_search
+from vitrina.search.process import Searcher
 from vitrina.search.schemas import SearchRequest, SearchResponse
-from vitrina.search.service import SearchService
 from vitrina.vectors.base import SearchFilters
 
 router = APIRouter(tags=["search"])
@@ -29,7 +29,7 @@ _ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 
-def _service(services: Services) -> SearchService:
+def _service(services: Services) -> Searcher:
     if services.search is None:
         raise ServiceUnavailable("Search is not available in this process.")
     return services.search
@@ -45,16 +45,15 @@ async def search(body: SearchRequest, services: ServicesDep) -> SearchResponse:
     filters = SearchFilters(**body.filters.model_dump())
 
     def run() -> SearchResponse:
-        if body.image_url is not None:
-            query = service.embed_url(body.image_url)
-        elif body.image_base64 is not None:
-            query = service.embed_base64(body.image_base64)
-        else:
-            assert body.product_id is not None
-            # The product itself comes first here; /products/{id}/similar leaves it out.
-            query = service.product_vector(body.product_id)
-        return service.search(
-            query, top_k=body.top_k, threshold=body.threshold, filters=filters, started=started
+        # The product itself comes first here; /products/{id}/similar leaves it out.
+        return service.find(
+            image_url=body.image_url,
+            image_base64=body.image_base64,
+            product_id=body.product_id,
+            top_k=body.top_k,
+            threshold=body.threshold,
+            filters=filters,
+            started=started,
         )
 
     return await run_in_threadpool(lambda: record_search(services.sessions, "api", run()))
@@ -118,9 +117,8 @@ async def search_upload(
     )
 
     def run() -> SearchResponse:
-        query = service.embed_bytes(data)
-        response = service.search(
-            query, top_k=top_k, threshold=threshold, filters=filters, started=started
+        response = service.find(
+            photo=data, top_k=top_k, threshold=threshold, filters=filters, started=started
         )
         return record_search(services.sessions, channel, response)
 
@@ -141,9 +139,8 @@ async def similar_products(
     service = _service(services)
 
     def run() -> SearchResponse:
-        query = service.product_vector(product_id)
-        return service.search(
-            query,
+        return service.find(
+            product_id=product_id,
             top_k=top_k,
             threshold=None,
             filters=SearchFilters(exclude_product_id=product_id),

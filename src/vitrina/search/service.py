@@ -156,6 +156,54 @@ class SearchService:
     def similar_threshold(self) -> float:
         return self.thresholds.similar
 
+    # --- the one entry point for requests ---------------------------------------------------
+
+    def find(
+        self,
+        *,
+        photo: bytes | None = None,
+        image_base64: str | None = None,
+        image_url: str | None = None,
+        product_id: int | None = None,
+        top_k: int,
+        threshold: float | None,
+        filters: SearchFilters,
+        started: float | None = None,
+    ) -> SearchResponse:
+        """Search by exactly one of: photo bytes, base64, a URL, or an indexed product's photo.
+
+        One call from the request to the answer, so a search can run in another process
+        (``search/process.py``) with one round trip and no image crossing the boundary.
+        """
+        if photo is not None:
+            query = self.embed_bytes(photo)
+        elif image_base64 is not None:
+            query = self.embed_base64(image_base64)
+        elif image_url is not None:
+            query = self.embed_url(image_url)
+        elif product_id is not None:
+            query = self.product_vector(product_id)
+        else:
+            raise InvalidPayload("give a photo, image_url, image_base64 or product_id")
+        return self.search(
+            query, top_k=top_k, threshold=threshold, filters=filters, started=started
+        )
+
+    @property
+    def embedder_name(self) -> str:
+        return self.embedder.name
+
+    def warm(self, model: bool = False) -> None:
+        """Load the index (and ``model``: the embedder's model) now rather than in the first
+        customer's search."""
+        if model:
+            self.embedder.load()
+        with self.sessions() as session:
+            self.index.count(session)
+
+    def close(self) -> None:
+        self.index.close()
+
     # --- query photos ----------------------------------------------------------------------
 
     def embed_bytes(self, data: bytes) -> QueryPhoto:

@@ -12,6 +12,7 @@ Photo URLs point at the stand-in's own address, as the real ones point at the sh
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import random
 import socket
@@ -28,9 +29,10 @@ from typing import Any, Literal, Self
 import httpx
 import uvicorn
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from vitrina.catalog.money import format_tenge
 from vitrina.ingest.signatures import signed_headers
 from vitrina.standin.photos import render_jpeg
 from vitrina.standin.seed import (
@@ -502,12 +504,42 @@ class StandIn:
             return Response(body, media_type="image/jpeg",
                             headers={"Cache-Control": "public, max-age=86400"})
 
+        # A shop has a page per product: where a customer who found a bouquet goes to buy it.
+        def product_page(product_id: str) -> Response:
+            known = product_id.isascii() and product_id.isdigit()
+            product = self.product(int(product_id)) if known else None
+            if product is None:
+                return Response("Товар не найден", status_code=404, media_type="text/plain")
+            return HTMLResponse(_product_page(product))
+
         for route in ("/api/v2/products/", "/api/v2/products"):
             app.add_api_route(route, list_products, methods=["GET"], include_in_schema=False)
         for route in ("/api/v2/products/detail", "/api/v2/products/detail/"):
             app.add_api_route(route, product_detail, methods=["GET"], include_in_schema=False)
         app.add_api_route("/upload/{path:path}", photo, methods=["GET"], include_in_schema=False)
+        app.add_api_route(
+            "/catalog/{product_id}/", product_page, methods=["GET"], include_in_schema=False
+        )
         return app
+
+
+def _product_page(product: dict[str, Any]) -> str:
+    """A product's page as a small Bitrix shop renders it (Russian, for phones)."""
+    title = html.escape(str(product.get("title", "")))
+    price = product.get("price")
+    shown = format_tenge(price * 100) if isinstance(price, int) else str(price)
+    available = "В наличии" if product.get("isAvailable") else "Нет в наличии"
+    image = html.escape(str(product.get("image") or ""), quote=True)
+    return (
+        '<!doctype html><html lang="ru"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{title} — демо-магазин</title></head><body>"
+        f'<h1>{title}</h1><img src="{image}" alt="{title}" style="max-width:100%">'
+        f"<p>{html.escape(shown)} · {available}</p>"
+        "<button disabled>В корзину</button>"
+        "<p><small>Это демонстрационный магазин Vitrina: купить здесь нельзя.</small></p>"
+        "</body></html>"
+    )
 
 
 class _Misbehaviour:

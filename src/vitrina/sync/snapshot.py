@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Literal
 
 from vitrina.catalog.models import Product
+from vitrina.catalog.money import format_tenge
 from vitrina.ingest.bitrix_format import ProductData
 from vitrina.sync.state import Locked
 
@@ -130,9 +131,4 @@ def plan_vanished(locked: Locked, since: datetime) -> Change | None:
 
 
 def _money(minor: object) -> str:
-    """Minor units as the shop writes tenge: ``495000`` → ``4 950 ₸``."""
-    if not isinstance(minor, int):
-        return repr(minor)
-    tenge, tiyn = divmod(minor, 100)
-    text = f"{tenge:,}".replace(",", " ")
-    return f"{text}.{tiyn:02d} ₸" if tiyn else f"{text} ₸"
+    return format_tenge(minor) if isinstance(minor, int) else repr(minor)

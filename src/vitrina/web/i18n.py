@@ -1,4 +1,4 @@
-"""The languages of the pages: Russian first, English, and room for Kazakh.
+"""The languages of the pages: Russian first, English, and Kazakh for what customers read.
 
 Texts are written in English in the templates (``{{ _("Search") }}``) and looked up here, the
 way gettext does, without its compile step: two small dictionaries are easier to review than
@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vitrina.config import LANGUAGES
 from vitrina.errors import (
@@ -198,7 +196,62 @@ EN: dict[str, str] = {
     ),
 }
 
-KK: dict[str, str] = {}
+# What customers read: the search page, its results and its errors (the widget has its own
+# copy in static/widget.js). The dashboard is for the shop's staff and stays Russian.
+KK: dict[str, str] = {
+    "Search by photo": "Фото арқылы іздеу",
+    "Something went wrong": "Қате орын алды",
+    "Back to search": "Іздеуге оралу",
+    "Find a bouquet by photo": "Гүл шоғын фото арқылы табыңыз",
+    "Drop a photo here": "Фотоны осында сүйреп әкеліңіз",
+    "or tap to choose one": "немесе таңдау үшін басыңыз",
+    "Take a photo": "Суретке түсіру",
+    "or paste a photo address": "немесе фото сілтемесін қойыңыз",
+    "Filters": "Сүзгілер",
+    "Shop": "Дүкен",
+    "All shops": "Барлық дүкендер",
+    "Price from, ₸": "Бағасы, ₸, бастап",
+    "to, ₸": "дейін, ₸",
+    "any": "кез келген",
+    "Find": "Іздеу",
+    "Results for your photo": "Фотоңыз бойынша табылғандар",
+    "Results for the photo address": "Фото сілтемесі бойынша табылғандар",
+    "More like “{name}”": "«{name}» сияқтылар",
+    "More like product {id}": "{id} тауарына ұқсастар",
+    "Exact matches": "Дәл осындай",
+    "Similar bouquets": "Ұқсас гүл шоқтары",
+    "Less alike": "Азырақ ұқсайтындар",
+    "No close matches; the nearest we have": "Дәл осындай жоқ; ең жақындары мыналар",
+    "No matching bouquets. Try another photo or widen the filters.": (
+        "Ұқсас гүл шоқтары табылмады. Басқа фотоны көріңіз немесе сүзгілерді кеңейтіңіз."
+    ),
+    "The catalog is not ready for search yet. Please try again later.": (
+        "Каталог іздеуге әлі дайын емес. Сәл кейінірек қайталап көріңіз."
+    ),
+    "More like this": "Ұқсастары",
+    "Checked: the same bouquet, same colours": "Тексерілді: дәл сол гүл шоғы, түстері бірдей",
+    "{n} details of your photo line up with this one; {p}% of its colours match": (
+        "Фотоңыздың {n} бөлшегі осымен сәйкес келеді; түстерінің {p}% сәйкес"
+    ),
+    "similarity": "ұқсастық",
+    "Found: {n}": "Табылды: {n}",
+    "Choose a photo or paste the address of one.": "Фото таңдаңыз немесе оның сілтемесін қойыңыз.",
+    "This file is not a photo, or it is damaged. Choose a JPEG, PNG or WebP picture.": (
+        "Бұл файл фото емес немесе бүлінген. JPEG, PNG немесе WebP суретін таңдаңыз."
+    ),
+    "The photo is too large; choose a smaller one.": "Фото тым үлкен; кішірек фотоны таңдаңыз.",
+    "The photo could not be loaded from that address.": (
+        "Бұл сілтеме бойынша фотоны жүктеу мүмкін болмады."
+    ),
+    "Search is busy or unavailable right now; please try again in a minute.": (
+        "Іздеу қазір бос емес немесе қолжетімсіз; бір минуттан кейін қайталап көріңіз."
+    ),
+    "Enter a price in tenge, like 5000.": "Бағаны теңгемен санмен енгізіңіз, мысалы 5000.",
+    "This product is no longer in the catalog.": "Бұл тауар каталогта енді жоқ.",
+    "Vitrina did not answer; check the connection and try again.": (
+        "Жауап жоқ; интернет байланысын тексеріп, қайталап көріңіз."
+    ),
+}
 
 MESSAGES: dict[str, dict[str, str]] = {"ru": RU, "en": EN, "kk": KK}
 
@@ -282,25 +335,3 @@ def customer_message(error: VitrinaError, language: str) -> str:
         if isinstance(error, family):
             return translate(text)
     return translate(error.message)
-
-
-class VaryByLanguage:
-    """Adds ``Vary: Accept-Language`` to HTML answers: the same address is Russian for one
-    visitor and English for another, and a cache in between must not mix them up."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_vary(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                if headers.get("content-type", "").startswith("text/html"):
-                    headers.add_vary_header("Accept-Language")
-            await send(message)
-
-        await self.app(scope, receive, send_with_vary)

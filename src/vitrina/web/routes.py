@@ -28,6 +28,7 @@ from starlette.datastructures import UploadFile
 
 from vitrina.catalog.links import is_absolute
 from vitrina.catalog.models import Product
+from vitrina.catalog.money import format_tenge
 from vitrina.db import MAX_BIGINT, database_errors, write_session
 from vitrina.errors import (
     ImageTooLarge,
@@ -45,13 +46,12 @@ from vitrina.http.state import Services
 from vitrina.ingest.bitrix_format import MAX_PRICE_MINOR
 from vitrina.jobs import queue
 from vitrina.search.analytics import record_search
+from vitrina.search.process import Searcher
 from vitrina.search.schemas import SearchResponse, SearchResult
-from vitrina.search.service import SearchService
 from vitrina.vectors.base import SearchFilters
 from vitrina.web.charts import search_chart, syncs_chart, timing_chart
 from vitrina.web.dashboard import Dashboard, collect_dashboard
 from vitrina.web.i18n import (
-    VaryByLanguage,
     customer_message,
     page_context,
     request_language,
@@ -74,14 +74,8 @@ api_router = APIRouter(tags=["admin"])
 
 
 def tenge(minor: int | None) -> str:
-    """Minor units → ``4 950 ₸`` (thousands spaced; tiyn shown only when there are some)."""
-    if minor is None:
-        return ""
-    whole, tiyn = divmod(abs(int(minor)), 100)
-    text = f"{whole:,}".replace(",", " ")
-    if tiyn:
-        text += f",{tiyn:02d}"
-    return f"{'-' if minor < 0 else ''}{text} ₸"
+    """The page's price filter: ``format_tenge``, and nothing for no price."""
+    return "" if minor is None else format_tenge(int(minor))
 
 
 def percent(value: float | None) -> str:
@@ -192,7 +186,7 @@ def _shops(services: Services) -> list[int]:
         return []
 
 
-def _search_service(services: Services) -> SearchService:
+def _search_service(services: Services) -> Searcher:
     if services.search is None:
         raise ServiceUnavailable("Search is not available in this process.")
     return services.search
@@ -243,9 +237,8 @@ def search_page(
         service = _search_service(services)
         started = time.perf_counter()
         filters = form.filters(similar_to)  # a bad price is the answer, before any work
-        query = service.product_vector(similar_to)
-        response = service.search(
-            query, top_k=TOP_K, threshold=None, filters=filters, started=started
+        response = service.find(
+            product_id=similar_to, top_k=TOP_K, threshold=None, filters=filters, started=started
         )
         groups = _group(response, _similar_heading(request, services, similar_to))
     return _render_search(request, services, form=form, groups=groups)
@@ -291,11 +284,13 @@ async def search_submit(request: Request, services: ServicesDep) -> HTMLResponse
     service = _search_service(services)
 
     def run() -> SearchResponse:
-        query = (
-            service.embed_bytes(photo) if photo is not None else service.embed_url(form.image_url)
-        )
-        response = service.search(
-            query, top_k=TOP_K, threshold=None, filters=filters, started=started
+        response = service.find(
+            photo=photo,
+            image_url=None if photo is not None else form.image_url,
+            top_k=TOP_K,
+            threshold=None,
+            filters=filters,
+            started=started,
         )
         return record_search(services.sessions, "page", response)
 
@@ -480,5 +475,4 @@ def install_web(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(router)
     app.include_router(api_router)
-    app.add_middleware(VaryByLanguage)
     install_widget(app)

@@ -1,5 +1,5 @@
-"""Security headers: a strict Content-Security-Policy on Vitrina's own HTML pages, and the
-headers every response can carry.
+"""The headers responses carry: a strict Content-Security-Policy and framing rules on Vitrina's
+own HTML pages, ``Vary: Accept-Language`` on them too, and the headers every response can carry.
 
 Each response gets a fresh CSP nonce (``request.state.csp_nonce``): a page that needs an inline
 ``<script>`` or ``<style>`` marks it with the nonce (the API docs page does); anything else inline
@@ -41,7 +41,11 @@ def content_security_policy(nonce: str) -> str:
 
 
 class SecurityHeadersMiddleware:
-    """Adds the headers to every HTTP response (CSP and framing rules to HTML ones)."""
+    """Adds the headers to every HTTP response (CSP, framing rules and ``Vary`` to HTML ones).
+
+    ``Vary: Accept-Language``: the same address is Russian for one visitor and English for
+    another, and a cache in between must not mix them up.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -60,9 +64,11 @@ class SecurityHeadersMiddleware:
                 headers = MutableHeaders(scope=message)
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-                if nonce and headers.get("content-type", "").startswith("text/html"):
-                    headers["Content-Security-Policy"] = content_security_policy(nonce)
-                    headers["X-Frame-Options"] = "DENY"
+                if headers.get("content-type", "").startswith("text/html"):
+                    headers.add_vary_header("Accept-Language")
+                    if nonce:
+                        headers["Content-Security-Policy"] = content_security_policy(nonce)
+                        headers["X-Frame-Options"] = "DENY"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -8,8 +8,7 @@ and typed errors that say what to fix (the token, or the address).
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal, Protocol, Self
@@ -17,7 +16,7 @@ from typing import Any, Literal, Protocol, Self
 import httpx
 
 from vitrina.integrations.bitrix.errors import BitrixAuthError, BitrixError, BitrixUnavailable
-from vitrina.retry import backoff_delay, parse_retry_after
+from vitrina.retry import Retries, Transient, parse_retry_after
 
 LIST_PATH = "api/v2/products/"
 DETAIL_PATH = "api/v2/products/detail"
@@ -68,8 +67,7 @@ class ProductSource(Protocol):
 class BitrixClient:
     """Synchronous client for one shop; reuse it (it keeps connections) and close it when done.
 
-    ``retries`` is how many times a transient failure is retried (so ``retries + 1`` attempts);
-    ``sleep`` is only there so tests can watch the backoff without waiting for it.
+    ``retries``: how a transient failure (timeout, 429, 5xx) is retried; the rest are not.
     """
 
     def __init__(
@@ -79,10 +77,7 @@ class BitrixClient:
         *,
         timeout: float = 10.0,
         transport: httpx.BaseTransport | None = None,
-        retries: int = 4,
-        backoff: float = 0.5,
-        max_backoff: float = 30.0,
-        sleep: Callable[[float], None] = time.sleep,
+        retries: Retries = Retries(),
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise BitrixError(
@@ -92,9 +87,6 @@ class BitrixClient:
         self.base_url = base_url.rstrip("/") + "/"
         self.timeout = timeout
         self.retries = retries
-        self.backoff = backoff
-        self.max_backoff = max_backoff
-        self._sleep = sleep
         self._http = httpx.Client(
             base_url=self.base_url,
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
@@ -210,68 +202,64 @@ class BitrixClient:
     ) -> httpx.Response:
         """GET with retries; returns a 2xx response (or a JSON 404 when ``allow_not_found``)."""
         url = self._url(path)
-        attempt = 0
-        while True:
-            retry_after: float | None = None
+
+        def attempt(n: int) -> httpx.Response:
             try:
                 response = self._http.get(path, params=params)
             except httpx.TimeoutException:
-                failure = BitrixUnavailable(
-                    f"Bitrix at {url} did not answer within {self.timeout:g} s"
-                    f" ({attempt + 1} attempts); try again later.",
-                    url=url,
-                )
-            except httpx.TransportError as exc:
-                failure = BitrixUnavailable(
-                    f"Cannot reach Bitrix at {url}: {exc or type(exc).__name__}"
-                    f" ({attempt + 1} attempts). Check the address and that the shop is up.",
-                    url=url,
-                )
-            else:
-                status = response.status_code
-                if status < 300:
-                    return response
-                if status in (401, 403):
-                    raise BitrixAuthError(
-                        f"Bitrix at {url} refused the API token (HTTP {status}):"
-                        " check the token in Vitrina's settings.",
+                raise Transient(
+                    BitrixUnavailable(
+                        f"Bitrix at {url} did not answer within {self.timeout:g} s"
+                        f" ({n + 1} attempts); try again later.",
                         url=url,
-                        status=status,
                     )
-                if status == 429 or status >= 500:
-                    retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                    failure = BitrixUnavailable(
-                        f"Bitrix at {url} answered HTTP {status} {attempt + 1} times;"
+                ) from None
+            except httpx.TransportError as exc:
+                raise Transient(
+                    BitrixUnavailable(
+                        f"Cannot reach Bitrix at {url}: {exc or type(exc).__name__}"
+                        f" ({n + 1} attempts). Check the address and that the shop is up.",
+                        url=url,
+                    )
+                ) from None
+            status = response.status_code
+            if status < 300:
+                return response
+            if status in (401, 403):
+                raise BitrixAuthError(
+                    f"Bitrix at {url} refused the API token (HTTP {status}):"
+                    " check the token in Vitrina's settings.",
+                    url=url,
+                    status=status,
+                )
+            if status == 429 or status >= 500:
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                raise Transient(
+                    BitrixUnavailable(
+                        f"Bitrix at {url} answered HTTP {status} {n + 1} times;"
                         " try again later.",
                         url=url,
                         status=status,
                         retry_after=retry_after,
-                    )
-                elif status == 404 and allow_not_found and _is_bitrix_json(response):
-                    return response
-                elif status == 404:
-                    raise BitrixError(
-                        f"No Bitrix product API at {url} (HTTP 404): check the shop address.",
-                        url=url,
-                        status=status,
-                    )
-                else:
-                    raise BitrixError(
-                        f"Bitrix at {url} rejected the request (HTTP {status}):"
-                        f" {_error_message(response)}",
-                        url=url,
-                        status=status,
-                    )
-            if attempt >= self.retries:
-                raise failure
-            self._sleep(self._delay(attempt, retry_after))
-            attempt += 1
+                    ),
+                    retry_after,
+                )
+            if status == 404 and allow_not_found and _is_bitrix_json(response):
+                return response
+            if status == 404:
+                raise BitrixError(
+                    f"No Bitrix product API at {url} (HTTP 404): check the shop address.",
+                    url=url,
+                    status=status,
+                )
+            raise BitrixError(
+                f"Bitrix at {url} rejected the request (HTTP {status}):"
+                f" {_error_message(response)}",
+                url=url,
+                status=status,
+            )
 
-    def _delay(self, attempt: int, retry_after: float | None) -> float:
-        """Exponential backoff with jitter, or what the server asked for (capped)."""
-        return backoff_delay(
-            attempt, base=self.backoff, cap=self.max_backoff, retry_after=retry_after
-        )
+        return self.retries.run(attempt)
 
     def _json(self, response: httpx.Response) -> dict[str, Any]:
         try:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vitrina.db import utcnow, write_session
 from vitrina.errors import InvalidPayload
+from vitrina.http.json_body import check_document
 from vitrina.ingest.bitrix_format import ProductData, parse_product, parse_product_id
 from vitrina.integrations.bitrix.client import MAX_LIMIT, ProductPage, ProductSource, RawProduct
 from vitrina.integrations.bitrix.models import SyncRun
@@ -84,6 +85,8 @@ def read_page(page: ProductPage) -> tuple[list[ProductData], list[Rejected]]:
     rejected: list[Rejected] = []
     for index, raw in enumerate(page.products):
         try:
+            # NUL and lone surrogates: neither database stores them; refused as on webhooks
+            check_document(raw, "product")
             parsed.append(parse_product(raw, "product"))
         except InvalidPayload as exc:
             rejected.append(Rejected(_raw_id(raw), page.offset + index, exc.message))

@@ -17,9 +17,8 @@ The wire format is documented in ``docs/bitrix.md``.
 from __future__ import annotations
 
 import json
-import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +27,7 @@ import httpx
 from vitrina.errors import Unauthorized
 from vitrina.ingest.signatures import signed_headers, verify
 from vitrina.integrations.bitrix.errors import BitrixAuthError, BitrixError, BitrixUnavailable
-from vitrina.retry import backoff_delay, parse_retry_after
+from vitrina.retry import Retries, Transient, parse_retry_after
 
 MANIFEST_PAGE = 500
 RESEND_BATCH = 1000
@@ -64,10 +63,7 @@ class ModuleClient:
         secrets: Sequence[str],
         *,
         timeout: float = 30.0,
-        retries: int = 4,
-        backoff: float = 0.5,
-        max_backoff: float = 30.0,
-        sleep: Callable[[float], None] = time.sleep,
+        retries: Retries = Retries(),
     ) -> None:
         if not url.startswith(("http://", "https://")):
             raise BitrixError(
@@ -79,9 +75,6 @@ class ModuleClient:
         self.secrets = list(secrets)
         self.timeout = timeout
         self.retries = retries
-        self.backoff = backoff
-        self.max_backoff = max_backoff
-        self._sleep = sleep
         # No redirects: a POST would lose its body; a moved module is a wrong address.
         self._http = httpx.Client(timeout=timeout, follow_redirects=False)
 
@@ -134,59 +127,55 @@ class ModuleClient:
 
     def _call(self, request: dict[str, Any]) -> dict[str, Any]:
         body = json.dumps(request, separators=(",", ":")).encode()
-        attempt = 0
-        while True:
+
+        def attempt(n: int) -> dict[str, Any]:
             # A new id and timestamp per attempt: the module refuses stale timestamps.
             headers = {
                 "Content-Type": "application/json",
                 **signed_headers(self.secrets[0], body, f"vitrina-{uuid.uuid4()}"),
             }
-            retry_after: float | None = None
             try:
                 response = self._http.post(self.url, content=body, headers=headers)
             except httpx.TransportError as exc:
-                failure: BitrixError = BitrixUnavailable(
-                    f"Cannot reach the Vitrina module at {self.url}:"
-                    f" {exc or type(exc).__name__} ({attempt + 1} attempts).",
-                    url=self.url,
-                )
-            else:
-                status = response.status_code
-                if status == 200:
-                    return self._verified(response)
-                if status == 401:
-                    raise BitrixAuthError(
-                        f"The Vitrina module at {self.url} refused the signature:"
-                        f" {_error(response)}. The module's secret must be one of"
-                        " VITRINA_WEBHOOK_SECRETS.",
+                raise Transient(
+                    BitrixUnavailable(
+                        f"Cannot reach the Vitrina module at {self.url}:"
+                        f" {exc or type(exc).__name__} ({n + 1} attempts).",
                         url=self.url,
-                        status=status,
                     )
-                if status == 429 or status >= 500:
-                    retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                    failure = BitrixUnavailable(
+                ) from None
+            status = response.status_code
+            if status == 200:
+                return self._verified(response)
+            if status == 401:
+                raise BitrixAuthError(
+                    f"The Vitrina module at {self.url} refused the signature:"
+                    f" {_error(response)}. The module's secret must be one of"
+                    " VITRINA_WEBHOOK_SECRETS.",
+                    url=self.url,
+                    status=status,
+                )
+            if status == 429 or status >= 500:
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                raise Transient(
+                    BitrixUnavailable(
                         f"The Vitrina module at {self.url} answered HTTP {status}:"
-                        f" {_error(response)} ({attempt + 1} attempts).",
+                        f" {_error(response)} ({n + 1} attempts).",
                         url=self.url,
                         status=status,
                         retry_after=retry_after,
-                    )
-                else:
-                    hint = " Is the module installed?" if status == 404 else ""
-                    raise BitrixError(
-                        f"The Vitrina module at {self.url} rejected the request"
-                        f" (HTTP {status}): {_error(response)}.{hint}",
-                        url=self.url,
-                        status=status,
-                    )
-            if attempt >= self.retries:
-                raise failure
-            self._sleep(
-                backoff_delay(
-                    attempt, base=self.backoff, cap=self.max_backoff, retry_after=retry_after
+                    ),
+                    retry_after,
                 )
+            hint = " Is the module installed?" if status == 404 else ""
+            raise BitrixError(
+                f"The Vitrina module at {self.url} rejected the request"
+                f" (HTTP {status}): {_error(response)}.{hint}",
+                url=self.url,
+                status=status,
             )
-            attempt += 1
+
+        return self.retries.run(attempt)
 
     def _verified(self, response: httpx.Response) -> dict[str, Any]:
         """The answer's JSON, after checking the module signed exactly these bytes."""

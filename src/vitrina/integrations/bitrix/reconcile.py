@@ -35,6 +35,7 @@ from vitrina.integrations.bitrix.client import MAX_LIMIT, BitrixClient, ProductS
 from vitrina.integrations.bitrix.importer import Rejected, mark_failed, read_page
 from vitrina.integrations.bitrix.manifest import reconcile_shops_by_manifest
 from vitrina.integrations.bitrix.repository import finish_run, get_run, start_run
+from vitrina.retry import Retries
 from vitrina.sync.service import apply_changes, log_rejection
 from vitrina.sync.snapshot import Change, SnapshotRow
 
@@ -270,7 +271,9 @@ def run_reconcile_schedule(
                 if not (url and token):
                     reconcile_shops_by_manifest(sessions, settings)
                     continue
-                with BitrixClient(url, token, sleep=lambda s: _wait(stop_event, s)) as client:
+                with BitrixClient(
+                    url, token, retries=Retries(sleep=lambda s: _wait(stop_event, s))
+                ) as client:
                     result = reconcile(
                         sessions, client, shop_id=settings.default_shop_id,
                         source_url=client.base_url, stop=stop_event,

@@ -1,7 +1,7 @@
 /* Vitrina «Найти по фото» for a shop's pages. Install with one line:
      <script src="https://VITRINA/widget.js" defer></script>
    Options (attributes of that tag): data-target="#css-selector" puts the button inside that
-   element instead of floating it; data-lang="en" (else the page's lang, else Russian);
+   element instead of floating it; data-lang="en" or "kk" (else the page's lang, else Russian);
    data-color="#b0305a". Everything lives in an open shadow root, so the shop's CSS and the
    widget's never meet. Plain JavaScript, no build step. */
 (function () {
@@ -17,6 +17,12 @@
     busy: "Searching…", none: "No similar bouquets. Try another photo.", nearest: "Nothing close; the nearest we have:",
     exact: "Exactly this", failed: "The search did not answer; try again.",
     large: "The photo is too large; choose a smaller one.", bad: "This is not a photo; choose a JPEG, PNG or WebP picture."
+  } : lang === "kk" ? {
+    open: "Фото арқылы табу", title: "Фото арқылы іздеу", find: "Іздеу", again: "Басқа фото",
+    camera: "Камера", shot: "Суретке түсіру", close: "Жабу", hint: "Іздеуді нақтылау үшін рамканы гүл шоғының айналасына жылжытыңыз немесе кішірейтіңіз.",
+    busy: "Іздеп жатырмыз…", none: "Ұқсас гүл шоқтары табылмады. Басқа фотоны көріңіз.", nearest: "Дәл осындай жоқ; ең жақындары мыналар:",
+    exact: "Дәл осы", failed: "Іздеу жауап бермеді; қайталап көріңіз.",
+    large: "Фото тым үлкен; кішірек фотоны таңдаңыз.", bad: "Бұл фото емес; JPEG, PNG немесе WebP суретін таңдаңыз."
   } : {
     open: "Найти по фото", title: "Поиск по фото", find: "Найти", again: "Другое фото",
     camera: "Камера", shot: "Сфотографировать", close: "Закрыть", hint: "Подвиньте или уменьшите рамку вокруг букета — поиск уточнится.",
