@@ -232,7 +232,7 @@ def structure(
         ranked = -np.sort(-scores, axis=1)
         out[f"{name}: own cosine"] = float(own.mean())
         for k in (1, 20, 100):
-            out[f"{name}: {k}th other"] = float(ranked[:, k - 1].mean())
+            out[f"{name}: other photo #{k}"] = float(ranked[:, k - 1].mean())
         out[f"{name}: own first"] = float(np.mean(own > ranked[:, 0]))
     return out
 
