@@ -46,7 +46,7 @@ log = logging.getLogger("vitrina.vectors")
 
 # Graph degree and build depth, measured on vectors with the bundled embedder's spectrum (100k,
 # benchmarks/search.py): at M 16, efConstruction 128 needs ef 256 for recall@20 0.98 on new
-# photos (0.9 ms); efConstruction 256 reaches 0.996 at ef 256 (and 0.97 at ef 128) for a 1.5×
+# photos (0.9 ms); efConstruction 256 reaches 0.99 at ef 256 (0.98 at ef 128) for a 1.1–1.6×
 # longer build. M 32 gains as much but holds 128 more bytes a vector (+128 MB at 1M). The search
 # depth is the setting ``vector_ef_search`` (default 256). Changing either rebuilds saved files.
 M = 16
