@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     exact_threshold: float | None = None
     similar_threshold: float | None = None
     vector_index_dir: Path | None = None
-    vector_ef_search: int = Field(default=128, ge=16, le=1000)
+    vector_ef_search: int = Field(default=256, ge=16, le=1000)
     exact_min_inliers: int | None = Field(default=None, ge=4)
     exact_colour_agree: float | None = Field(default=None, ge=0.0, le=1.0)
     colour_weight: float | None = Field(default=None, ge=0.0, le=2.0)

@@ -3,6 +3,7 @@ cut a result short, and the embedded index's file is checked before it is truste
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from datetime import timedelta
@@ -255,6 +256,29 @@ def test_corrupted_index_file_is_detected_and_rebuilt(sqlite_engine, tmp_path, c
     again = HnswIndex(MODEL, DIM, folder=tmp_path)  # the rebuilt file is good again
     assert search(sqlite_engine, again, x[123])[0][0] == 124
     assert "loaded from file" in caplog.text
+
+
+def test_index_file_built_with_older_graph_settings_is_rebuilt(
+    sqlite_engine, tmp_path, caplog, monkeypatch
+):
+    """A file written by a version with other graph settings (efConstruction 128 before issue
+    11's tuning) is not loaded: the graph is rebuilt with today's and saved again."""
+    x = vectors(N, seed=1)
+    add_products(sqlite_engine, x)
+    older = {**hnsw_index.PARAMS, "ef_construction": 128}
+    assert older != hnsw_index.PARAMS
+    with monkeypatch.context() as patched:
+        patched.setattr(hnsw_index, "PARAMS", older)
+        saved_index(sqlite_engine, tmp_path)
+    header = IndexFiles(tmp_path, MODEL).header
+    assert json.loads(header.read_text())["params"] == older
+    caplog.set_level(logging.INFO, logger="vitrina.vectors")
+    index = HnswIndex(MODEL, DIM, folder=tmp_path)
+    assert search(sqlite_engine, index, x[42])[0][0] == 43
+    assert "params is" in caplog.text and "built from the table" in caplog.text
+    assert json.loads(header.read_text())["params"] == hnsw_index.PARAMS
+    graph = index._graph
+    assert graph is not None and graph.index.hnsw.efConstruction == hnsw_index.EF_CONSTRUCTION
 
 
 def test_index_file_of_another_database_is_not_trusted(sqlite_engine, tmp_path, caplog):

@@ -16,7 +16,7 @@ log = logging.getLogger("vitrina.vectors")
 
 
 def make_index(
-    engine: Engine, model: str, dim: int, *, folder: Path | None = None, ef_search: int = 128
+    engine: Engine, model: str, dim: int, *, folder: Path | None = None, ef_search: int = 256
 ) -> VectorIndex:
     """An in-memory HNSW graph on SQLite, saved in ``folder`` (default: beside the database
     file); pgvector HNSW (index created if missing) on PostgreSQL."""

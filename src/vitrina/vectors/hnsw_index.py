@@ -44,8 +44,13 @@ from vitrina.vectors.models import ImageVector
 
 log = logging.getLogger("vitrina.vectors")
 
-M = 16  # graph degree: 16 gave recall@20 ≥ 0.97 for near-duplicates at ef 64 (100k photos)
-EF_CONSTRUCTION = 128
+# Graph degree and build depth, measured on vectors with the bundled embedder's spectrum (100k,
+# benchmarks/search.py): at M 16, efConstruction 128 needs ef 256 for recall@20 0.98 on new
+# photos (0.9 ms); efConstruction 256 reaches 0.99 at ef 256 (0.98 at ef 128) for a 1.1–1.6×
+# longer build. M 32 gains as much but holds 128 more bytes a vector (+128 MB at 1M). The search
+# depth is the setting ``vector_ef_search`` (default 256). Changing either rebuilds saved files.
+M = 16
+EF_CONSTRUCTION = 256
 LOAD_CHUNK = 2000  # rows per read when building: bounds the transient float32 memory
 # Deletions show as a lower row count; COUNT(*) costs ~2 ms at 100k photos, so not per search.
 # Meanwhile the search service drops photos that are gone when it joins hits with the catalog.
@@ -282,7 +287,7 @@ class HnswIndex:
         dim: int,
         *,
         folder: Path | None = None,
-        ef_search: int = 128,
+        ef_search: int = 256,
         count_every_s: float = COUNT_CHECK_EVERY_S,
     ) -> None:
         self.model = model

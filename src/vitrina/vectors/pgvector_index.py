@@ -35,6 +35,7 @@ from vitrina.vectors.repository import count_vectors
 
 EXACT_BELOW = 20_000  # photos passing the filter; an exact scan of these is a few ms
 MAX_EF = 1000  # pgvector's upper bound for hnsw.ef_search
+COUNT_CACHED_FROM = 10_000  # rows from which a count is reused for a second
 MAX_SCAN_TUPLES = 40_000  # iterative scans stop here (pgvector's default is 20 000)
 ITERATIVE_FROM = (0, 8)
 
@@ -72,7 +73,7 @@ def iterative_statements(distance: str, where: str, ef: int) -> list[str]:
 class PgVectorIndex:
     """HNSW search on PostgreSQL for one embedding model."""
 
-    def __init__(self, model: str, dim: int, *, ef_search: int = 128) -> None:
+    def __init__(self, model: str, dim: int, *, ef_search: int = 256) -> None:
         self.model = model
         self.dim = dim
         self.ef_search = ef_search
@@ -226,10 +227,16 @@ class PgVectorIndex:
         return " AND ".join(clauses), params
 
     def count(self, session: Session) -> int:
-        """Stored vectors of this model, counted at most once a second (COUNT(*) is a scan)."""
+        """Stored vectors of this model. COUNT(*) is a scan: once it counts
+        ``COUNT_CACHED_FROM`` rows, the figure is reused for a second. A smaller table is
+        counted every time (cheap, and exact while a new catalogue fills after a start-up's
+        warm-up count)."""
         now = time.monotonic()
         if self._counted is None or now - self._counted[0] > 1.0:
-            self._counted = (now, count_vectors(session, self.model))
+            total = count_vectors(session, self.model)
+            if total < COUNT_CACHED_FROM:
+                return total
+            self._counted = (now, total)
         return self._counted[1]
 
     def close(self) -> None:
