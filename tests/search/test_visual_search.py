@@ -75,6 +75,19 @@ def test_delete_disappears_from_results_at_once(catalog):
     assert IDS["coffee"] not in [r["product_id"] for r in body["results"]]
 
 
+def test_more_like_a_product_that_is_not_on_sale_says_so(catalog):
+    client, photos, _ = catalog
+    url = photos.add("/upload/sold-out.jpg", jpeg(PHOTOS["flower"]))
+    product = sample_product(id=4242, image=url, images=[url], isAvailable=False)
+    assert send(client, "created", product, secret=SECRET).status_code == 200
+    wait_until_idle(client)
+    answer = client.post("/api/v1/search", json={"product_id": 4242})
+    assert answer.status_code == 404
+    assert answer.json()["error"]["message"] == "product 4242 is not on sale"
+    missing = client.post("/api/v1/search", json={"product_id": 4243})
+    assert missing.json()["error"]["message"] == "product 4243 not found"
+
+
 def test_price_change_shows_at_once_and_embeds_nothing(catalog):
     client, photos, _ = catalog
     before = dict(photos.hits)

@@ -286,15 +286,13 @@ class SearchService:
                 .limit(1)
             ).first()
             if row is None:
-                exists = session.get(Product, product_id) is not None
-            else:
-                stored = description(session, row[1])
-        if row is None:
-            raise NotFound(
-                f"product {product_id} has no indexed photo yet"
-                if exists
-                else f"product {product_id} not found"
-            )
+                product = session.get(Product, product_id)
+                if product is None:
+                    raise NotFound(f"product {product_id} not found")
+                if not product.enabled:  # photos of what is not on sale are not indexed
+                    raise NotFound(f"product {product_id} is not on sale")
+                raise NotFound(f"product {product_id} has no indexed photo yet")
+            stored = description(session, row[1])
         return QueryPhoto(np.asarray(row[0], dtype=np.float32)[None, :], stored)
 
     # --- ranking ---------------------------------------------------------------------------
