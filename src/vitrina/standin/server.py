@@ -208,6 +208,9 @@ class StandIn:
         # ready socket stall ~40 ms each on Nagle's algorithm plus delayed ACKs.
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((host, port))
+        # Listening from here on: a client told the address (``on_ready``) before uvicorn runs
+        # waits in the backlog instead of being refused.
+        sock.listen(2048)
         bound_port = sock.getsockname()[1]
         # A wildcard bind is reached through loopback; URLs must name an address that answers.
         shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, f"[{host}]" if ":" in host else host)
