@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from vitrina.config import Settings
+from vitrina.errors import ServiceUnavailable
 from vitrina.ingest.ratelimit import TokenBucketLimiter
 
 if TYPE_CHECKING:
@@ -50,6 +51,12 @@ class Services:
     def embedder_name(self) -> str:
         """The model whose vectors this app searches and counts (the one it embeds with)."""
         return self.search.embedder_name if self.search is not None else self.settings.embedder
+
+    def searcher(self) -> Searcher:
+        """What the search routes search with; 503 in a process built without search."""
+        if self.search is None:
+            raise ServiceUnavailable("Search is not available in this process.")
+        return self.search
 
     def wake_worker(self) -> None:
         """Let the embedded worker (if any) claim new jobs now rather than at its next poll."""

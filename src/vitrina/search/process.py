@@ -106,9 +106,14 @@ class SearchProcess:
 
     def start(self) -> None:
         """Start the search process (a second or two of imports); idempotent."""
+        self._connected()
+
+    def _connected(self) -> tuple[Any, _Manager | None]:
+        """The service in the search process and its manager, starting one if there is none."""
         with self._lock:
             if self._remote is None:
                 self._spawn()
+            return self._remote, self._manager
 
     def _spawn(self) -> None:
         # "spawn": the API process has threads (and a loaded model), which fork would copy
@@ -118,8 +123,8 @@ class SearchProcess:
         json_logs = (
             isinstance(root.handlers[0].formatter, JsonFormatter) if root.handlers else None
         )
-        manager.start(initializer=_start_child, initargs=(self._nice, root.level, json_logs))
         started = time.perf_counter()
+        manager.start(initializer=_start_child, initargs=(self._nice, root.level, json_logs))
         remote = cast(Any, manager).Search(self._build, self.settings)
         log.info(
             "search process %s ready in %.1f s", _process(manager).pid, time.perf_counter() - started
@@ -138,10 +143,7 @@ class SearchProcess:
         return response
 
     def _call(self, method: str, **kwargs: Any) -> Any:
-        with self._lock:
-            if self._remote is None:
-                self._spawn()
-            remote, manager = self._remote, self._manager
+        remote, manager = self._connected()
         try:
             return getattr(remote, method)(**kwargs)
         except (EOFError, OSError) as error:

@@ -13,13 +13,11 @@ from fastapi.responses import RedirectResponse
 from vitrina.catalog.links import ProductLinks, is_absolute
 from vitrina.catalog.models import Product
 from vitrina.db import database_errors
-from vitrina.errors import ImageTooLarge, NotFound, ServiceUnavailable
+from vitrina.errors import ImageTooLarge, NotFound
 from vitrina.http.bounds import PriceMinor, RowId
 from vitrina.http.deps import SearchQuota, ServicesDep
 from vitrina.http.errors import ErrorResponse
-from vitrina.http.state import Services
 from vitrina.search.analytics import record_click, record_search
-from vitrina.search.process import Searcher
 from vitrina.search.schemas import SearchRequest, SearchResponse
 from vitrina.vectors.base import SearchFilters
 
@@ -29,11 +27,6 @@ _ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 
-def _service(services: Services) -> Searcher:
-    if services.search is None:
-        raise ServiceUnavailable("Search is not available in this process.")
-    return services.search
-
 
 @router.post(
     "/api/v1/search", response_model=SearchResponse, responses=_ERRORS, dependencies=[SearchQuota]
@@ -41,7 +34,7 @@ def _service(services: Services) -> Searcher:
 async def search(body: SearchRequest, services: ServicesDep) -> SearchResponse:
     """Products that look like the photo given by URL, base64, or an indexed product."""
     started = time.perf_counter()
-    service = _service(services)
+    service = services.searcher()
     filters = SearchFilters(**body.filters.model_dump())
 
     def run() -> SearchResponse:
@@ -107,7 +100,7 @@ async def search_upload(
     calls this from the shop's pages; CORS admits only VITRINA_CORS_ORIGINS.
     """
     started = time.perf_counter()
-    service = _service(services)
+    service = services.searcher()
     limit = services.settings.image_max_bytes
     data = await file.read(limit + 1)
     if len(data) > limit:
@@ -136,7 +129,7 @@ async def similar_products(
 ) -> SearchResponse:
     """More like this product (the product itself excluded)."""
     started = time.perf_counter()
-    service = _service(services)
+    service = services.searcher()
 
     def run() -> SearchResponse:
         return service.find(

@@ -34,7 +34,6 @@ from vitrina.errors import (
     ImageTooLarge,
     InvalidPayload,
     RateLimited,
-    ServiceUnavailable,
     VitrinaError,
 )
 from vitrina.http import csrf
@@ -46,7 +45,6 @@ from vitrina.http.state import Services
 from vitrina.ingest.bitrix_format import MAX_PRICE_MINOR
 from vitrina.jobs import queue
 from vitrina.search.analytics import record_search
-from vitrina.search.process import Searcher
 from vitrina.search.schemas import SearchResponse, SearchResult
 from vitrina.vectors.base import SearchFilters
 from vitrina.web.charts import search_chart, syncs_chart, timing_chart
@@ -186,11 +184,6 @@ def _shops(services: Services) -> list[int]:
         return []
 
 
-def _search_service(services: Services) -> Searcher:
-    if services.search is None:
-        raise ServiceUnavailable("Search is not available in this process.")
-    return services.search
-
 
 def _group(response: SearchResponse, heading: str) -> ResultGroups:
     shown = {r.product_id for r in response.exact} | {r.product_id for r in response.similar}
@@ -234,7 +227,7 @@ def search_page(
     groups = None
     if similar_to is not None:
         limit_searches(request, services)
-        service = _search_service(services)
+        service = services.searcher()
         started = time.perf_counter()
         filters = form.filters(similar_to)  # a bad price is the answer, before any work
         response = service.find(
@@ -281,7 +274,7 @@ async def search_submit(request: Request, services: ServicesDep) -> HTMLResponse
     if photo is None and not form.image_url:
         _ = translator(request_language(request))
         raise InvalidPayload(_("Choose a photo or paste the address of one."), field="file")
-    service = _search_service(services)
+    service = services.searcher()
 
     def run() -> SearchResponse:
         response = service.find(
