@@ -33,7 +33,7 @@ from vitrina.search.repository import (
     images_with_features,
     store_features,
 )
-from vitrina.search.service import among_variants, ranking_score
+from vitrina.search.service import ranking_score, the_match
 from vitrina.search.thresholds import DEFAULTS
 from vitrina.standin.photos import Bouquet, FlowerGroup, random_bouquet, render
 
@@ -191,24 +191,52 @@ def test_features_of_the_old_descriptor_are_described_again_not_mixed(sqlite_url
     assert set(features_by_content(sessions, ["new", "old"])) == {"new"}
 
 
-def test_of_two_colour_variants_that_verify_the_closer_colour_is_exact():
-    """White and pale pink peonies both pass the colour cells; the names tell them apart."""
-    assert among_variants([(1.0, 150, 0.95), (0.99, 140, 0.55)]) == [True, False]
-    assert among_variants([(1.0, 150, None), (0.99, 140, 0.55)]) == [True, True]  # unknown
+EXACT = DEFAULTS["effnet-lite0"]
 
 
-@given(
-    st.lists(
-        st.tuples(st.floats(0, 1), st.integers(0, 400), st.one_of(st.none(), st.floats(0, 1))),
-        min_size=2,
-        max_size=8,
+def test_of_two_colour_variants_that_verify_the_closer_colour_is_first_and_exact():
+    # (inliers, colour cells agreeing, colour names) of the pink and the white variant
+    assert the_match([(140, 0.6, 0.5), (150, 0.95, 0.9)], EXACT) == ([1], True)
+    # White and pale pink peonies pass the colour cells alike; the names tell them apart.
+    assert the_match([(150, 1.0, 0.95), (140, 0.99, 0.55)], EXACT) == ([0], True)
+
+
+def test_when_two_colours_fit_the_photo_alike_neither_is_exact():
+    match, exact = the_match([(150, 0.95, None), (140, 0.93, None)], EXACT)
+    assert match == [0]  # still first: it is this arrangement, in one of its colours
+    assert not exact
+
+
+def test_a_geometric_match_whose_colours_disagree_is_first_but_not_exact():
+    """A recoloured copy, or a screen photo washed out by glare: the arrangement is found."""
+    assert the_match([(9, 0.9, 0.9), (90, 0.3, 0.2)], EXACT) == ([1], False)
+    threshold = replace(EXACT, colour_names=0.6)
+    assert the_match([(90, 0.95, 0.4)], threshold) == ([0], False)  # named another colour
+
+
+def test_products_sharing_one_photo_are_exact_together():
+    assert the_match([(120, 0.97, 0.9), (120, 0.97, 0.9), (60, 0.5, 0.4)], EXACT) == (
+        [0, 1],
+        True,
     )
-)
-def test_the_variant_best_in_every_respect_is_always_kept(checks):
-    best = (
-        max(a for a, _, _ in checks),
-        max(i for _, i, _ in checks),
-        max((n for _, _, n in checks if n is not None), default=None),
-    )
-    kept = among_variants([*checks, best])
-    assert kept[-1]
+
+
+def test_a_far_weaker_look_alike_is_no_rival():
+    assert the_match([(150, 0.9, 0.9), (20, 0.95, 0.9)], EXACT) == ([0], True)
+    assert the_match([(5, 1.0, 1.0)], EXACT) == ([], False)
+
+
+checks = st.tuples(st.integers(0, 400), st.floats(0, 1), st.one_of(st.none(), st.floats(0, 1)))
+
+
+@given(st.lists(checks, min_size=1, max_size=8), checks)
+def test_a_colour_variant_that_fits_as_well_takes_exact_away(found, rival):
+    """Whatever the candidates, an exact match stays exact only while no other product of
+    comparable strength agrees as well in colour (and is not the same photo)."""
+    match, exact = the_match(found, EXACT)
+    assert all(found[k][0] >= EXACT.min_inliers for k in match)
+    if not exact:
+        return
+    inliers, agreement, names = found[match[0]]
+    twin = (max(inliers + 1, EXACT.min_inliers), agreement, names)  # as good, another photo
+    assert the_match([*found, twin], EXACT)[1] is False

@@ -32,9 +32,9 @@ from vitrina.search.schemas import SearchResponse
 from vitrina.search.service import (
     QueryPhoto,
     SearchService,
-    among_variants,
     nearest_in_shape,
     ranking_score,
+    the_match,
 )
 from vitrina.search.thresholds import Thresholds
 from vitrina.vectors.base import SearchFilters
@@ -149,22 +149,11 @@ def replay(observation: Observation, thresholds: Thresholds) -> Answer:
         reverse=True,
     )
     leading = [s for s in nearest_in_shape(scored) if s.similarity >= thresholds.verify_floor]
-    exact = [
-        s
-        for s in leading
-        if s.inliers is not None
-        and s.inliers >= thresholds.min_inliers
-        and s.agreement >= thresholds.colour_agree
-    ]
-    if len(exact) > 1:
-        kept = among_variants([(s.agreement, s.inliers or 0, s.colour) for s in exact])
-        exact = [s for s, keep in zip(exact, kept, strict=True) if keep]
-    first = sorted(exact, key=lambda s: s.inliers or 0, reverse=True)
-    ids = {s.product_id for s in first}
-    ranked = [s.product_id for s in first] + [
-        s.product_id for s in scored if s.product_id not in ids
-    ]
-    return Answer(ranked[:TOP], ids)
+    checked = [s for s in leading if s.inliers is not None]
+    first, exact = the_match([(s.inliers or 0, s.agreement, s.colour) for s in checked], thresholds)
+    ids = [checked[k].product_id for k in first]
+    ranked = ids + [s.product_id for s in scored if s.product_id not in ids]
+    return Answer(ranked[:TOP], set(ids) if exact else set())
 
 
 def cosine_answer(observation: Observation, exact_threshold: float) -> Answer:
@@ -249,7 +238,8 @@ def sweep(
         (q.exact_precision, q.exact_recall, trial)
         for inliers in (8, 10, 12, 14, 16, 18, 20, 24, 28, 32, 40)
         for agree in (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
-        for trial in [replace(base, min_inliers=inliers, colour_agree=agree)]
+        for names in (0.0, 0.4, 0.5, 0.6)
+        for trial in [replace(base, min_inliers=inliers, colour_agree=agree, colour_names=names)]
         for q in [measure(trial)]
     ]
     precise = min(EXACT_PRECISION, max(precision for precision, _, _ in found) - 0.005)

@@ -13,7 +13,7 @@ import base64
 import binascii
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
@@ -59,7 +59,7 @@ CANDIDATES = 100
 VERIFIED = 8  # leading products checked geometrically (~1 ms each)
 VARIANT_MARGIN = 0.04  # colour agreement by which a colour variant loses "exact" to another
 NAME_MARGIN = 0.1  # colour-name similarity by which it loses too (white and pale pink peonies)
-INLIER_SHARE = 0.4  # an exact match needs this share of the best candidate's inliers
+INLIER_SHARE = 0.4  # a match needs this share of the strongest one's inliers (else a look-alike)
 # How long a search waits for an embedding slot before answering 503 (a burst queues this long).
 SLOT_WAIT_S = 20.0
 
@@ -397,7 +397,8 @@ class SearchService:
     def _verify(
         session: Session, photo: QueryPhoto, candidates: list[Candidate], thresholds: Thresholds
     ) -> None:
-        """Geometric check of the leading candidates; the verified ones move to the front."""
+        """Geometric check of the leading candidates; the product photographed moves to the
+        front, exact or not (:func:`the_match`)."""
         if photo.description is None or not candidates:
             return
         leading = [
@@ -417,30 +418,25 @@ class SearchService:
                     or outcome.inliers > candidate.verification.inliers
                 ):
                     candidate.verification = outcome
-                candidate.exact = (
-                    candidate.verification.inliers >= thresholds.min_inliers
-                    and candidate.verification.colour_agreement >= thresholds.colour_agree
+                check = candidate.verification
+                candidate.exact = passes(
+                    check.inliers, check.colour_agreement, candidate.colour, thresholds
                 )
-        # The same bouquet in another colour verifies geometrically too: only the best stays.
-        exact = [c for c in leading if c.exact and c.verification is not None]
-        if len(exact) > 1:
-            kept = among_variants(
-                [
-                    (c.verification.colour_agreement, c.verification.inliers, c.colour)
-                    for c in exact
-                    if c.verification is not None
-                ]
-            )
-            for candidate, keep in zip(exact, kept, strict=True):
-                candidate.exact = keep
-        candidates.sort(
-            key=lambda c: (
-                c.exact,
-                c.verification.inliers if c.exact and c.verification else 0,
-                c.score,
-            ),
-            reverse=True,
+        checked = [c for c in leading if c.verification is not None]
+        first, exact = the_match(
+            [
+                (c.verification.inliers, c.verification.colour_agreement, c.colour)
+                for c in checked
+                if c.verification is not None
+            ],
+            thresholds,
         )
+        for candidate in leading:
+            candidate.exact = False
+        for k in first:
+            checked[k].exact = exact
+        front = {id(checked[k]) for k in first}
+        candidates.sort(key=lambda c: (id(c) in front, c.score), reverse=True)
 
     def _results(
         self,
@@ -500,21 +496,46 @@ class SearchService:
         return results
 
 
-def among_variants(checks: list[tuple[float, int, float | None]]) -> list[bool]:
-    """Which of several products that all verify are the exact match, given each one's
-    ``(colour agreement, inliers, colour-name similarity)``: the same bouquet in several colours
-    verifies geometrically, and close colours (white and pale pink) can pass the colour cells, so
-    only those near the best in all three stay; a much weaker geometric match next to a strong
-    one is a look-alike, not a second exact match."""
-    best_agreement = max(agreement for agreement, _, _ in checks)
-    most_inliers = max(inliers for _, inliers, _ in checks)
-    best_name = max((name for _, _, name in checks if name is not None), default=None)
-    return [
-        agreement >= best_agreement - VARIANT_MARGIN
-        and inliers >= INLIER_SHARE * most_inliers
-        and (name is None or best_name is None or name >= best_name - NAME_MARGIN)
-        for agreement, inliers, name in checks
-    ]
+def passes(inliers: int, agreement: float, names: float | None, thresholds: Thresholds) -> bool:
+    """A geometric match whose colours agree, cell by cell and by name (unknown names pass)."""
+    return (
+        inliers >= thresholds.min_inliers
+        and agreement >= thresholds.colour_agree
+        and (names is None or names >= thresholds.colour_names)
+    )
+
+
+def the_match(
+    checks: Sequence[tuple[int, float, float | None]], thresholds: Thresholds
+) -> tuple[list[int], bool]:
+    """Which of the verified candidates, given each one's ``(inliers, colour agreement,
+    colour-name similarity)`` nearest first, show the product photographed (they go first),
+    and whether they are exact.
+
+    Every candidate with ``min_inliers`` is the same arrangement, unless it has far fewer
+    inliers than the strongest (a look-alike). Shops sell one arrangement in several colours and
+    each verifies, so the match is the one whose colour cells agree best, and it is exact only
+    when its colours pass on their own *and* it agrees clearly better than every other variant,
+    by the cells or by the names (white and pale pink peonies pass the cells alike): when two
+    colours fit the photo equally, neither is called exact. Products that share one photo
+    verify identically; they are the match together, not rivals.
+    """
+    matched = [k for k, (inliers, _, _) in enumerate(checks) if inliers >= thresholds.min_inliers]
+    if not matched:
+        return [], False
+    most = max(checks[k][0] for k in matched)
+    matched = [k for k in matched if checks[k][0] >= INLIER_SHARE * most]
+    best = max(matched, key=lambda k: checks[k][1])  # the first of equals: the best ranked
+    inliers, agreement, names = checks[best]
+    twins = [k for k in matched if checks[k][:2] == (inliers, agreement)]
+    clearly_better = all(
+        agreement >= other_agreement + VARIANT_MARGIN
+        or (names is not None and other_names is not None and names >= other_names + NAME_MARGIN)
+        for k in matched
+        if k not in twins
+        for _, other_agreement, other_names in [checks[k]]
+    )
+    return twins, clearly_better and passes(inliers, agreement, names, thresholds)
 
 
 def nearest_in_shape(candidates: list[T]) -> list[T]:

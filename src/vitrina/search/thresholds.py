@@ -29,6 +29,9 @@ class Thresholds:
     colour_weight: float  # how much colour similarity moves the ranking score
     # added to the score of a bouquet of the query's main colour, when that colour is clear
     colour_gate: float = 0.0
+    # colour-name similarity (``search/colour``) an exact match needs besides the colour cells:
+    # light can make cells agree that a buyer names differently (white and pale pink peonies)
+    colour_names: float = 0.0
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -41,9 +44,8 @@ class Thresholds:
         return replace(fallback, **{k: v for k, v in stored.items() if k in known})
 
 
-# effnet-lite0: calibrated by benchmarks/quality.py (docs/operations.md; 16 inliers where the
-# sweep took 40 on a one-listing difference that cost screen photos their exact match). CLIP and Vertex: the same
-# verification numbers (ORB and colour do not depend on the model); their cosine numbers keep
+# effnet-lite0: calibrated by benchmarks/quality.py (docs/operations.md). CLIP and Vertex: the
+# same verification numbers (ORB and colour do not depend on the model); their cosine numbers keep
 # each model's documented "similar" threshold, the verification floor sits well under its
 # near-duplicate range, and the colour weight and gate are scaled to its narrower spread of cosines (CLIP
 # puts unrelated photos at ~0.5-0.7 and near-duplicates at ~0.9, effnet at ~0.1-0.3 and ~0.8+).
@@ -51,26 +53,29 @@ DEFAULTS: dict[str, Thresholds] = {
     "effnet-lite0": Thresholds(
         similar=0.50,
         verify_floor=0.30,
-        min_inliers=16,
+        min_inliers=18,
         colour_agree=0.85,
-        colour_weight=1.0,
-        colour_gate=0.1,
+        colour_weight=1.5,
+        colour_gate=0.2,
+        colour_names=0.4,
     ),
     "clip": Thresholds(
         similar=0.75,
         verify_floor=0.60,
-        min_inliers=16,
+        min_inliers=18,
         colour_agree=0.85,
         colour_weight=0.3,
         colour_gate=0.03,
+        colour_names=0.4,
     ),
     "vertex": Thresholds(
         similar=0.65,
         verify_floor=0.45,
-        min_inliers=16,
+        min_inliers=18,
         colour_agree=0.85,
         colour_weight=0.5,
         colour_gate=0.05,
+        colour_names=0.4,
     ),
 }
 
