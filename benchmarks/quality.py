@@ -17,7 +17,8 @@ bouquets, so a perfect ranking scores slightly under 100 %.
 
 Thresholds are calibrated on the queries of even product ids and reported on the odd ones
 (held out), each next to the trivial baseline in the same run: yesterday's search (whole-photo
-cosine order, ``exact`` above the embedder's cosine threshold). Also reported: per-style
+cosine order, ``exact`` above the embedder's cosine threshold), and the shipped defaults of
+``search/thresholds.py`` replayed on the same queries. Also reported: per-style
 recall@1, search time p50 including the query photo's processing, bytes stored per photo and
 the indexing cost of describing a photo next to embedding it.
 
@@ -222,6 +223,7 @@ def main() -> None:
         calibrate = [c for c in cases if c.product_id % 2 == 0]
         held_out = [c for c in cases if c.product_id % 2 == 1]
 
+        shipped = service.thresholds  # the defaults in thresholds.py
         t0 = time.perf_counter()
         observed = observe(service, calibrate)
         chosen, fitted = sweep(observed, service.thresholds, colours)
@@ -241,6 +243,7 @@ def main() -> None:
             held_out, [cosine_answer(o, embedder.exact_threshold) for o in old_obs], colours
         )
         replayed = quality(held_out, [replay(o, chosen) for o in old_obs], colours)
+        defaults = quality(held_out, [replay(o, shipped) for o in old_obs], colours)
 
     header = ["search", "product first (recall@1)", "exact precision", "exact recall",
               "colour precision@5"]  # fmt: skip
@@ -259,6 +262,7 @@ def main() -> None:
                 ["baseline: whole-photo cosine, exact ≥ "
                  f"{embedder.exact_threshold:.2f}", *old.row()],
                 ["(replayed from observations, check)", *replayed.row()],
+                ["the shipped defaults (replayed)", *defaults.row()],
                 ["calibration half, fitted", *fitted.row()],
             ],
         )
