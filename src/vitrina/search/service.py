@@ -431,12 +431,10 @@ class SearchService:
             ],
             thresholds,
         )
+        front = {checked[k].hit.product_id for k in first}  # one candidate per product
         for candidate in leading:
-            candidate.exact = False
-        for k in first:
-            checked[k].exact = exact
-        front = {id(checked[k]) for k in first}
-        candidates.sort(key=lambda c: (id(c) in front, c.score), reverse=True)
+            candidate.exact = exact and candidate.hit.product_id in front
+        candidates.sort(key=lambda c: (c.hit.product_id in front, c.score), reverse=True)
 
     def _results(
         self,
@@ -525,7 +523,7 @@ def the_match(
         return [], False
     most = max(checks[k][0] for k in matched)
     matched = [k for k in matched if checks[k][0] >= INLIER_SHARE * most]
-    best = max(matched, key=lambda k: checks[k][1])  # the first of equals: the best ranked
+    best = max(matched, key=lambda k: checks[k][1])  # of equals, the nearest
     inliers, agreement, names = checks[best]
     twins = [k for k in matched if checks[k][:2] == (inliers, agreement)]
     clearly_better = all(
