@@ -306,11 +306,12 @@ class SearchService:
         filters: SearchFilters,
         started: float | None = None,
     ) -> SearchResponse:
-        """Top ``top_k`` products (one entry each: its best photo), verified exact ones first.
+        """Top ``top_k`` products (one entry each: its best photo), the verified match first.
 
         Each region's vector asks the index; a photo keeps its best cosine over the regions. The
         ranking score adds colour agreement to the cosine; the leading candidates are checked
-        geometrically, and those that verify *and* agree in colour are "exact".
+        geometrically: the one that verifies comes first, "exact" when its colours agree and no
+        other colour of the same bouquet fits as well (:func:`the_match`).
         """
         started = time.perf_counter() if started is None else started
         photo = QueryPhoto.of(query)
