@@ -798,7 +798,8 @@ def graph_probe(n: int, threads: int, model_dir: str, folder: str, vectors: str)
             first = zip(range(0, min(n, REDUCE_FROM), CHUNK), chunks(), strict=False)
             reduce = n >= REDUCE_FROM and dim > 2 * REDUCED_DIM
             projection = train_projection((c for _, (c, _) in first), REDUCED_DIM)
-            graph = Graph(dim=dim, projection=projection if reduce else None)
+            reduce = reduce and projection is not None and projection.worth_it
+            graph = Graph(dim=dim, projection=projection.matrix if reduce and projection else None)
         graph.apply_vectors(batch)
         build_s += time.perf_counter() - t0
         scores = qs @ chunk.T  # the exact answer, merged chunk by chunk

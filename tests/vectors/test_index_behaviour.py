@@ -335,7 +335,7 @@ def spectral(n: int, seed: int) -> NDArray[np.float32]:
     random rotation hides which directions those are)."""
     rng = np.random.default_rng(seed)
     rotation, _ = np.linalg.qr(np.random.default_rng(99).standard_normal((DIM, DIM)))
-    scale = np.arange(1, DIM + 1, dtype=np.float32) ** -0.8
+    scale = np.arange(1, DIM + 1, dtype=np.float32) ** -1.2
     return unit(((rng.standard_normal((n, DIM)) * scale) @ rotation.T).astype(np.float32))
 
 
@@ -419,3 +419,20 @@ def test_rerank_orders_by_exact_cosine_and_drops_photos_no_longer_stored():
     assert ranked[0].similarity == pytest.approx(float(exact[3] @ q))
     assert rerank(q, hits, exact, limit=1) == ranked[:1]
     assert rerank(q, hits, {}, limit=5) == []
+
+
+def test_vectors_spread_over_every_direction_keep_the_full_width(sqlite_engine, tmp_path, caplog):
+    """Random vectors hold their energy evenly: reducing them would lose their neighbourhoods.
+    The judgement is kept with the file, so a restart does not rebuild to judge again."""
+    x = vectors(N, seed=1)  # isotropic
+    add_products(sqlite_engine, x)
+    caplog.set_level(logging.INFO, logger="vitrina.vectors")
+    index = reduced_index(tmp_path)
+    assert search(sqlite_engine, index, x[42])[0][0] == 43
+    assert index._graph is not None and not index._graph.reduced
+    assert index._graph.judged == N
+    assert "keeps their full width" in caplog.text
+    index.close()
+    again = reduced_index(tmp_path)
+    assert search(sqlite_engine, again, x[7])[0][0] == 8
+    assert again._graph is not None and again._graph.judged == N and not again._graph.reduced

@@ -64,6 +64,10 @@ EF_CONSTRUCTION = 256
 # built before the catalog reached twice this is rebuilt reduced, in the background.
 REDUCE_FROM = 20_000
 REDUCED_DIM = 256
+# ...and only if those directions hold this share of the vectors' energy: the bundled model's
+# embeddings (spectrum-matched) keep ~96 % in 256 of 1280; vectors spread evenly (the
+# benchmark's isotropic kind, ~60 %) keep the full width, or their neighbourhoods would be lost.
+MIN_KEPT = 0.9
 # The shortlist the exact re-rank orders: at least this many, and half again the asked limit
 # (200k spectrum-matched vectors, ef 256: a shortlist of 60 gave recall@20 0.984 on new photos,
 # 200 gave 0.988).
@@ -109,21 +113,33 @@ def plan_walk(eligible: int, total: int, limit: int, ef_search: int) -> int | No
     return ef
 
 
-def train_projection(
-    batches: Iterable[NDArray[np.float32]], width: int
-) -> NDArray[np.float32] | None:
-    """The ``width`` directions that hold most of the vectors' energy (eigenvectors of the
-    uncentred second moment, so inner products, not distances to a mean, are kept), as a
-    ``dim × width`` matrix whose product with a vector is its reduced form. The moment is summed
-    batch by batch: no copy of the sample is held. None without vectors."""
+@dataclass(frozen=True)
+class Projection:
+    """Where a model's vectors lie: the ``width`` directions that hold most of their energy
+    (eigenvectors of the uncentred second moment, so inner products, not distances to a mean,
+    are kept) as a ``dim × width`` matrix, and the share of the energy they hold."""
+
+    matrix: NDArray[np.float32]
+    kept: float
+
+    @property
+    def worth_it(self) -> bool:
+        """Vectors spread over many more directions would lose their neighbourhoods."""
+        return self.kept >= MIN_KEPT
+
+
+def train_projection(batches: Iterable[NDArray[np.float32]], width: int) -> Projection | None:
+    """The projection of the vectors in ``batches``, None without any. The moment is summed
+    batch by batch: no copy of the sample is held."""
     moment: NDArray[np.float64] | None = None
     for x in batches:
         part = (x.T @ x).astype(np.float64)
         moment = part if moment is None else moment + part
     if moment is None:
         return None
-    _, vectors = np.linalg.eigh(moment)  # ascending eigenvalues
-    return np.ascontiguousarray(vectors[:, ::-1][:, :width], dtype=np.float32)
+    values, vectors = np.linalg.eigh(moment)  # ascending eigenvalues
+    kept = float(values[::-1][:width].sum() / max(values.sum(), 1e-30))
+    return Projection(np.ascontiguousarray(vectors[:, ::-1][:, :width], dtype=np.float32), kept)
 
 
 def shortlist_size(limit: int) -> int:
@@ -155,6 +171,7 @@ class Graph:
 
     dim: int
     projection: NDArray[np.float32] | None = None  # dim × REDUCED_DIM when reduced
+    judged: int = 0  # vectors held when a reduction was judged not worth it (0: never judged)
     index: Any = None
     size: int = 0
     image: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -189,7 +206,7 @@ class Graph:
 
     @classmethod
     def from_snapshot(cls, snap: index_file.Snapshot, dim: int) -> Graph:
-        graph = cls(dim=dim, projection=snap.projection, index=snap.index)
+        graph = cls(dim=dim, projection=snap.projection, judged=snap.judged, index=snap.index)
         n = int(snap.index.ntotal)
         graph._grow(n)
         graph.size = n
@@ -216,6 +233,7 @@ class Graph:
             product_ids=self.product[:n].copy(),
             alive=self.alive[:n].copy(),
             projection=self.projection,
+            judged=self.judged,
             vector_mark=self.vector_mark,
             params=params,
         )
@@ -497,16 +515,27 @@ class HnswIndex:
         projection = None
         if self.reduce_from is not None:
             projection = self._train(session, self.reduce_from)
-        graph = Graph(dim=self.dim, projection=projection)
+        reduce = projection is not None and projection.worth_it
+        graph = Graph(dim=self.dim, projection=projection.matrix if projection and reduce else None)
         for batch in self._read_vectors(session, None):
             graph.apply_vectors(batch)
+        if projection is not None and not reduce:
+            graph.judged = graph.size
+            log.info(
+                "vectors of %s spread over many directions (%d of %d hold %.0f %% of their "
+                "energy): the graph keeps their full width",
+                self.model,
+                self.reduced_dim,
+                self.dim,
+                100 * projection.kept,
+            )
         for product, attrs, updated in self._read_products(session, None):
             graph.set_product(product, attrs)
             if graph.product_mark is None or updated > graph.product_mark:
                 graph.product_mark = updated
         return graph
 
-    def _train(self, session: Session, rows: int) -> NDArray[np.float32] | None:
+    def _train(self, session: Session, rows: int) -> Projection | None:
         """A projection trained on the first ``rows`` stored vectors, streamed; None when the
         table holds fewer (a small catalog keeps the full width)."""
         sample = self._stored(ImageVector.embedding).order_by(ImageVector.image_id).limit(rows)
@@ -550,7 +579,8 @@ class HnswIndex:
         if graph.size > 1000 and graph.dead > COMPACT_WHEN_DEAD * graph.size:
             return self._rebuild_in_background(session, f"{graph.dead} retired vectors")
         live = graph.size - graph.dead
-        if not graph.reduced and self.reduce_from is not None and live >= 2 * self.reduce_from:
+        grown = self.reduce_from is not None and live >= 2 * max(self.reduce_from, graph.judged)
+        if not graph.reduced and grown:
             return self._rebuild_in_background(session, f"{live} vectors: reducing the graph")
         if graph.unsaved > max(10_000, graph.size // 10):
             self._save(graph)

@@ -62,6 +62,7 @@ class Snapshot:
     product_ids: NDArray[np.int64]
     alive: NDArray[np.bool_]
     projection: NDArray[np.float32] | None  # dim × width when the graph walks reduced vectors
+    judged: int  # vectors the graph held when a reduction was judged not worth it
     vector_mark: datetime | None
     params: dict[str, int]
 
@@ -87,6 +88,7 @@ def save(files: IndexFiles, snap: Snapshot, model: str, dim: int) -> None:
             product_ids=snap.product_ids,
             alive=snap.alive,
             projection=np.zeros((0, 0), np.float32) if snap.projection is None else snap.projection,
+            judged=np.int64(snap.judged),
         )
     header = {
         "format": FORMAT,
@@ -127,6 +129,7 @@ def load(files: IndexFiles, model: str, dim: int, params: dict[str, int]) -> Sna
             projection = (
                 arrays["projection"].astype(np.float32) if arrays["projection"].size else None
             )
+            judged = int(arrays["judged"])
         if not (index.ntotal == len(image_ids) == len(product_ids) == len(alive)):
             _reject(files, "label arrays do not match the index size")
             return None
@@ -142,6 +145,7 @@ def load(files: IndexFiles, model: str, dim: int, params: dict[str, int]) -> Sna
             product_ids=product_ids,
             alive=alive,
             projection=projection,
+            judged=judged,
             vector_mark=datetime.fromisoformat(mark) if mark else None,
             params=params,
         )
