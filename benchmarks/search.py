@@ -230,6 +230,9 @@ def structure(
         "pairwise p5": float(np.percentile(pairs, 5)),
         "pairwise p95": float(np.percentile(pairs, 95)),
     }
+    projection = train_projection([shop, second, customer], REDUCED_DIM)
+    assert projection is not None
+    out[f"energy in {REDUCED_DIM} directions"] = projection.kept  # HnswIndex reduces from 0.9
     for name, photos in (("second shot", second), ("customer photo", customer)):
         scores = photos @ shop.T
         own = np.diag(scores).copy()
