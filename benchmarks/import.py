@@ -59,9 +59,11 @@ def main() -> None:
     args = parser.parse_args()
 
     lines: list[str] = []
-    with StandIn(args.products, token=TOKEN, seed=3) as shop, BitrixClient(
-        shop.base_url, TOKEN
-    ) as client, tempfile.TemporaryDirectory() as tmp:
+    with (
+        StandIn(args.products, token=TOKEN, seed=3) as shop,
+        BitrixClient(shop.base_url, TOKEN) as client,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         count, took = baseline(client)
         lines.append(
             f"{'baseline: bare pagination':<34} {count / took:>8.0f} products/s   {took:6.1f} s"

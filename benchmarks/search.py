@@ -44,6 +44,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import random
 import subprocess
 import sys
@@ -74,15 +75,19 @@ from vitrina.search.customer_photos import jpeg_bytes, story
 from vitrina.search.features import describe_catalog_photo
 from vitrina.search.models import PhotoFeatures
 from vitrina.search.service import SearchService
-from vitrina.vectors.base import SearchFilters
+from vitrina.vectors.base import Hit, SearchFilters
 from vitrina.vectors.factory import index_folder
 from vitrina.vectors.hnsw_index import (
     EF_CONSTRUCTION,
     PARAMS,
+    REDUCE_FROM,
+    REDUCED_DIM,
     Graph,
     HnswIndex,
     M,
     VectorBatch,
+    rerank,
+    train_projection,
 )
 from vitrina.vectors.index_file import IndexFiles
 from vitrina.vectors.index_file import load as load_index_file
@@ -225,6 +230,9 @@ def structure(
         "pairwise p5": float(np.percentile(pairs, 5)),
         "pairwise p95": float(np.percentile(pairs, 95)),
     }
+    projection = train_projection([shop, second, customer], REDUCED_DIM)
+    assert projection is not None
+    out[f"energy in {REDUCED_DIM} directions"] = projection.kept  # HnswIndex reduces from 0.9
     for name, photos in (("second shot", second), ("customer photo", customer)):
         scores = photos @ shop.T
         own = np.diag(scores).copy()
@@ -546,10 +554,18 @@ def bench(
         graph = index._graph
         assert graph is not None
         ef = index.ef_search
-        lat = timed(lambda i: graph.search(qs[i], none, TOP_K, ef))
+        exact_of = rows_of(x, 1)
+        lat = timed(lambda i: index_step(graph, exact_of, qs[i], none, ef))
         lines.append(row(backend, n, "index step alone (Graph.search)", lat, base_all))
-        lat = timed(lambda i: graph.search(qs[i], shop(i), TOP_K, ef))
+        lat = timed(lambda i: index_step(graph, exact_of, qs[i], shop(i), ef))
         lines.append(row(backend, n, "index step alone, shop filter", lat, base_shop))
+        if graph.reduced:
+            lat = timed(lambda i: graph.search(qs[i], none, TOP_K, ef))
+            lines.append(row(backend, n, "  part: reduced walk (shortlist)", lat, base_all))
+            with sessions() as session:
+                shortlists = [graph.search(q, none, TOP_K, ef) for q in qs]
+                lat = timed(lambda i: index._exact(session, [h.image_id for h in shortlists[i]]))
+            lines.append(row(backend, n, "  part: shortlist's vectors from the table", lat, None))
         lat = timed(lambda i: faiss_alone(graph, qs[i], ef))
         lines.append(row(backend, n, f"faiss HNSW alone (ef {ef})", lat, base_all))
         with sessions() as session:
@@ -575,7 +591,7 @@ def bench(
             "near-duplicate": (qs[:half], exact_ids[:half]),
             "new photo": (qs[half:], exact_ids[half:]),
         }
-        sweep_lines, sweep_notes = ef_sweep(backend, n, "", graph, groups, base_all)
+        sweep_lines, sweep_notes = ef_sweep(backend, n, "", graph, exact_of, groups, base_all)
         spectrum_lines, spectrum_notes = spectrum_bench(backend, engine, n, model, dim)
         lines += sweep_lines + spectrum_lines
         notes += sweep_notes + spectrum_notes
@@ -615,6 +631,7 @@ def spectrum_bench(
     shop_rows = [np.flatnonzero(np.arange(n) % SHOPS + 1 == s) for s in range(SHOPS + 1)]
     ef = index.ef_search
     none = SearchFilters()
+    exact_of = rows_of(x, n + 1)
     base = timed(lambda i: brute(x, flat[i], TOP_K))
     lines = [
         row(backend, n, "spectrum: brute-force numpy (base)", base, None),
@@ -622,27 +639,32 @@ def spectrum_bench(
             backend,
             n,
             "spectrum: index step alone",
-            timed(lambda i: graph.search(flat[i], none, TOP_K, ef)),
+            timed(lambda i: index_step(graph, exact_of, flat[i], none, ef)),
             base,
         ),
         row(
             backend,
             n,
             "spectrum: index step, shop filter",
-            timed(lambda i: graph.search(flat[i], SearchFilters(shop_id=int(shops[i])), TOP_K, ef)),
+            timed(
+                lambda i: index_step(
+                    graph, exact_of, flat[i], SearchFilters(shop_id=int(shops[i])), ef
+                )
+            ),
             base,
         ),
     ]
     recalls, shop_recalls, complete = [], [], []
     for i, q in enumerate(flat):
         truth = set((brute(x, q, TOP_K) + n + 1).tolist())
-        recalls.append(len(truth & {h.image_id for h in graph.search(q, none, TOP_K, ef)}))
+        found = index_step(graph, exact_of, q, none, ef)
+        recalls.append(len(truth & {h.image_id for h in found}))
         rows_ = shop_rows[shops[i]]
         truth = set((rows_[brute(x[rows_], q, TOP_K)] + n + 1).tolist())
-        hits = graph.search(q, SearchFilters(shop_id=int(shops[i])), TOP_K, ef)
+        hits = index_step(graph, exact_of, q, SearchFilters(shop_id=int(shops[i])), ef)
         shop_recalls.append(len(truth & {h.image_id for h in hits}))
         complete.append(len(hits) == TOP_K)
-    sweep_lines, sweep_notes = ef_sweep(backend, n, "spectrum: ", graph, groups, base)
+    sweep_lines, sweep_notes = ef_sweep(backend, n, "spectrum: ", graph, exact_of, groups, base)
     notes = [
         f"{backend} {n}: spectrum-matched vectors built from the table in {build_s:.1f} s; "
         f"recall@{TOP_K} at ef {ef} {np.mean(recalls) / TOP_K:.3f} (all query kinds), "
@@ -655,10 +677,31 @@ def spectrum_bench(
 def faiss_alone(graph: Graph, q: NDArray[np.float32], ef: int) -> object:
     params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
     params.efSearch = ef
-    return graph.index.search(q[None], TOP_K, params=params)
+    return graph.index.search(graph.reduce(q[None]), TOP_K, params=params)
 
 
 EFS = (64, 128, 256, 512)  # the ef sweep: recall against the cost of the walk
+
+# Exact vectors of a shortlist's photos: the table's, or a stand-in for it without a database.
+ExactOf = Callable[[list[Hit]], dict[int, NDArray[np.float32]]]
+
+
+def index_step(
+    graph: Graph,
+    exact_of: ExactOf,
+    q: NDArray[np.float32],
+    filters: SearchFilters,
+    ef: int,
+) -> list[Hit]:
+    """What ``HnswIndex.search`` does after its refresh: the walk (or scan), then, for a
+    reduced graph, the exact re-rank of its shortlist."""
+    hits = graph.search(q, filters, TOP_K, ef)
+    return rerank(q, hits, exact_of(hits), TOP_K) if graph.reduced else hits
+
+
+def rows_of(x: NDArray[np.float32], first_id: int) -> ExactOf:
+    """The exact vectors from an array in RAM (image id ``first_id`` is row 0)."""
+    return lambda hits: {h.image_id: x[h.image_id - first_id] for h in hits}
 
 
 def ef_sweep(
@@ -666,6 +709,7 @@ def ef_sweep(
     n: int,
     label: str,
     graph: Graph,
+    exact_of: ExactOf,
     groups: dict[str, tuple[NDArray[np.float32], NDArray[np.int64]]],
     base: list[float],
 ) -> tuple[list[str], list[str]]:
@@ -677,7 +721,7 @@ def ef_sweep(
     none = SearchFilters()
 
     def step(ef: int) -> Callable[[int], object]:
-        return lambda i: graph.search(flat[pick[i % len(flat)]], none, TOP_K, ef)
+        return lambda i: index_step(graph, exact_of, flat[pick[i % len(flat)]], none, ef)
 
     for ef in EFS:
         lat = timed(step(ef))
@@ -685,7 +729,9 @@ def ef_sweep(
         per_kind = []
         for name, (qs, truth) in groups.items():
             got = [
-                len({h.image_id for h in graph.search(q, none, TOP_K, ef)} & set(t.tolist()))
+                len(
+                    {h.image_id for h in index_step(graph, exact_of, q, none, ef)} & set(t.tolist())
+                )
                 / TOP_K
                 for q, t in zip(qs, truth, strict=True)
             ]
@@ -730,7 +776,10 @@ def graph_probe(n: int, threads: int, model_dir: str, folder: str, vectors: str)
         label = ""
     qs = np.concatenate(list(kinds.values()))
     shops = np.random.default_rng(10).integers(1, SHOPS + 1, len(qs))
-    graph = Graph(dim=dim)
+    # The table's float32 vectors, stand-in: a file read a vector at a time for the re-rank.
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    table = Path(folder) / "vectors.f32"
+    graph: Graph | None = None
     created = datetime.now(UTC)
     top = np.full((len(qs), TOP_K), -np.inf, dtype=np.float32)
     top_ids = np.zeros((len(qs), TOP_K), dtype=np.int64)
@@ -745,7 +794,15 @@ def graph_probe(n: int, threads: int, model_dir: str, folder: str, vectors: str)
             attrs=[((i - 1) % SHOPS + 1, 100 * i, True, "vitrina") for i in ids],
             vectors=chunk,
         )
+        with table.open("ab") as handle:
+            handle.write(chunk.astype("<f4").tobytes())
         t0 = time.perf_counter()
+        if graph is None:  # as HnswIndex._build: the first REDUCE_FROM vectors train it
+            first = zip(range(0, min(n, REDUCE_FROM), CHUNK), chunks(), strict=False)
+            reduce = n >= REDUCE_FROM and dim > 2 * REDUCED_DIM
+            projection = train_projection((c for _, (c, _) in first), REDUCED_DIM)
+            reduce = reduce and projection is not None and projection.worth_it
+            graph = Graph(dim=dim, projection=projection.matrix if reduce and projection else None)
         graph.apply_vectors(batch)
         build_s += time.perf_counter() - t0
         scores = qs @ chunk.T  # the exact answer, merged chunk by chunk
@@ -764,16 +821,35 @@ def graph_probe(n: int, threads: int, model_dir: str, folder: str, vectors: str)
             best[:] = np.take_along_axis(both, keep, axis=1)
             best_ids[:] = np.take_along_axis(both_ids, keep, axis=1)
     built = status()
+    assert graph is not None
     ef = HnswIndex("probe", dim).ef_search
     none = SearchFilters()
     lines = []
+    fd = os.open(table, os.O_RDONLY)
+    width = dim * 4
+
+    def exact_of(hits: list[Hit]) -> dict[int, NDArray[np.float32]]:
+        return {
+            h.image_id: np.frombuffer(os.pread(fd, width, (h.image_id - 1) * width), "<f4")
+            for h in hits
+        }
+
+    def step(q: NDArray[np.float32], filters: SearchFilters, depth: int = ef) -> list[Hit]:
+        return index_step(graph, exact_of, q, filters, depth)
+
     storage = faiss.downcast_index(graph.index.storage)
     timing = qs[np.random.default_rng(0).permutation(len(qs))]
-    base = timed(lambda i: storage.search(timing[i : i + 1], TOP_K))
+    base = timed(lambda i: storage.search(graph.reduce(timing[i : i + 1]), TOP_K))
     lines.append(row("graph", n, f"{label}exact scan, faiss flat f16 (base)", base, None))
-    lat = timed(lambda i: graph.search(timing[i], none, TOP_K, ef))
+    lat = timed(lambda i: step(timing[i], none))
     lines.append(row("graph", n, f"{label}index step alone (Graph.search)", lat, base))
-    shop_lat = timed(lambda i: graph.search(qs[i], SearchFilters(shop_id=int(shops[i])), TOP_K, ef))
+    if graph.reduced:
+        lat = timed(lambda i: graph.search(timing[i], none, TOP_K, ef))
+        lines.append(row("graph", n, f"{label}  part: reduced walk (shortlist)", lat, base))
+        shortlists = [graph.search(q, none, TOP_K, ef) for q in timing]
+        lat = timed(lambda i: exact_of(shortlists[i]))
+        lines.append(row("graph", n, f"{label}  part: shortlist's vectors (file)", lat, None))
+    shop_lat = timed(lambda i: step(qs[i], SearchFilters(shop_id=int(shops[i]))))
     lines.append(row("graph", n, f"{label}index step alone, shop filter", shop_lat, base))
     lat = timed(lambda i: faiss_alone(graph, timing[i], ef))
     lines.append(row("graph", n, f"{label}faiss HNSW alone (ef {ef})", lat, base))
@@ -782,12 +858,12 @@ def graph_probe(n: int, threads: int, model_dir: str, folder: str, vectors: str)
     offsets = np.cumsum([0, *(len(q) for q in kinds.values())])
     for kind, lo, hi in zip(kinds, offsets[:-1], offsets[1:], strict=True):
         for i in range(lo, hi):
-            found = graph.search(qs[i], none, TOP_K, ef)
+            found = step(qs[i], none)
             got = {h.image_id for h in found}
             recalls.setdefault(kind, []).append(len(got & set(top_ids[i].tolist())) / TOP_K)
             if kind != "near-duplicate" and found:
                 gaps.append(float(top[i].min()) - found[-1].similarity)
-            hits = graph.search(qs[i], SearchFilters(shop_id=int(shops[i])), TOP_K, ef)
+            hits = step(qs[i], SearchFilters(shop_id=int(shops[i])))
             recalls_shop.append(len({h.image_id for h in hits} & set(shop_ids[i].tolist())) / TOP_K)
             complete.append(len(hits) == TOP_K)
     sweep_lines, sweep_notes = ef_sweep(
@@ -795,6 +871,7 @@ def graph_probe(n: int, threads: int, model_dir: str, folder: str, vectors: str)
         n,
         label,
         graph,
+        exact_of,
         {
             k: (qs[lo:hi], top_ids[lo:hi])
             for k, lo, hi in zip(kinds, offsets[:-1], offsets[1:], strict=True)
@@ -807,7 +884,8 @@ def graph_probe(n: int, threads: int, model_dir: str, folder: str, vectors: str)
     mb = 1 / 1048576
     by_kind = ", ".join(f"{k} {np.mean(v):.3f}" for k, v in recalls.items())
     notes = [
-        f"graph {n}: {label}built in {build_s:.0f} s ({threads} threads); recall@{TOP_K} "
+        f"graph {n}: {label}built in {build_s:.0f} s ({threads} threads, "
+        f"{'reduced to ' + str(graph.index.d) if graph.reduced else 'full width'}); recall@{TOP_K} "
         f"{np.mean([r for v in recalls.values() for r in v]):.3f} at ef {ef} ({by_kind}), "
         f"shop filter {np.mean(recalls_shop):.3f}, complete in {np.mean(complete):.3f} of "
         f"searches; new photos' 20th answer {np.mean(gaps):.4f} cosine below the true 20th",

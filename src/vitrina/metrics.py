@@ -41,7 +41,7 @@ FETCH_FAILURES = Counter(
 
 SEARCHES = Counter(
     "vitrina_searches",
-    "Searches by photo, by channel (page, widget, api).",
+    "Searches, by channel (page, similar, widget, api).",
     ["channel"],
 )
 NO_MATCH_SEARCHES = Counter(

@@ -141,14 +141,17 @@ def test_searches_are_counted_by_channel_and_results_carry_page_addresses(storef
     assert f'href="/go/501?s={api["search_id"] + 1}"' in page.text  # the card goes via the counter
     nothing = upload(client, query, price_max=100).json()  # a filter nothing passes
     assert nothing["results"] == []
+    more = client.get("/", params={"similar_to": 501}, headers={"Accept": "text/html"})
+    assert more.status_code == 200
+    assert f'href="/go/500?s={api["search_id"] + 3}"' in more.text  # "More like this" counts
 
     panel = search_panel(client)
-    assert panel["searches"] == 4
-    assert panel["by_channel"] == {"widget": 1, "api": 2, "page": 1}
-    assert panel["no_match_share"] == pytest.approx(0.25)
+    assert panel["searches"] == 5
+    assert panel["by_channel"] == {"widget": 1, "api": 2, "page": 1, "similar": 1}
+    assert panel["no_match_share"] == pytest.approx(0.4)  # the filtered one; nothing like 501
     assert panel["clicks"] == 0 and panel["click_through_rate"] == 0
     assert panel["most_found"][0] == {"product_id": 501, "name": "Букет chelsea", "count": 2}
-    assert sum(day["searches"] for day in panel["days"]) == 4
+    assert sum(day["searches"] for day in panel["days"]) == 5
     metrics = client.get("/metrics").text
     assert 'vitrina_searches_total{channel="widget"} ' in metrics
     assert 'vitrina_searches_no_match_total{channel="api"} ' in metrics
@@ -158,7 +161,7 @@ def test_searches_are_counted_by_channel_and_results_carry_page_addresses(storef
     assert click.headers["location"] == SHOP + "/catalog/chelsea/"
     panel = search_panel(client)
     assert panel["clicks"] == 1
-    assert panel["click_through_rate"] == pytest.approx(0.25)
+    assert panel["click_through_rate"] == pytest.approx(0.2)
     assert panel["most_clicked"] == [{"product_id": 501, "name": "Букет chelsea", "count": 1}]
     assert 'vitrina_result_clicks_total{channel="widget"} ' in client.get("/metrics").text
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -18,9 +19,9 @@ from sqlalchemy.orm import Session
 from vitrina.catalog.models import Product, ProductImage
 from vitrina.db import make_engine, utcnow
 from vitrina.vectors import hnsw_index
-from vitrina.vectors.base import SearchFilters, VectorIndex
+from vitrina.vectors.base import Hit, SearchFilters, VectorIndex
 from vitrina.vectors.factory import make_index
-from vitrina.vectors.hnsw_index import Graph, HnswIndex, VectorBatch
+from vitrina.vectors.hnsw_index import Graph, HnswIndex, VectorBatch, rerank
 from vitrina.vectors.index_file import IndexFiles
 from vitrina.vectors.models import ImageVector
 from vitrina.vectors.repository import NewVector, remove_product_vectors, store_vectors
@@ -322,3 +323,116 @@ def test_a_photo_with_several_vectors_is_one_hit_scored_by_its_best():
         assert hits[0].similarity == pytest.approx(1.0, abs=1e-3)
         assert [h.image_id for h in hits].count(1) == 1
         assert len(hits) == 10
+
+
+# --- a large catalog: the graph walks reduced vectors, the table's vectors order the answer ---
+
+REDUCE_FROM, REDUCED_DIM = 1000, 12
+
+
+def spectral(n: int, seed: int) -> NDArray[np.float32]:
+    """Vectors whose variance falls with the direction's rank, as real embeddings' does (a
+    random rotation hides which directions those are)."""
+    rng = np.random.default_rng(seed)
+    rotation, _ = np.linalg.qr(np.random.default_rng(99).standard_normal((DIM, DIM)))
+    scale = np.arange(1, DIM + 1, dtype=np.float32) ** -1.2
+    return unit(((rng.standard_normal((n, DIM)) * scale) @ rotation.T).astype(np.float32))
+
+
+def reduced_index(folder: Path) -> HnswIndex:
+    return HnswIndex(
+        MODEL,
+        DIM,
+        folder=folder,
+        count_every_s=0.0,
+        reduce_from=REDUCE_FROM,
+        reduced_dim=REDUCED_DIM,
+    )
+
+
+def test_reduced_graph_answers_with_the_tables_exact_scores(sqlite_engine, tmp_path):
+    """Each answer is the exact top by cosine, with the exact score, filtered or not."""
+    x = spectral(N, seed=1)
+    add_products(sqlite_engine, x)
+    index = reduced_index(tmp_path)
+    for seed in range(8):
+        q = unit(x[seed * 17] + 0.2 * spectral(1, seed=100 + seed)[0])
+        for filters, rows in (
+            ({}, np.arange(N)),
+            ({"shop_id": 3}, np.flatnonzero((np.arange(1, N + 1) % SHOPS + 1) == 3)),
+        ):
+            hits = search(sqlite_engine, index, q, limit=10, **filters)
+            truth = rows[np.argsort(-(x[rows] @ q))[:10]] + 1
+            assert [p for p, _ in hits][:3] == truth[:3].tolist()
+            assert len(hits) == 10
+            assert hits[0][1] == pytest.approx(float(x[truth[0] - 1] @ q), abs=1e-5)
+            assert [s for _, s in hits] == sorted((s for _, s in hits), reverse=True)
+    assert index._graph is not None and index._graph.reduced
+    assert index._graph.index.d == REDUCED_DIM
+
+
+def test_reduced_graph_survives_a_restart_and_sees_changes(sqlite_engine, tmp_path, caplog):
+    x = spectral(N, seed=1)
+    add_products(sqlite_engine, x)
+    index = reduced_index(tmp_path)
+    assert search(sqlite_engine, index, x[5])[0][0] == 6
+    index.close()
+    fresh = spectral(2, seed=7)
+    add_products(sqlite_engine, fresh, first_id=N + 1)
+    with Session(sqlite_engine) as session, session.begin():
+        remove_product_vectors(session, 6)
+    caplog.set_level(logging.INFO, logger="vitrina.vectors")
+    again = reduced_index(tmp_path)
+    assert search(sqlite_engine, again, fresh[1])[0][0] == N + 2
+    assert 6 not in [p for p, _ in search(sqlite_engine, again, x[5])]
+    assert "loaded from file" in caplog.text
+    assert again._graph is not None and again._graph.reduced
+
+
+def test_a_catalog_that_grows_large_gets_a_reduced_graph(sqlite_engine, tmp_path):
+    """Built small (full width), the graph is rebuilt reduced in the background once the table
+    holds twice ``reduce_from``; searches answer from the old graph meanwhile."""
+    x = spectral(2 * REDUCE_FROM + 200, seed=2)
+    add_products(sqlite_engine, x[:500])
+    index = reduced_index(tmp_path)
+    assert search(sqlite_engine, index, x[100])[0][0] == 101
+    assert index._graph is not None and not index._graph.reduced
+    add_products(sqlite_engine, x[500:], first_id=501)
+    for _ in range(600):  # polls the outcome; the rebuild takes well under a second here
+        assert search(sqlite_engine, index, x[1500])[0][0] == 1501
+        if index._graph is not None and index._graph.reduced:
+            break
+        time.sleep(0.05)
+    assert index._graph is not None and index._graph.reduced
+    assert search(sqlite_engine, index, x[2100])[0][0] == 2101
+
+
+def test_rerank_orders_by_exact_cosine_and_drops_photos_no_longer_stored():
+    q = unit(np.array([1.0, 0.0, 0.0], dtype=np.float32))
+    hits = [Hit(1, 1, 0.9), Hit(2, 2, 0.8), Hit(3, 3, 0.7)]
+    exact = {
+        1: unit(np.array([0.2, 1.0, 0.0], dtype=np.float32)),
+        3: unit(np.array([1.0, 0.1, 0.0], dtype=np.float32)),
+    }
+    ranked = rerank(q, hits, exact, limit=5)
+    assert [h.image_id for h in ranked] == [3, 1]
+    assert ranked[0].similarity == pytest.approx(float(exact[3] @ q))
+    assert rerank(q, hits, exact, limit=1) == ranked[:1]
+    assert rerank(q, hits, {}, limit=5) == []
+
+
+def test_vectors_spread_over_every_direction_keep_the_full_width(sqlite_engine, tmp_path, caplog):
+    """Random vectors hold their energy evenly: reducing them would lose their neighbourhoods.
+    The judgement is kept with the file, so a restart does not rebuild to judge again."""
+    x = vectors(N, seed=1)  # isotropic
+    add_products(sqlite_engine, x)
+    caplog.set_level(logging.INFO, logger="vitrina.vectors")
+    index = reduced_index(tmp_path)
+    assert search(sqlite_engine, index, x[42])[0][0] == 43
+    assert index._graph is not None and not index._graph.reduced
+    assert index._graph.judged == N
+    assert "keeps their full width" in caplog.text
+    index.close()
+    again = reduced_index(tmp_path)
+    assert search(sqlite_engine, again, x[7])[0][0] == 8
+    assert again._graph is not None and again._graph.judged == N and not again._graph.reduced

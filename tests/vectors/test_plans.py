@@ -36,15 +36,19 @@ def test_walk_plan_is_exact_for_small_sets_and_deep_enough_otherwise(
     if ef is not None:
         assert min(MAX_EF, 2 * limit) <= ef <= MAX_EF
         assert ef >= min(MAX_EF, ef_search)
-        # a narrower filter never makes the walk shallower
+        # a narrower filter or a larger graph never makes the walk shallower
         narrower = plan_walk(max(1, eligible // 2), total, limit, ef_search)
         assert narrower is None or narrower >= ef
+        larger = plan_walk(eligible, 2 * total, limit, ef_search)
+        assert larger is None or larger >= ef
 
 
 def test_walk_plan_for_the_benchmark_shapes():
     assert plan_walk(100_000, 100_000, 20, 128) == 128  # unfiltered: the configured depth
-    assert plan_walk(5_000, 100_000, 20, 128) is None  # one shop of 20: scan it exactly
-    assert plan_walk(50_000, 1_000_000, 20, 128) is not None  # the same shop at 1M: walk
+    assert plan_walk(1_000_000, 1_000_000, 20, 256) == 512  # a larger graph walks deeper
+    assert plan_walk(5_000, 100_000, 20, 128) == 572  # one shop of 20: a deeper walk
+    assert plan_walk(500, 100_000, 20, 128) is None  # a few hundred: scan them exactly
+    assert plan_walk(50_000, 1_000_000, 20, 256) == 2289  # the same shop at 1M: deeper still
 
 
 @given(limit=st.integers(1, 1000), share=st.floats(0.0, 1.0), ef_search=st.integers(16, 1000))

@@ -54,7 +54,7 @@ class SearchCalibration(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-CHANNELS = ("page", "widget", "api")
+CHANNELS = ("page", "similar", "widget", "api")  # "similar": "More like this" on the page
 
 
 class SearchEvent(Base):
@@ -64,7 +64,7 @@ class SearchEvent(Base):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    channel: Mapped[str] = mapped_column(String(10), doc="page, widget or api")
+    channel: Mapped[str] = mapped_column(String(10), doc="one of CHANNELS")
     result_count: Mapped[int] = mapped_column(Integer)
     best_similarity: Mapped[float | None] = mapped_column(Float)
     top_product_id: Mapped[int | None] = mapped_column(BigInteger, doc="the first result")

@@ -1,7 +1,7 @@
 """The HNSW index's file next to the database: written atomically, checked before it is trusted.
 
 Three files per model in one folder: the faiss index, the label arrays (which photo and product
-each stored vector belongs to, which ones are deleted) and a JSON header with the SHA-256 of both,
+each stored vector belongs to, which ones are deleted, and the projection of a reduced graph) and a JSON header with the SHA-256 of both,
 the settings they were built with and the watermark of the last vector they hold. A file that
 fails any check is not used: the index is rebuilt from the vector table, which is the truth.
 """
@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 log = logging.getLogger("vitrina.vectors")
 
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +61,8 @@ class Snapshot:
     image_ids: NDArray[np.int64]
     product_ids: NDArray[np.int64]
     alive: NDArray[np.bool_]
+    projection: NDArray[np.float32] | None  # dim × width when the graph walks reduced vectors
+    judged: int  # vectors the graph held when a reduction was judged not worth it
     vector_mark: datetime | None
     params: dict[str, int]
 
@@ -80,7 +82,14 @@ def save(files: IndexFiles, snap: Snapshot, model: str, dim: int) -> None:
     )
     faiss.write_index(snap.index, str(tmp_index))
     with tmp_labels.open("wb") as handle:  # a file object: np.savez would append ".npz"
-        np.savez(handle, image_ids=snap.image_ids, product_ids=snap.product_ids, alive=snap.alive)
+        np.savez(
+            handle,
+            image_ids=snap.image_ids,
+            product_ids=snap.product_ids,
+            alive=snap.alive,
+            projection=np.zeros((0, 0), np.float32) if snap.projection is None else snap.projection,
+            judged=np.int64(snap.judged),
+        )
     header = {
         "format": FORMAT,
         "model": model,
@@ -117,8 +126,17 @@ def load(files: IndexFiles, model: str, dim: int, params: dict[str, int]) -> Sna
             image_ids = arrays["image_ids"].astype(np.int64)
             product_ids = arrays["product_ids"].astype(np.int64)
             alive = arrays["alive"].astype(bool)
+            projection = (
+                arrays["projection"].astype(np.float32) if arrays["projection"].size else None
+            )
+            judged = int(arrays["judged"])
         if not (index.ntotal == len(image_ids) == len(product_ids) == len(alive)):
             _reject(files, "label arrays do not match the index size")
+            return None
+        if index.d != (dim if projection is None else projection.shape[1]) or (
+            projection is not None and projection.shape[0] != dim
+        ):
+            _reject(files, "the projection does not match the index width")
             return None
         mark = header.get("vector_mark")
         return Snapshot(
@@ -126,6 +144,8 @@ def load(files: IndexFiles, model: str, dim: int, params: dict[str, int]) -> Sna
             image_ids=image_ids,
             product_ids=product_ids,
             alive=alive,
+            projection=projection,
+            judged=judged,
             vector_mark=datetime.fromisoformat(mark) if mark else None,
             params=params,
         )

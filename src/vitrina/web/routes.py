@@ -233,6 +233,8 @@ def search_page(
         response = service.find(
             product_id=similar_to, top_k=TOP_K, threshold=None, filters=filters, started=started
         )
+        # Counted apart from photo searches: it always "matches", and its cards' clicks count.
+        response = record_search(services.sessions, "similar", response)
         groups = _group(response, _similar_heading(request, services, similar_to))
     return _render_search(request, services, form=form, groups=groups)
 
