@@ -238,8 +238,7 @@ def sweep(
         (q.exact_precision, q.exact_recall, trial)
         for inliers in (8, 10, 12, 14, 16, 18, 20, 24, 28, 32, 40)
         for agree in (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
-        for names in (0.0, 0.4, 0.5, 0.6)
-        for trial in [replace(base, min_inliers=inliers, colour_agree=agree, colour_names=names)]
+        for trial in [replace(base, min_inliers=inliers, colour_agree=agree)]
         for q in [measure(trial)]
     ]
     precise = min(EXACT_PRECISION, max(precision for precision, _, _ in found) - 0.005)

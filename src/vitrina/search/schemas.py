@@ -78,8 +78,8 @@ class MatchCheck(BaseModel):
     """Why a result is (or is not) an exact match: the geometric check of its photo."""
 
     exact: bool = Field(
-        description="verified geometrically, the colours agree (cells and names), and no other "
-        "colour of the same bouquet fits the photo as well"
+        description="verified geometrically, the colours agree, and no other colour of the "
+        "same bouquet fits the photo as well"
     )
     inliers: int = Field(description="local features one homography explains (RANSAC)")
     matches: int = Field(description="local features matched before the geometric check")

@@ -420,9 +420,7 @@ class SearchService:
                 ):
                     candidate.verification = outcome
                 check = candidate.verification
-                candidate.exact = passes(
-                    check.inliers, check.colour_agreement, candidate.colour, thresholds
-                )
+                candidate.exact = passes(check.inliers, check.colour_agreement, thresholds)
         checked = [c for c in leading if c.verification is not None]
         first, exact = the_match(
             [
@@ -495,13 +493,9 @@ class SearchService:
         return results
 
 
-def passes(inliers: int, agreement: float, names: float | None, thresholds: Thresholds) -> bool:
-    """A geometric match whose colours agree, cell by cell and by name (unknown names pass)."""
-    return (
-        inliers >= thresholds.min_inliers
-        and agreement >= thresholds.colour_agree
-        and (names is None or names >= thresholds.colour_names)
-    )
+def passes(inliers: int, agreement: float, thresholds: Thresholds) -> bool:
+    """A geometric match whose colours agree where the photos overlap."""
+    return inliers >= thresholds.min_inliers and agreement >= thresholds.colour_agree
 
 
 def the_match(
@@ -515,8 +509,8 @@ def the_match(
     inliers than the strongest (a look-alike). Shops sell one arrangement in several colours and
     each verifies, so the match is the one whose colour cells agree best, and it is exact only
     when its colours pass on their own *and* it agrees clearly better than every other variant,
-    by the cells or by the names (white and pale pink peonies pass the cells alike): when two
-    colours fit the photo equally, neither is called exact. Products that share one photo
+    by the cells or by the names of the whole photos' colours (white and pale pink peonies can
+    pass the cells alike): when two colours fit the photo equally, neither is called exact. Products that share one photo
     verify identically; they are the match together, not rivals.
     """
     matched = [k for k, (inliers, _, _) in enumerate(checks) if inliers >= thresholds.min_inliers]
@@ -534,7 +528,7 @@ def the_match(
         if k not in twins
         for _, other_agreement, other_names in [checks[k]]
     )
-    return twins, clearly_better and passes(inliers, agreement, names, thresholds)
+    return twins, clearly_better and passes(inliers, agreement, thresholds)
 
 
 def nearest_in_shape(candidates: list[T]) -> list[T]:

@@ -29,9 +29,6 @@ class Thresholds:
     colour_weight: float  # how much colour similarity moves the ranking score
     # added to the score of a bouquet of the query's main colour, when that colour is clear
     colour_gate: float = 0.0
-    # colour-name similarity (``search/colour``) an exact match needs besides the colour cells:
-    # light can make cells agree that a buyer names differently (white and pale pink peonies)
-    colour_names: float = 0.0
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -54,28 +51,25 @@ DEFAULTS: dict[str, Thresholds] = {
         similar=0.50,
         verify_floor=0.30,
         min_inliers=18,
-        colour_agree=0.85,
+        colour_agree=0.9,
         colour_weight=1.5,
         colour_gate=0.2,
-        colour_names=0.4,
     ),
     "clip": Thresholds(
         similar=0.75,
         verify_floor=0.60,
         min_inliers=18,
-        colour_agree=0.85,
+        colour_agree=0.9,
         colour_weight=0.3,
         colour_gate=0.03,
-        colour_names=0.4,
     ),
     "vertex": Thresholds(
         similar=0.65,
         verify_floor=0.45,
         min_inliers=18,
-        colour_agree=0.85,
+        colour_agree=0.9,
         colour_weight=0.5,
         colour_gate=0.05,
-        colour_names=0.4,
     ),
 }
 
