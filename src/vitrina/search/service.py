@@ -59,6 +59,7 @@ CANDIDATES = 100
 VERIFIED = 8  # leading products checked geometrically (~1 ms each)
 VARIANT_MARGIN = 0.04  # colour agreement by which a colour variant loses "exact" to another
 NAME_MARGIN = 0.1  # colour-name similarity by which it loses too (white and pale pink peonies)
+STRONG = 2  # times the inlier threshold: a match that ends verification early
 INLIER_SHARE = 0.4  # a match needs this share of the strongest one's inliers (else a look-alike)
 # How long a search waits for an embedding slot before answering 503 (a burst queues this long).
 SLOT_WAIT_S = 20.0
@@ -407,7 +408,11 @@ class SearchService:
         ]
         stored = keypoints(session, [c.hit.image_id for c in leading])
         for features in photo.feature_sets():
-            if any(c.exact for c in leading):
+            # A match with few inliers may be a look-alike that the next feature set shows a far
+            # stronger match beside (the product itself, cut or tilted in the region): only a
+            # strong one ends the search early.
+            strong = STRONG * thresholds.min_inliers
+            if any(c.exact and c.verification and c.verification.inliers >= strong for c in leading):
                 break
             for candidate in leading:
                 target = stored.get(candidate.hit.image_id)
