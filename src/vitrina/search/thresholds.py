@@ -41,7 +41,8 @@ class Thresholds:
         return replace(fallback, **{k: v for k, v in stored.items() if k in known})
 
 
-# effnet-lite0: calibrated by benchmarks/quality.py (docs/operations.md). CLIP and Vertex: the
+# effnet-lite0: calibrated by benchmarks/quality.py on the calibration halves of three generated
+# catalogs (docs/operations.md). CLIP and Vertex: the
 # same verification numbers (ORB and colour do not depend on the model); their cosine numbers keep
 # each model's documented "similar" threshold, the verification floor sits well under its
 # near-duplicate range, and the colour weight and gate are scaled to its narrower spread of cosines (CLIP
