@@ -658,6 +658,13 @@ def spectrum_bench(
             base,
         ),
     ]
+    # In the service: the refresh, the walk and (reduced) the shortlist's rows from SQLite;
+    # the search service asks for 100 photos per region of the customer's photo.
+    sessions = sessionmaker(engine)
+    for limit in (TOP_K, 100):
+        with sessions() as session:
+            lat = timed(lambda i: index.search(session, flat[i], none, limit))  # noqa: B023
+        lines.append(row(backend, n, f"spectrum: index.search, limit {limit}", lat, base))
     recalls, shop_recalls, complete = [], [], []
     for i, q in enumerate(flat):
         truth = set((brute(x, q, TOP_K) + n + 1).tolist())
