@@ -425,6 +425,23 @@ def rss_probe(url: str, model: str, dim: int, model_dir: str) -> None:
     )
 
 
+def restart(url: str, model: str, dim: int, model_dir: str) -> str:
+    """``rss_probe`` in a fresh process, as a note."""
+    probe = subprocess.run(
+        [sys.executable, __file__, "--rss-probe", url, model, str(dim), model_dir],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    mem = json.loads(probe.stdout.strip().splitlines()[-1])
+    mb = 1 / 1048576
+    return (
+        f"restart to searchable {mem['restart_s']:.2f} s (index file load + catch-up with the "
+        f"table + first search); fresh process RSS {mem['rss_before_index'] * mb:.0f} MB with "
+        f"embedder → {mem['rss'] * mb:.0f} MB with the index, peak (VmHWM) {mem['hwm'] * mb:.0f} MB"
+    )
+
+
 def bench(
     backend: str,
     url: str,
@@ -572,27 +589,14 @@ def bench(
             ref = timed(lambda i: index.sync(session))
         lines.append(row(backend, n, "  part: refresh (no new rows)", ref, None))
         index.close()
-        probe = subprocess.run(
-            [sys.executable, __file__, "--rss-probe", url, model, str(dim), model_dir],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        mem = json.loads(probe.stdout.strip().splitlines()[-1])
-        mb = 1 / 1048576
-        notes.append(
-            f"{backend} {n}: restart to searchable {mem['restart_s']:.2f} s (index file load + "
-            f"catch-up with the table + first search); fresh process RSS "
-            f"{mem['rss_before_index'] * mb:.0f} MB with embedder → {mem['rss'] * mb:.0f} MB "
-            f"with the index, peak (VmHWM) {mem['hwm'] * mb:.0f} MB"
-        )
+        notes.append(f"{backend} {n}: {restart(url, model, dim, model_dir)}")
         exact_ids = np.stack([brute(x, q, TOP_K) + 1 for q in qs])
         groups = {
             "near-duplicate": (qs[:half], exact_ids[:half]),
             "new photo": (qs[half:], exact_ids[half:]),
         }
         sweep_lines, sweep_notes = ef_sweep(backend, n, "", graph, exact_of, groups, base_all)
-        spectrum_lines, spectrum_notes = spectrum_bench(backend, engine, n, model, dim)
+        spectrum_lines, spectrum_notes = spectrum_bench(backend, engine, n, model, dim, model_dir)
         lines += sweep_lines + spectrum_lines
         notes += sweep_notes + spectrum_notes
     engine.dispose()
@@ -600,7 +604,7 @@ def bench(
 
 
 def spectrum_bench(
-    backend: str, engine: Engine, n: int, model: str, dim: int
+    backend: str, engine: Engine, n: int, model: str, dim: int, model_dir: str
 ) -> tuple[list[str], list[str]]:
     """``SpectrumMatched`` vectors stored for the same products under another model name: the
     index built from the table, its step with and without a shop filter, recall per query kind."""
@@ -654,6 +658,13 @@ def spectrum_bench(
             base,
         ),
     ]
+    # In the service: the refresh, the walk and (reduced) the shortlist's rows from SQLite;
+    # the search service asks for 100 photos per region of the customer's photo.
+    sessions = sessionmaker(engine)
+    for limit in (TOP_K, 100):
+        with sessions() as session:
+            lat = timed(lambda i: index.search(session, flat[i], none, limit))  # noqa: B023
+        lines.append(row(backend, n, f"spectrum: index.search, limit {limit}", lat, base))
     recalls, shop_recalls, complete = [], [], []
     for i, q in enumerate(flat):
         truth = set((brute(x, q, TOP_K) + n + 1).tolist())
@@ -665,7 +676,11 @@ def spectrum_bench(
         shop_recalls.append(len(truth & {h.image_id for h in hits}))
         complete.append(len(hits) == TOP_K)
     sweep_lines, sweep_notes = ef_sweep(backend, n, "spectrum: ", graph, exact_of, groups, base)
+    index.close()
+    url = engine.url.render_as_string(hide_password=False)
+    reduced = f"reduced to {graph.index.d}" if graph.reduced else "full width"
     notes = [
+        f"{backend} {n}: spectrum ({reduced}): {restart(url, name, dim, model_dir)}",
         f"{backend} {n}: spectrum-matched vectors built from the table in {build_s:.1f} s; "
         f"recall@{TOP_K} at ef {ef} {np.mean(recalls) / TOP_K:.3f} (all query kinds), "
         f"shop filter {np.mean(shop_recalls) / TOP_K:.3f}, complete in {np.mean(complete):.3f}",

@@ -46,7 +46,8 @@ def test_walk_plan_is_exact_for_small_sets_and_deep_enough_otherwise(
 def test_walk_plan_for_the_benchmark_shapes():
     assert plan_walk(100_000, 100_000, 20, 128) == 128  # unfiltered: the configured depth
     assert plan_walk(1_000_000, 1_000_000, 20, 256) == 512  # a larger graph walks deeper
-    assert plan_walk(5_000, 100_000, 20, 128) == 572  # one shop of 20: a deeper walk
+    assert plan_walk(5_000, 100_000, 20, 256) is None  # one shop of 20: scan it exactly
+    assert plan_walk(15_000, 300_000, 20, 256) == 1254  # the same shop at 300k: a deep walk
     assert plan_walk(500, 100_000, 20, 128) is None  # a few hundred: scan them exactly
     assert plan_walk(50_000, 1_000_000, 20, 256) == 2289  # the same shop at 1M: deeper still
 
