@@ -42,7 +42,7 @@ from typing import Any
 import faiss
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, LargeBinary, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from vitrina.catalog.models import Product
@@ -434,12 +434,14 @@ class HnswIndex:
         return rerank(query, hits, self._exact(session, [h.image_id for h in hits]), limit)
 
     def _exact(self, session: Session, images: Sequence[int]) -> dict[int, NDArray[np.float32]]:
-        rows = session.execute(
-            self._stored(ImageVector.image_id, ImageVector.embedding).where(
-                ImageVector.image_id.in_(images)
-            )
-        )
-        return {row.image_id: row.embedding for row in rows}
+        """The stored vectors of these photos. Read as raw bytes on the session's connection:
+        the ORM's per-row processing cost more than the read itself (1.4–3 ms against
+        0.4–1 ms for 150 rows)."""
+        raw = type_coerce(ImageVector.embedding, LargeBinary)
+        query = self._stored(ImageVector.image_id, raw).where(ImageVector.image_id.in_(images))
+        return {
+            image: np.frombuffer(data, "<f4") for image, data in session.connection().execute(query)
+        }
 
     def count(self, session: Session) -> int:
         """Vectors in the index as of the last refresh (a COUNT(*) per search costs more than
