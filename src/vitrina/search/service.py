@@ -407,11 +407,11 @@ class SearchService:
             c for c in nearest_in_shape(candidates) if c.hit.similarity >= thresholds.verify_floor
         ]
         stored = keypoints(session, [c.hit.image_id for c in leading])
+        # A match with few inliers may be a look-alike that the next feature set shows a far
+        # stronger match beside (the product itself, cut or tilted in the region): only a strong
+        # one ends the search early.
+        strong = STRONG * thresholds.min_inliers
         for features in photo.feature_sets():
-            # A match with few inliers may be a look-alike that the next feature set shows a far
-            # stronger match beside (the product itself, cut or tilted in the region): only a
-            # strong one ends the search early.
-            strong = STRONG * thresholds.min_inliers
             if any(c.exact and c.verification and c.verification.inliers >= strong for c in leading):
                 break
             for candidate in leading:
@@ -515,8 +515,8 @@ def the_match(
     each verifies, so the match is the one whose colour cells agree best, and it is exact only
     when its colours pass on their own *and* it agrees clearly better than every other variant,
     by the cells or by the names of the whole photos' colours (white and pale pink peonies can
-    pass the cells alike): when two colours fit the photo equally, neither is called exact. Products that share one photo
-    verify identically; they are the match together, not rivals.
+    pass the cells alike): when two colours fit the photo equally, neither is called exact.
+    Products that share one photo verify identically; they are the match together, not rivals.
     """
     matched = [k for k, (inliers, _, _) in enumerate(checks) if inliers >= thresholds.min_inliers]
     if not matched:

@@ -42,11 +42,11 @@ class Thresholds:
 
 
 # effnet-lite0: calibrated by benchmarks/quality.py on the calibration halves of three generated
-# catalogs (docs/operations.md). CLIP and Vertex: the
-# same verification numbers (ORB and colour do not depend on the model); their cosine numbers keep
-# each model's documented "similar" threshold, the verification floor sits well under its
-# near-duplicate range, and the colour weight and gate are scaled to its narrower spread of cosines (CLIP
-# puts unrelated photos at ~0.5-0.7 and near-duplicates at ~0.9, effnet at ~0.1-0.3 and ~0.8+).
+# catalogs (docs/operations.md). CLIP and Vertex: the same verification numbers (ORB and colour
+# do not depend on the model); their cosine numbers keep each model's documented "similar"
+# threshold, the verification floor sits well under its near-duplicate range, and the colour
+# weight and gate are scaled to its narrower spread of cosines (CLIP puts unrelated photos at
+# ~0.5-0.7 and near-duplicates at ~0.9, effnet at ~0.1-0.3 and ~0.8+).
 DEFAULTS: dict[str, Thresholds] = {
     "effnet-lite0": Thresholds(
         similar=0.50,

@@ -1,9 +1,10 @@
 """The HNSW index's file next to the database: written atomically, checked before it is trusted.
 
 Three files per model in one folder: the faiss index, the label arrays (which photo and product
-each stored vector belongs to, which ones are deleted, and the projection of a reduced graph) and a JSON header with the SHA-256 of both,
-the settings they were built with and the watermark of the last vector they hold. A file that
-fails any check is not used: the index is rebuilt from the vector table, which is the truth.
+each stored vector belongs to, which ones are deleted, and the projection of a reduced graph) and
+a JSON header with the SHA-256 of both, the settings they were built with and the watermark of
+the last vector they hold. A file that fails any check is not used: the index is rebuilt from
+the vector table, which is the truth.
 """
 
 from __future__ import annotations
