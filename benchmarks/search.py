@@ -849,8 +849,8 @@ def graph_probe(n: int, threads: int, model_dir: str, folder: str, vectors: str)
             for h in hits
         }
 
-    def step(q: NDArray[np.float32], filters: SearchFilters, depth: int = ef) -> list[Hit]:
-        return index_step(graph, exact_of, q, filters, depth)
+    def step(q: NDArray[np.float32], filters: SearchFilters) -> list[Hit]:
+        return index_step(graph, exact_of, q, filters, ef)
 
     storage = faiss.downcast_index(graph.index.storage)
     timing = qs[np.random.default_rng(0).permutation(len(qs))]
