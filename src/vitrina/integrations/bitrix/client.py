@@ -15,8 +15,13 @@ from typing import Any, Literal, Protocol, Self
 
 import httpx
 
-from vitrina.integrations.bitrix.errors import BitrixAuthError, BitrixError, BitrixUnavailable
-from vitrina.retry import Retries, Transient, parse_retry_after
+from vitrina.integrations.bitrix.errors import (
+    BitrixAuthError,
+    BitrixError,
+    BitrixUnavailable,
+    busy_answer,
+)
+from vitrina.retry import Retries, Transient
 
 LIST_PATH = "api/v2/products/"
 DETAIL_PATH = "api/v2/products/detail"
@@ -232,18 +237,13 @@ class BitrixClient:
                     url=url,
                     status=status,
                 )
-            if status == 429 or status >= 500:
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                raise Transient(
-                    BitrixUnavailable(
-                        f"Bitrix at {url} answered HTTP {status} {n + 1} times;"
-                        " try again later.",
-                        url=url,
-                        status=status,
-                        retry_after=retry_after,
-                    ),
-                    retry_after,
-                )
+            busy = busy_answer(
+                response,
+                f"Bitrix at {url} answered HTTP {status} {n + 1} times; try again later.",
+                url,
+            )
+            if busy is not None:
+                raise busy
             if status == 404 and allow_not_found and _is_bitrix_json(response):
                 return response
             if status == 404:

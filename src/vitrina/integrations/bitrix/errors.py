@@ -6,7 +6,10 @@ the importer whether trying again later can help.
 
 from __future__ import annotations
 
+import httpx
+
 from vitrina.errors import ServiceUnavailable, Unauthorized, VitrinaError
+from vitrina.retry import Transient, parse_retry_after
 
 
 class BitrixError(VitrinaError):
@@ -52,3 +55,15 @@ class BitrixUnavailable(BitrixError, ServiceUnavailable):
     ) -> None:
         self.retry_after = retry_after
         super().__init__(message, url=url, status=status)
+
+
+def busy_answer(response: httpx.Response, message: str, url: str) -> Transient | None:
+    """A 429 or 5xx answer, worth trying again, as the :class:`Transient` an attempt raises
+    (a :class:`BitrixUnavailable` with ``message`` and the server's ``Retry-After``); None for
+    any other status. One rule for both Bitrix clients."""
+    status = response.status_code
+    if status != 429 and status < 500:
+        return None
+    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    error = BitrixUnavailable(message, url=url, status=status, retry_after=retry_after)
+    return Transient(error, retry_after)

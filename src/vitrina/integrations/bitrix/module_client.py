@@ -26,8 +26,13 @@ import httpx
 
 from vitrina.errors import Unauthorized
 from vitrina.ingest.signatures import signed_headers, verify
-from vitrina.integrations.bitrix.errors import BitrixAuthError, BitrixError, BitrixUnavailable
-from vitrina.retry import Retries, Transient, parse_retry_after
+from vitrina.integrations.bitrix.errors import (
+    BitrixAuthError,
+    BitrixError,
+    BitrixUnavailable,
+    busy_answer,
+)
+from vitrina.retry import Retries, Transient
 
 MANIFEST_PAGE = 500
 RESEND_BATCH = 1000
@@ -155,18 +160,14 @@ class ModuleClient:
                     url=self.url,
                     status=status,
                 )
-            if status == 429 or status >= 500:
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                raise Transient(
-                    BitrixUnavailable(
-                        f"The Vitrina module at {self.url} answered HTTP {status}:"
-                        f" {_error(response)} ({n + 1} attempts).",
-                        url=self.url,
-                        status=status,
-                        retry_after=retry_after,
-                    ),
-                    retry_after,
-                )
+            busy = busy_answer(
+                response,
+                f"The Vitrina module at {self.url} answered HTTP {status}:"
+                f" {_error(response)} ({n + 1} attempts).",
+                self.url,
+            )
+            if busy is not None:
+                raise busy
             hint = " Is the module installed?" if status == 404 else ""
             raise BitrixError(
                 f"The Vitrina module at {self.url} rejected the request"
