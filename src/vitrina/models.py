@@ -3,10 +3,10 @@
 from vitrina.catalog.models import Product, ProductImage
 from vitrina.db import Base
 from vitrina.http.models import DashboardSession
-from vitrina.ingest.models import EventLog, ProductSyncState
 from vitrina.integrations.bitrix.models import SyncRun
 from vitrina.jobs.models import Job
 from vitrina.search.models import PhotoFeatures, SearchCalibration, SearchClick, SearchEvent
+from vitrina.sync.models import EventLog, ProductSyncState
 from vitrina.vectors.models import ImageVector
 
 __all__ = [

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vitrina.config import Settings
 from vitrina.errors import ServiceUnavailable
-from vitrina.ingest.ratelimit import TokenBucketLimiter
+from vitrina.http.ratelimit import TokenBucketLimiter
 
 if TYPE_CHECKING:
     from vitrina.images.fetch import HttpPhotoFetcher

@@ -30,12 +30,13 @@ from typing import cast, overload
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from vitrina.catalog.product_data import ProductData
 from vitrina.catalog.repository import disable_product, upsert_product
 from vitrina.db import utcnow
-from vitrina.ingest.bitrix_format import ProductData, parse_product
-from vitrina.ingest.models import EventLog, ProductSyncState
+from vitrina.ingest.bitrix_format import parse_product
 from vitrina.ingest.schemas import Action, IncomingEvent
 from vitrina.jobs.queue import enqueue_reindex
+from vitrina.sync.models import EventLog, ProductSyncState
 from vitrina.sync.snapshot import Change, SnapshotRow, plan_product, plan_vanished
 from vitrina.sync.state import Locked, SyncState, lock_products
 

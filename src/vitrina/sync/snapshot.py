@@ -26,7 +26,7 @@ from typing import Literal
 
 from vitrina.catalog.models import Product
 from vitrina.catalog.money import format_tenge
-from vitrina.ingest.bitrix_format import ProductData
+from vitrina.catalog.product_data import ProductData
 from vitrina.sync.state import Locked
 
 Action = Literal["created", "updated", "deleted", "unchanged", "skipped", "failed"]

@@ -29,7 +29,7 @@ from starlette.datastructures import UploadFile
 from vitrina.catalog.links import is_absolute
 from vitrina.catalog.models import Product
 from vitrina.catalog.money import format_tenge
-from vitrina.db import MAX_BIGINT, database_errors, write_session
+from vitrina.db import MAX_BIGINT, MAX_PRICE_MINOR, database_errors, write_session
 from vitrina.errors import (
     ImageTooLarge,
     InvalidPayload,
@@ -42,7 +42,6 @@ from vitrina.http.bounds import RowId
 from vitrina.http.deps import AdminDep, ReadSession, ServicesDep, limit_searches
 from vitrina.http.errors import ErrorResponse
 from vitrina.http.state import Services
-from vitrina.ingest.bitrix_format import MAX_PRICE_MINOR
 from vitrina.jobs import queue
 from vitrina.search.analytics import record_search
 from vitrina.search.schemas import SearchResponse, SearchResult

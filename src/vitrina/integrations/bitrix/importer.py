@@ -23,10 +23,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from vitrina.catalog.product_data import ProductData
 from vitrina.db import utcnow, write_session
 from vitrina.errors import InvalidPayload
 from vitrina.http.json_body import check_document
-from vitrina.ingest.bitrix_format import ProductData, parse_product, parse_product_id
+from vitrina.ingest.bitrix_format import parse_product, parse_product_id
 from vitrina.integrations.bitrix.client import MAX_LIMIT, ProductPage, ProductSource, RawProduct
 from vitrina.integrations.bitrix.models import SyncRun
 from vitrina.integrations.bitrix.repository import (

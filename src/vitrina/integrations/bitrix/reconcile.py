@@ -27,10 +27,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from vitrina.catalog.models import Product
+from vitrina.catalog.product_data import ProductData
 from vitrina.config import Settings
 from vitrina.db import make_engine, make_sessionmaker, utcnow, write_session
 from vitrina.errors import InvalidPayload, VitrinaError
-from vitrina.ingest.bitrix_format import ProductData, parse_product
+from vitrina.ingest.bitrix_format import parse_product
 from vitrina.integrations.bitrix.client import MAX_LIMIT, BitrixClient, ProductSource
 from vitrina.integrations.bitrix.importer import Rejected, mark_failed, read_page
 from vitrina.integrations.bitrix.manifest import reconcile_shops_by_manifest
