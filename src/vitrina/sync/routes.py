@@ -24,7 +24,7 @@ from vitrina.ingest.schemas import IncomingEvent, WebhookEnvelope, WebhookResult
 from vitrina.ingest.signatures import verify, verify_legacy
 from vitrina.ingest.sites import shop_for_product
 from vitrina.metrics import observe_webhook
-from vitrina.sync.service import SyncResult, apply_event, log_rejection
+from vitrina.sync.service import EventOutcome, apply_events, log_rejection
 
 log = logging.getLogger("vitrina.ingest")
 router = APIRouter(tags=["webhooks"])
@@ -157,13 +157,14 @@ def parse_event(body: bytes, signed_id: str | None) -> IncomingEvent:
 
 def _apply(
     services: Services, event: IncomingEvent, shop_id: int, request_id: str | None, started: float
-) -> SyncResult:
+) -> EventOutcome:
     for attempt in range(2):
         try:
             with database_errors(), write_session(services.sessions) as session:
-                return apply_event(
-                    session, event, shop_id=shop_id, request_id=request_id, started=started
+                (outcome,) = apply_events(
+                    session, [event], shop_id=shop_id, request_id=request_id, started=started
                 )
+                return outcome
         except InvalidPayload as exc:
             _record_rejection(services, event, exc.message, request_id, started)
             observe_webhook("rejected")
