@@ -16,6 +16,7 @@ from vitrina.config import Settings
 from vitrina.db import database_errors, write_session
 from vitrina.errors import InvalidPayload, RateLimited, Unauthorized
 from vitrina.http.body_limit import DEFAULT_LIMIT
+from vitrina.http.deps import client_address
 from vitrina.http.errors import ErrorResponse, describe_validation_error
 from vitrina.http.json_body import loads_strict
 from vitrina.http.state import Services
@@ -81,7 +82,7 @@ async def product_sync(request: Request) -> Response:
     # were ~15 % of a webhook's CPU under load (py-spy). The OpenAPI schema is unchanged.
     services: Services = request.app.state.services
     started = time.perf_counter()
-    source = request.client.host if request.client else "unknown"
+    source = client_address(request)
     wait = services.limiter.acquire(source)
     if wait is not None:
         raise RateLimited(
