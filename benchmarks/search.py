@@ -68,12 +68,12 @@ from tests.support.photos import jpeg, sample_photos
 from vitrina.catalog.models import Product, ProductImage
 from vitrina.config import load_settings
 from vitrina.db import make_engine
+from vitrina.descriptors.features import describe_catalog_photo
+from vitrina.descriptors.models import PhotoFeatures
 from vitrina.embedding import get_embedder
 from vitrina.images.decode import decode_image
 from vitrina.migrations import upgrade
 from vitrina.search.customer_photos import jpeg_bytes, story
-from vitrina.search.features import describe_catalog_photo
-from vitrina.search.models import PhotoFeatures
 from vitrina.search.service import SearchService
 from vitrina.vectors.base import Hit, SearchFilters
 from vitrina.vectors.factory import index_folder

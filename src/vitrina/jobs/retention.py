@@ -16,10 +16,10 @@ from typing import cast
 from sqlalchemy import Table, delete
 from sqlalchemy.orm import Session
 
+from vitrina.analytics.searches import prune_searches
 from vitrina.db import utcnow
 from vitrina.ingest.models import EventLog
 from vitrina.jobs.models import DONE, Job
-from vitrina.search.analytics import prune_searches
 
 _EVENTS = cast(Table, EventLog.__table__)
 _JOBS = cast(Table, Job.__table__)
