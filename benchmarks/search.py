@@ -77,23 +77,14 @@ from vitrina.search.customer_photos import jpeg_bytes, story
 from vitrina.search.service import SearchService
 from vitrina.vectors.base import Hit, SearchFilters
 from vitrina.vectors.factory import index_folder
-from vitrina.vectors.hnsw_index import (
-    EF_CONSTRUCTION,
-    PARAMS,
-    REDUCE_FROM,
-    REDUCED_DIM,
-    Graph,
-    HnswIndex,
-    M,
-    VectorBatch,
-    rerank,
-    train_projection,
-)
+from vitrina.vectors.graph import EF_CONSTRUCTION, PARAMS, Graph, M, VectorBatch, rerank
+from vitrina.vectors.hnsw_index import REDUCE_FROM, HnswIndex
 from vitrina.vectors.index_file import IndexFiles
 from vitrina.vectors.index_file import load as load_index_file
 from vitrina.vectors.index_file import save as save_index_file
 from vitrina.vectors.models import ImageVector
 from vitrina.vectors.pgvector_index import PgVectorIndex
+from vitrina.vectors.projection import REDUCED_DIM, train_projection
 
 SHOPS = 20  # a shop filter lets ~5 % of the photos through
 CLUSTERS = 200
