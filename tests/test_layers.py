@@ -148,3 +148,10 @@ def test_the_cli_loads_no_heavy_module_to_show_its_help():
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     ).stdout.split()
     assert loaded == []
+
+
+def test_jobs_do_not_import_search():
+    """The worker computes photo descriptors (``descriptors``), not searches: ``jobs`` stays
+    below ``search`` even where no cycle would show it."""
+    graph = package_graph()
+    assert "search" not in graph["jobs"], f"jobs → search ({graph['jobs'].get('search')})"

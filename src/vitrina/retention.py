@@ -1,6 +1,6 @@
 """Forgetting old history: finished jobs and event-log rows past the retention period.
 
-It sits above ``jobs``, ``sync`` and ``search``, whose tables it prunes: the worker runs it
+It sits above ``jobs``, ``sync`` and ``analytics``, whose tables it prunes: the worker runs it
 hourly (given it by :mod:`vitrina.runtime`), ``vitrina prune`` on demand. Both tables grow with
 every webhook. What is older than the dashboard and the stats look at (24 h, 14 days) is kept
 for ``VITRINA_RETENTION_DAYS`` and then removed. Idempotency keys can go too: a signed delivery
@@ -17,9 +17,9 @@ from typing import cast
 from sqlalchemy import Table, delete
 from sqlalchemy.orm import Session
 
+from vitrina.analytics.searches import prune_searches
 from vitrina.db import utcnow
 from vitrina.jobs.models import DONE, Job
-from vitrina.search.analytics import prune_searches
 from vitrina.sync.models import EventLog
 
 _EVENTS = cast(Table, EventLog.__table__)

@@ -21,7 +21,8 @@ from vitrina.images.fetch import HttpPhotoFetcher
 from vitrina.jobs.reindex import IndexingContext
 from vitrina.jobs.worker import Worker
 from vitrina.retention import prune
-from vitrina.search.process import Searcher, SearchProcess
+from vitrina.search.process import SearchProcess
+from vitrina.search.searcher import Searcher
 from vitrina.search.service import SearchService
 from vitrina.vectors.factory import make_index
 

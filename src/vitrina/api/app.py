@@ -52,7 +52,9 @@ def _warm_search(services: Services) -> None:
     if services.search is None:
         return
     try:
-        services.search.warm()
+        # The model too in a search process of its own; on the API's threads the embedder is
+        # the worker's, which loads it when it starts.
+        services.search.warm(model=services.settings.search_process)
     except Exception as error:  # the first search retries; the service starts regardless
         log.warning("search not warmed at start-up: %s", error)
 

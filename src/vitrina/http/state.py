@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from vitrina.images.fetch import HttpPhotoFetcher
     from vitrina.jobs.reindex import IndexingContext
     from vitrina.jobs.worker import Worker
-    from vitrina.search.process import Searcher
+    from vitrina.search.searcher import Searcher
 
 
 @dataclass

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import UploadFile
 
+from vitrina.analytics.searches import record_search
 from vitrina.catalog.links import is_absolute
 from vitrina.catalog.models import Product
 from vitrina.catalog.money import format_tenge
@@ -43,7 +44,6 @@ from vitrina.http.deps import AdminDep, ReadSession, ServicesDep, limit_searches
 from vitrina.http.errors import ErrorResponse
 from vitrina.http.state import Services
 from vitrina.jobs import queue
-from vitrina.search.analytics import record_search
 from vitrina.search.schemas import SearchResponse, SearchResult
 from vitrina.vectors.base import SearchFilters
 from vitrina.web.charts import search_chart, syncs_chart, timing_chart
