@@ -29,7 +29,7 @@ from vitrina.config import Settings
 from vitrina.embedding import Embedder
 from vitrina.errors import InvalidPayload, NotFound, PhotoFetchError, ServiceUnavailable
 from vitrina.images.decode import decode_image
-from vitrina.images.fetch import FetchedPhoto, PhotoFetcher
+from vitrina.images.fetch import PhotoFetcher
 from vitrina.search.colour import confident_colour, main_colours, similarities
 from vitrina.search.features import PhotoDescription, describe_query_photo, product_crop
 from vitrina.search.photo_url import for_customer
@@ -270,7 +270,6 @@ class SearchService:
             photo = self.fetcher.fetch(url)
         except PhotoFetchError as error:
             raise for_customer(error) from error
-        assert isinstance(photo, FetchedPhoto)
         return self.embed_bytes(photo.data)
 
     def product_vector(self, product_id: int) -> QueryPhoto:
