@@ -26,7 +26,6 @@ from vitrina.descriptors.colour import main_colour, unpack_colour
 from vitrina.descriptors.models import PhotoFeatures
 from vitrina.errors import NotFound, VitrinaError
 from vitrina.images.decode import decode_image
-from vitrina.images.fetch import FetchedPhoto
 from vitrina.search.customer_photos import CUSTOMER_STYLES, jpeg_bytes, recoloured
 from vitrina.search.models import SearchCalibration
 from vitrina.search.ranking import QueryPhoto, nearest_in_shape, ranking_score, the_match
@@ -338,7 +337,6 @@ def calibrate_shop(
     for done, product_id in enumerate(chosen, 1):
         try:
             fetched = service.fetcher.fetch(urls[product_id])
-            assert isinstance(fetched, FetchedPhoto)
             photo = decode_image(fetched.data, max_pixels=service.settings.image_max_pixels)
         except VitrinaError as exc:
             skipped.append(f"{urls[product_id]}: {exc.message}")

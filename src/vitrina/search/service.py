@@ -29,7 +29,7 @@ from vitrina.descriptors.repository import description
 from vitrina.embedding import Embedder
 from vitrina.errors import InvalidPayload, NotFound, PhotoFetchError, ServiceUnavailable
 from vitrina.images.decode import decode_image
-from vitrina.images.fetch import FetchedPhoto, PhotoFetcher
+from vitrina.images.fetch import PhotoFetcher
 from vitrina.search.photo_url import for_customer
 from vitrina.search.ranking import Candidate, QueryPhoto, rank, verify_leading
 from vitrina.search.schemas import MatchCheck, SearchResponse, SearchResult
@@ -197,7 +197,6 @@ class SearchService:
             photo = self.fetcher.fetch(url)
         except PhotoFetchError as error:
             raise for_customer(error) from error
-        assert isinstance(photo, FetchedPhoto)
         return self.embed_bytes(photo.data)
 
     def product_vector(self, product_id: int) -> QueryPhoto:
