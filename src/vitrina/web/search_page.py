@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import UploadFile
 
+from vitrina.analytics.searches import record_search
 from vitrina.catalog.models import Product
 from vitrina.db import MAX_BIGINT, database_errors
 from vitrina.errors import ImageTooLarge, InvalidPayload, VitrinaError
@@ -25,7 +26,6 @@ from vitrina.http.bounds import RowId
 from vitrina.http.deps import ServicesDep, limit_searches
 from vitrina.http.state import Services
 from vitrina.ingest.bitrix_format import parse_price
-from vitrina.analytics.searches import record_search
 from vitrina.search.schemas import SearchResponse, SearchResult
 from vitrina.vectors.base import SearchFilters
 from vitrina.web.i18n import request_language, translator
