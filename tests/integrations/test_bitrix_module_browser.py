@@ -17,10 +17,14 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.integrations.bitrix_mariadb import standin_mariadb  # noqa: F401 (the fixture)
 from tests.integrations.bitrix_module_support import BITRIX, Vitrina, cron, serve_site, shop
 from tests.tooling import require_executable
 from tests.web.conftest import CHROMIUM_ARGS
 from vitrina.ingest.signatures import new_secret
+
+# The stand-in runs on MariaDB, as a real shop's Bitrix does on MySQL.
+pytestmark = [pytest.mark.mariadb, pytest.mark.usefixtures("standin_mariadb")]
 
 SHOTS = (
     BITRIX / "docs" / "screenshots"

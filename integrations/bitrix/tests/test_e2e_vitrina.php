@@ -62,7 +62,7 @@ function cron(Shop $shop): void
 test('install from the admin → configure and check → products saved in Bitrix reach Vitrina, signed → uninstall', function () use ($vitrinaUrl, $secret): void {
     $shop = new_shop();
     // Bitrix never reuses element ids; start high so repeated runs against one Vitrina don't collide.
-    StandIn::db()->queryExecute("INSERT INTO sqlite_sequence (name, seq) VALUES ('b_iblock_element', " . (random_int(1, 1000) * 1000 + 700_000) . ')');
+    StandIn::startIdsAt('b_iblock_element', random_int(1, 1000) * 1000 + 700_000);
     $gifts = StandIn::addIblock('Подарки', ['s2'], '#SITE_DIR#/gifts/#ELEMENT_ID#/');
     $server = start_server(BITRIX_ROOT . '/standin/router.php', ['STANDIN_ROOT' => $shop->root, 'VITRINA_STANDIN_DB' => $shop->db, 'STANDIN_LANG' => 'en']);
     $admin = $server['url'] . '/bitrix/admin';
