@@ -111,7 +111,7 @@ def live_vitrina(tmp_path: Path) -> Iterator[tuple[str, str]]:
             except httpx.HTTPError:
                 return False
 
-        eventually(healthy, timeout=60, what="vitrina serve answering /healthz")
+        eventually(healthy, timeout=180, what="vitrina serve answering /healthz")
         yield url, secret
     finally:
         proc.terminate()

@@ -199,6 +199,9 @@ final class Sender
             return;
         }
         $this->outbox->scheduleRetry($id, $token, $now + $this->backoff->delay($attempts, $retryAfter), $status, self::clip($why));
+        if ($attempts === 1) {
+            Log::error("row {$id} will be retried: " . self::clip($why), (int) $row['PRODUCT_ID']); // once per row, not every minute of an outage
+        }
         $report->retried++;
     }
 
