@@ -13,10 +13,12 @@ from __future__ import annotations
 import getpass
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -53,6 +55,19 @@ def _php_has_pdo_mysql() -> bool:
     return "pdo_mysql" in done.stdout
 
 
+def _answers(path: Path) -> bool:
+    """The server greets a client on its socket (the socket file alone may come first)."""
+    if not path.exists():
+        return False
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+        client.settimeout(2)
+        try:
+            client.connect(str(path))
+            return len(client.recv(64)) > 0
+        except OSError:
+            return False
+
+
 def _missing(reason: str) -> None:
     reason = f"{reason}: install the Debian packages {PACKAGES!r} (.ci/run does)"
     if STRICT:
@@ -60,73 +75,89 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def standin_mariadb() -> Iterator[str]:
-    """A running MariaDB for the stand-in; its socket is exported as ``VITRINA_STANDIN_MYSQL``."""
+@contextmanager
+def running_mariadb(server: str) -> Iterator[Path]:
+    """A private ``mariadbd`` in a temporary data directory, on a socket only; yields the socket."""
+    base = Path(tempfile.mkdtemp(prefix="vitrina-mariadb-"))
+    datadir, sock, log = base / "data", base / "mysqld.sock", base / "mysqld.log"
+    user = getpass.getuser()
+    try:
+        init = subprocess.run(
+            [
+                *_install_db_binary(server),
+                f"--datadir={datadir}",
+                f"--user={user}",
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if init.returncode != 0:
+            raise RuntimeError(f"mariadb-install-db failed: {init.stdout}{init.stderr}")
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [
+                    server,
+                    "--no-defaults",
+                    f"--datadir={datadir}",
+                    f"--socket={sock}",
+                    f"--pid-file={base / 'mysqld.pid'}",
+                    f"--user={user}",
+                    "--skip-networking",
+                    "--skip-grant-tables",
+                    "--innodb-buffer-pool-size=128M",
+                    "--innodb-flush-log-at-trx-commit=2",
+                    "--character-set-server=utf8mb4",
+                    "--collation-server=utf8mb4_unicode_ci",
+                    f"--log-error={log}",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            deadline = time.monotonic() + 120
+            while not _answers(sock):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"mariadbd did not start: {log.read_text(errors='replace')}")
+                time.sleep(0.1)
+            yield sock
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def server_binary_or_skip() -> str:
+    """``mariadbd`` and PHP's pdo_mysql, or skip (fail under ``VITRINA_TEST_STRICT=1``)."""
     server = _server_binary()
     if server is None:
         _missing("mariadbd/mysqld not found, the Bitrix stand-in needs MariaDB")
         raise AssertionError  # unreachable: _missing skips or fails
     if not _php_has_pdo_mysql():
         _missing("PHP has no pdo_mysql, the Bitrix stand-in needs it for MariaDB")
-    base = Path(tempfile.mkdtemp(prefix="vitrina-mariadb-"))
-    datadir, socket, log = base / "data", base / "mysqld.sock", base / "mysqld.log"
-    user = getpass.getuser()
-    init = subprocess.run(
-        [
-            *_install_db_binary(server),
-            f"--datadir={datadir}",
-            f"--user={user}",
-            "--auth-root-authentication-method=normal",
-            "--skip-test-db",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if init.returncode != 0:
-        shutil.rmtree(base, ignore_errors=True)
-        pytest.fail(f"mariadb-install-db failed: {init.stdout}{init.stderr}")
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                server,
-                "--no-defaults",
-                f"--datadir={datadir}",
-                f"--socket={socket}",
-                f"--pid-file={base / 'mysqld.pid'}",
-                f"--user={user}",
-                "--skip-networking",
-                "--skip-grant-tables",
-                "--innodb-buffer-pool-size=64M",
-                "--innodb-flush-log-at-trx-commit=2",
-                "--character-set-server=utf8mb4",
-                "--collation-server=utf8mb4_unicode_ci",
-                f"--log-error={log}",
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    return server
+
+
+@pytest.fixture(scope="session")
+def standin_mariadb() -> Iterator[str]:
+    """A running MariaDB for the stand-in; its socket is exported as ``VITRINA_STANDIN_MYSQL``."""
+    server = server_binary_or_skip()
+    previous = os.environ.get(ENV)
     try:
-        deadline = time.monotonic() + 60
-        while not socket.exists():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"mariadbd did not start: {log.read_text(errors='replace')}")
-            time.sleep(0.1)
-        previous = os.environ.get(ENV)
-        os.environ[ENV] = str(socket)
-        try:
-            yield str(socket)
-        finally:
-            if previous is None:
-                os.environ.pop(ENV, None)
-            else:
-                os.environ[ENV] = previous
+        with running_mariadb(server) as sock:
+            os.environ[ENV] = str(sock)
+            yield str(sock)
+    except RuntimeError as e:  # the server would not start: that is a failure, not a skip
+        pytest.fail(str(e))
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        shutil.rmtree(base, ignore_errors=True)
+        if previous is None:
+            os.environ.pop(ENV, None)
+        else:
+            os.environ[ENV] = previous

@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace Vitrinalab\Vitrina;
 
+use Bitrix\Main\Application;
 use Bitrix\Main\Config\Option;
 
 /**
@@ -97,8 +98,17 @@ final class Bulk
                 $state['finished_at'] = (string) $now;
             }
         }
-        foreach ($queue as $id) {
-            $outbox->enqueue(Outbox::UPDATED, $id, $now);
+        // One transaction per batch: one commit for 500 rows instead of 500 (MySQL flushes its log per commit).
+        $db = Application::getConnection();
+        $db->startTransaction();
+        try {
+            foreach ($queue as $id) {
+                $outbox->enqueue(Outbox::UPDATED, $id, $now);
+            }
+            $db->commitTransaction();
+        } catch (\Throwable $e) {
+            $db->rollbackTransaction();
+            throw $e;
         }
         $state['queued'] = (string) ((int) $state['queued'] + \count($queue));
         self::save($state);
