@@ -144,4 +144,18 @@ test('the settings page shows the last error, the queue depth and the oldest pen
     check(str_contains($page, 'Агент модуля не запускался'), 'the agent has never run: said so');
 });
 
+test('the settings page says whether the agent runs from cron', function (): void {
+    $shop = new_shop();
+    install_module($shop);
+    same('NOT_RUNNING', \Vitrinalab\Vitrina\Cron::problem(time()), 'never ran');
+    Agent::run(); // on a page hit (no BX_CRONTAB)
+    same('NOT_CRON', \Vitrinalab\Vitrina\Cron::problem(time()));
+    $server = start_server(BITRIX_ROOT . '/standin/router.php', ['STANDIN_ROOT' => $shop->root, 'VITRINA_STANDIN_DB' => $shop->db]);
+    check(str_contains((string) file_get_contents($server['url'] . '/bitrix/admin/settings.php?mid=vitrinalab.vitrina&lang=ru'), 'не на cron'), 'said on the page');
+    [$code, $out, $err] = run_command([PHP_BINARY, BITRIX_ROOT . '/standin/cron_events.php', '--minute-passed'], ['STANDIN_ROOT' => $shop->root, 'VITRINA_STANDIN_DB' => $shop->db]);
+    same(0, $code, $out . $err);
+    same(null, \Vitrinalab\Vitrina\Cron::problem(time()), 'from cron_events.php: fine');
+    same('NOT_RUNNING', \Vitrinalab\Vitrina\Cron::problem(time() + 3600), 'silent for an hour: not running');
+});
+
 finish();
