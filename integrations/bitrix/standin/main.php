@@ -2,7 +2,7 @@
 
 /*
  * A stand-in for the `main` module of 1C-Bitrix: the kernel pieces a module uses, with the same
- * signatures and return shapes as Bitrix documents them (dev.1c-bitrix.ru), over SQLite (PDO).
+ * signatures and return shapes as Bitrix documents them (dev.1c-bitrix.ru), over PDO.
  *
  * Faithful where Vitrina's module depends on it: Loader (includeModule, registerAutoLoadClasses),
  * ModuleManager, Config\Option (with the module's default_option.php), EventManager (persistent
@@ -11,8 +11,9 @@
  * nested transactions), ORM DataManager (getMap fields, createDbTable, add/update/delete/getList
  * with Bitrix's filter operators, OnAfterAdd/Update/Delete events), Web\HttpClient over PHP
  * streams, Localization\Loc (lang/<LANGUAGE_ID>/ mirror files, #MACRO# replacement), CAgent with
- * the cron runner's semantics, and the admin page helpers options.php calls.
- * Not a Bitrix: no cache, no permissions model beyond GetGroupRight = 'W', no MySQL.
+ * the cron runner's semantics, CEventLog, and the admin page helpers options.php calls.
+ * On MariaDB (VITRINA_STANDIN_MYSQL) or SQLite; see DB\Connection for what each refuses.
+ * Not a Bitrix: no cache, no permissions model beyond GetGroupRight = 'W'.
  */
 
 declare(strict_types=1);

@@ -133,6 +133,23 @@ test('the sequence only grows: a reinstall without "keep data" numbers its rows 
     check($after >= time() * 1_000_000 - 10_000_000, "ids start at the time-based floor: {$after}");
 });
 
+test('a table kept from version 1.0 (INT ids counting from 1) gets the floor on reinstall', function (): void {
+    $shop = new_shop();
+    install_module($shop);
+    uninstall(true);
+    $db = StandIn::db();
+    $db->queryExecute('DELETE FROM b_vitrinalab_vitrina_outbox');
+    if ($db->getType() === 'mysql') {
+        $db->queryExecute('ALTER TABLE b_vitrinalab_vitrina_outbox MODIFY ID INT NOT NULL AUTO_INCREMENT');
+        $db->queryExecute('ALTER TABLE b_vitrinalab_vitrina_outbox AUTO_INCREMENT = 5');
+    } else {
+        $db->queryExecute("UPDATE sqlite_sequence SET seq = 4 WHERE name = 'b_vitrinalab_vitrina_outbox'");
+    }
+    install_module($shop);
+    add_product($shop, 'Букет', 5000);
+    check((int) outbox_rows()[0]['ID'] > 1_000_000_000_000, 'above anything 1.0 sent: ' . outbox_rows()[0]['ID']);
+});
+
 test('upgrade from the init.php library: the module\'s sequence starts above the old outbox\'s', function (): void {
     $shop = new_shop();
     // The old library's table and counter: ids from 1 up.

@@ -121,8 +121,10 @@ class vitrinalab_vitrina extends CModule
             // The sender's due query and the per-product order check both start from these.
             $connection->createIndex($outbox, 'ix_vitrina_outbox_due', ['STATUS', 'NEXT_ATTEMPT_AT']);
             $connection->createIndex($outbox, 'ix_vitrina_outbox_product', ['PRODUCT_ID', 'STATUS']);
-        } elseif ($connection->getType() === 'mysql') {
-            // A table from version 1.0 (INT ids): the time-based floor needs BIGINT.
+        } elseif ($connection->getType() === 'mysql' && strtolower((string) ($connection->query(
+            "SELECT DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{$outbox}' AND COLUMN_NAME = 'ID'"
+        )->fetch()['DATA_TYPE'] ?? '')) !== 'bigint') {
+            // A table kept from version 1.0 (INT ids): the time-based floor needs BIGINT.
             $connection->queryExecute("ALTER TABLE {$outbox} MODIFY ID BIGINT NOT NULL AUTO_INCREMENT");
         }
         // Ids (the webhook's sequence) only grow, across reinstalls and the old library.
