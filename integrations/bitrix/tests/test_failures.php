@@ -100,6 +100,19 @@ test('an error while building a row is retried with backoff, then failed after m
     same(OutboxTable::DELIVERED, row_of($bad)['STATUS'], 'the product\'s next change is not held behind the failed row');
 });
 
+test('Vitrina down: one event log entry per run, not one per queued row', function (): void {
+    $shop = new_shop();
+    install_module($shop);
+    for ($i = 0; $i < 3; $i++) {
+        add_product($shop, "Букет {$i}", 100);
+    }
+    [$sender, $http] = sender_with(new FrozenClock(time()), new BadProducts());
+    $http->default = new \Vitrinalab\Vitrina\HttpResponse(503, 'down');
+    same(3, $sender->run()->retried);
+    same(1, count(event_log()));
+    check(str_contains((string) event_log()[0]['DESCRIPTION'], 'will be retried'), (string) event_log()[0]['DESCRIPTION']);
+});
+
 test('the agent: a failing "what changed" step does not stop the sending; both errors are logged', function (): void {
     $shop = new_shop();
     install_module($shop);

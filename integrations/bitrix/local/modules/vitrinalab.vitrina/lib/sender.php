@@ -26,6 +26,8 @@ final class Sender
 {
     private const MAX_ERROR_CHARS = 2000;
 
+    private bool $retryLogged = false;
+
     public function __construct(
         private readonly Settings $settings,
         private readonly Outbox $outbox,
@@ -50,6 +52,7 @@ final class Sender
     public function run(): SendReport
     {
         $report = new SendReport();
+        $this->retryLogged = false;
         $token = bin2hex(random_bytes(16));
         $deadline = $this->clock->now() + $this->settings->maxRunS;
         $interval = 1.0 / $this->settings->sendRate;
@@ -199,8 +202,10 @@ final class Sender
             return;
         }
         $this->outbox->scheduleRetry($id, $token, $now + $this->backoff->delay($attempts, $retryAfter), $status, self::clip($why));
-        if ($attempts === 1) {
-            Log::error("row {$id} will be retried: " . self::clip($why), (int) $row['PRODUCT_ID']); // once per row, not every minute of an outage
+        if ($attempts === 1 && !$this->retryLogged) {
+            // One entry per run: an outage must not write a line per queued row into the event log.
+            $this->retryLogged = true;
+            Log::error("row {$id} will be retried: " . self::clip($why), (int) $row['PRODUCT_ID']);
         }
         $report->retried++;
     }
