@@ -21,10 +21,18 @@ final class Cron
         Option::set(Settings::MODULE_ID, 'agent_on_cron', self::onCron() ? 'Y' : 'N');
     }
 
-    /** This run comes from cron_events.php (BX_CRONTAB) on a site set up for it. */
+    /**
+     * This run comes from cron: cron_events.php (or the module's CLI, BX_CRONTAB) in the console
+     * on a site set up for it (BX_CRONTAB_SUPPORT in dbconn.php, or the main module's
+     * agents_use_crontab). Bitrix's cron_events.php defines BX_CRONTAB only after the agents.
+     */
     public static function onCron(): bool
     {
-        return (\defined('BX_CRONTAB') && BX_CRONTAB === true) || (\defined('BX_CRONTAB_SUPPORT') && BX_CRONTAB_SUPPORT === true && PHP_SAPI === 'cli');
+        if (\defined('BX_CRONTAB') && BX_CRONTAB === true) {
+            return true;
+        }
+
+        return PHP_SAPI === 'cli' && ((\defined('BX_CRONTAB_SUPPORT') && BX_CRONTAB_SUPPORT === true) || Option::get('main', 'agents_use_crontab', 'N') === 'Y');
     }
 
     /** @return string|null a message code (VITRINALAB_VITRINA_OPT_CRON_<code>), null when fine */
