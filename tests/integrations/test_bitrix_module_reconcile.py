@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.integrations.bitrix_mariadb import standin_mariadb  # noqa: F401 (the fixture)
 from tests.integrations.bitrix_module_support import (
     BITRIX,
     MODULE_API,
@@ -30,6 +31,9 @@ from tests.integrations.bitrix_module_support import (
 from tests.support.eventually import eventually
 from tests.tooling import require_executable
 from vitrina.ingest.signatures import new_secret
+
+# The stand-in runs on MariaDB, as a real shop's Bitrix does on MySQL.
+pytestmark = [pytest.mark.mariadb, pytest.mark.usefixtures("standin_mariadb")]
 
 PRODUCTS = 300
 

@@ -62,7 +62,8 @@ switch ($command) {
     case 'bypass':
         foreach ($ids((int) $arg, 50) as $id) {
             $db->queryExecute('UPDATE b_catalog_price SET PRICE = 7700 WHERE PRODUCT_ID = ' . $id . ' AND CATALOG_GROUP_ID = ' . RETAIL);
-            $db->queryExecute("UPDATE b_iblock_element SET NAME = NAME || ' (обновлён)' WHERE ID = {$id}");
+            $renamed = $db->getType() === 'mysql' ? "CONCAT(NAME, ' (обновлён)')" : "NAME || ' (обновлён)'"; // || is OR in MySQL
+            $db->queryExecute("UPDATE b_iblock_element SET NAME = {$renamed} WHERE ID = {$id}");
         }
         break;
     case 'delete-bypass':
