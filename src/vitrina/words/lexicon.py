@@ -87,10 +87,21 @@ def _colour_forms(data: dict[str, Any]) -> dict[Phrase, str]:
 
 
 @functools.cache
+def _data() -> dict[str, Any]:
+    source = importlib.resources.files(__package__) / "lexicon.toml"
+    return tomllib.loads(source.read_text(encoding="utf-8"))
+
+
+def said(language: str) -> dict[str, Any]:
+    """How understood words are told back in ``language`` (``ru``, ``kk``, ``en``; else ``ru``)."""
+    texts: dict[str, dict[str, Any]] = _data()["said"]
+    return texts.get(language, texts["ru"])
+
+
+@functools.cache
 def lexicon() -> Lexicon:
     """The lexicon shipped with the package (read and checked once per process)."""
-    source = importlib.resources.files(__package__) / "lexicon.toml"
-    data = tomllib.loads(source.read_text(encoding="utf-8"))
+    data = _data()
     containers = data["container"]
     order = tuple(containers["order"])
     container_phrases: dict[Phrase, str] = {}

@@ -126,6 +126,12 @@ def _colour(texts: list[str], words: Lexicon) -> str | None:
 
 def _container(texts: list[str], words: Lexicon) -> str | None:
     """The most specific container or kind named («шляпная коробка» is a hat box)."""
+    named = containers_named(texts, words)
+    return next((name for name in words.container_order if name in named), None)
+
+
+def containers_named(texts: list[str], words: Lexicon) -> set[str]:
+    """Every container or kind the words name (a product title may name several)."""
     named: set[str] = set()
     for at, text in enumerate(texts):
         size = _longest(texts, at, words.container_phrases, words.longest_phrase)
@@ -134,7 +140,7 @@ def _container(texts: list[str], words: Lexicon) -> str | None:
         for name, prefixes in words.container_prefixes.items():
             if text.startswith(prefixes):
                 named.add(name)
-    return next((name for name in words.container_order if name in named), None)
+    return named
 
 
 def _read_amount(tokens: list[Token], at: int, words: Lexicon) -> _Amount:
