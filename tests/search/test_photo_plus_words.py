@@ -116,10 +116,12 @@ def test_the_same_but_in_another_colour_puts_that_variant_first_through_json(sho
     assert without["understood"] is None
 
     phrase = {"ru": "такой же, но {}", "kk": "дәл осындай, бірақ {}", "en": "same but {}"}
-    answer = as_json(client, query, phrase[language].format(SAID[language][VARIANT_COLOUR]))
+    said = phrase[language].format(SAID[language][VARIANT_COLOUR])
+    answer = as_json(client, query, said, language=language)
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["understood"] == {"colour": VARIANT_COLOUR}
+    assert body["understood_text"] == describe(Understood(colour=VARIANT_COLOUR), language)
     assert ids(body["results"])[0] == VARIANT_ID
     assert ids(body["exact"]) == [VARIANT_ID]  # the same arrangement, in the colour asked
 
@@ -149,13 +151,15 @@ def test_a_colour_no_variant_has_calls_nothing_exact(shop):
 def test_price_words_filter_like_filters_and_the_tighter_bound_wins(shop):
     client, _ = shop
     query = jpeg(render(BOUQUETS_DRAWN[1], 1), 85)
-    body = upload(client, query, text="до 20 000", top_k=10).json()
+    body = upload(client, query, text="до 20 000", top_k=10, language="kk").json()
     assert body["understood"] == {"price_max": 2_000_000}
+    assert body["understood_text"] == "Түсіндім: 20 000 ₸ дейін"
     assert body["results"] and all(r["price"] <= 2_000_000 for r in body["results"])
     assert IDS[1] not in ids(body["results"])  # 25 000 ₸: left out, though photographed
 
     body = as_json(client, query, "от 10 до 20 тыс", filters={"price_max": 1_800_000}).json()
     assert body["understood"] == {"price_min": 1_000_000, "price_max": 2_000_000}
+    assert body["understood_text"] == "Понял: от 10 000 до 20 000 ₸"
     prices = sorted(r["price"] for r in body["results"])
     assert prices and prices[0] >= 1_000_000 and prices[-1] <= 1_800_000
 
@@ -198,7 +202,7 @@ def test_blank_or_unknown_words_change_nothing_but_say_so(shop):
     blank = as_json(client, query, "   ").json()
     unknown = as_json(client, query, "красивый букет для мамы").json()
     assert blank["understood"] is None
-    assert unknown["understood"] == {}
+    assert unknown["understood"] == {} and unknown["understood_text"] is None
     assert ids(plain["results"]) == ids(blank["results"]) == ids(unknown["results"])
 
 

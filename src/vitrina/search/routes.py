@@ -22,6 +22,7 @@ from vitrina.search.schemas import (
     TEXT_DESCRIPTION,
     TEXT_MAX_LENGTH,
     WORDS_NEED_A_PHOTO,
+    Language,
     SearchRequest,
     SearchResponse,
 )
@@ -57,7 +58,7 @@ async def search(body: SearchRequest, services: ServicesDep) -> SearchResponse:
             words=words,
             started=started,
         )
-        return with_understood(response, words)
+        return with_understood(response, words, body.language)
 
     return await run_in_threadpool(lambda: record_search(services.sessions, "api", run()))
 
@@ -105,6 +106,9 @@ async def search_upload(
     text: Annotated[
         str | None, Form(max_length=TEXT_MAX_LENGTH, description=TEXT_DESCRIPTION)
     ] = None,
+    language: Annotated[
+        Language | None, Form(description="The language of `understood_text` (default ru).")
+    ] = None,
     channel: Annotated[
         Literal["api", "widget"],
         Form(description="Who asks, for the analytics: `widget` is the shop's search button."),
@@ -141,7 +145,8 @@ async def search_upload(
             words=words,
             started=started,
         )
-        return record_search(services.sessions, channel, with_understood(response, words))
+        told = with_understood(response, words, language)
+        return record_search(services.sessions, channel, told)
 
     return await run_in_threadpool(run)
 

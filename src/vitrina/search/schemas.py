@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -45,6 +45,7 @@ TEXT_DESCRIPTION = (
     "container favour products whose title says so; the answer's `understood` tells what was "
     "taken. Only with a photo."
 )
+Language = Literal["ru", "kk", "en"]
 WORDS_NEED_A_PHOTO = (
     "words need a photo: send them with a photo (searching by words alone needs a text-image "
     "model, a later step)"
@@ -95,6 +96,10 @@ class SearchRequest(BaseModel):
         max_length=TEXT_MAX_LENGTH,
         description=TEXT_DESCRIPTION,
         examples=["такой же, но белый, до 20 000"],
+    )
+
+    language: Language | None = Field(
+        default=None, description="The language of `understood_text` (Russian by default)."
     )
 
     @field_validator("text")
@@ -199,4 +204,10 @@ class SearchResponse(BaseModel):
         default=None,
         description="What the request's `text` was taken to mean (null without `text`).",
         examples=[{"colour": "white", "price_max": 2000000, "count": 51, "container": "box"}],
+    )
+    understood_text: str | None = Field(
+        default=None,
+        description="`understood` told to the customer in the request's `language`, for the "
+        "page to show (null when nothing was understood).",
+        examples=["Понял: белые, 51 шт., в коробке, до 20 000 ₸"],
     )

@@ -26,6 +26,7 @@ from vitrina.search.schemas import SearchResponse, UnderstoodWords
 from vitrina.search.thresholds import Thresholds
 from vitrina.vectors.base import SearchFilters
 from vitrina.words import Understood, parse
+from vitrina.words.describe import describe
 from vitrina.words.mentions import agreement
 
 if TYPE_CHECKING:
@@ -77,11 +78,16 @@ def read_words(text: str | None) -> Understood | None:
     return parse(text) if text is not None and text.strip() else None
 
 
-def with_understood(response: SearchResponse, words: Understood | None) -> SearchResponse:
-    """The answer telling what the words were taken to mean (``{}`` when nothing)."""
+def with_understood(
+    response: SearchResponse, words: Understood | None, language: str | None = None
+) -> SearchResponse:
+    """The answer telling what the words were taken to mean (``{}`` when nothing), and the
+    line the customer reads, in ``language`` (Russian by default)."""
     if words is None:
         return response
-    return response.model_copy(update={"understood": UnderstoodWords(**words.as_dict())})
+    told = describe(words, language or "ru")
+    understood = UnderstoodWords(**words.as_dict())
+    return response.model_copy(update={"understood": understood, "understood_text": told})
 
 
 def follow_words(

@@ -17,30 +17,21 @@
     busy: "Searching…", none: "No similar bouquets. Try another photo.", nearest: "Nothing close; the nearest we have:",
     exact: "Exactly this", failed: "The search did not answer; try again.",
     large: "The photo is too large; choose a smaller one.", bad: "This is not a photo; choose a JPEG, PNG or WebP picture.",
-    words: "Add a few words: the same but white, under 20 000", understood: "Understood: ",
-    colours: { white: "white", red: "red", pink: "pink", orange: "orange", yellow: "yellow", green: "green", blue: "blue", purple: "purple", brown: "brown", grey: "grey", black: "black" },
-    containers: { hat_box: "in a hat box", box: "in a box", basket: "in a basket", vase: "in a vase", mono: "mono bouquet" },
-    count: "{} stems", from: "from {}", to: "up to {}", range: "{} to {}"
+    words: "Add a few words: the same but white, under 20 000"
   } : lang === "kk" ? {
     open: "Фото арқылы табу", title: "Фото арқылы іздеу", find: "Іздеу", again: "Басқа фото",
     camera: "Камера", shot: "Суретке түсіру", close: "Жабу", hint: "Іздеуді нақтылау үшін рамканы гүл шоғының айналасына жылжытыңыз немесе кішірейтіңіз.",
     busy: "Іздеп жатырмыз…", none: "Ұқсас гүл шоқтары табылмады. Басқа фотоны көріңіз.", nearest: "Дәл осындай жоқ; ең жақындары мыналар:",
     exact: "Дәл осы", failed: "Іздеу жауап бермеді; қайталап көріңіз.",
     large: "Фото тым үлкен; кішірек фотоны таңдаңыз.", bad: "Бұл фото емес; JPEG, PNG немесе WebP суретін таңдаңыз.",
-    words: "Сөзбен нақтылаңыз: дәл осындай, бірақ ақ, 20 000 дейін", understood: "Түсіндім: ",
-    colours: { white: "ақ", red: "қызыл", pink: "қызғылт", orange: "қызғылт сары", yellow: "сары", green: "жасыл", blue: "көк", purple: "күлгін", brown: "қоңыр", grey: "сұр", black: "қара" },
-    containers: { hat_box: "қалпақ қорапта", box: "қорапта", basket: "себетте", vase: "вазада", mono: "монобукет" },
-    count: "{} дана", from: "{} бастап", to: "{} дейін", range: "{} – {}"
+    words: "Сөзбен нақтылаңыз: дәл осындай, бірақ ақ, 20 000 дейін"
   } : {
     open: "Найти по фото", title: "Поиск по фото", find: "Найти", again: "Другое фото",
     camera: "Камера", shot: "Сфотографировать", close: "Закрыть", hint: "Подвиньте или уменьшите рамку вокруг букета — поиск уточнится.",
     busy: "Ищем…", none: "Похожих букетов не нашлось. Попробуйте другое фото.", nearest: "Точно таких нет; ближе всего вот эти:",
     exact: "Точно такой", failed: "Поиск не ответил; попробуйте ещё раз.",
     large: "Фото слишком большое, выберите поменьше.", bad: "Это не фотография; выберите снимок JPEG, PNG или WebP.",
-    words: "Уточните словами: такой же, но белый, до 20 000", understood: "Понял: ",
-    colours: { white: "белые", red: "красные", pink: "розовые", orange: "оранжевые", yellow: "жёлтые", green: "зелёные", blue: "синие", purple: "фиолетовые", brown: "коричневые", grey: "серые", black: "чёрные" },
-    containers: { hat_box: "в шляпной коробке", box: "в коробке", basket: "в корзине", vase: "в вазе", mono: "монобукет" },
-    count: "{} шт.", from: "от {}", to: "до {}", range: "от {} до {}"
+    words: "Уточните словами: такой же, но белый, до 20 000"
   };
   var target = me.getAttribute("data-target");
   var color = me.getAttribute("data-color") || "#b0305a";
@@ -144,19 +135,6 @@
     var whole = String(Math.floor(minor / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, " "), t = minor % 100;
     return whole + (t ? "," + (t < 10 ? "0" : "") + t : "") + " ₸";
   }
-  // What the search took the words to mean, told back: «Понял: белые, до 20 000 ₸».
-  function told(u) {
-    if (!u) return "";
-    var parts = [];
-    if (u.colour) parts.push(T.colours[u.colour] || u.colour);
-    if (u.count != null) parts.push(T.count.replace("{}", u.count));
-    if (u.container) parts.push(T.containers[u.container] || u.container);
-    if (u.price_min != null && u.price_max != null) {
-      parts.push(T.range.replace("{}", tenge(u.price_min).replace(" ₸", "")).replace("{}", tenge(u.price_max)));
-    } else if (u.price_min != null) parts.push(T.from.replace("{}", tenge(u.price_min)));
-    else if (u.price_max != null) parts.push(T.to.replace("{}", tenge(u.price_max)));
-    return parts.length ? T.understood + parts.join(", ") : "";
-  }
   // The chosen part of the photo, at most 1024 px on the long side: phones upload less.
   function cropped() {
     return new Promise(function (resolve) {
@@ -179,7 +157,7 @@
       body.append("file", blob, "photo.jpg");
       body.append("top_k", "12");
       body.append("channel", "widget");
-      if (words.value.trim()) body.append("text", words.value.trim());
+      if (words.value.trim()) { body.append("text", words.value.trim()); body.append("language", lang); }
       return fetch(api + "/api/v1/search/upload", { method: "POST", body: body, headers: { Accept: "application/json" } });
     }).then(function (response) {
       if (response.status === 413) throw { text: T.large };
@@ -196,7 +174,7 @@
     var exact = {}, good = answer.exact.concat(answer.similar);
     answer.exact.forEach(function (r) { exact[r.product_id] = true; });
     var shown = good.length ? good : answer.results.slice(0, 6);
-    heard.textContent = told(answer.understood);
+    heard.textContent = answer.understood_text || "";  // «Понял: белые, до 20 000 ₸»
     heard.hidden = !heard.textContent;
     say(good.length ? "" : answer.results.length ? T.nearest : T.none);
     list.replaceChildren.apply(list, shown.map(function (r) {
