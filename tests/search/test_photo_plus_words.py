@@ -229,3 +229,20 @@ def test_the_cli_searches_with_words_and_says_what_it_understood(shop, model_dir
     assert said is not None and said in done.stdout  # «Понял: белые, до 20 000 ₸»
     first = next(line for line in done.stdout.splitlines() if line.strip().startswith("│ 1"))
     assert str(VARIANT_ID) in first
+
+
+def test_the_words_cross_to_the_search_process(live_app, sqlite_url, photos_served):
+    """``vitrina serve`` searches in a child process: the words go there with the photo."""
+    with live_app(sqlite_url, run_worker=True, search_process=True) as client:
+        for product_id, bouquet in ((IDS[0], BOUQUETS_DRAWN[0]), (VARIANT_ID, VARIANT)):
+            url = photos_served.add(f"/p/{product_id}.jpg", jpeg(render(bouquet, 0), 88))
+            product = sample_product(
+                id=product_id, title=TITLES[product_id], image=url, images=[url]
+            )
+            assert send(client, "created", product, secret=SECRET).status_code == 200
+        wait_until_idle(client)
+        query = jpeg(render(BOUQUETS_DRAWN[0], 1), 85)
+        assert ids(as_json(client, query).json()["results"])[0] == IDS[0]
+        body = as_json(client, query, f"но {SAID['ru'][VARIANT_COLOUR]}").json()
+        assert body["understood"] == {"colour": VARIANT_COLOUR}
+        assert ids(body["results"])[0] == VARIANT_ID
