@@ -20,9 +20,9 @@ from tests.search.test_verified_matches import BOUQUETS_DRAWN, IDS, VARIANT_ID
 from tests.search.test_visual_search import upload, wait_until_idle
 from tests.support.photos import jpeg, photo_server
 from tests.support.webhooks import sample_product, send
-from vitrina.search.colour import main_colour
+from vitrina.descriptors.colour import main_colour
+from vitrina.descriptors.features import describe_catalog_photo
 from vitrina.search.customer_photos import story, warm
-from vitrina.search.features import describe_catalog_photo
 from vitrina.standin.photos import render
 from vitrina.words import Understood
 from vitrina.words.describe import describe

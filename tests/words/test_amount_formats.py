@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vitrina.search.colour import NAMES
+from vitrina.descriptors.colour import NAMES
 from vitrina.words import parse
 from vitrina.words.understood import LARGEST_COUNT
 

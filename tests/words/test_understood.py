@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vitrina.search.colour import NAMES
+from vitrina.descriptors.colour import NAMES
 from vitrina.words import Understood, parse
 from vitrina.words.lexicon import lexicon
 

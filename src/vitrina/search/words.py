@@ -20,8 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vitrina.catalog.models import Product
-from vitrina.search.colour import NAMES, main_colours, similarities
-from vitrina.search.repository import colours
+from vitrina.descriptors.colour import NAMES, main_colours, similarities
+from vitrina.descriptors.repository import colours
+from vitrina.search.ranking import ranking_score
 from vitrina.search.schemas import SearchResponse, UnderstoodWords
 from vitrina.search.thresholds import Thresholds
 from vitrina.vectors.base import SearchFilters
@@ -30,7 +31,7 @@ from vitrina.words.describe import describe
 from vitrina.words.mentions import agreement
 
 if TYPE_CHECKING:
-    from vitrina.search.service import Candidate
+    from vitrina.search.ranking import Candidate
 
 # A product whose own words say the count or the container asked for gains this share of the
 # colour gate for each: enough to lead among look-alikes, not to bury the bouquet photographed.
@@ -128,8 +129,6 @@ def _colour_front(
     min_share: float,
 ) -> set[int]:
     """Score every candidate by ``colour``; the verified ones of that colour (by ``id``)."""
-    from vitrina.search.service import ranking_score  # the one score, where search defines it
-
     stored = colours(session, [c.hit.image_id for c in candidates])
     described = [c for c in candidates if c.hit.image_id in stored]
     named: dict[int, bool] = {}

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Literal
 
-from vitrina.ingest.bitrix_format import MAX_PRICE_MINOR
+from vitrina.db import MAX_PRICE_MINOR
 from vitrina.words.lexicon import Lexicon, Phrase, lexicon
 from vitrina.words.tokens import Token, tokenize
 
@@ -38,7 +38,7 @@ Bound = Literal["min", "max"]
 class Understood:
     """What the words asked for; prices in minor units (1 ₸ = 100), like search ``filters``."""
 
-    colour: str | None = None  # a name of vitrina.search.colour.NAMES
+    colour: str | None = None  # a name of vitrina.descriptors.colour.NAMES
     price_min: int | None = None
     price_max: int | None = None
     count: int | None = None
