@@ -6,6 +6,7 @@ from vitrina.http.models import DashboardSession
 from vitrina.ingest.models import EventLog, ProductSyncState
 from vitrina.integrations.bitrix.models import SyncRun
 from vitrina.jobs.models import Job
+from vitrina.leads.models import Lead
 from vitrina.search.models import PhotoFeatures, SearchCalibration, SearchClick, SearchEvent
 from vitrina.vectors.models import ImageVector
 
@@ -15,6 +16,7 @@ __all__ = [
     "EventLog",
     "ImageVector",
     "Job",
+    "Lead",
     "PhotoFeatures",
     "Product",
     "ProductImage",
