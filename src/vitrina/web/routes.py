@@ -12,7 +12,6 @@ import logging
 import re
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 from typing import Annotated, Any
@@ -55,6 +54,8 @@ from vitrina.web.i18n import (
     request_language,
     translator,
 )
+from vitrina.web.local_time import when, zone_name
+from vitrina.web.storefront_panels import storefront_panels
 from vitrina.web.widget import install_widget
 
 log = logging.getLogger("vitrina.web")
@@ -91,13 +92,6 @@ def duration(seconds: float | None) -> str:
     return f"{seconds / 86400:.0f} d"
 
 
-def when(value: datetime | None) -> str:
-    """A UTC timestamp as ``2025-10-24 15:42:55 UTC``."""
-    if value is None:
-        return "—"
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
 def click_url(item: SearchResult, search_id: int | None) -> str | None:
     """Where a result card links: through the click counter when the page address is absolute;
     ``None`` when there is no page to go to from Vitrina's own site."""
@@ -111,6 +105,7 @@ def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=HERE / "templates", context_processors=[page_context])
     templates.env.filters.update(tenge=tenge, percent=percent, duration=duration, when=when)
     templates.env.globals.update(
+        zone_name=zone_name,
         syncs_chart=syncs_chart,
         timing_chart=timing_chart,
         search_chart=search_chart,
@@ -212,7 +207,7 @@ def _render_search(
     return _templates(request).TemplateResponse(request, "search.html", context, status_code=status)
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def search_page(
     request: Request,
     services: ServicesDep,
@@ -336,10 +331,12 @@ def dashboard_page(request: Request, services: ServicesDep) -> Response:
             return HTMLResponse("", status_code=401)
         return RedirectResponse("/dashboard/login", status_code=303)
     name = "_panels.html" if _is_fragment(request) else "dashboard.html"
+    data = _dashboard_data(services)
     context = {
-        "data": _dashboard_data(services),
+        "data": data,
         "refresh_s": 5,
         "csrf": dashboard_session.csrf_token(cookie),
+        **storefront_panels(request, services, data),
     }
     return _templates(request).TemplateResponse(request, name, context)
 
