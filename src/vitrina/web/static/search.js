@@ -159,6 +159,9 @@
     if (data.get("photo_consent") && chosen) data.set("photo", await downsized(chosen), "photo.jpg");
     try {
       const response = await fetch(lead.action, { method: "POST", body: data, headers: { Accept: "application/json" } });
+      if (response.status === 429) {
+        throw { busy: lead.dataset.msgBusy.replace("{s}", response.headers.get("Retry-After") || "60") };
+      }
       if (!response.ok) throw response.status;
       const done = document.createElement("p");
       done.className = "message ok";
@@ -166,7 +169,8 @@
       lead.replaceWith(done);
     } catch (status) {
       reply.className = "lead-reply message error";
-      reply.textContent = status === 422 ? lead.dataset.msgBad : form.dataset.msgOffline;
+      reply.textContent = status && status.busy ? status.busy
+        : status === 422 ? lead.dataset.msgBad : form.dataset.msgOffline;
     }
   });
   restore();

@@ -29,7 +29,8 @@
     large: "The photo is too large; choose a smaller one.", bad: "This is not a photo; choose a JPEG, PNG or WebP picture.",
     like: "Similar bouquets", order: "Order one like this", orderHint: "Our florists can make a bouquet like the one in your photo.",
     name: "Name", phone: "Phone", comment: "Comment", consent: "Attach my photo to the request", send: "Send",
-    sent: "Thank you! The shop will call you back.", leadBad: "Check the name and the phone number."
+    sent: "Thank you! The shop will call you back.", leadBad: "Check the name and the phone number.",
+    leadBusy: "Too many requests; please try again in a minute."
   } : lang === "kk" ? {
     open: "Фото арқылы табу", title: "Фото арқылы іздеу", find: "Іздеу", again: "Басқа фото",
     camera: "Камера", shot: "Суретке түсіру", close: "Жабу", hint: "Іздеуді нақтылау үшін рамканы гүл шоғының айналасына жылжытыңыз немесе кішірейтіңіз.",
@@ -40,7 +41,8 @@
     large: "Фото тым үлкен; кішірек фотоны таңдаңыз.", bad: "Бұл фото емес; JPEG, PNG немесе WebP суретін таңдаңыз.",
     like: "Ұқсас гүл шоқтары", order: "Осындайға тапсырыс беру", orderHint: "Гүлшілеріміз сіздің фотоңыздағыдай гүл шоғын жасай алады.",
     name: "Аты", phone: "Телефон", comment: "Түсініктеме", consent: "Фотомды өтінімге қосу", send: "Жіберу",
-    sent: "Рақмет! Дүкен сізге қайта қоңырау шалады.", leadBad: "Аты мен телефон нөмірін тексеріңіз."
+    sent: "Рақмет! Дүкен сізге қайта қоңырау шалады.", leadBad: "Аты мен телефон нөмірін тексеріңіз.",
+    leadBusy: "Өтінім тым көп; бір минуттан кейін қайталаңыз."
   } : {
     open: "Найти по фото", title: "Поиск по фото", find: "Найти", again: "Другое фото",
     camera: "Камера", shot: "Сфотографировать", close: "Закрыть", hint: "Подвиньте или уменьшите рамку вокруг букета — поиск уточнится.",
@@ -51,7 +53,8 @@
     large: "Фото слишком большое, выберите поменьше.", bad: "Это не фотография; выберите снимок JPEG, PNG или WebP.",
     like: "Похожие букеты", order: "Закажите похожий", orderHint: "Флористы соберут букет как на вашем фото.",
     name: "Имя", phone: "Телефон", comment: "Комментарий", consent: "Приложить моё фото к заявке", send: "Отправить",
-    sent: "Спасибо! Магазин вам перезвонит.", leadBad: "Проверьте имя и номер телефона."
+    sent: "Спасибо! Магазин вам перезвонит.", leadBad: "Проверьте имя и номер телефона.",
+    leadBusy: "Слишком много заявок; попробуйте через минуту."
   };
   var target = me.getAttribute("data-target");
   var icon = me.getAttribute("data-mode") === "icon";
@@ -363,7 +366,8 @@
       form.replaceChildren(); var done = document.createElement("p"); done.className = "reply"; done.textContent = T.sent; form.appendChild(done);
     }).catch(function (status) {
       if (status instanceof TypeError) refusedHere();
-      out.textContent = status === 422 || status === 400 ? T.leadBad : T.failed; out.className = "reply err";
+      out.textContent = status === 422 || status === 400 ? T.leadBad : status === 429 ? T.leadBusy : T.failed;
+      out.className = "reply err";
     });
   });
 
