@@ -141,3 +141,28 @@ def test_the_dashboard_speaks_the_managers_terms(live_app, sqlite_url):
         _add_reconcile(sqlite_url, updated=2, deleted=1)
         page = client.get("/dashboard", headers={"Accept-Language": "ru"}).text
         assert "Расхождений с магазином: 3" in page
+
+
+def test_the_dashboards_days_are_the_shops_days(database_url):
+    """A click at 01:30 in Almaty (20:30 UTC the day before) counts on the Almaty day."""
+    from datetime import UTC, date, datetime
+
+    from vitrina.db import make_engine, make_sessionmaker, write_session
+    from vitrina.search.analytics import search_panel
+    from vitrina.search.models import SearchClick
+
+    engine = make_engine(database_url)
+    sessions = make_sessionmaker(engine)
+    try:
+        with write_session(sessions) as session:
+            session.add(
+                SearchClick(created_at=datetime(2026, 12, 6, 20, 30, tzinfo=UTC), product_id=1)
+            )
+        now = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
+        with sessions() as session:
+            almaty = search_panel(session, now=now, zone="Asia/Almaty")
+            utc = search_panel(session, now=now, zone="UTC")
+    finally:
+        engine.dispose()
+    assert {d.day: d.clicks for d in almaty.days if d.clicks} == {date(2026, 12, 7): 1}
+    assert {d.day: d.clicks for d in utc.days if d.clicks} == {date(2026, 12, 6): 1}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, timedelta
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Table, delete, distinct, func, insert, select
@@ -18,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from vitrina.catalog.models import Product
-from vitrina.db import utc_day, utcnow, write_session
+from vitrina.db import local_day, utcnow, write_session
 from vitrina.metrics import observe_click, observe_search
 from vitrina.search.models import SearchClick, SearchEvent
 from vitrina.search.schemas import SearchResponse
@@ -122,12 +123,18 @@ class SearchPanel(BaseModel):
 
 
 def search_panel(
-    session: Session, *, days: int = 14, top: int = 5, now: datetime | None = None
+    session: Session,
+    *,
+    days: int = 14,
+    top: int = 5,
+    now: datetime | None = None,
+    zone: str = "UTC",
 ) -> SearchPanel:
-    """The panel as of ``now``: aggregates only, cheap enough for a refresh every few seconds."""
+    """The panel as of ``now``, by day in the shop's ``zone``: aggregates only, cheap enough for
+    a refresh every few seconds."""
     now = now or utcnow()
-    first = now.date() - timedelta(days=days - 1)
-    since = datetime.combine(first, datetime.min.time(), tzinfo=now.tzinfo)
+    first = now.astimezone(ZoneInfo(zone)).date() - timedelta(days=days - 1)
+    since = datetime.combine(first, datetime.min.time(), tzinfo=ZoneInfo(zone))
     dates = [first + timedelta(days=i) for i in range(days)]
     by_day = {day: SearchDay(day=day) for day in dates}
     # Search ids grow with time, so the window's searches are the ids from its first one on: a
@@ -137,7 +144,7 @@ def search_panel(
         select(func.min(SearchEvent.id)).where(SearchEvent.created_at >= since)
     )
     in_window = SearchEvent.id >= (first_id if first_id is not None else 2**62)
-    day = utc_day(session, SearchEvent.created_at)
+    day = local_day(session, SearchEvent.created_at, zone)
     by_channel: dict[str, int] = {}
     latency_total = 0.0
     for day_text, channel, count, matched, latency in session.execute(
@@ -157,7 +164,7 @@ def search_panel(
         if entry is not None:
             entry.searches += int(count)
             entry.no_match += int(count) - int(matched)
-    click_day = utc_day(session, SearchClick.created_at)
+    click_day = local_day(session, SearchClick.created_at, zone)
     for day_text, clicks in session.execute(
         select(click_day, func.count()).where(SearchClick.created_at >= since).group_by(click_day)
     ):

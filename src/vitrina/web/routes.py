@@ -319,7 +319,7 @@ def _logged_in(request: Request, services: Services) -> bool:
 def _dashboard_data(services: Services) -> Dashboard:
     embedder = services.embedder_name
     with database_errors(), services.sessions() as session:
-        return collect_dashboard(session, embedder)
+        return collect_dashboard(session, embedder, zone=services.settings.timezone)
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
@@ -437,7 +437,7 @@ def _client(request: Request) -> str:
 def dashboard_json(session: ReadSession, services: ServicesDep, _: AdminDep) -> Dashboard:
     """Everything the dashboard shows, as JSON (admin)."""
     embedder = services.embedder_name
-    return collect_dashboard(session, embedder)
+    return collect_dashboard(session, embedder, zone=services.settings.timezone)
 
 
 # --- errors as pages --------------------------------------------------------------------------
