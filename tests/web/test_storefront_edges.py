@@ -166,3 +166,32 @@ def test_the_dashboards_days_are_the_shops_days(database_url):
         engine.dispose()
     assert {d.day: d.clicks for d in almaty.days if d.clicks} == {date(2026, 12, 7): 1}
     assert {d.day: d.clicks for d in utc.days if d.clicks} == {date(2026, 12, 6): 1}
+
+
+def test_the_dashboard_groups_what_customers_did_not_find(live_app, sqlite_url):
+    from tests.conftest import SECRET
+    from tests.support.webhooks import sample_product, send
+    from vitrina.db import make_engine, make_sessionmaker, utcnow, write_session
+    from vitrina.search.models import SearchEvent
+
+    def search(product_id: int, matched: bool, channel: str = "widget") -> SearchEvent:
+        return SearchEvent(created_at=utcnow(), channel=channel, result_count=3,
+                           best_similarity=0.9 if matched else 0.4, top_product_id=product_id,
+                           matched=matched, any_exact=False, latency_ms=50.0)
+
+    with live_app(sqlite_url) as client:
+        for product_id, title in ((9101, "Гортензия синяя"), (9102, "Пионы белые")):
+            product = sample_product(id=product_id, title=title, price="9 900 ₸")
+            assert send(client, "created", product, secret=SECRET).status_code == 200
+        engine = make_engine(sqlite_url)
+        with write_session(make_sessionmaker(engine)) as session:
+            session.add_all([search(9101, False), search(9101, False), search(9102, False),
+                             search(9102, True), search(9102, False, channel="similar")])
+        engine.dispose()
+        log_in(client)
+        page = client.get("/dashboard", headers={"Accept-Language": "ru"}).text
+    panel = page[page.index('id="missed-looks"'):page.index('id="leads"')]
+    rows = panel.split('class="missed"')[1:]
+    assert len(rows) == 2
+    assert "Гортензия синяя" in rows[0] and "<td>2</td>" in rows[0]  # the largest group first
+    assert "Пионы белые" in rows[1] and "<td>1</td>" in rows[1]  # a match and «similar» not counted

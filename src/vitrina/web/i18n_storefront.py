@@ -88,6 +88,16 @@ RU: dict[str, str] = {
     "import": "импорт",
     "reconcile": "сверка",
     "Changes": "Изменения",
+    "What customers looked for and did not find, 14 days": (
+        "Что искали и не нашли, за 14 дней"
+    ),
+    "missed-hint": (
+        "Поиски без хорошего совпадения, сгруппированные по ближайшему букету каталога: "
+        "похожие фото попадают в одну строку. Самих фото мы не храним."
+    ),
+    "Nearest in the catalog": "Ближе всего в каталоге",
+    "Searches": "Поисков",
+    "Every search found something close.": "Каждый поиск нашёл что-то похожее.",
     "Last time": "Последний раз",
 }
 
@@ -163,6 +173,10 @@ EN: dict[str, str] = {
     "lead-sent": "sent to the shop",
     "lead-failed": "not delivered",
     "lead-stored": "stored",
+    "missed-hint": (
+        "Searches without a good match, grouped by the nearest bouquet in the catalog: alike "
+        "photos share a row. The photos themselves are never kept."
+    ),
     "refused-origins-hint": (
         "The search button does not work on these sites: if one is the shop's, add it to "
         "VITRINA_CORS_ORIGINS and restart Vitrina."
