@@ -151,3 +151,24 @@ def test_a_lead_from_a_site_not_in_the_cors_list_is_refused_and_not_stored(live_
         assert allowed.status_code == 201
         assert allowed.headers["access-control-allow-origin"] == "https://shop.kz"
         assert len(leads(client)) == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "status"),
+    [
+        (b"{not json", "application/json", 400),
+        (b"[1, 2]", "application/json", 422),
+        (b'{"name": "A\\u0000", "phone": "+7 701 234 56 78"}', "application/json", 422),
+        (b"name=x&phone=1", "text/plain", 400),
+        (b"{}", "application/json", 422),
+        (b'{"name": "' + b"x" * 2_000_000 + b'"}', "application/json", 413),
+    ],
+    ids=["not-json", "not-an-object", "nul", "wrong-type", "empty", "huge"],
+)
+def test_hostile_lead_bodies_are_4xx_and_store_nothing(live_app, sqlite_url, content, content_type, status):
+    with live_app(sqlite_url) as client:
+        answer = client.post(
+            "/api/v1/leads", content=content, headers={"Content-Type": content_type}
+        )
+        assert answer.status_code == status, answer.text
+        assert leads(client) == []
