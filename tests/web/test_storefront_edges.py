@@ -147,9 +147,9 @@ def test_the_dashboards_days_are_the_shops_days(database_url):
     """A click at 01:30 in Almaty (20:30 UTC the day before) counts on the Almaty day."""
     from datetime import UTC, date, datetime
 
+    from vitrina.analytics.models import SearchClick
+    from vitrina.analytics.searches import search_panel
     from vitrina.db import make_engine, make_sessionmaker, write_session
-    from vitrina.search.analytics import search_panel
-    from vitrina.search.models import SearchClick
 
     engine = make_engine(database_url)
     sessions = make_sessionmaker(engine)
@@ -171,8 +171,8 @@ def test_the_dashboards_days_are_the_shops_days(database_url):
 def test_the_dashboard_groups_what_customers_did_not_find(live_app, sqlite_url):
     from tests.conftest import SECRET
     from tests.support.webhooks import sample_product, send
+    from vitrina.analytics.models import SearchEvent
     from vitrina.db import make_engine, make_sessionmaker, utcnow, write_session
-    from vitrina.search.models import SearchEvent
 
     def search(product_id: int, matched: bool, channel: str = "widget") -> SearchEvent:
         return SearchEvent(created_at=utcnow(), channel=channel, result_count=3,

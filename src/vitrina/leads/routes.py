@@ -19,8 +19,8 @@ from vitrina.errors import BadRequest, InvalidPayload, RateLimited
 from vitrina.http.deps import AdminDep, ReadSession, ServicesDep, client_address
 from vitrina.http.errors import ErrorResponse, describe_validation_error
 from vitrina.http.json_body import loads_strict
+from vitrina.http.ratelimit import TokenBucketLimiter
 from vitrina.http.state import Services
-from vitrina.ingest.ratelimit import TokenBucketLimiter
 from vitrina.leads import service
 from vitrina.leads.schemas import LeadAccepted, LeadRequest, LeadView
 from vitrina.leads.sender import LeadSender

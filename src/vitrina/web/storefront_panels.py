@@ -15,12 +15,12 @@ from fastapi import Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from vitrina.analytics.models import SearchEvent
 from vitrina.catalog.models import Product
 from vitrina.db import database_errors, utcnow
 from vitrina.http.cors import RefusedOrigins
 from vitrina.http.state import Services
 from vitrina.leads.service import recent_leads
-from vitrina.search.models import SearchEvent
 from vitrina.web.dashboard import Dashboard
 
 LEADS_SHOWN = 20
