@@ -110,8 +110,12 @@ def test_install_configure_send_and_remove_the_module_in_a_browser(
             page.click("input[name=save]")
             page.click(".adm-detail-tab >> text=Витрина сайта")
             _shot(page, "05-widget.png")
+            snippet = f'<script src="{vitrina.url}/widget.js" defer></script>'  # as /widget shows
+            assert page.inner_text(".vitrina-snippet") == snippet
+            assert page.inner_text(".vitrina-origin") == f"VITRINA_CORS_ORIGINS={url}"
+            assert "VITRINA_CORS_ORIGINS" in page.inner_text(".vitrina-origin + .vitrina-hint")
             public = httpx.get(f"{url}/catalog/", timeout=10).text
-            assert f'<script src="{vitrina.url}/widget.js" data-site="s1" async></script>' in public
+            assert snippet in public
 
             with serve_site(php, site, lang="en") as url_en:
                 page.goto(f"{url_en}/bitrix/admin/settings.php?mid=vitrinalab.vitrina&lang=en")
