@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from tests.conftest import SECRET
+from tests.search.test_visual_search import wait_until_idle
 from tests.support.eventually import eventually
 from tests.support.photos import PhotoServer, photo_server, sample_photos
 from tests.support.receiver import Receiver, receiver
@@ -371,3 +372,44 @@ def test_a_product_page_shows_a_row_of_similar_bouquets(browser, store):
     assert page.get_by_role("button", name="Найти по фото").count() == 0
     assert page.evaluate(OVERFLOW) <= 0
     page.close()
+
+
+def test_a_sold_out_bouquet_is_named_with_what_is_on_sale_below(browser, store, tmp_path):
+    client, shop, bouquets, _ = store
+    url = shop.base_url + f"/upload/{SLUGS[1]}.jpg"
+    product = sample_product(
+        id=8002, title=NAMES[1], price=PRICES[1], image=url, images=[url],
+        DETAIL_PAGE_URL=f"/catalog/{SLUGS[1]}/", isAvailable=False,
+    )
+    assert send(client, "updated", product, secret=SECRET).status_code == 200
+    wait_until_idle(client)
+    photo = tmp_path / "sold-out.jpg"
+    photo.write_bytes(render_jpeg(bouquets[1], 3))
+    on_sale = {NAMES[0], NAMES[2]}
+
+    page = phone(browser, {"width": 360, "height": 740})
+    page.goto(shop.base_url + "/")
+    choose_photo(page, photo)
+    first = page.locator("[data-vitrina] ul.found li").first
+    first.wait_for()
+    assert first.locator(".tag").inner_text() == "Нет в наличии"
+    assert first.locator(".name").inner_text() == NAMES[1]
+    assert page.locator("[data-vitrina] .tag.exact").count() == 0  # one verdict per card
+    others = page.locator("[data-vitrina] li .name").all_inner_texts()[1:]
+    assert others and set(others) <= on_sale  # what is on sale, below it
+    assert page.get_by_role("button", name="Закажите похожий").is_visible()
+    assert page.evaluate(OVERFLOW) <= 0
+    page.close()
+
+    page = phone(browser, {"width": 360, "height": 740})
+    page.goto(str(client.base_url) + "/")
+    page.set_input_files("#file", str(photo))
+    card = page.locator("#results .group.exact .card").first
+    card.wait_for()
+    assert card.locator(".verdict").inner_text() == "Нет в наличии"
+    below = page.locator("#results .group:not(.exact) .card .name").all_inner_texts()
+    assert below and set(below) <= on_sale
+    assert page.locator("#lead-offer").count() == 1
+    assert page.evaluate(OVERFLOW) <= 0
+    page.close()
+

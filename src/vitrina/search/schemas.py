@@ -107,10 +107,16 @@ class SearchResult(BaseModel):
         default=None, description="the geometric check, for the leading results"
     )
     page_url: str | None = Field(default=None, description=PAGE_URL_DESCRIPTION)
+    available: bool = Field(
+        default=True,
+        description="on sale now; false only for a sold-out product that is the exact match "
+        "(say «Нет в наличии» and offer the similar ones, which are all available)",
+    )
 
 
 class SearchResponse(BaseModel):
-    """The top_k products; ``exact`` the verified ones, ``similar`` the rest above the threshold."""
+    """The top_k products; ``exact`` the verified ones (a sold-out one among them, with
+    ``available: false``), ``similar`` the rest above the threshold, all of them on sale."""
 
     results: list[SearchResult]
     exact: list[SearchResult]

@@ -216,7 +216,7 @@ class SearchService:
                 product = session.get(Product, product_id)
                 if product is None:
                     raise NotFound(f"product {product_id} not found")
-                if not product.enabled:  # photos of what is not on sale are not indexed
+                if not product.enabled:  # a deleted product's photos are not indexed
                     raise NotFound(f"product {product_id} is not on sale")
                 raise NotFound(f"product {product_id} has no indexed photo yet")
             stored = description(session, row[1])
@@ -311,8 +311,10 @@ class SearchService:
             if found is None:
                 continue
             product, url = found
-            if not _passes(product, filters) or (
-                threshold is not None and hit.similarity < threshold
+            if (
+                not _passes(product, filters)
+                or (threshold is not None and hit.similarity < threshold)
+                or not (product.available or candidate.exact)  # sold out: only as the match
             ):
                 continue
             check = candidate.verification
@@ -325,6 +327,7 @@ class SearchService:
                     matched_image_url=url,
                     similarity=round(min(1.0, hit.similarity), 4),
                     page_url=self.links.page_url(product.id, product.page_url),
+                    available=product.available,
                     score=round(candidate.score, 4),
                     colour_similarity=(
                         None if candidate.colour is None else round(candidate.colour, 4)
