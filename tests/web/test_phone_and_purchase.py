@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from PIL import Image
 
 from tests.conftest import SECRET
 from tests.search.test_visual_search import wait_until_idle
@@ -36,7 +37,7 @@ from tests.web.test_widget_browser import (
     log_in,
 )
 from vitrina.ingest.signatures import new_secret, verify
-from vitrina.standin.photos import Bouquet, random_bouquet, render_jpeg
+from vitrina.standin.photos import Bouquet, random_bouquet, render, render_jpeg
 
 pytestmark = pytest.mark.slow
 
@@ -413,3 +414,20 @@ def test_a_sold_out_bouquet_is_named_with_what_is_on_sale_below(browser, store, 
     assert page.evaluate(OVERFLOW) <= 0
     page.close()
 
+
+def test_the_first_frame_is_where_vitrina_found_the_bouquet(browser, store, tmp_path):
+    _, shop, bouquets, _ = store
+    story = Image.new("RGB", (540, 960), (250, 120, 170))  # a story: the photo inside a frame
+    story.paste(render(bouquets[0], 0, size=400), (70, 300))
+    photo = tmp_path / "story.jpg"
+    story.save(photo, "JPEG", quality=85)
+    page = phone(browser, {"width": 390, "height": 844})
+    page.goto(shop.base_url + "/")
+    choose_photo(page, photo)
+    page.locator("[data-vitrina] li .name", has_text=NAMES[0]).first.wait_for()
+    frame = page.locator("[data-vitrina] .crop").evaluate(
+        "c => [c.style.left, c.style.top, c.style.width, c.style.height].map(parseFloat)"
+    )
+    expected = [70 / 540 * 100, 300 / 960 * 100, 400 / 540 * 100, 400 / 960 * 100]
+    assert all(abs(got - want) < 3 for got, want in zip(frame, expected, strict=True)), frame
+    page.close()

@@ -123,6 +123,13 @@ class SearchResponse(BaseModel):
     similar: list[SearchResult]
     search_time_ms: float
     total_indexed: int
+    region: list[float] | None = Field(
+        default=None,
+        description="where Vitrina found the product in the photo (a story's or a screen's "
+        "photo inside its frame): [left, top, width, height] as fractions of the photo; null "
+        "when the whole photo was the product",
+        examples=[[0.1, 0.22, 0.8, 0.45]],
+    )
     embedder: str
     exact_threshold: float
     similar_threshold: float

@@ -175,11 +175,15 @@ class SearchService:
 
     def embed_image(self, image: Image.Image) -> QueryPhoto:
         """A decoded query photo: the whole photo and its product region, in one model call."""
-        crop = product_crop(image)
-        crops = [image] if crop is image else [image, crop]
+        crop, region = product_crop(image)
+        crops = [image] if region is None else [image, crop]
         vectors = np.asarray(self.embedder.embed_images(crops), dtype=np.float32)
         return QueryPhoto(
-            vectors, describe_query_photo(crop), crop, None if crop is image else image
+            vectors,
+            describe_query_photo(crop),
+            crop,
+            None if region is None else image,
+            None if region is None else region.share_of(*image.size),
         )
 
     def embed_base64(self, text: str) -> QueryPhoto:
@@ -260,6 +264,7 @@ class SearchService:
             similar=similar,
             search_time_ms=round((time.perf_counter() - started) * 1000, 2),
             total_indexed=total,
+            region=None if photo.region is None else list(photo.region),
             embedder=self.embedder.name,
             exact_threshold=thresholds.verify_floor,
             similar_threshold=thresholds.similar,

@@ -63,7 +63,6 @@ RU: dict[str, str] = {
         "Каталог ещё готовится к поиску. Попробуйте чуть позже."
     ),
     "More like this": "Похожие",
-    "Checked: the same bouquet, same colours": "Проверено: тот же букет, те же цвета",
     "{n} details of your photo line up with this one; {p}% of its colours match": (
         "{n} деталей вашего фото совпадают с этим; цвета совпадают на {p}%"
     ),
@@ -231,7 +230,6 @@ KK: dict[str, str] = {
         "Каталог іздеуге әлі дайын емес. Сәл кейінірек қайталап көріңіз."
     ),
     "More like this": "Ұқсастары",
-    "Checked: the same bouquet, same colours": "Тексерілді: дәл сол гүл шоғы, түстері бірдей",
     "{n} details of your photo line up with this one; {p}% of its colours match": (
         "Фотоңыздың {n} бөлшегі осымен сәйкес келеді; түстерінің {p}% сәйкес"
     ),

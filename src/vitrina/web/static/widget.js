@@ -298,9 +298,16 @@
       if (error && error.wait) retry = setTimeout(function () { if (mine === asked && !overlay.hidden) search(); }, error.wait * 1000);
     });
   }
+  // The first frame is where Vitrina found the product (a story's or a screen's photo inside
+  // its frame); the customer may still move it, which searches that part again.
+  function frame(region) {
+    if (!region || region.length !== 4 || box.join() !== "0,0,1,1") return;
+    box = region.map(Number); place();
+  }
   // What is on the screen: a verdict per card, in the order the API ranks them.
   function show(answer) {
     clear();
+    frame(answer.region);
     var id = answer.search_id, exact = answer.exact, similar = answer.similar.filter(function (r) { return r.available !== false; });
     var soldOut = exact.length > 0 && exact.every(function (r) { return r.available === false; });
     list.replaceChildren.apply(list, exact.map(function (r) { return card(r, "exact", id); })
