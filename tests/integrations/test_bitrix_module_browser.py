@@ -100,8 +100,9 @@ def test_install_configure_send_and_remove_the_module_in_a_browser(
             sending = page.inner_text("#vitrina_sending")
             assert "проверено 12 из 12, в очередь 12" in sending
             _shot(page, "04-sending.png")
-            on_sale = httpx.get(f"{vitrina.url}/api/v1/products", params={"enabled_only": True})
-            assert on_sale.json()["total"] == 10  # 12, of which two are sold out
+            listed = httpx.get(f"{vitrina.url}/api/v1/products", params={"enabled_only": True})
+            assert listed.json()["total"] == 12  # sold-out ones too: searchable, «Нет в наличии»
+            assert sum(p["available"] for p in listed.json()["items"]) == 10  # two are sold out
 
             # 4. Storefront: the search widget on every public page.
             page.click(".adm-detail-tab >> text=Витрина сайта")
