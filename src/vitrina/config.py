@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -94,6 +95,10 @@ class Settings(BaseSettings):
     product_url_template: str | None = None
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     language: str | None = None
+    timezone: str = "Asia/Almaty"
+    lead_webhook_url: str | None = None
+    lead_webhook_secret: str | None = None
+    lead_photo_retention_days: float = Field(default=30.0, ge=0.0)
 
     # jobs
     worker_concurrency: int = 1
@@ -145,6 +150,33 @@ class Settings(BaseSettings):
                     f"every secret must start with 'whsec_' (got {secret[:10]!r}…); "
                     "make one with `vitrina secret new`"
                 )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"must be a time zone such as Asia/Almaty, got {value!r}") from None
+        return value
+
+    @field_validator("lead_webhook_url")
+    @classmethod
+    def _lead_url(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        if not _is_web_address(value):
+            raise ValueError(f"must be an http(s) address, got {value!r}")
+        return value
+
+    @field_validator("lead_webhook_secret")
+    @classmethod
+    def _lead_secret(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        if not value.startswith("whsec_"):
+            raise ValueError(f"must start with 'whsec_' (got {value[:10]!r}…)")
         return value
 
     @field_validator("shop_base_url")

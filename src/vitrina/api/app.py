@@ -17,12 +17,13 @@ from vitrina.api.metrics import install_metrics
 from vitrina.catalog.routes import router as catalog_router
 from vitrina.config import Settings
 from vitrina.http.body_limit import BodyLimitMiddleware, photo_body_limit
-from vitrina.http.cors import StorefrontCORS
+from vitrina.http.cors import RefusedOrigins, StorefrontCORS
 from vitrina.http.errors import install_error_handlers
 from vitrina.http.request_id import RequestIdMiddleware
 from vitrina.http.state import Services
 from vitrina.integrations.bitrix.reconcile import start_reconcile_schedule
 from vitrina.jobs.routes import router as jobs_router
+from vitrina.leads.routes import build_lead_sender, install_leads
 from vitrina.runtime import build_api_services, build_worker
 from vitrina.search.process import SearchProcess
 from vitrina.search.routes import router as search_router
@@ -80,6 +81,8 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
             services.worker = build_worker(settings, services.indexing)
             services.worker.start()
         stop_reconcile = start_reconcile_schedule(settings, services.sessions)
+        app.state.lead_sender = build_lead_sender(settings, services)
+        app.state.lead_sender.start()
         if isinstance(services.search, SearchProcess):
             services.search.start()  # before serving: a second or two of imports
         # Load (or build) the index, and the model in a search process, now rather than in the
@@ -92,6 +95,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
         finally:
             if stop_reconcile is not None:
                 stop_reconcile()
+            app.state.lead_sender.stop()
             if services.worker is not None:
                 services.worker.stop()
             services.writer.shutdown(wait=True)
@@ -112,7 +116,10 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
     install_error_handlers(app)
 
     app.add_middleware(RequestIdMiddleware)
-    app.add_middleware(StorefrontCORS, origins=settings.cors_origins)
+    app.state.refused_origins = RefusedOrigins()  # listed on the dashboard
+    app.add_middleware(
+        StorefrontCORS, origins=settings.cors_origins, refused=app.state.refused_origins
+    )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, photo_limit=photo_body_limit(settings.image_max_bytes))
     if settings.trusted_proxies:
@@ -125,6 +132,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
     app.include_router(search_router)
     app.include_router(jobs_router)
     app.include_router(stats_router)
+    install_leads(app)
     install_metrics(app)
     install_web(app)
     install_docs(app)
