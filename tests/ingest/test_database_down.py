@@ -12,4 +12,6 @@ def test_database_down_is_503(live_app, tmp_path):
         response = send(client, "created", sample_product(), secret=SECRET)
         assert response.status_code == 503
         assert "Retry later" in response.json()["error"]["message"]
-        assert client.get("/healthz").status_code == 503
+        assert client.get("/healthz").status_code == 200  # alive: restarting would not help
+        ready = client.get("/readyz")
+        assert ready.status_code == 503 and "database" in ready.json()["missing"]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vitrina.config import Settings
 from vitrina.errors import ServiceUnavailable
+from vitrina.http.readiness import Readiness
 from vitrina.ingest.ratelimit import TokenBucketLimiter
 
 if TYPE_CHECKING:
@@ -46,6 +47,8 @@ class Services:
     indexing: IndexingContext | None = None
     fetcher: HttpPhotoFetcher | None = None
     worker: Worker | None = None
+    # What has finished starting (the database, the model, the index), for /readyz.
+    readiness: Readiness = field(default_factory=Readiness)
 
     @property
     def embedder_name(self) -> str:
