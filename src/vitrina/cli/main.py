@@ -41,6 +41,7 @@ def serve(
     import uvicorn
 
     from vitrina.api.app import create_app
+    from vitrina.http.slow_clients import GuardedHttpProtocol
     from vitrina.logs import configure_logging
 
     configure_logging(settings.log_level, json_logs=settings.log_json)
@@ -54,6 +55,7 @@ def serve(
         log_config=None,
         access_log=False,
         proxy_headers=False,
+        http=GuardedHttpProtocol,  # header and body timeouts; room kept near the open-file limit
     )
 
 

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from starlette.requests import ClientDisconnect
 
 from vitrina.errors import RateLimited, ServiceUnavailable, VitrinaError
 
@@ -82,6 +83,14 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return error_response(422, "invalid_payload", message, field)
 
 
+async def _client_disconnected(request: Request, exc: Exception) -> Response:
+    """The client went away mid-request (closed, or cut as too slow): one line, no traceback;
+    nothing was applied, and the answer goes nowhere."""
+    client = request.client.host if request.client else "unknown"
+    log.info("client %s disconnected during %s %s", client, request.method, request.url.path)
+    return Response(status_code=400, headers={"Connection": "close"})
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     # Starlette re-raises after this answer and uvicorn then drops the connection: say so, or a
@@ -104,4 +113,5 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     app.add_exception_handler(VitrinaError, _vitrina_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ClientDisconnect, _client_disconnected)
     app.add_exception_handler(Exception, _unexpected)
