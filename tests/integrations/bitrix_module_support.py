@@ -36,6 +36,22 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
             time.sleep(0.2)
 
 
+def wait_database_ready(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    """Until ``vitrina serve`` has migrated its database (``/readyz`` lists it as ready)."""
+    deadline = time.monotonic() + 120
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"{base}: the server exited: {log.read_text()}")
+        try:
+            if "database" in httpx.get(f"{base}/readyz", timeout=1).json()["ready"]:
+                return
+        except (httpx.HTTPError, ValueError, KeyError):
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"{base} did not get ready: {log.read_text()}")
+        time.sleep(0.2)
+
+
 class Vitrina:
     """``vitrina serve --no-worker`` that can go down and come back on the same port and data."""
 
@@ -61,7 +77,7 @@ class Vitrina:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        wait_http(f"{self.url}/healthz", self.proc, self.log)
+        wait_database_ready(self.url, self.proc, self.log)
 
     def stop(self) -> None:
         if self.proc is not None:

@@ -129,8 +129,9 @@ def _children(pid: int) -> list[int]:
 
 
 def _healthy(port: int) -> bool:
+    """Ready: migrated, and the search process has loaded the model and the index."""
     try:
-        return httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+        return httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200
     except httpx.TransportError:
         return False
 
