@@ -760,7 +760,7 @@ namespace Bitrix\Main\ORM {
             foreach (($this->dataClass)::getMap() as $field) {
                 $column = $field->getName() . ' ' . $field->sqlType();
                 if ($field->isPrimary()) {
-                    $column = $field->getName() . ' INTEGER PRIMARY KEY' . (($field->parameters['autocomplete'] ?? false) ? ' AUTOINCREMENT' : '');
+                    $column = $field->getName() . ' ' . $field->sqlType() . ' PRIMARY KEY' . (($field->parameters['autocomplete'] ?? false) ? ' AUTOINCREMENT' : '');
                 } elseif ($field->parameters['required'] ?? false) {
                     $column .= ' NOT NULL';
                 }
