@@ -101,6 +101,7 @@ class Settings(BaseSettings):
     search_rate_burst: int = Field(default=20, ge=1)
     search_concurrency: int = Field(default=2, ge=1, le=64)
     search_process: bool = True
+    search_deadline_s: float = Field(default=45.0, ge=1, le=600)
 
     # reverse proxy
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -30,6 +30,8 @@ from vitrina.search.process import SearchProcess
 
 log = logging.getLogger("vitrina.startup")
 RETRY_S = 2.0  # between attempts to reach the database or warm the index
+# What an unreachable database or a restarting search process raises.
+EXPECTED = (exc.OperationalError, exc.InterfaceError, VitrinaError, OSError, EOFError)
 
 
 class StartupStopped(Exception):
@@ -66,7 +68,9 @@ class Startup:
         """Stop the start-up where it is, then whatever it had started (the lifespan's end)."""
         self._stopping.set()
         if self._thread is not None:
-            self._thread.join(timeout=60)
+            # Briefly: a warm-up in progress (a model loading) is not waited for. Closing the
+            # search process ends its call, and no step starts once stopping is set.
+            self._thread.join(timeout=2)
         with self._lock:
             if self._stop_reconcile is not None:
                 self._stop_reconcile()
@@ -117,16 +121,14 @@ class Startup:
                 raise StartupStopped()
             try:
                 step()
-            except (exc.OperationalError, exc.InterfaceError, VitrinaError, OSError) as error:
-                reason = _reason(error)
-                if reason != last:
-                    log.warning("%s not ready, retrying every %g s: %s", part, RETRY_S, reason)
-                    last = reason
-                readiness.problem(part, reason)
             except Exception as error:
+                if self._stopping.is_set():  # cut short by the stop: not a failure
+                    raise StartupStopped() from None
                 reason = _reason(error)
                 if reason != last:
-                    log.exception("%s not ready, retrying every %g s", part, RETRY_S)
+                    expected = isinstance(error, EXPECTED)  # an outage, not a bug: no traceback
+                    log.warning("%s not ready, retrying every %g s: %s", part, RETRY_S, reason,
+                                exc_info=not expected)
                     last = reason
                 readiness.problem(part, reason)
             else:

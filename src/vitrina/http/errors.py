@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.requests import ClientDisconnect
 
 from vitrina.errors import RateLimited, ServiceUnavailable, VitrinaError
@@ -91,6 +92,19 @@ async def _client_disconnected(request: Request, exc: Exception) -> Response:
     return Response(status_code=400, headers={"Connection": "close"})
 
 
+async def _database_error(request: Request, exc: Exception) -> Response:
+    """A database error no route turned into a 503 itself: an outage (unreachable, connection
+    lost) is still a 503 with ``Retry-After`` on every route, never a 500; anything else is a bug."""
+    assert isinstance(exc, DBAPIError)
+    if isinstance(exc, OperationalError) or exc.connection_invalidated:
+        outage = ServiceUnavailable("The database is unavailable just now; try again shortly.")
+        outage.__cause__ = exc
+        return await _vitrina_error(request, outage)
+    log.exception("unexpected database error on %s %s", request.method, request.url.path)
+    return error_response(500, "internal_error", "Internal error; it has been logged.",
+                          headers={"Connection": "close"})
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     # Starlette re-raises after this answer and uvicorn then drops the connection: say so, or a
@@ -114,4 +128,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(VitrinaError, _vitrina_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(ClientDisconnect, _client_disconnected)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected)
