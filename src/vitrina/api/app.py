@@ -22,10 +22,10 @@ from vitrina.http.deps import require_started
 from vitrina.http.errors import install_error_handlers
 from vitrina.http.request_id import RequestIdMiddleware
 from vitrina.jobs.routes import router as jobs_router
-from vitrina.jobs.stats import router as stats_router
 from vitrina.runtime import build_api_services
 from vitrina.search.routes import router as search_router
 from vitrina.sync.routes import router as webhook_router
+from vitrina.sync.stats import router as stats_router
 from vitrina.web.docs import install_docs
 from vitrina.web.routes import install_web
 from vitrina.web.security_headers import SecurityHeadersMiddleware

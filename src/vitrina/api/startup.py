@@ -107,7 +107,7 @@ class Startup:
         search = self.services.search
         if search is None:
             return
-        model = isinstance(search, SearchProcess) or self.run_worker
+        model = isinstance(search, SearchProcess)  # on the API's threads the worker loads it
         self._until_done(INDEX, lambda: search.warm(model=model))
         # Without a worker or search process the model loads with the first search.
         self.services.readiness.mark(MODEL)

@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from multiprocessing.connection import wait
 from multiprocessing.managers import BaseManager
-from typing import Any, TypeAlias, cast
+from typing import Any, cast
 
 from vitrina.config import Settings
 from vitrina.db import database_errors
@@ -269,7 +269,3 @@ class SearchProcess:
             closing.join(CLOSE_TIMEOUT_S)
         if manager is not None:
             manager.shutdown()
-
-
-# What the routes search with: the service on the API's threads, or in its own process.
-Searcher: TypeAlias = SearchService | SearchProcess
