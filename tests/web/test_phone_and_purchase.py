@@ -153,7 +153,7 @@ def test_the_widget_sits_beside_a_search_box_without_widening_a_phone_page(
     button = page.get_by_role("button", name="Найти по фото")
     button.wait_for()
     assert page.evaluate(OVERFLOW) <= 0
-    box, field = button.bounding_box(), page.locator("#search input[placeholder]").bounding_box()
+    box, field = button.bounding_box(), page.get_by_placeholder("Поиск по сайту").bounding_box()
     assert box["height"] >= 44 and box["width"] <= 60  # an icon, not a wrapped label
     assert abs((box["y"] + box["height"] / 2) - (field["y"] + field["height"] / 2)) < 12  # one row
     assert box["x"] + box["width"] <= 390

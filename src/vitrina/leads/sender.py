@@ -21,7 +21,8 @@ from datetime import timedelta
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
-from vitrina.db import utcnow, write_session
+from vitrina.db import database_errors, utcnow, write_session
+from vitrina.errors import VitrinaError
 from vitrina.ingest.signatures import signed_headers
 from vitrina.leads import service
 from vitrina.retry import backoff_delay, parse_retry_after
@@ -71,9 +72,12 @@ class LeadSender:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self.send_due()
-                self.remove_old_photos()
-            except Exception:  # the database is down, say: log, and try again at the next turn
+                with database_errors():
+                    self.send_due()
+                    self.remove_old_photos()
+            except VitrinaError as error:  # the database is down: one line, the next turn retries
+                log.warning("lead sender: %s", error.message)
+            except Exception:
                 log.exception("lead sender: a turn failed")
             self.wakeup.wait(POLL_S)
             self.wakeup.clear()
