@@ -123,6 +123,8 @@ def main() -> None:
             "VITRINA_IMAGE_HOSTS_ALLOW": "127.0.0.1",
             "VITRINA_MODEL_DIR": str(model_dir),
             "VITRINA_WEBHOOK_RATE_LIMIT": "0",
+            # the poll for "searchable" asks /api/v1/search far above a customer's 2/s
+            "VITRINA_SEARCH_RATE_LIMIT": "0",
         }
         with vitrina_server(env) as base, httpx.Client(base_url=base, timeout=30) as client:
             # warm-up: one product through the whole path (model load, first search)
