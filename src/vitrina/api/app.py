@@ -24,7 +24,6 @@ from vitrina.http.state import Services
 from vitrina.integrations.bitrix.reconcile import start_reconcile_schedule
 from vitrina.jobs.routes import router as jobs_router
 from vitrina.runtime import build_api_services, build_worker
-from vitrina.search.process import SearchProcess
 from vitrina.search.routes import router as search_router
 from vitrina.sync.routes import router as webhook_router
 from vitrina.sync.stats import router as stats_router
@@ -80,10 +79,9 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
             services.worker = build_worker(settings, services.indexing)
             services.worker.start()
         stop_reconcile = start_reconcile_schedule(settings, services.sessions)
-        if isinstance(services.search, SearchProcess):
-            services.search.start()  # before serving: a second or two of imports
-        # Load (or build) the index, and the model in a search process, now rather than in the
-        # first customer's search.
+        # Start the search process (a second or two of imports), load (or build) the index and
+        # the model there, in parallel with serving rather than before it or in the first
+        # customer's search; a search that comes sooner waits for the same start.
         threading.Thread(
             target=_warm_search, args=(services,), name="vitrina-search-warm", daemon=True
         ).start()

@@ -26,13 +26,16 @@ import time
 from collections.abc import Callable
 from multiprocessing.connection import wait
 from multiprocessing.managers import BaseManager
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from vitrina.config import Settings
 from vitrina.errors import ServiceUnavailable
 from vitrina.logs import JsonFormatter, configure_logging
 from vitrina.search.schemas import SearchResponse
-from vitrina.search.service import SearchService
+
+if TYPE_CHECKING:
+    # Only the child builds one: the API process need not import the search (faiss, OpenCV).
+    from vitrina.search.service import SearchService
 
 log = logging.getLogger("vitrina.search")
 
