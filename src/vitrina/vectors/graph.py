@@ -268,34 +268,51 @@ class Graph:
     def search(
         self, query: NDArray[np.float32], filters: SearchFilters, limit: int, ef_search: int
     ) -> list[Hit]:
-        """The index step: walk or scan (``plan_walk``), the scan also when the walk is short.
-        A reduced graph returns a longer shortlist (``shortlist_size``) with approximate
-        scores, for ``rerank``; a full-width one the ``limit`` best."""
+        """The index step for one query (see :meth:`search_many`)."""
+        return self.search_many(query.reshape(1, -1), filters, limit, ef_search)[0]
+
+    def search_many(
+        self, queries: NDArray[np.float32], filters: SearchFilters, limit: int, ef_search: int
+    ) -> list[list[Hit]]:
+        """The index step for each row of ``queries``: walk or scan (``plan_walk``), the scan
+        also for a query whose walk came back short. The filter's mask is built once and faiss
+        walks for all rows in one call. A reduced graph returns a longer shortlist
+        (``shortlist_size``) with approximate scores, for ``rerank``; a full-width one the
+        ``limit`` best."""
         n = self.size
         mask = self.eligible(filters)
         eligible = int(mask.sum())
         if n == 0 or eligible == 0:
-            return []
-        q = self.reduce(query.reshape(1, -1))
+            return [[] for _ in range(len(queries))]
+        q = self.reduce(queries)
         if self.reduced:
             limit = shortlist_size(limit)
         k = min(limit * self.per_image, eligible)
         bitmap = np.packbits(mask, bitorder="little")
         selector = faiss.IDSelectorBitmap(bitmap)  # type: ignore[call-arg,arg-type]
         ef = plan_walk(eligible, n, k, ef_search)
-        labels = scores = np.zeros(0)
+        found: list[tuple[NDArray[np.int64], NDArray[np.float32]]] = []
         if ef is not None:
             params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
             params.sel, params.efSearch = selector, ef
-            scores, found = self.index.search(q, k, params=params)
-            labels, scores = found[0], scores[0]
-            labels, scores = labels[labels >= 0], scores[labels >= 0]
-        if len(labels) < k:
+            scores, labels = self.index.search(q, k, params=params)
+            found = [
+                (row[row >= 0], score[row >= 0]) for row, score in zip(labels, scores, strict=True)
+            ]
+        short = [i for i in range(len(q)) if ef is None or len(found[i][0]) < k]
+        if short:
             storage = faiss.downcast_index(self.index.storage)
             exact = faiss.SearchParameters()
             exact.sel = selector
-            scores, found = storage.search(q, k, params=exact)
-            labels, scores = found[0], scores[0]
+            scores, labels = storage.search(q[short], k, params=exact)
+            found = found or [(labels[0][:0], scores[0][:0])] * len(q)
+            for row, i in enumerate(short):
+                found[i] = (labels[row], scores[row])
+        return [self._hits(labels, scores, limit) for labels, scores in found]
+
+    def _hits(
+        self, labels: NDArray[np.int64], scores: NDArray[np.float32], limit: int
+    ) -> list[Hit]:
         hits: list[Hit] = []
         seen: set[int] = set()
         for label, score in zip(labels.tolist(), scores.tolist(), strict=True):
