@@ -275,10 +275,9 @@ class Graph:
         self, queries: NDArray[np.float32], filters: SearchFilters, limit: int, ef_search: int
     ) -> list[list[Hit]]:
         """The index step for each row of ``queries``: walk or scan (``plan_walk``), the scan
-        also for a query whose walk came back short. The filter's mask is built once and faiss
-        walks for all rows in one call. A reduced graph returns a longer shortlist
-        (``shortlist_size``) with approximate scores, for ``rerank``; a full-width one the
-        ``limit`` best."""
+        also for a query whose walk came back short; the filter's mask is built once for all
+        rows. A reduced graph returns a longer shortlist (``shortlist_size``) with approximate
+        scores, for ``rerank``; a full-width one the ``limit`` best."""
         n = self.size
         mask = self.eligible(filters)
         eligible = int(mask.sum())
@@ -291,36 +290,33 @@ class Graph:
         bitmap = np.packbits(mask, bitorder="little")
         selector = faiss.IDSelectorBitmap(bitmap)  # type: ignore[call-arg,arg-type]
         ef = plan_walk(eligible, n, k, ef_search)
-        found: list[tuple[NDArray[np.int64], NDArray[np.float32]]] = []
-        if ef is not None:
-            params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
-            params.sel, params.efSearch = selector, ef
-            scores, labels = self.index.search(q, k, params=params)
-            found = [
-                (row[row >= 0], score[row >= 0]) for row, score in zip(labels, scores, strict=True)
-            ]
-        short = [i for i in range(len(q)) if ef is None or len(found[i][0]) < k]
-        if short:
-            storage = faiss.downcast_index(self.index.storage)
-            exact = faiss.SearchParameters()
-            exact.sel = selector
-            scores, labels = storage.search(q[short], k, params=exact)
-            found = found or [(labels[0][:0], scores[0][:0])] * len(q)
-            for row, i in enumerate(short):
-                found[i] = (labels[row], scores[row])
-        return [self._hits(labels, scores, limit) for labels, scores in found]
-
-    def _hits(
-        self, labels: NDArray[np.int64], scores: NDArray[np.float32], limit: int
-    ) -> list[Hit]:
-        hits: list[Hit] = []
-        seen: set[int] = set()
-        for label, score in zip(labels.tolist(), scores.tolist(), strict=True):
-            image = int(self.image[int(label)])
-            if image not in seen:  # one hit per photo, its best vector
-                seen.add(image)
-                hits.append(Hit(image, int(self.product[int(label)]), float(score)))
-        return hits[:limit]
+        # One faiss call per row: a call with several rows fans out over OpenMP threads, which on
+        # two shared cores measured slower than separate calls (85 ms against 53 ms for two).
+        shortlists = []
+        for row in q:
+            one = row.reshape(1, -1)
+            labels = scores = np.zeros(0)
+            if ef is not None:
+                params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
+                params.sel, params.efSearch = selector, ef
+                scores, found = self.index.search(one, k, params=params)
+                labels, scores = found[0], scores[0]
+                labels, scores = labels[labels >= 0], scores[labels >= 0]
+            if len(labels) < k:
+                storage = faiss.downcast_index(self.index.storage)
+                exact = faiss.SearchParameters()
+                exact.sel = selector
+                scores, found = storage.search(one, k, params=exact)
+                labels, scores = found[0], scores[0]
+            hits: list[Hit] = []
+            seen: set[int] = set()
+            for label, score in zip(labels.tolist(), scores.tolist(), strict=True):
+                image = int(self.image[int(label)])
+                if image not in seen:  # one hit per photo, its best vector
+                    seen.add(image)
+                    hits.append(Hit(image, int(self.product[int(label)]), float(score)))
+            shortlists.append(hits[:limit])
+        return shortlists
 
 
 @dataclass
