@@ -5,7 +5,10 @@ Rows, at batch 1 and 16:
   most this model can do here;
 - ``model-only``: the embedder on pre-made pixels (our session options and output handling);
 - ``end-to-end``: the embedder on JPEG bytes (decode, draft, resize, crop, run, normalise), once
-  for the photos that ship with scikit-image/scikit-learn (~0.25 MP) and once for 12 MP photos.
+  for the photos that ship with scikit-image/scikit-learn (~0.25 MP) and once for 12 MP photos;
+- ``decode 12 MP``: where a 12 MP photo's time goes, per photo on one thread: the JPEG decoded in
+  full, and in draft mode at the scale the embedder asks (1/8: the decoder skips the inverse DCT
+  of detail the resize would drop, but still reads every coefficient of the file).
 
 Targets on the 2-core reference machine: model-only <= 10 ms/image at batch 1; end-to-end
 overhead <= 25 % of model time at batch 16. Run: ``.venv/bin/python benchmarks/embed.py``.
@@ -30,6 +33,7 @@ from vitrina.config import load_settings
 from vitrina.embedding.base import default_thread_count
 from vitrina.embedding.effnet import EffnetLite0Embedder
 from vitrina.embedding.preprocess import effnet_pixels
+from vitrina.images.decode import decode_image
 
 
 def _jpeg(image: Image.Image) -> bytes:
@@ -105,6 +109,14 @@ def main() -> None:
                 f"{seconds / base:>8.2f}x"
             )
         print()
+    decode_rows: list[tuple[str, Callable[[], object]]] = [
+        ("decode 12 MP, full", lambda: decode_image(large[0])),
+        ("decode 12 MP, draft 1/8", lambda: decode_image(large[0], draft_size=(256, 256))),
+    ]
+    for name, run in decode_rows:
+        seconds = _time(run, 1)
+        print(f"{name:<24}{1:>6}{seconds * 1e3:>11.2f}{1 / seconds:>11.1f}")
+    print()
     model_b1 = results[("model-only", 1)] * 1e3
     model_b16 = results[("model-only", 16)]
     print(f"model-only at batch 1: {model_b1:.2f} ms/image (target <= 10)")

@@ -5,7 +5,8 @@ random clustered unit vectors of the embedder's width, inserted with bulk Core i
 
 - ``index``: ``index.search`` alone (HnswIndex on SQLite, PgVectorIndex on PostgreSQL), with
   and without a shop filter; ``service``: ``SearchService.search`` (index + catalogue join +
-  count), i.e. the search overhead beyond embedding; ``embed+service``: the same after embedding
+  count), i.e. the search overhead beyond embedding; ``2 vectors``: a photo with a product
+  region (two query vectors) asked as two ``index.search`` calls and as one ``search_many``; ``embed+service``: the same after embedding
   a real JPEG (the query photo's cost included);
 - baseline in the same run: a brute-force NumPy float32 scan over all full vectors held in RAM
   (``X @ q`` + argpartition), and the ratio to it;
@@ -497,6 +498,19 @@ def bench(
     lines.append(row(backend, n, "brute-force numpy, shop filter", base_shop, None))
     lat = timed(index_run(lambda i: none))
     lines.append(row(backend, n, "index.search", lat, base_all))
+
+    # A photo with a product region asks for two vectors: two calls, or one (issue 20)
+    def two_calls(i: int) -> object:
+        with sessions() as session:
+            return [index.search(session, q, none, TOP_K) for q in (qs[i], qs[-1 - i])]
+
+    def one_call(i: int) -> object:
+        with sessions() as session:
+            return index.search_many(session, np.stack([qs[i], qs[-1 - i]]), none, TOP_K)
+
+    two = timed(two_calls)
+    lines.append(row(backend, n, "2 vectors: index.search twice", two, base_all))
+    lines.append(row(backend, n, "2 vectors: index.search_many once", timed(one_call), two))
     lat = timed(index_run(shop))
     lines.append(row(backend, n, "index.search, shop filter", lat, base_shop))
     lat = timed(lambda i: service.search(qs[i], top_k=TOP_K, threshold=None, filters=none))

@@ -9,12 +9,13 @@ from vitrina.integrations.bitrix.models import SyncRun
 from vitrina.jobs.models import Job
 from vitrina.leads.models import Lead
 from vitrina.search.models import SearchCalibration
-from vitrina.sync.models import EventLog, ProductSyncState
+from vitrina.sync.models import EventCount, EventLog, ProductSyncState
 from vitrina.vectors.models import ImageVector
 
 __all__ = [
     "Base",
     "DashboardSession",
+    "EventCount",
     "EventLog",
     "ImageVector",
     "Job",

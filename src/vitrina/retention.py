@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from vitrina.analytics.searches import prune_searches
 from vitrina.db import utcnow
 from vitrina.jobs.models import DONE, Job
+from vitrina.sync.event_counts import prune_counts
 from vitrina.sync.models import EventLog
 
 _EVENTS = cast(Table, EventLog.__table__)
@@ -41,6 +42,7 @@ def prune(session: Session, days: float) -> Pruned:
     cutoff = utcnow() - timedelta(days=days)
     connection = session.connection()
     events = connection.execute(delete(_EVENTS).where(_EVENTS.c.received_at < cutoff))
+    prune_counts(connection, cutoff)
     jobs = connection.execute(
         delete(_JOBS).where(_JOBS.c.state == DONE, _JOBS.c.finished_at < cutoff)
     )

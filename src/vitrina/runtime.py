@@ -8,6 +8,7 @@ caller owns what it gets and closes it.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,8 +24,9 @@ from vitrina.jobs.worker import Worker
 from vitrina.retention import prune
 from vitrina.search.process import SearchProcess
 from vitrina.search.searcher import Searcher
-from vitrina.search.service import SearchService
-from vitrina.vectors.factory import make_index
+
+if TYPE_CHECKING:
+    from vitrina.search.service import SearchService
 
 
 def build_indexing(
@@ -57,6 +59,11 @@ def build_worker(
 
 def build_search(settings: Settings, engine: Engine, indexing: IndexingContext) -> SearchService:
     """Search by photo over the vector index of ``indexing``'s embedder, sharing its fetcher."""
+    # Imported here: the API process with a search process of its own never builds one, and
+    # faiss, OpenCV and the ranking need not load before it answers.
+    from vitrina.search.service import SearchService
+    from vitrina.vectors.factory import make_index
+
     embedder = indexing.embedder
     index = make_index(
         engine,

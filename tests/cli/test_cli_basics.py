@@ -33,6 +33,23 @@ def test_migrate_creates_the_schema(tmp_path):
     assert "revision" in result.stderr
 
 
+def test_a_start_on_an_up_to_date_database_skips_alembic_and_an_old_one_is_upgraded(tmp_path):
+    """``upgrade`` trusts migrations.HEAD to skip Alembic at start-up: it must be the real head."""
+    from alembic.script import ScriptDirectory
+
+    from vitrina.db import make_engine
+    from vitrina.migrations import HEAD, alembic_config, stored_revision, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path}/v.db")
+    assert ScriptDirectory.from_config(alembic_config(engine)).get_heads() == [HEAD]
+    assert stored_revision(engine) is None
+    upgrade(engine, "0009")
+    assert stored_revision(engine) == "0009"
+    upgrade(engine)
+    assert stored_revision(engine) == HEAD
+    engine.dispose()
+
+
 def test_invalid_configuration_is_a_clear_error(tmp_path):
     result = run("migrate", env={"VITRINA_WEBHOOK_SECRETS": "plain-text-secret"})
     assert result.returncode == 2

@@ -101,3 +101,23 @@ def test_cli_prepare_in_a_fresh_process(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert Path(done.stdout.strip()) == cached_model_path(tmp_path)
     assert "building the EfficientNet-Lite0" in done.stderr
+
+
+def test_a_cached_model_file_is_used_without_importing_onnx(model_dir: Path) -> None:
+    """``onnx`` builds the model file once; every later start only opens it (ONNX Runtime)."""
+    prepare_model(model_dir)
+    probe = f"""
+import sys
+from PIL import Image
+from vitrina.config import Settings
+from vitrina.embedding.effnet import EffnetLite0Embedder
+
+embedder = EffnetLite0Embedder(Settings(model_dir={str(model_dir)!r}))
+assert embedder.embed_images([Image.new("RGB", (64, 64), "red")]).shape == (1, 1280)
+print("onnx" in sys.modules, "onnxruntime" in sys.modules)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True"]

@@ -67,7 +67,7 @@ def search(
     from vitrina.errors import VitrinaError
     from vitrina.images.fetch import HttpPhotoFetcher
     from vitrina.runtime import build_indexing, build_search
-    from vitrina.search.words import filters_with, read_words
+    from vitrina.search.asked import filters_with, read_words
     from vitrina.vectors.base import SearchFilters
     from vitrina.words.describe import describe
 

@@ -15,15 +15,18 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
-import onnxruntime as ort
 from numpy.typing import NDArray
 
 from vitrina.config import Settings
 from vitrina.embedding.preprocess import ImageInput
 from vitrina.errors import ConfigurationError, EmbeddingError, VitrinaError
+
+if TYPE_CHECKING:
+    # ONNX Runtime is imported when a model loads, not at start-up (0.3 s before /healthz).
+    import onnxruntime as ort
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +101,8 @@ def default_thread_count() -> int:
 
 def session_options(settings: Settings) -> ort.SessionOptions:
     """Session options from settings: thread counts for this CPU, full graph optimisation."""
+    import onnxruntime as ort
+
     options = ort.SessionOptions()
     options.intra_op_num_threads = settings.embed_threads or default_thread_count()
     # One request's batch is a single run; parallelism across operators only adds contention.
@@ -114,6 +119,8 @@ def session_options(settings: Settings) -> ort.SessionOptions:
 
 def open_session(model: Path | bytes, settings: Settings) -> ort.InferenceSession:
     """An ONNX Runtime CPU session, or a :class:`ConfigurationError` naming the bad file."""
+    import onnxruntime as ort
+
     source = str(model) if isinstance(model, Path) else model
     try:
         return ort.InferenceSession(

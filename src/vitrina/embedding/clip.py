@@ -17,10 +17,9 @@ import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import onnxruntime as ort
 from numpy.typing import NDArray
 from tokenizers import Tokenizer
 
@@ -28,6 +27,9 @@ from vitrina.config import Settings
 from vitrina.embedding.base import OnnxEmbedder, Vectors, l2_normalise, open_session
 from vitrina.embedding.preprocess import ImageInput, load_rgb, normalised_chw
 from vitrina.errors import ConfigurationError, EmbeddingError, VitrinaError
+
+if TYPE_CHECKING:
+    import onnxruntime as ort
 
 # OpenAI CLIP's normalisation; exports from other trainers say theirs in preprocess_cfg.json.
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)

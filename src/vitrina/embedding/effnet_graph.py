@@ -22,13 +22,11 @@ import onnx
 from numpy.typing import NDArray
 from onnx import TensorProto, helper, numpy_helper
 
+from vitrina.embedding.effnet import BUILDER_VERSION, FEATURE_DIM
 from vitrina.embedding.preprocess import CROP_SIZE, PIXEL_MEAN, PIXEL_STD
 
-# Bump when the graph this module builds changes: it is part of the cache key.
-BUILDER_VERSION = "effnet-lite0-graph-1"
 OPSET = 17
 BN_EPSILON = 1e-3
-FEATURE_DIM = 1280
 NUM_CLASSES = 1000
 
 

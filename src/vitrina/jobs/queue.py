@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session, aliased
 
 from vitrina.catalog.models import Product
 from vitrina.db import utcnow
-from vitrina.descriptors.colour import STORED_BYTES
 from vitrina.descriptors.models import PhotoFeatures
 from vitrina.jobs.models import DEAD, DONE, PENDING, RUNNING, Job
 from vitrina.retry import backoff_delay
@@ -74,6 +73,10 @@ def enqueue_products(
     if shop_id is not None:
         query = query.where(Product.shop_id == shop_id)
     if stale_only:
+        # Here, not at the top: the queue is on the webhook path, and the colour module brings
+        # OpenCV, which the API process need not load before it answers.
+        from vitrina.descriptors.colour import STORED_BYTES
+
         current = select(ImageVector.product_id).where(ImageVector.model == model)
         other = select(ImageVector.product_id).where(ImageVector.model != model)
         undescribed = (

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,13 +23,6 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from vitrina.catalog.models import Product
 from vitrina.db import utcnow, write_session
-from vitrina.descriptors.features import describe_catalog_photo
-from vitrina.descriptors.repository import (
-    NewFeatures,
-    features_by_content,
-    images_with_features,
-    store_features,
-)
 from vitrina.embedding import Embedder
 from vitrina.errors import ImageRejected, PhotoFetchError, VitrinaError
 from vitrina.images.decode import decode_image
@@ -41,6 +35,13 @@ from vitrina.vectors.repository import (
     store_vectors,
     vectors_by_content,
 )
+
+if TYPE_CHECKING:
+    from vitrina.descriptors.repository import NewFeatures
+
+# vitrina.descriptors is imported where it is used, not at the top: it brings OpenCV and builds
+# its colour tables on import (~0.5 s), which the API process (it runs this module's worker)
+# would otherwise pay before it answers its first request.
 
 log = logging.getLogger("vitrina.jobs")
 
@@ -201,6 +202,8 @@ def _load_products(session: Session, product_ids: Sequence[int]) -> dict[int, Pr
 def _plan(ctx: IndexingContext, product_ids: Sequence[int]) -> list[Work]:
     """What needs fetching: photos without a vector of this model or without search features
     (indexed before features existed) — three queries for the batch."""
+    from vitrina.descriptors.repository import images_with_features
+
     model = ctx.embedder.name
     with ctx.sessions() as session:
         products = _load_products(session, product_ids)
@@ -246,6 +249,8 @@ def _fetch(ctx: IndexingContext, photo: _Photo) -> None:
 
 def _reuse_known(ctx: IndexingContext, photos: list[_Photo]) -> None:
     """Identical bytes already embedded by this model (the same photo under another URL)."""
+    from vitrina.descriptors.repository import features_by_content
+
     known = vectors_by_content(
         ctx.sessions, [photo.fetched.sha256 for photo in photos if photo.fetched], ctx.embedder.name
     )
@@ -273,6 +278,8 @@ def _decode(ctx: IndexingContext, photo: _Photo) -> None:
         observe_fetch_failure(exc.code)
         return
     if photo.features is None:
+        from vitrina.descriptors.features import describe_catalog_photo
+
         photo.features = describe_catalog_photo(image).pack()
     if photo.vector is None:
         photo.image = image
@@ -296,6 +303,8 @@ def _store(
     session: Session, ctx: IndexingContext, works: list[Work], products: dict[int, Product]
 ) -> None:
     """Write vectors and photo state of the batch, skipping products disabled meanwhile."""
+    from vitrina.descriptors.repository import NewFeatures, store_features
+
     now = utcnow()
     vectors: list[NewVector] = []
     features: list[NewFeatures] = []

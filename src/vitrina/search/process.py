@@ -30,14 +30,17 @@ import time
 from collections.abc import Callable
 from multiprocessing.connection import wait
 from multiprocessing.managers import BaseManager
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from vitrina.config import Settings
 from vitrina.db import database_errors
 from vitrina.errors import ServiceUnavailable
 from vitrina.logs import JsonFormatter, configure_logging, request_id_var
 from vitrina.search.schemas import SearchResponse
-from vitrina.search.service import SearchService
+
+if TYPE_CHECKING:
+    # Only the child builds one: the API process need not import the search (faiss, OpenCV).
+    from vitrina.search.service import SearchService
 
 log = logging.getLogger("vitrina.search")
 

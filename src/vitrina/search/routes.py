@@ -18,6 +18,7 @@ from vitrina.errors import ImageTooLarge, InvalidPayload, NotFound
 from vitrina.http.bounds import PriceMinor, RowId
 from vitrina.http.deps import SearchQuota, ServicesDep
 from vitrina.http.errors import ErrorResponse
+from vitrina.search.asked import filters_with, read_words, with_understood
 from vitrina.search.schemas import (
     TEXT_DESCRIPTION,
     TEXT_MAX_LENGTH,
@@ -26,7 +27,6 @@ from vitrina.search.schemas import (
     SearchRequest,
     SearchResponse,
 )
-from vitrina.search.words import filters_with, read_words, with_understood
 from vitrina.vectors.base import SearchFilters
 
 router = APIRouter(tags=["search"])

@@ -293,8 +293,9 @@ class SearchService:
         # Several photos may belong to one product: ask for more photos than products.
         limit = max(top_k * 4, CANDIDATES)
         best: dict[int, Hit] = {}
-        for vector in photo.vectors:
-            for hit in self.index.search(session, vector, filters, limit):
+        # One index call for the whole photo and its region: one refresh, one shortlist read.
+        for hits in self.index.search_many(session, photo.vectors, filters, limit):
+            for hit in hits:
                 known = best.get(hit.image_id)
                 if known is None or hit.similarity > known.similarity:
                     best[hit.image_id] = hit

@@ -1,6 +1,6 @@
 """How the words beside a photo change a search («такой же, но белый, до 20 000»).
 
-- price words are filters, like the request's own ``filters`` (the tighter bound wins: words
+- price words are filters (``search/asked.py``, read at the request), like the request's own ``filters`` (the tighter bound wins: words
   never widen what the shop's page asked for);
 - a colour word ranks by the bouquets' stored colour names instead of the photo's colours: the
   customer has said the photo's colour is not the one wanted; the same arrangement in that
@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,11 +22,8 @@ from vitrina.catalog.models import Product
 from vitrina.descriptors.colour import NAMES, main_colours, similarities
 from vitrina.descriptors.repository import colours
 from vitrina.search.ranking import ranking_score
-from vitrina.search.schemas import SearchResponse, UnderstoodWords
 from vitrina.search.thresholds import Thresholds
-from vitrina.vectors.base import SearchFilters
-from vitrina.words import Understood, parse
-from vitrina.words.describe import describe
+from vitrina.words import Understood
 from vitrina.words.mentions import agreement
 
 if TYPE_CHECKING:
@@ -36,19 +32,6 @@ if TYPE_CHECKING:
 # A product whose own words say the count or the container asked for gains this share of the
 # colour gate for each: enough to lead among look-alikes, not to bury the bouquet photographed.
 SAID_SHARE = 0.5
-
-
-def filters_with(filters: SearchFilters, words: Understood | None) -> SearchFilters:
-    """``filters`` narrowed by the price words (the tighter of each bound)."""
-    if words is None:
-        return filters
-    low = [p for p in (filters.price_min, words.price_min) if p is not None]
-    high = [p for p in (filters.price_max, words.price_max) if p is not None]
-    return replace(
-        filters,
-        price_min=max(low) if low else None,
-        price_max=min(high) if high else None,
-    )
 
 
 def wanted_colour(
@@ -72,23 +55,6 @@ def said_bonus(words: Understood | None, text: str, thresholds: Thresholds) -> f
     if words is None or (words.count is None and words.container is None):
         return 0.0
     return SAID_SHARE * thresholds.colour_gate * agreement(words, text)
-
-
-def read_words(text: str | None) -> Understood | None:
-    """The request's words, or ``None`` when it has none (blank counts as none)."""
-    return parse(text) if text is not None and text.strip() else None
-
-
-def with_understood(
-    response: SearchResponse, words: Understood | None, language: str | None = None
-) -> SearchResponse:
-    """The answer telling what the words were taken to mean (``{}`` when nothing), and the
-    line the customer reads, in ``language`` (Russian by default)."""
-    if words is None:
-        return response
-    told = describe(words, language or "ru")
-    understood = UnderstoodWords(**words.as_dict())
-    return response.model_copy(update={"understood": understood, "understood_text": told})
 
 
 def follow_words(

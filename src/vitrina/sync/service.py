@@ -39,6 +39,7 @@ from vitrina.db import utcnow
 from vitrina.ingest.bitrix_format import parse_product
 from vitrina.ingest.schemas import EventAction, IncomingEvent
 from vitrina.jobs.queue import enqueue_reindex
+from vitrina.sync.event_counts import count_event
 from vitrina.sync.models import EventLog, ProductSyncState
 from vitrina.sync.snapshot import ListingChange, SnapshotRow, plan_product, plan_vanished
 from vitrina.sync.state import Locked, SyncState, lock_products
@@ -289,12 +290,15 @@ def _log(
     sequence: int | None = None,
     occurred_at: datetime | None = None,
 ) -> None:
-    """One row of the event log (a Core insert): every outcome, from any source, is logged here."""
-    session.connection().execute(
+    """One row of the event log (a Core insert) and its minute's counter: every outcome, from any
+    source, is logged here."""
+    connection = session.connection()
+    received_at = utcnow()
+    connection.execute(
         _LOG_EVENT,
         {
             "idempotency_key": key,
-            "received_at": utcnow(),
+            "received_at": received_at,
             "source": source,
             "event_type": event_type,
             "product_id": product_id,
@@ -306,6 +310,7 @@ def _log(
             "request_id": request_id,
         },
     )
+    count_event(connection, received_at, processing_ms, outcome)
 
 
 def log_rejection(

@@ -42,6 +42,14 @@ class VectorIndex(Protocol):
         from a full-width graph, with its float16 copy (rounded, not exact)."""
         ...
 
+    def search_many(
+        self, session: Session, queries: NDArray[np.float32], filters: SearchFilters, limit: int
+    ) -> list[list[Hit]]:
+        """:meth:`search` for each row of ``queries`` (a photo's regions), in one call: the
+        index refreshes once and reads the shortlists' exact vectors once; the same hits as
+        separate calls."""
+        ...
+
     def count(self, session: Session) -> int:
         """How many photo vectors of this index's model are stored."""
         ...

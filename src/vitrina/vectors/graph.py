@@ -268,42 +268,55 @@ class Graph:
     def search(
         self, query: NDArray[np.float32], filters: SearchFilters, limit: int, ef_search: int
     ) -> list[Hit]:
-        """The index step: walk or scan (``plan_walk``), the scan also when the walk is short.
-        A reduced graph returns a longer shortlist (``shortlist_size``) with approximate
+        """The index step for one query (see :meth:`search_many`)."""
+        return self.search_many(query.reshape(1, -1), filters, limit, ef_search)[0]
+
+    def search_many(
+        self, queries: NDArray[np.float32], filters: SearchFilters, limit: int, ef_search: int
+    ) -> list[list[Hit]]:
+        """The index step for each row of ``queries``: walk or scan (``plan_walk``), the scan
+        also for a query whose walk came back short; the filter's mask is built once for all
+        rows. A reduced graph returns a longer shortlist (``shortlist_size``) with approximate
         scores, for ``rerank``; a full-width one the ``limit`` best."""
         n = self.size
         mask = self.eligible(filters)
         eligible = int(mask.sum())
         if n == 0 or eligible == 0:
-            return []
-        q = self.reduce(query.reshape(1, -1))
+            return [[] for _ in range(len(queries))]
+        q = self.reduce(queries)
         if self.reduced:
             limit = shortlist_size(limit)
         k = min(limit * self.per_image, eligible)
         bitmap = np.packbits(mask, bitorder="little")
         selector = faiss.IDSelectorBitmap(bitmap)  # type: ignore[call-arg,arg-type]
         ef = plan_walk(eligible, n, k, ef_search)
-        labels = scores = np.zeros(0)
-        if ef is not None:
-            params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
-            params.sel, params.efSearch = selector, ef
-            scores, found = self.index.search(q, k, params=params)
-            labels, scores = found[0], scores[0]
-            labels, scores = labels[labels >= 0], scores[labels >= 0]
-        if len(labels) < k:
-            storage = faiss.downcast_index(self.index.storage)
-            exact = faiss.SearchParameters()
-            exact.sel = selector
-            scores, found = storage.search(q, k, params=exact)
-            labels, scores = found[0], scores[0]
-        hits: list[Hit] = []
-        seen: set[int] = set()
-        for label, score in zip(labels.tolist(), scores.tolist(), strict=True):
-            image = int(self.image[int(label)])
-            if image not in seen:  # one hit per photo, its best vector
-                seen.add(image)
-                hits.append(Hit(image, int(self.product[int(label)]), float(score)))
-        return hits[:limit]
+        # One faiss call per row: a call with several rows fans out over OpenMP threads, which on
+        # two shared cores measured slower than separate calls (85 ms against 53 ms for two).
+        shortlists = []
+        for row in q:
+            one = row.reshape(1, -1)
+            labels = scores = np.zeros(0)
+            if ef is not None:
+                params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
+                params.sel, params.efSearch = selector, ef
+                scores, found = self.index.search(one, k, params=params)
+                labels, scores = found[0], scores[0]
+                labels, scores = labels[labels >= 0], scores[labels >= 0]
+            if len(labels) < k:
+                storage = faiss.downcast_index(self.index.storage)
+                exact = faiss.SearchParameters()
+                exact.sel = selector
+                scores, found = storage.search(one, k, params=exact)
+                labels, scores = found[0], scores[0]
+            hits: list[Hit] = []
+            seen: set[int] = set()
+            for label, score in zip(labels.tolist(), scores.tolist(), strict=True):
+                image = int(self.image[int(label)])
+                if image not in seen:  # one hit per photo, its best vector
+                    seen.add(image)
+                    hits.append(Hit(image, int(self.product[int(label)]), float(score)))
+            shortlists.append(hits[:limit])
+        return shortlists
 
 
 @dataclass

@@ -102,20 +102,27 @@ class HnswIndex:
     def search(
         self, session: Session, query: NDArray[np.float32], filters: SearchFilters, limit: int
     ) -> list[Hit]:
-        """Best photos among the eligible ones: a filtered graph walk, or an exact scan when
-        that is cheaper or the walk came back short (so a filter never hides a result); a
-        reduced graph's shortlist is ordered by the table's exact vectors, read outside the
-        lock."""
+        """Best photos among the eligible ones (see :meth:`search_many`)."""
+        return self.search_many(session, query.reshape(1, -1), filters, limit)[0]
+
+    def search_many(
+        self, session: Session, queries: NDArray[np.float32], filters: SearchFilters, limit: int
+    ) -> list[list[Hit]]:
+        """Best photos for each query: a filtered graph walk, or an exact scan when that is
+        cheaper or the walk came back short (so a filter never hides a result); a reduced
+        graph's shortlists are ordered by the table's exact vectors, read once for all of them
+        outside the lock. One refresh for all the queries."""
         self.sync(session)
         with self._lock:
             graph = self._graph
             if graph is None:
-                return []
-            hits = graph.search(query, filters, limit, self.ef_search)
+                return [[] for _ in range(len(queries))]
+            shortlists = graph.search_many(queries, filters, limit, self.ef_search)
             reduced = graph.reduced
         if not reduced:
-            return hits
-        return rerank(query, hits, self._exact(session, [h.image_id for h in hits]), limit)
+            return shortlists
+        exact = self._exact(session, sorted({h.image_id for hits in shortlists for h in hits}))
+        return [rerank(q, hits, exact, limit) for q, hits in zip(queries, shortlists, strict=True)]
 
     def _exact(self, session: Session, images: Sequence[int]) -> dict[int, NDArray[np.float32]]:
         """The stored vectors of these photos. Read as raw bytes on the session's connection:
@@ -209,7 +216,7 @@ class HnswIndex:
             projection = self._train(session, self.reduce_from)
         reduce = projection is not None and projection.worth_it
         graph = Graph(dim=self.dim, projection=projection.matrix if projection and reduce else None)
-        for batch in self._read_vectors(session, None):
+        for batch in self._read_vectors(session):
             graph.apply_vectors(batch)
         if projection is not None and not reduce:
             graph.judged = graph.size
@@ -248,7 +255,7 @@ class HnswIndex:
         graph = self._graph
         assert graph is not None
         changes = _Changes(
-            vectors=list(self._read_vectors(session, graph.vector_mark)),
+            vectors=self._new_vectors(session, graph),
             products=list(self._read_products(session, graph.product_mark)),
         )
         now = time.monotonic()
@@ -265,7 +272,7 @@ class HnswIndex:
             with self._lock:
                 graph.kill_images(graph.created_of_image.keys() - stored)
                 missing = stored - graph.created_of_image.keys()
-            self._add(graph, self._read_vectors(session, None, only=sorted(missing)))
+            self._add(graph, self._read_vectors(session, only=sorted(missing)))
         if graph.size > 1000 and graph.dead > COMPACT_WHEN_DEAD * graph.size:
             return self._rebuild_in_background(session, f"{graph.dead} retired vectors")
         live = graph.size - graph.dead
@@ -305,6 +312,22 @@ class HnswIndex:
                     rows = max(1, min(2 * rows, int(added * APPLY_PIECE_S / max(took, 1e-6))))
                 start = end
 
+    def _new_vectors(self, session: Session, graph: Graph) -> list[VectorBatch]:
+        """Rows the graph lacks. The overlap before the watermark is read as ids and times
+        first, and vectors only for what is new there: a search no longer re-reads every photo
+        indexed in the last two seconds. (Only this thread changes the graph: no lock needed.)"""
+        if graph.vector_mark is None:
+            return list(self._read_vectors(session))
+        since = graph.vector_mark - OVERLAP
+        recent = session.execute(
+            self._stored(ImageVector.image_id, ImageVector.created_at).where(
+                ImageVector.created_at >= since
+            )
+        )
+        known = graph.created_of_image
+        new = sorted(image for image, created in recent if known.get(image) != created)
+        return list(self._read_vectors(session, only=new)) if new else []
+
     def _rebuild_in_background(self, session: Session, reason: str) -> bool:
         """Rebuild from the table in a thread; the old graph answers meanwhile."""
         engine = session.get_bind()
@@ -343,7 +366,7 @@ class HnswIndex:
             log.warning("could not save the vector index to %s: %s", self._files.folder, error)
 
     def _read_vectors(
-        self, session: Session, since: datetime | None, *, only: Sequence[int] | None = None
+        self, session: Session, *, only: Sequence[int] | None = None
     ) -> Iterator[VectorBatch]:
         query = (
             select(
@@ -359,8 +382,6 @@ class HnswIndex:
             .join(Product, Product.id == ImageVector.product_id)
             .where(ImageVector.model == self.model)
         )
-        if since is not None:
-            query = query.where(ImageVector.created_at >= since - OVERLAP)
         if only is not None:
             for start in range(0, len(only), 500):
                 chunk = only[start : start + 500]

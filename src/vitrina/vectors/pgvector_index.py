@@ -136,6 +136,13 @@ class PgVectorIndex:
                 return hits
         return self._exact(session, where, params)
 
+    def search_many(
+        self, session: Session, queries: NDArray[np.float32], filters: SearchFilters, limit: int
+    ) -> list[list[Hit]]:
+        """:meth:`search` for each row of ``queries``, on the caller's one connection and
+        transaction (PostgreSQL walks its HNSW index per query vector)."""
+        return [self.search(session, query, filters, limit) for query in queries]
+
     def _iterative(
         self, session: Session, where: str, params: dict[str, Any], ef: int
     ) -> list[Hit]:

@@ -26,8 +26,8 @@ from vitrina.http.bounds import RowId
 from vitrina.http.deps import ServicesDep, limit_searches
 from vitrina.http.state import Services
 from vitrina.ingest.bitrix_format import parse_price
+from vitrina.search.asked import filters_with, read_words, with_understood
 from vitrina.search.schemas import TEXT_MAX_LENGTH, SearchResponse, SearchResult
-from vitrina.search.words import filters_with, read_words, with_understood
 from vitrina.vectors.base import SearchFilters
 from vitrina.web.i18n import request_language, translator
 from vitrina.web.rendering import is_fragment, templates_of
