@@ -28,6 +28,8 @@ from vitrina.search.process import SearchProcess
 from vitrina.search.routes import router as search_router
 from vitrina.sync.routes import router as webhook_router
 from vitrina.sync.stats import router as stats_router
+from vitrina.telegram.bot import TelegramBot
+from vitrina.telegram.routes import router as telegram_router
 from vitrina.web.docs import install_docs
 from vitrina.web.routes import install_web
 from vitrina.web.security_headers import SecurityHeadersMiddleware
@@ -59,6 +61,16 @@ def _warm_search(services: Services) -> None:
         log.warning("search not warmed at start-up: %s", error)
 
 
+def start_telegram_bot(settings: Settings, services: Services) -> TelegramBot | None:
+    """The shop's bot when VITRINA_TELEGRAM_BOT_TOKEN is set: fed by the webhook route when
+    VITRINA_TELEGRAM_WEBHOOK_SECRET is set, else long polling."""
+    if not settings.telegram_bot_token:
+        return None
+    bot = TelegramBot(settings, services.searcher(), services.sessions)
+    bot.start_soon(polling=settings.telegram_webhook_secret is None)
+    return bot
+
+
 def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
     """A new Vitrina app. The schema must already be migrated (``vitrina migrate``/``serve`` do)."""
 
@@ -87,9 +99,13 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
         threading.Thread(
             target=_warm_search, args=(services,), name="vitrina-search-warm", daemon=True
         ).start()
+        bot = start_telegram_bot(settings, services)
+        app.state.telegram = bot
         try:
             yield
         finally:
+            if bot is not None:
+                await bot.stop()
             if stop_reconcile is not None:
                 stop_reconcile()
             if services.worker is not None:
@@ -125,6 +141,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
     app.include_router(search_router)
     app.include_router(jobs_router)
     app.include_router(stats_router)
+    app.include_router(telegram_router)
     install_metrics(app)
     install_web(app)
     install_docs(app)
