@@ -1,20 +1,16 @@
 """A stand-in for the Telegram Bot API server, and the customers who write to the shop's bot.
 
-Speaks the real wire format (``https://core.telegram.org/bots/api``): methods at
-``/bot<token>/<method>`` taking JSON, form or multipart parameters and answering
-``{"ok": true, "result": …}`` or ``{"ok": false, "error_code": …, "description": …}``; files at
-``/file/bot<token>/<file_path>``; updates as Telegram sends them, handed out by ``getUpdates``
-(long polling) or posted to the ``setWebhook`` address with its ``secret_token``. It can answer
-429 with ``parameters.retry_after`` or fail like an outage (:meth:`TelegramStandIn.fail_next`).
-Tests, the benchmark and the demo's pretend chat drive it as customers would.
+Updates are made as Telegram sends them and handed out by ``getUpdates`` (long polling) or
+posted to the ``setWebhook`` address with its ``secret_token``; the Bot API's side is
+:mod:`vitrina.standin.telegram_api`, and it can answer 429 with ``retry_after`` or fail like an
+outage (:meth:`fail_next`). Tests, the benchmark and the demo's pretend chat
+(:mod:`vitrina.standin.telegram_chat`) drive it as customers would.
 """
 
 from __future__ import annotations
 
-import asyncio
 import io
-import itertools
-import json
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,79 +19,28 @@ from typing import Any, Self
 
 import httpx
 import uvicorn
-from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from PIL import Image
-from starlette.datastructures import UploadFile
 
-BOT_ID = 7000000001
-BOT_USERNAME = "vitrina_shop_bot"
-JSON_PARAMS = {"reply_markup", "media", "allowed_updates", "entities", "caption_entities"}
-MAX_POLL_S = 50.0
+from vitrina.standin.telegram_api import BotApiServer, SentMessage
+from vitrina.standin.telegram_chat import install_chat_page
 
-
-@dataclass
-class SentMessage:
-    """One message the bot sent, as the stand-in stored it (``params`` as the bot gave them)."""
-
-    method: str
-    chat_id: int
-    params: dict[str, Any]
-    message: dict[str, Any]
-
-    @property
-    def text(self) -> str:
-        return str(self.params.get("text") or self.params.get("caption") or "")
-
-    @property
-    def buttons(self) -> list[dict[str, Any]]:
-        """The inline keyboard's buttons, row after row."""
-        markup = self.params.get("reply_markup") or {}
-        return [b for row in markup.get("inline_keyboard", []) for b in row]
+__all__ = ["SentMessage", "TelegramStandIn"]
 
 
 @dataclass
-class _Fault:
-    method: str
-    status: int
-    retry_after: int | None
-    times: int
+class TelegramStandIn(BotApiServer):
+    """The Bot API server for one bot, with customers in private chats."""
 
-
-@dataclass
-class _File:
-    file_id: str
-    unique_id: str
-    path: str
-    data: bytes
-
-
-@dataclass
-class TelegramStandIn:
-    """The Bot API server for one bot ``token``, with customers in private chats."""
-
-    token: str = "123456:stand-in-token"  # noqa: S105 (the stand-in's own, not a secret)
-    updates: list[dict[str, Any]] = field(default_factory=list)
-    sent: list[SentMessage] = field(default_factory=list)
-    calls: list[str] = field(default_factory=list)
-    downloads: list[str] = field(default_factory=list)
-    callback_answers: list[dict[str, Any]] = field(default_factory=list)
-    webhook_url: str | None = None
-    webhook_secret: str | None = None
-    _files: dict[str, _File] = field(default_factory=dict)
-    _faults: list[_Fault] = field(default_factory=list)
-    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _lock: threading.RLock = field(default_factory=threading.RLock)
+    transcript: list[tuple[int, int, dict[str, Any]]] = field(default_factory=list)
+    """What customers sent: (update id, chat id, update body); the pretend chat page shows it."""
     _server: uvicorn.Server | None = None
     _thread: threading.Thread | None = None
-    base_url: str = ""
 
     # --- lifecycle -------------------------------------------------------------------------------
 
     def start(self, port: int = 0, host: str = "127.0.0.1") -> str:
         """Serve in a background thread; returns the root URL (``VITRINA_TELEGRAM_API_URL``)."""
-        import socket
-
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -137,23 +82,11 @@ class TelegramStandIn:
     ) -> None:
         self.stop()
 
-    # --- misbehaving on purpose ------------------------------------------------------------------
-
-    def fail_next(
-        self, method: str, *, status: int = 429, retry_after: int | None = None, times: int = 1
-    ) -> None:
-        """Answer the next ``times`` calls of ``method`` with ``status`` (429: with
-        ``retry_after`` seconds, as Telegram's flood control does)."""
-        with self._lock:
-            self._faults.append(_Fault(method, status, retry_after, times))
-
-    def _take_fault(self, method: str) -> _Fault | None:
-        with self._lock:
-            for fault in self._faults:
-                if fault.method == method and fault.times > 0:
-                    fault.times -= 1
-                    return fault
-        return None
+    def app(self) -> FastAPI:
+        """The Bot API and, at ``/``, the demo's pretend chat."""
+        app = super().app()
+        install_chat_page(app, self)
+        return app
 
     # --- customers -------------------------------------------------------------------------------
 
@@ -169,7 +102,7 @@ class TelegramStandIn:
     ) -> httpx.Response | None:
         """A customer sends a photo (Telegram stores it in sizes; ``as_document``: as a file)."""
         if as_document:
-            stored = self._store(photo, "documents/file.jpg")
+            stored = self.store(photo, "documents/file.jpg")
             content: dict[str, Any] = {
                 "document": {
                     "file_id": stored.file_id,
@@ -210,7 +143,7 @@ class TelegramStandIn:
             "from": self._user(chat_id, language),
             "chat_instance": str(chat_id),
             "data": button["callback_data"],
-            "message": self._outgoing(chat_id, {"text": "…"}),
+            "message": self.outgoing(chat_id, {"text": "…"}),
         }
         return self._deliver(chat_id, language, {"callback_query": query})
 
@@ -230,182 +163,7 @@ class TelegramStandIn:
     def messages(self, chat_id: int) -> list[SentMessage]:
         """What the bot sent to ``chat_id``, in order."""
         with self._lock:
-            return [m for m in self.sent if m.chat_id == chat_id]
-
-    # --- the server ------------------------------------------------------------------------------
-
-    def app(self) -> FastAPI:
-        app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
-
-        @app.api_route("/bot{token}/{method}", methods=["GET", "POST"])
-        async def method(token: str, method: str, request: Request) -> Response:
-            if token != self.token:
-                return _error(401, "Unauthorized")
-            params = await _params(request)
-            self.calls.append(method)
-            fault = self._take_fault(method)
-            if fault is not None:
-                if fault.status == 429:
-                    return _error(
-                        429,
-                        f"Too Many Requests: retry after {fault.retry_after}",
-                        {"retry_after": fault.retry_after or 1},
-                    )
-                return _error(
-                    fault.status, "Bad Gateway" if fault.status == 502 else "Internal Server Error"
-                )
-            if method == "getUpdates":
-                return await self._get_updates(params)
-            handler = getattr(self, f"_m_{method}", None)
-            if handler is None:
-                return _error(404, "Not Found: method not found")
-            try:
-                result = handler(params)
-            except _ApiError as error:
-                return _error(400, f"Bad Request: {error}")
-            return JSONResponse({"ok": True, "result": result})
-
-        @app.get("/file/bot{token}/{path:path}")
-        def download(token: str, path: str) -> Response:
-            stored = next((f for f in self._files.values() if f.path == path), None)
-            if token != self.token or stored is None:
-                return _error(404, "Not Found")
-            self.downloads.append(path)
-            return Response(stored.data, media_type="application/octet-stream")
-
-        return app
-
-    async def _get_updates(self, params: dict[str, Any]) -> Response:
-        if self.webhook_url:
-            return _error(409, "Conflict: can't use getUpdates method while webhook is active")
-        offset = int(params.get("offset") or 0)
-        deadline = time.monotonic() + min(float(params.get("timeout") or 0), MAX_POLL_S)
-        while True:
-            with self._lock:
-                if offset:
-                    self.updates = [u for u in self.updates if u["update_id"] >= offset]
-                ready = self.updates[: int(params.get("limit") or 100)]
-            if ready or time.monotonic() >= deadline:
-                return JSONResponse({"ok": True, "result": ready})
-            await asyncio.sleep(0.02)
-
-    def _m_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "id": BOT_ID,
-            "is_bot": True,
-            "first_name": "Витрина",
-            "username": BOT_USERNAME,
-            "can_join_groups": False,
-            "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
-        }
-
-    def _m_setWebhook(self, params: dict[str, Any]) -> bool:
-        url = str(params.get("url") or "")
-        self.webhook_url = url or None
-        self.webhook_secret = params.get("secret_token") or None
-        return True
-
-    def _m_deleteWebhook(self, params: dict[str, Any]) -> bool:
-        self.webhook_url = self.webhook_secret = None
-        return True
-
-    def _m_getWebhookInfo(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "url": self.webhook_url or "",
-            "has_custom_certificate": False,
-            "pending_update_count": 0,
-        }
-
-    def _m_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
-        stored = self._files.get(str(params.get("file_id")))
-        if stored is None:
-            raise _ApiError("invalid file_id")
-        return {
-            "file_id": stored.file_id,
-            "file_unique_id": stored.unique_id,
-            "file_size": len(stored.data),
-            "file_path": stored.path,
-        }
-
-    def _m_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
-        if not str(params.get("text") or "").strip():
-            raise _ApiError("message text is empty")
-        return self._record("sendMessage", params, {"text": params["text"]})
-
-    def _m_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._record(
-            "sendPhoto",
-            params,
-            {
-                "photo": self._sent_photo(params.get("photo")),
-                **({"caption": params["caption"]} if params.get("caption") else {}),
-            },
-        )
-
-    def _m_sendMediaGroup(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        media = params.get("media")
-        if not isinstance(media, list) or not 2 <= len(media) <= 10:
-            raise _ApiError("wrong number of media in the album: must be 2-10")
-        group = str(next(self._ids))
-        return [
-            self._record(
-                "sendMediaGroup",
-                {**params, "media": item, "caption": item.get("caption")},
-                {
-                    "photo": self._sent_photo(item.get("media")),
-                    "media_group_id": group,
-                    **({"caption": item["caption"]} if item.get("caption") else {}),
-                },
-            )
-            for item in media
-        ]
-
-    def _m_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
-        self.callback_answers.append(params)
-        return True
-
-    def _m_sendChatAction(self, params: dict[str, Any]) -> bool:
-        return True
-
-    # --- wire format helpers ---------------------------------------------------------------------
-
-    def _record(
-        self, method: str, params: dict[str, Any], content: dict[str, Any]
-    ) -> dict[str, Any]:
-        chat_id = int(params.get("chat_id") or 0)
-        if not chat_id:
-            raise _ApiError("chat not found")
-        markup = params.get("reply_markup")
-        if isinstance(markup, dict) and "inline_keyboard" in markup:
-            content["reply_markup"] = markup  # a Message carries only inline keyboards
-        message = self._outgoing(chat_id, content)
-        with self._lock:
-            self.sent.append(SentMessage(method, chat_id, params, message))
-        return message
-
-    def _sent_photo(self, photo: Any) -> list[dict[str, Any]]:
-        if not isinstance(photo, str | bytes) or not photo:
-            raise _ApiError("there is no photo in the request")
-        stored = self._store(
-            photo if isinstance(photo, bytes) else photo.encode(), "photos/sent.jpg"
-        )
-        return [
-            {
-                "file_id": stored.file_id,
-                "file_unique_id": stored.unique_id,
-                "width": 800,
-                "height": 800,
-            }
-        ]
-
-    def _store(self, data: bytes, name: str) -> _File:
-        n = next(self._ids)
-        folder, _, file_name = name.rpartition("/")
-        stored = _File(f"file-{n}-{BOT_ID}", f"u{n}", f"{folder}/file_{n}_{file_name}", data)
-        with self._lock:
-            self._files[stored.file_id] = stored
-        return stored
+            return list(self.by_chat.get(chat_id, ()))
 
     def _photo_sizes(self, photo: bytes) -> list[dict[str, Any]]:
         """A thumbnail and the photo as sent, smallest first, as Telegram lists them."""
@@ -417,7 +175,7 @@ class TelegramStandIn:
             thumb.save(buffer, "JPEG")
         sizes = []
         for data, (w, h) in ((buffer.getvalue(), thumb.size), (photo, (width, height))):
-            stored = self._store(data, "photos/file.jpg")
+            stored = self.store(data, "photos/file.jpg")
             sizes.append(
                 {
                     "file_id": stored.file_id,
@@ -441,23 +199,11 @@ class TelegramStandIn:
             **content,
         }
 
-    def _outgoing(self, chat_id: int, content: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "message_id": next(self._ids),
-            "date": int(time.time()),
-            "from": {
-                "id": BOT_ID,
-                "is_bot": True,
-                "first_name": "Витрина",
-                "username": BOT_USERNAME,
-            },
-            "chat": {"id": chat_id, "type": "private", "first_name": "Айгерим"},
-            **content,
-        }
-
     def _deliver(self, chat_id: int, language: str, body: dict[str, Any]) -> httpx.Response | None:
         """Post the update to the webhook (its answer returned) or queue it for getUpdates."""
         update = {"update_id": next(self._ids), **body}
+        with self._lock:
+            self.transcript.append((update["update_id"], chat_id, body))
         if self.webhook_url:
             headers = (
                 {"X-Telegram-Bot-Api-Secret-Token": self.webhook_secret}
@@ -468,40 +214,3 @@ class TelegramStandIn:
         with self._lock:
             self.updates.append(update)
         return None
-
-
-class _ApiError(Exception):
-    """A 400 the real Bot API would answer for the same request."""
-
-
-async def _params(request: Request) -> dict[str, Any]:
-    """Parameters as the Bot API reads them: the query string, then a JSON, form or multipart
-    body; in a form, objects (``reply_markup``, ``media``) are JSON-serialized strings."""
-    params: dict[str, Any] = dict(request.query_params)
-    kind = request.headers.get("content-type", "")
-    if kind.startswith("application/json"):
-        body = await request.body()
-        params.update(json.loads(body) if body else {})
-        return params
-    if kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        form = await request.form()
-        for key, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                params[key] = await value.read()
-            elif key in JSON_PARAMS:
-                params[key] = json.loads(value)
-            else:
-                params[key] = value
-        # An album's uploaded photos are named attach://<field>.
-        for item in params.get("media") or [] if isinstance(params.get("media"), list) else []:
-            ref = item.get("media")
-            if isinstance(ref, str) and ref.startswith("attach://"):
-                item["media"] = params.get(ref.removeprefix("attach://"), ref)
-    return params
-
-
-def _error(status: int, description: str, parameters: dict[str, Any] | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
-    if parameters:
-        body["parameters"] = parameters
-    return JSONResponse(body, status_code=status)
