@@ -7,8 +7,9 @@ search process as in production), the bot in webhook mode on the Bot API stand-i
    chat: from the stand-in posting the update to the webhook until the bot's message with the
    links has reached the stand-in (getFile, the download, the search, sendMediaGroup, sendMessage);
 3. ``20 chats at once``: 20 customers each sending a photo and waiting for the answer before the
-   next (closed loop) for ``--seconds``: updates answered per second, and how many of those were
-   «Подождите немного» (``VITRINA_TELEGRAM_CONCURRENCY`` searches at once).
+   next (closed loop) for ``--seconds``: photos answered per second, and how many of those were
+   «Подождите немного» rather than an album (``VITRINA_TELEGRAM_CONCURRENCY`` searches at once,
+   four times as many queued).
 
 Prints p50/p95 of 1 and 2 and their ratio (target ≤ 1.3×) and the rate of 3.
 Run: ``.venv/bin/python benchmarks/telegram.py [--rounds 30] [--seconds 20] [--products 60]``.

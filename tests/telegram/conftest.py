@@ -47,8 +47,15 @@ def bot_shop(live_app, sqlite_url) -> Callable[..., Iterator[BotShop]]:
     """``bot_shop(mode, **settings)``: the shop with its bot fed by ``webhook`` or ``polling``."""
 
     @contextmanager
-    def start(mode: str = "webhook", **overrides: object) -> Iterator[BotShop]:
+    def start(
+        mode: str = "webhook",
+        catalog: list[tuple[str, str, bytes]] | None = None,
+        **overrides: object,
+    ) -> Iterator[BotShop]:
+        """``catalog``: (name, price, photo) per product; the sample photographs by default."""
         photos_by_name = sample_photos()
+        if catalog is None:
+            catalog = [(f"Букет {n}", PRICES[n], jpeg(photos_by_name[n])) for n in NAMES]
         with photo_server() as photos, TelegramStandIn() as telegram:
             settings: dict[str, object] = {
                 "shop_base_url": SHOP,
@@ -59,18 +66,19 @@ def bot_shop(live_app, sqlite_url) -> Callable[..., Iterator[BotShop]]:
                 **overrides,
             }
             with live_app(sqlite_url, run_worker=True, **settings) as client:
-                for n, name in enumerate(NAMES):
-                    url = photos.add(f"/upload/{name}.jpg", jpeg(photos_by_name[name]))
+                for n, (title, price, photo) in enumerate(catalog):
+                    slug = NAMES[n] if n < len(NAMES) else f"bouquet-{n}"
+                    url = photos.add(f"/upload/{slug}.jpg", photo)
                     product = sample_product(
                         id=500 + n,
-                        title=f"Букет {name}",
-                        price=PRICES[name],
+                        title=title,
+                        price=price,
                         image=url,
                         images=[url],
-                        DETAIL_PAGE_URL=f"/catalog/{name}/",
+                        DETAIL_PAGE_URL=f"/catalog/{slug}/",
                     )
                     assert send(client, "created", product, secret=SECRET).status_code == 200
-                assert wait_until_idle(client)["total_indexed"] == len(NAMES)
+                assert wait_until_idle(client)["total_indexed"] == len(catalog)
                 if mode == "webhook":
                     telegram.webhook_url = f"{client.base_url}/api/v1/telegram/webhook"
                     telegram.webhook_secret = WEBHOOK_SECRET

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -135,6 +136,30 @@ def test_a_rate_limited_chat_gets_the_friendly_answer(bot_shop):
         shop.telegram.send_photo(22, jpeg(shop.photos["chelsea"]))
         captions, _ = album_and_links(shop, 22)
         assert captions[0].startswith("Букет chelsea")
+
+
+def test_photos_past_the_search_queue_get_the_friendly_answer_at_once(bot_shop):
+    with bot_shop("webhook", telegram_concurrency=1) as shop:
+        shop.telegram.download_gate = gate = threading.Event()  # the first search stays busy
+        chats = range(61, 68)
+        for chat in chats:
+            shop.telegram.send_photo(chat, jpeg(shop.photos["coffee"]))
+
+        def told_to_wait() -> list[int]:
+            waiting = [
+                c
+                for c in chats
+                if any(m.text.startswith("Подождите немного") for m in shop.telegram.messages(c))
+            ]
+            assert len(waiting) == 2, waiting  # one searching, four queued (4 per slot)
+            return waiting
+
+        waiting = eventually(told_to_wait, timeout=120)
+        gate.set()
+        for chat in chats:
+            if chat not in waiting:
+                captions, _ = album_and_links(shop, chat)
+                assert captions[0].startswith("Букет coffee")
 
 
 def test_a_429_from_the_bot_api_is_retried_and_the_answer_arrives(bot_shop):

@@ -71,6 +71,7 @@ class BotApiServer:
     updates: list[dict[str, Any]] = field(default_factory=list)
     sent: list[SentMessage] = field(default_factory=list)
     by_chat: dict[int, list[SentMessage]] = field(default_factory=dict)
+    download_gate: threading.Event | None = None
     calls: list[str] = field(default_factory=list)
     downloads: list[str] = field(default_factory=list)
     callback_answers: list[dict[str, Any]] = field(default_factory=list)
@@ -139,6 +140,8 @@ class BotApiServer:
             if token != self.token or stored is None:
                 return _error(404, "Not Found")
             self.downloads.append(path)
+            if self.download_gate is not None:  # a download in progress for as long as a test needs
+                self.download_gate.wait(timeout=120)
             return Response(stored.data, media_type="application/octet-stream")
 
         return app

@@ -28,7 +28,8 @@ h1{font-size:17px;background:#517da2;color:#fff;margin:0;padding:12px}
 .album{display:grid;grid-template-columns:repeat(auto-fill,minmax(110px,1fr));gap:4px}
 .b{display:block;margin-top:4px;padding:6px;border-radius:6px;background:#e6eef5;color:#2a5885;
 text-align:center;text-decoration:none;border:0;width:100%;font:inherit;cursor:pointer}
-form.send{position:sticky;bottom:0;background:#fff;padding:8px;display:flex;gap:6px}"""
+form.send{background:#fff;padding:8px;display:flex;flex-wrap:wrap;gap:6px}
+form.send input{max-width:100%;min-width:0}form.send input[name=caption]{flex:1}"""
 
 
 def install_chat_page(app: FastAPI, standin: TelegramStandIn) -> None:

@@ -31,7 +31,7 @@ from vitrina.errors import ConfigurationError
 from vitrina.search.searcher import Searcher
 from vitrina.telegram.answers import Links
 from vitrina.telegram.api_retries import RetryingRequests
-from vitrina.telegram.chat_limits import ChatLimits
+from vitrina.telegram.chat_limits import WAITING_PER_SLOT, ChatLimits
 from vitrina.telegram.handlers import BotHandlers
 from vitrina.telegram.i18n import language_of, text
 
@@ -67,8 +67,9 @@ class TelegramBot:
             .base_url(base_url)
             .base_file_url(file_url)
             .rate_limiter(retries or RetryingRequests())
-            # Updates are handled concurrently (searches are bounded by ChatLimits instead).
-            .concurrent_updates(max(8, settings.telegram_concurrency * 4))
+            # Updates are handled concurrently: a quick answer (a button, «Подождите немного»)
+            # never waits behind the searches, which ChatLimits bounds and queues.
+            .concurrent_updates(settings.telegram_concurrency * (WAITING_PER_SLOT + 2))
             .connection_pool_size(32)
         )
         self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
