@@ -74,7 +74,7 @@ def test_an_exact_photo_is_marked_exactly_this(bot_shop):
         assert "Точно такой" in links.text.splitlines()[1]
 
 
-def test_a_wrong_secret_token_is_refused_with_401_and_changes_nothing(bot_shop):
+def test_a_wrong_secret_or_a_body_that_is_no_update_is_refused_and_changes_nothing(bot_shop):
     with bot_shop("webhook") as shop:
         shop.telegram.webhook_secret = "not-the-secret"
         response = shop.telegram.send_photo(9, jpeg(shop.photos["coffee"]))
@@ -89,6 +89,31 @@ def test_a_wrong_secret_token_is_refused_with_401_and_changes_nothing(bot_shop):
             headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
         )
         assert bad.status_code == 422 and "update_id" in bad.text
+        hostile = [
+            {"update_id": 2, "message": "x"},
+            {"update_id": 3, "message": {"chat": 5}},
+            {"update_id": 4, "callback_query": []},
+            {
+                "update_id": 5,
+                "message": {
+                    "message_id": 1,
+                    "date": 1,
+                    "photo": "zz",
+                    "chat": {"id": 9, "type": "private"},
+                },
+            },
+            {
+                "update_id": 6,
+                "message": {"message_id": 1, "date": 10**20, "chat": {"id": 9, "type": "private"}},
+            },
+        ]
+        for body in hostile:
+            refused = shop.client.post(
+                "/api/v1/telegram/webhook",
+                json=body,
+                headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
+            )
+            assert refused.status_code == 422 and "update" in refused.text, (body, refused.text)
         assert shop.telegram.downloads == [] and shop.telegram.messages(9) == []
         panel = shop.client.get("/api/v1/dashboard", headers=ADMIN).json()["searches"]
         assert panel["searches"] == 0

@@ -97,7 +97,7 @@ class TelegramBot:
         app.add_handler(MessageHandler(filters.PHOTO | filters.Document.IMAGE, h.photo))
         app.add_handler(MessageHandler(filters.CONTACT, h.contact))
         app.add_handler(CallbackQueryHandler(h.button))
-        app.add_handler(MessageHandler(~filters.COMMAND, h.not_a_photo))
+        app.add_handler(MessageHandler(filters.ALL, h.not_a_photo))
         app.add_error_handler(self._on_error)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
