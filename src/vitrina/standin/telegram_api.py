@@ -73,6 +73,9 @@ class BotApiServer:
     by_chat: dict[int, list[SentMessage]] = field(default_factory=dict)
     download_gate: threading.Event | None = None
     calls: list[str] = field(default_factory=list)
+    timeline: list[tuple[str, int, float]] = field(default_factory=list)
+    """(method or ``download``, chat id or 0, ``time.perf_counter()``) of every request, as it
+    arrived: the benchmark's breakdown of an answer."""
     downloads: list[str] = field(default_factory=list)
     callback_answers: list[dict[str, Any]] = field(default_factory=list)
     webhook_url: str | None = None
@@ -112,6 +115,7 @@ class BotApiServer:
                 return _error(401, "Unauthorized")
             params = await _params(request)
             self.calls.append(method)
+            self.timeline.append((method, _chat_of(params), time.perf_counter()))
             fault = self._take_fault(method)
             if fault is not None:
                 if fault.status == 429:
@@ -140,6 +144,7 @@ class BotApiServer:
             if token != self.token or stored is None:
                 return _error(404, "Not Found")
             self.downloads.append(path)
+            self.timeline.append(("download", 0, time.perf_counter()))
             if self.download_gate is not None:  # a download in progress for as long as a test needs
                 self.download_gate.wait(timeout=120)
             return Response(stored.data, media_type="application/octet-stream")
@@ -323,6 +328,13 @@ async def _params(request: Request) -> dict[str, Any]:
             if isinstance(ref, str) and ref.startswith("attach://"):
                 item["media"] = params.get(ref.removeprefix("attach://"), ref)
     return params
+
+
+def _chat_of(params: dict[str, Any]) -> int:
+    try:
+        return int(params.get("chat_id") or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 def _error(status: int, description: str, parameters: dict[str, Any] | None = None) -> JSONResponse:
