@@ -31,7 +31,7 @@ from vitrina.errors import InvalidPayload, NotFound, PhotoFetchError, ServiceUna
 from vitrina.images.decode import decode_image
 from vitrina.images.fetch import PhotoFetcher
 from vitrina.search.photo_url import for_customer
-from vitrina.search.ranking import Candidate, QueryPhoto, rank, verify_leading
+from vitrina.search.ranking import INLIER_SHARE, Candidate, QueryPhoto, rank, verify_leading
 from vitrina.search.schemas import MatchCheck, SearchResponse, SearchResult
 from vitrina.search.thresholds import (
     Thresholds,
@@ -39,8 +39,10 @@ from vitrina.search.thresholds import (
     resolve,
     stored_thresholds,
 )
+from vitrina.search.words import follow_words
 from vitrina.vectors.base import Hit, SearchFilters, VectorIndex
 from vitrina.vectors.models import ImageVector
+from vitrina.words import Understood
 
 QUERY_DECODE_SIZE = 512  # a story screenshot keeps its product region large enough for ORB
 # Photos per region asked of the index, whatever top_k: enough that the colour ranking finds
@@ -116,9 +118,11 @@ class SearchService:
         top_k: int,
         threshold: float | None,
         filters: SearchFilters,
+        words: Understood | None = None,
         started: float | None = None,
     ) -> SearchResponse:
-        """Search by exactly one of: photo bytes, base64, a URL, or an indexed product's photo.
+        """Search by exactly one of: photo bytes, base64, a URL, or an indexed product's photo
+        (with ``words`` beside it, already applied to ``filters``: ``search/words.py``).
 
         One call from the request to the answer, so a search can run in another process
         (``search/process.py``) with one round trip and no image crossing the boundary.
@@ -134,7 +138,7 @@ class SearchService:
         else:
             raise InvalidPayload("give a photo, image_url, image_base64 or product_id")
         return self.search(
-            query, top_k=top_k, threshold=threshold, filters=filters, started=started
+            query, top_k=top_k, threshold=threshold, filters=filters, words=words, started=started
         )
 
     @property
@@ -231,6 +235,7 @@ class SearchService:
         top_k: int,
         threshold: float | None,
         filters: SearchFilters,
+        words: Understood | None = None,
         started: float | None = None,
     ) -> SearchResponse:
         """Top ``top_k`` products (one entry each: its best photo), the verified match first.
@@ -244,7 +249,7 @@ class SearchService:
         photo = QueryPhoto.of(query)
         thresholds = self.thresholds
         with self.sessions() as session:
-            candidates = self.candidates(session, photo, filters, top_k, thresholds)
+            candidates = self.candidates(session, photo, filters, top_k, thresholds, words)
             results = self._results(session, candidates, top_k, threshold, filters)
             total = self.index.count(session)
         exact = [r for r in results if r.verification is not None and r.verification.exact]
@@ -274,8 +279,10 @@ class SearchService:
         filters: SearchFilters,
         top_k: int,
         thresholds: Thresholds,
+        words: Understood | None = None,
     ) -> list[Candidate]:
-        """Ranked and verified candidates, one per product (calibration reads them directly)."""
+        """Ranked and verified candidates, one per product (calibration reads them directly),
+        then re-ranked for the customer's ``words``."""
         # Several photos may belong to one product: ask for more photos than products.
         limit = max(top_k * 4, CANDIDATES)
         best: dict[int, Hit] = {}
@@ -286,6 +293,8 @@ class SearchService:
                     best[hit.image_id] = hit
         candidates = rank(session, photo, list(best.values()), thresholds)
         verify_leading(session, photo, candidates, thresholds)
+        if words is not None:
+            follow_words(session, candidates, words, thresholds, min_share=INLIER_SHARE)
         return candidates
 
     def _results(

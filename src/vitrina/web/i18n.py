@@ -69,6 +69,12 @@ RU: dict[str, str] = {
     "similarity": "сходство",
     "Found: {n}": "Найдено: {n}",
     "Choose a photo or paste the address of one.": "Выберите фото или вставьте ссылку на него.",
+    "A few words, if you like": "Уточните словами (необязательно)",
+    "the same but white, under 20 000": "такой же, но белый, до 20 000",
+    "Add a photo: the words only refine a search by photo.": (
+        "Добавьте фото: слова только уточняют поиск по фото."
+    ),
+    "Use at most {n} characters for the words.": "В поле для слов не больше {n} символов.",
     "This file is not a photo, or it is damaged. Choose a JPEG, PNG or WebP picture.": (
         "Этот файл не фотография или он повреждён. Выберите снимок JPEG, PNG или WebP."
     ),
@@ -238,6 +244,12 @@ KK: dict[str, str] = {
     "similarity": "ұқсастық",
     "Found: {n}": "Табылды: {n}",
     "Choose a photo or paste the address of one.": "Фото таңдаңыз немесе оның сілтемесін қойыңыз.",
+    "A few words, if you like": "Сөзбен нақтылаңыз (міндетті емес)",
+    "the same but white, under 20 000": "дәл осындай, бірақ ақ, 20 000 дейін",
+    "Add a photo: the words only refine a search by photo.": (
+        "Фото қосыңыз: сөздер тек фото арқылы іздеуді нақтылайды."
+    ),
+    "Use at most {n} characters for the words.": "Сөздер өрісінде {n} таңбадан артық болмасын.",
     "This file is not a photo, or it is damaged. Choose a JPEG, PNG or WebP picture.": (
         "Бұл файл фото емес немесе бүлінген. JPEG, PNG немесе WebP суретін таңдаңыз."
     ),

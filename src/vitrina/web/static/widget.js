@@ -16,19 +16,22 @@
     camera: "Camera", shot: "Take a photo", close: "Close", hint: "Move or resize the frame around the bouquet to refine the search.",
     busy: "Searching…", none: "No similar bouquets. Try another photo.", nearest: "Nothing close; the nearest we have:",
     exact: "Exactly this", failed: "The search did not answer; try again.",
-    large: "The photo is too large; choose a smaller one.", bad: "This is not a photo; choose a JPEG, PNG or WebP picture."
+    large: "The photo is too large; choose a smaller one.", bad: "This is not a photo; choose a JPEG, PNG or WebP picture.",
+    words: "Add a few words: the same but white, under 20 000"
   } : lang === "kk" ? {
     open: "Фото арқылы табу", title: "Фото арқылы іздеу", find: "Іздеу", again: "Басқа фото",
     camera: "Камера", shot: "Суретке түсіру", close: "Жабу", hint: "Іздеуді нақтылау үшін рамканы гүл шоғының айналасына жылжытыңыз немесе кішірейтіңіз.",
     busy: "Іздеп жатырмыз…", none: "Ұқсас гүл шоқтары табылмады. Басқа фотоны көріңіз.", nearest: "Дәл осындай жоқ; ең жақындары мыналар:",
     exact: "Дәл осы", failed: "Іздеу жауап бермеді; қайталап көріңіз.",
-    large: "Фото тым үлкен; кішірек фотоны таңдаңыз.", bad: "Бұл фото емес; JPEG, PNG немесе WebP суретін таңдаңыз."
+    large: "Фото тым үлкен; кішірек фотоны таңдаңыз.", bad: "Бұл фото емес; JPEG, PNG немесе WebP суретін таңдаңыз.",
+    words: "Сөзбен нақтылаңыз: дәл осындай, бірақ ақ, 20 000 дейін"
   } : {
     open: "Найти по фото", title: "Поиск по фото", find: "Найти", again: "Другое фото",
     camera: "Камера", shot: "Сфотографировать", close: "Закрыть", hint: "Подвиньте или уменьшите рамку вокруг букета — поиск уточнится.",
     busy: "Ищем…", none: "Похожих букетов не нашлось. Попробуйте другое фото.", nearest: "Точно таких нет; ближе всего вот эти:",
     exact: "Точно такой", failed: "Поиск не ответил; попробуйте ещё раз.",
-    large: "Фото слишком большое, выберите поменьше.", bad: "Это не фотография; выберите снимок JPEG, PNG или WebP."
+    large: "Фото слишком большое, выберите поменьше.", bad: "Это не фотография; выберите снимок JPEG, PNG или WebP.",
+    words: "Уточните словами: такой же, но белый, до 20 000"
   };
   var target = me.getAttribute("data-target");
   var color = me.getAttribute("data-color") || "#b0305a";
@@ -49,6 +52,8 @@
     ".crop{position:absolute;border:2px solid #fff;box-shadow:0 0 0 9999px rgba(0,0,0,.35);cursor:move;min-width:44px;min-height:44px}" +
     ".crop i{position:absolute;right:0;bottom:0;width:32px;height:32px;border-radius:50%;background:var(--c);border:2px solid #fff;cursor:nwse-resize}" +
     ".hint,.status{font-size:14px;color:#6b6b70;margin:6px 0}.status.err{color:#c62828}" +
+    ".words{display:block;width:100%;font:inherit;min-height:44px;padding:8px 12px;margin:0 0 8px;border:1px solid #d8d4ce;border-radius:10px}" +
+    ".understood{font-size:14px;margin:6px 0;color:#1d1d1f}" +
     ".actions{display:flex;flex-wrap:wrap;gap:8px}.actions button{padding:8px 12px}.actions .find{margin-left:auto}" +
     "ul{list-style:none;margin:10px 0 0;padding:0;display:grid;gap:10px;grid-template-columns:repeat(auto-fill,minmax(140px,1fr))}" +
     "li a,li div{display:flex;flex-direction:column;color:inherit;text-decoration:none;border:1px solid #e3e1dc;border-radius:10px;overflow:hidden;height:100%}" +
@@ -73,13 +78,15 @@
     '<div class="overlay" role="dialog" aria-modal="true" hidden><div class="sheet">' +
     '<header><b></b><button class="close" type="button">×</button></header>' +
     '<div class="photo"><img alt=""><div class="crop"><i></i></div></div>' +
-    '<p class="hint"></p><div class="actions"><button class="again" type="button"></button>' +
+    '<p class="hint"></p><input class="words" type="text" maxlength="200" enterkeyhint="search">' +
+    '<div class="actions"><button class="again" type="button"></button>' +
     '<button class="camera" type="button"></button><button class="find" type="button"></button></div>' +
-    '<p class="status" role="status" aria-live="polite"></p><ul></ul></div></div>';
+    '<p class="status" role="status" aria-live="polite"></p><p class="understood" hidden></p><ul></ul></div></div>';
   host.style.setProperty("--c", color);
   function $(s) { return root.querySelector(s); }
   var main = $(".main"), pick = $(".pick"), shoot = $(".shoot"), overlay = $(".overlay"),
-    img = $(".photo img"), crop = $(".crop"), status = $(".status"), list = $("ul");
+    img = $(".photo img"), crop = $(".crop"), status = $(".status"), list = $("ul"),
+    words = $(".words"), heard = $(".understood");
   main.textContent = T.open;
   $(".shot").setAttribute("aria-label", T.shot);
   $("header b").textContent = T.title;
@@ -89,6 +96,8 @@
   $(".again").textContent = T.again;
   $(".camera").textContent = T.camera;
   $(".find").textContent = T.find;
+  words.placeholder = T.words;
+  words.setAttribute("aria-label", T.words);
 
   var box = [0, 0, 1, 1], photo = null, asked = 0, timer = 0, overflow = "";
 
@@ -148,6 +157,7 @@
       body.append("file", blob, "photo.jpg");
       body.append("top_k", "12");
       body.append("channel", "widget");
+      if (words.value.trim()) { body.append("text", words.value.trim()); body.append("language", lang); }
       return fetch(api + "/api/v1/search/upload", { method: "POST", body: body, headers: { Accept: "application/json" } });
     }).then(function (response) {
       if (response.status === 413) throw { text: T.large };
@@ -164,6 +174,8 @@
     var exact = {}, good = answer.exact.concat(answer.similar);
     answer.exact.forEach(function (r) { exact[r.product_id] = true; });
     var shown = good.length ? good : answer.results.slice(0, 6);
+    heard.textContent = answer.understood_text || "";  // «Понял: белые, до 20 000 ₸»
+    heard.hidden = !heard.textContent;
     say(good.length ? "" : answer.results.length ? T.nearest : T.none);
     list.replaceChildren.apply(list, shown.map(function (r) {
       var li = document.createElement("li"), card;
@@ -217,6 +229,7 @@
   $(".again").addEventListener("click", function () { pick.click(); });
   $(".camera").addEventListener("click", function () { shoot.click(); });
   $(".find").addEventListener("click", search);
+  words.addEventListener("keydown", function (event) { if (event.key === "Enter") { event.preventDefault(); search(); } });
   $(".close").addEventListener("click", close);
   pick.addEventListener("change", function () { chosen(pick); });
   shoot.addEventListener("change", function () { chosen(shoot); });
