@@ -66,6 +66,20 @@ def test_photo_and_image_file_through_long_polling_get_the_product_first(bot_sho
         assert captions[0].startswith("Букет astronaut — 32 000 ₸")
 
 
+def test_the_caption_up_to_20_000_filters_the_answer(bot_shop):
+    with bot_shop("webhook", similar_threshold=-1.0) as shop:
+        photo = jpeg(shop.photos["astronaut"])  # 32 000 ₸
+        shop.telegram.send_photo(13, photo)
+        captions, _ = album_and_links(shop, 13)
+        assert captions[0].startswith("Букет astronaut — 32 000 ₸")
+        sent = len(shop.telegram.messages(13))
+        shop.telegram.send_photo(13, photo, caption="до 20 000")
+        captions, links = album_and_links(shop, 13, sent)
+        assert captions and not any("astronaut" in c for c in captions)
+        assert {c.split(" — ")[0] for c in captions} <= {"Букет coffee", "Букет chelsea"}
+        assert links.text.startswith("Понял: до 20 000 ₸")
+
+
 def test_an_exact_photo_is_marked_exactly_this(bot_shop):
     with bot_shop("webhook") as shop:
         shop.telegram.send_photo(5, jpeg(shop.photos["astronaut"]))

@@ -83,7 +83,8 @@ class Links:
 
 def summary(results: list[SearchResult], response: SearchResponse, language: str) -> str:
     """The message under the album: one numbered line per product, as the buttons are."""
-    lines = [text(language, "found")]
+    lines = [response.understood_text] if response.understood_text else []
+    lines.append(text(language, "found"))
     for n, result in enumerate(results, 1):
         tags = marks(result, response, language)
         lines.append(

@@ -152,7 +152,8 @@ class BotHandlers:
         if not results:
             key = "no_more" if skip else "nothing"
             markup = answers.buttons([], response, language, self.links, more_page=more_page)
-            await message.reply_text(text(language, key), reply_markup=markup)
+            told = f"{response.understood_text}\n" if response.understood_text else ""
+            await message.reply_text(told + text(language, key), reply_markup=markup)
             return
         media = answers.album(results, response, language)
         if len(media) >= 2:

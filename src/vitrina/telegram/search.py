@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from vitrina.analytics.searches import record_search
 from vitrina.search.schemas import SearchResponse
 from vitrina.search.searcher import Searcher
+from vitrina.search.words import filters_with, read_words, with_understood
 from vitrina.vectors.base import SearchFilters
 
 CHANNEL = "telegram"
@@ -23,17 +24,19 @@ def search_photo(
     caption: str | None,
     language: str,
 ) -> SearchResponse:
-    """Search by the photo, refined by the caption's words; blocking (run it in a thread).
-
-    The caption is the one place words reach the search from the bot: once the words parser
-    (issue 25) is in, ``read_words(caption)`` and ``filters_with`` go here, as in
-    ``search/routes.py``; until then the caption is not used.
-    """
+    """Search by the photo, refined by the caption's words as on the page («до 20 000» is a
+    price filter, a colour word re-ranks); blocking (run it in a thread)."""
     started = time.perf_counter()
+    words = read_words(caption)
     response = searcher.find(
-        photo=photo, top_k=TOP_K, threshold=None, filters=SearchFilters(), started=started
+        photo=photo,
+        top_k=TOP_K,
+        threshold=None,
+        filters=filters_with(SearchFilters(), words),
+        words=words,
+        started=started,
     )
-    return record_search(sessions, CHANNEL, response)
+    return with_understood(record_search(sessions, CHANNEL, response), words, language)
 
 
 def search_more(
