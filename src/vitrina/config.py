@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -104,6 +105,10 @@ class Settings(BaseSettings):
     telegram_chat_rate_limit: float = Field(default=0.2, ge=0.0)
     telegram_chat_rate_burst: int = Field(default=3, ge=1)
     telegram_concurrency: int = Field(default=4, ge=1, le=64)
+    timezone: str = "Asia/Almaty"
+    lead_webhook_url: str | None = None
+    lead_webhook_secret: str | None = None
+    lead_photo_retention_days: float = Field(default=30.0, ge=0.0)
 
     # jobs
     worker_concurrency: int = 1
@@ -181,6 +186,33 @@ class Settings(BaseSettings):
             return None
         if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
             raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"must be a time zone such as Asia/Almaty, got {value!r}") from None
+        return value
+
+    @field_validator("lead_webhook_url")
+    @classmethod
+    def _lead_url(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        if not _is_web_address(value):
+            raise ValueError(f"must be an http(s) address, got {value!r}")
+        return value
+
+    @field_validator("lead_webhook_secret")
+    @classmethod
+    def _lead_secret(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        if not value.startswith("whsec_"):
+            raise ValueError(f"must start with 'whsec_' (got {value[:10]!r}…)")
         return value
 
     @field_validator("shop_base_url")

@@ -87,7 +87,8 @@ class Vitrina:
             page = httpx.get(
                 f"{self.url}/api/v1/products", params={"limit": 500, "offset": offset}, timeout=10
             ).json()
-            found.update((p["id"], p) for p in page["items"])
+            for p in page["items"]:  # on sale as the shop means it: not deleted, not sold out
+                found[p["id"]] = {**p, "on_sale": p["enabled"] and p["available"]}
             offset += len(page["items"])
             if offset >= page["total"]:
                 return found

@@ -30,6 +30,7 @@ class BotShop:
     client: httpx.Client
     telegram: TelegramStandIn
     photos: dict[str, Image.Image]
+    photo_urls: list[str]
 
     def answers(self, chat_id: int, count: int) -> list[SentMessage]:
         """Wait for the bot's ``count``-th message to ``chat_id``; all of them so far."""
@@ -66,9 +67,11 @@ def bot_shop(live_app, sqlite_url) -> Callable[..., Iterator[BotShop]]:
                 **overrides,
             }
             with live_app(sqlite_url, run_worker=True, **settings) as client:
+                urls = []
                 for n, (title, price, photo) in enumerate(catalog):
                     slug = NAMES[n] if n < len(NAMES) else f"bouquet-{n}"
                     url = photos.add(f"/upload/{slug}.jpg", photo)
+                    urls.append(url)
                     product = sample_product(
                         id=500 + n,
                         title=title,
@@ -97,6 +100,6 @@ def bot_shop(live_app, sqlite_url) -> Callable[..., Iterator[BotShop]]:
                     )
                 else:
                     eventually(lambda: "getUpdates" in telegram.calls, timeout=120, what="polling")
-                yield BotShop(client, telegram, photos_by_name)
+                yield BotShop(client, telegram, photos_by_name, urls)
 
     return start

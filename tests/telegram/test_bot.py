@@ -9,9 +9,10 @@ from urllib.parse import urlsplit
 import numpy as np
 from PIL import Image
 
-from tests.conftest import ADMIN_TOKEN
+from tests.conftest import ADMIN_TOKEN, SECRET
 from tests.support.eventually import eventually
 from tests.support.photos import altered, jpeg
+from tests.support.webhooks import sample_product, send
 from tests.telegram.conftest import PUBLIC, WEBHOOK_SECRET, BotShop
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -88,6 +89,24 @@ def test_an_exact_photo_is_marked_exactly_this(bot_shop):
         assert "Точно такой" in links.text.splitlines()[1]
 
 
+def test_a_sold_out_exact_match_is_marked_and_alternatives_follow(bot_shop):
+    with bot_shop("webhook", similar_threshold=-1.0) as shop:
+        sold_out = sample_product(
+            id=502,
+            title="Букет astronaut",
+            price="32 000 ₸",
+            isAvailable=False,
+            image=shop.photo_urls[2],
+            images=[shop.photo_urls[2]],
+        )
+        assert send(shop.client, "updated", sold_out, secret=SECRET).status_code == 200
+        shop.telegram.send_photo(14, jpeg(shop.photos["astronaut"]))
+        captions, links = album_and_links(shop, 14)
+        assert captions[0] == "Букет astronaut — 32 000 ₸\nТочно такой · Нет в наличии"
+        assert "Нет в наличии" in links.text.splitlines()[1]
+        assert len(captions) == 3  # the available ones after it
+
+
 def test_a_wrong_secret_or_a_body_that_is_no_update_is_refused_and_changes_nothing(bot_shop):
     with bot_shop("webhook") as shop:
         shop.telegram.webhook_secret = "not-the-secret"
@@ -154,6 +173,13 @@ def test_more_and_order_buttons_continue_the_conversation(bot_shop):
         assert "Отправить телефон" in shop.answers(11, sent + 2)[-1].text
         shop.telegram.share_contact(11, "+77011234567")
         assert shop.answers(11, sent + 3)[-1].text.startswith("Спасибо")
+        leads = shop.client.get("/api/v1/leads", headers=ADMIN).json()
+        assert len(leads) == 1  # the forwarded contact made none
+        lead = leads[0]
+        assert (lead["phone"], lead["name"], lead["language"]) == ("+77011234567", "Айгерим", "ru")
+        assert lead["product_id"] == int(order["callback_data"].split(":")[1])
+        assert lead["search_id"] == int(order["callback_data"].split(":")[2])
+        assert "Telegram" in lead["comment"]
 
 
 def test_nothing_close_gets_a_plain_answer_and_the_order_button(bot_shop):

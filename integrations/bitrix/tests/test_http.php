@@ -153,7 +153,7 @@ test('the widget script is added to public pages when enabled, never to admin pa
     check(!str_contains(http('GET', $server['url'] . '/catalog/')['body'], 'widget.js'), 'off by default');
     Option::set(MODULE_ID, 'widget_enabled', 'Y');
     Option::set(MODULE_ID, 'widget_url', 'https://vitrina.example.kz/widget.js');
-    check(str_contains(http('GET', $server['url'] . '/catalog/')['body'], '<script src="https://vitrina.example.kz/widget.js" data-site="s1" async></script>'), 'on public pages');
+    check(str_contains(http('GET', $server['url'] . '/catalog/')['body'], '<script src="https://vitrina.example.kz/widget.js" defer></script>'), 'on public pages');
     check(!str_contains(http('GET', $server['url'] . '/bitrix/admin/settings.php?mid=main')['body'], '<script src="https://vitrina.example.kz/widget.js"'), 'not in the admin');
 });
 

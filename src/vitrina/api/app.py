@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -17,12 +17,13 @@ from vitrina.api.metrics import install_metrics
 from vitrina.catalog.routes import router as catalog_router
 from vitrina.config import Settings
 from vitrina.http.body_limit import BodyLimitMiddleware, photo_body_limit
-from vitrina.http.cors import StorefrontCORS
+from vitrina.http.cors import RefusedOrigins, StorefrontCORS
 from vitrina.http.errors import install_error_handlers
 from vitrina.http.request_id import RequestIdMiddleware
 from vitrina.http.state import Services
 from vitrina.integrations.bitrix.reconcile import start_reconcile_schedule
 from vitrina.jobs.routes import router as jobs_router
+from vitrina.leads.routes import build_lead_sender, install_leads
 from vitrina.runtime import build_api_services, build_worker
 from vitrina.search.process import SearchProcess
 from vitrina.search.routes import router as search_router
@@ -61,12 +62,14 @@ def _warm_search(services: Services) -> None:
         log.warning("search not warmed at start-up: %s", error)
 
 
-def start_telegram_bot(settings: Settings, services: Services) -> TelegramBot | None:
+def start_telegram_bot(
+    settings: Settings, services: Services, wake_leads: Callable[[], None]
+) -> TelegramBot | None:
     """The shop's bot when VITRINA_TELEGRAM_BOT_TOKEN is set: fed by the webhook route when
     VITRINA_TELEGRAM_WEBHOOK_SECRET is set, else long polling."""
     if not settings.telegram_bot_token:
         return None
-    bot = TelegramBot(settings, services.searcher(), services.sessions)
+    bot = TelegramBot(settings, services.searcher(), services.sessions, on_lead=wake_leads)
     bot.start_soon(polling=settings.telegram_webhook_secret is None)
     return bot
 
@@ -92,6 +95,8 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
             services.worker = build_worker(settings, services.indexing)
             services.worker.start()
         stop_reconcile = start_reconcile_schedule(settings, services.sessions)
+        app.state.lead_sender = build_lead_sender(settings, services)
+        app.state.lead_sender.start()
         if isinstance(services.search, SearchProcess):
             services.search.start()  # before serving: a second or two of imports
         # Load (or build) the index, and the model in a search process, now rather than in the
@@ -99,7 +104,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
         threading.Thread(
             target=_warm_search, args=(services,), name="vitrina-search-warm", daemon=True
         ).start()
-        bot = start_telegram_bot(settings, services)
+        bot = start_telegram_bot(settings, services, app.state.lead_sender.wakeup.set)
         app.state.telegram = bot
         try:
             yield
@@ -108,6 +113,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
                 await bot.stop()
             if stop_reconcile is not None:
                 stop_reconcile()
+            app.state.lead_sender.stop()
             if services.worker is not None:
                 services.worker.stop()
             services.writer.shutdown(wait=True)
@@ -128,7 +134,10 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
     install_error_handlers(app)
 
     app.add_middleware(RequestIdMiddleware)
-    app.add_middleware(StorefrontCORS, origins=settings.cors_origins)
+    app.state.refused_origins = RefusedOrigins()  # listed on the dashboard
+    app.add_middleware(
+        StorefrontCORS, origins=settings.cors_origins, refused=app.state.refused_origins
+    )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, photo_limit=photo_body_limit(settings.image_max_bytes))
     if settings.trusted_proxies:
@@ -142,6 +151,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
     app.include_router(jobs_router)
     app.include_router(stats_router)
     app.include_router(telegram_router)
+    install_leads(app)
     install_metrics(app)
     install_web(app)
     install_docs(app)

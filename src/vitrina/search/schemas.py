@@ -157,6 +157,11 @@ class SearchResult(BaseModel):
         default=None, description="the geometric check, for the leading results"
     )
     page_url: str | None = Field(default=None, description=PAGE_URL_DESCRIPTION)
+    available: bool = Field(
+        default=True,
+        description="on sale now; false only for a sold-out product that is the exact match "
+        "(say «Нет в наличии» and offer the similar ones, which are all available)",
+    )
 
 
 class UnderstoodWords(BaseModel):
@@ -183,13 +188,21 @@ class UnderstoodWords(BaseModel):
 
 
 class SearchResponse(BaseModel):
-    """The top_k products; ``exact`` the verified ones, ``similar`` the rest above the threshold."""
+    """The top_k products; ``exact`` the verified ones (a sold-out one among them, with
+    ``available: false``), ``similar`` the rest above the threshold, all of them on sale."""
 
     results: list[SearchResult]
     exact: list[SearchResult]
     similar: list[SearchResult]
     search_time_ms: float
     total_indexed: int
+    region: list[float] | None = Field(
+        default=None,
+        description="where Vitrina found the product in the photo (a story's or a screen's "
+        "photo inside its frame): [left, top, width, height] as fractions of the photo; null "
+        "when the whole photo was the product",
+        examples=[[0.1, 0.22, 0.8, 0.45]],
+    )
     embedder: str
     exact_threshold: float
     similar_threshold: float

@@ -179,11 +179,15 @@ class SearchService:
 
     def embed_image(self, image: Image.Image) -> QueryPhoto:
         """A decoded query photo: the whole photo and its product region, in one model call."""
-        crop = product_crop(image)
-        crops = [image] if crop is image else [image, crop]
+        crop, region = product_crop(image)
+        crops = [image] if region is None else [image, crop]
         vectors = np.asarray(self.embedder.embed_images(crops), dtype=np.float32)
         return QueryPhoto(
-            vectors, describe_query_photo(crop), crop, None if crop is image else image
+            vectors,
+            describe_query_photo(crop),
+            crop,
+            None if region is None else image,
+            None if region is None else region.share_of(*image.size),
         )
 
     def embed_base64(self, text: str) -> QueryPhoto:
@@ -220,7 +224,7 @@ class SearchService:
                 product = session.get(Product, product_id)
                 if product is None:
                     raise NotFound(f"product {product_id} not found")
-                if not product.enabled:  # photos of what is not on sale are not indexed
+                if not product.enabled:  # a deleted product's photos are not indexed
                     raise NotFound(f"product {product_id} is not on sale")
                 raise NotFound(f"product {product_id} has no indexed photo yet")
             stored = description(session, row[1])
@@ -265,6 +269,7 @@ class SearchService:
             similar=similar,
             search_time_ms=round((time.perf_counter() - started) * 1000, 2),
             total_indexed=total,
+            region=None if photo.region is None else list(photo.region),
             embedder=self.embedder.name,
             exact_threshold=thresholds.verify_floor,
             similar_threshold=thresholds.similar,
@@ -320,8 +325,10 @@ class SearchService:
             if found is None:
                 continue
             product, url = found
-            if not _passes(product, filters) or (
-                threshold is not None and hit.similarity < threshold
+            if (
+                not _passes(product, filters)
+                or (threshold is not None and hit.similarity < threshold)
+                or not (product.available or candidate.exact)  # sold out: only as the match
             ):
                 continue
             check = candidate.verification
@@ -334,6 +341,7 @@ class SearchService:
                     matched_image_url=url,
                     similarity=round(min(1.0, hit.similarity), 4),
                     page_url=self.links.page_url(product.id, product.page_url),
+                    available=product.available,
                     score=round(candidate.score, 4),
                     colour_similarity=(
                         None if candidate.colour is None else round(candidate.colour, 4)

@@ -30,12 +30,8 @@ def shown_results(response: SearchResponse, limit: int = ALBUM_SIZE) -> list[Sea
 
 
 def is_sold_out(result: SearchResult) -> bool:
-    """Whether the answer says the product cannot be bought now (``available`` false).
-
-    Search returns only available products today; a result that carries ``available: false``
-    (as the widget already reads it) is marked «Нет в наличии».
-    """
-    return getattr(result, "available", True) is False
+    """Sold out: search lists such a product only as the exact match of the photo."""
+    return not result.available
 
 
 def marks(result: SearchResult, response: SearchResponse, language: str) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -56,6 +57,7 @@ class TelegramBot:
         sessions: sessionmaker[Session],
         *,
         retries: RetryingRequests | None = None,
+        on_lead: Callable[[], None] | None = None,
     ) -> None:
         if not settings.telegram_bot_token:
             raise ConfigurationError("VITRINA_TELEGRAM_BOT_TOKEN is not set")
@@ -83,6 +85,7 @@ class TelegramBot:
                 settings.telegram_concurrency,
             ),
             links=Links(settings.public_url),
+            on_lead=on_lead,
         )
         self._register()
         self._seen: deque[int] = deque(maxlen=SEEN_UPDATES)

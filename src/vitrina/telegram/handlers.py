@@ -27,7 +27,7 @@ from vitrina.search.schemas import SearchResponse
 from vitrina.search.searcher import Searcher
 from vitrina.telegram import answers
 from vitrina.telegram.chat_limits import ChatLimits
-from vitrina.telegram.i18n import language_of, text
+from vitrina.telegram.i18n import Language, language_of, text
 from vitrina.telegram.orders import OrderRequest, PendingOrders, create_lead
 from vitrina.telegram.search import search_more, search_photo
 
@@ -45,9 +45,11 @@ class BotHandlers:
     limits: ChatLimits
     links: answers.Links
     orders: PendingOrders = field(default_factory=PendingOrders)
+    on_lead: Callable[[], None] | None = None
+    """Wakes the lead sender, so the shop hears of an order within a second."""
 
     @staticmethod
-    def language(update: Update) -> str:
+    def language(update: Update) -> Language:
         user = update.effective_user
         return language_of(user.language_code if user is not None else None)
 
@@ -223,9 +225,12 @@ class BotHandlers:
         order = OrderRequest(
             phone=message.contact.phone_number,
             name=message.contact.first_name,
+            username=user.username,
             language=language,
             product_id=product_id,
             search_id=search_id,
         )
-        await asyncio.to_thread(create_lead, self.sessions, order)
+        await asyncio.to_thread(create_lead, self.sessions, self.settings, order)
+        if self.on_lead is not None:
+            self.on_lead()
         await message.reply_text(text(language, "thanks"), reply_markup=ReplyKeyboardRemove())

@@ -3,9 +3,12 @@ Telegram ``language_code``."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from vitrina.catalog.money import format_tenge
 
 RU = "ru"
+Language = Literal["ru", "kk", "en"]
 
 _TEXTS: dict[str, dict[str, str]] = {
     "ru": {
@@ -74,11 +77,11 @@ _TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-def language_of(code: str | None) -> str:
+def language_of(code: str | None) -> Language:
     """``ru``, ``kk`` or ``en`` from Telegram's IETF ``language_code`` (``kk``, ``en-US``, …);
     anything else is Russian, the shop's customers' common language."""
     base = (code or "").split("-")[0].lower()
-    return base if base in _TEXTS else RU
+    return "kk" if base == "kk" else "en" if base == "en" else "ru"
 
 
 def text(language: str, key: str, **values: object) -> str:

@@ -1,4 +1,5 @@
-"""«Заказать похожий»: the customer's phone, shared with Telegram's contact button, becomes a lead.
+"""«Заказать похожий»: the customer's phone, shared with Telegram's contact button, becomes a lead
+(``leads/``: stored, on the dashboard, forwarded to the shop like the widget's).
 
 Between the button and the contact the bot remembers, per chat, which product and search the
 order is about (in memory: a restart forgets an unanswered button, and the customer presses it
@@ -7,13 +8,17 @@ again). Nothing else about the customer is kept.
 
 from __future__ import annotations
 
-import logging
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
-log = logging.getLogger("vitrina.telegram")
+from vitrina.config import Settings
+from vitrina.db import database_errors, write_session
+from vitrina.leads import service
+from vitrina.leads.schemas import LeadRequest
+
 MAX_PENDING = 10_000
 
 
@@ -23,7 +28,8 @@ class OrderRequest:
 
     phone: str
     name: str | None
-    language: str
+    username: str | None
+    language: Literal["ru", "kk", "en"]
     product_id: int | None
     search_id: int | None
 
@@ -46,16 +52,18 @@ class PendingOrders:
         return self._by_chat.pop(chat_id, (None, None))
 
 
-def create_lead(sessions: sessionmaker[Session], order: OrderRequest) -> None:
-    """Store the request as the widget's «Закажите похожий» does; blocking (run in a thread).
-
-    The one place the bot creates a lead: once leads (``leads/service.py``'s ``create_lead``)
-    are in, it is called here in a ``write_session``, with the sender woken. Until then the
-    request is logged without the phone number.
-    """
-    log.warning(
-        "telegram: an order for a similar bouquet (product %s, search %s) is not stored: "
-        "leads are not in this build",
-        order.product_id,
-        order.search_id,
+def create_lead(sessions: sessionmaker[Session], settings: Settings, order: OrderRequest) -> int:
+    """Store the request as the widget's «Закажите похожий» does (the shop gets the same
+    ``lead.created`` webhook); blocking (run in a thread). The new lead's id."""
+    comment = "Заявка из Telegram-бота" + (f" (@{order.username})" if order.username else "")
+    request = LeadRequest(
+        name=order.name or "Telegram",
+        phone=order.phone,
+        comment=comment,
+        language=order.language,
+        product_id=order.product_id,
+        search_id=order.search_id,
     )
+    forwarded = bool(settings.lead_webhook_url and settings.lead_webhook_secret)
+    with database_errors(), write_session(sessions) as session:
+        return service.create_lead(session, request, None, forwarded=forwarded).id

@@ -136,7 +136,7 @@ def render_search(
     )
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def search_page(
     request: Request,
     services: ServicesDep,
