@@ -51,9 +51,11 @@ def bot_shop(live_app, sqlite_url) -> Callable[..., Iterator[BotShop]]:
     def start(
         mode: str = "webhook",
         catalog: list[tuple[str, str, bytes]] | None = None,
+        database: str | None = None,
         **overrides: object,
     ) -> Iterator[BotShop]:
-        """``catalog``: (name, price, photo) per product; the sample photographs by default."""
+        """``catalog``: (name, price, photo) per product, the sample photographs by default;
+        ``database``: a URL (a fresh SQLite file by default)."""
         photos_by_name = sample_photos()
         if catalog is None:
             catalog = [(f"Букет {n}", PRICES[n], jpeg(photos_by_name[n])) for n in NAMES]
@@ -66,7 +68,7 @@ def bot_shop(live_app, sqlite_url) -> Callable[..., Iterator[BotShop]]:
                 "telegram_webhook_secret": WEBHOOK_SECRET if mode == "webhook" else None,
                 **overrides,
             }
-            with live_app(sqlite_url, run_worker=True, **settings) as client:
+            with live_app(database or sqlite_url, run_worker=True, **settings) as client:
                 urls = []
                 for n, (title, price, photo) in enumerate(catalog):
                     slug = NAMES[n] if n < len(NAMES) else f"bouquet-{n}"
