@@ -37,14 +37,14 @@ def page_url(client: httpx.Client, product_id: int) -> str | None:
 def test_page_address_from_the_shops_data_in_every_accepted_field(live_app, database_url):
     with live_app(database_url, product_url_template=SHOP + "/catalog/{id}/") as client:
         sent = {
-            1: {"url": "https://flowers.kz/p/roses-1"},
+            1: {"url": "https://www.shop.kz/p/roses-1"},
             2: {"DETAIL_PAGE_URL": "/catalog/roses/2/"},
             3: {"link": "/catalog/tulips/3/?from=feed"},
             4: {},
         }
         for pid, fields in sent.items():
             assert send(client, "created", sample_product(id=pid, **fields), secret=SECRET).status_code == 200
-        assert page_url(client, 1) == "https://flowers.kz/p/roses-1"  # absolute: as sent
+        assert page_url(client, 1) == "https://www.shop.kz/p/roses-1"  # on the shop's site: as sent
         assert page_url(client, 2) == SHOP + "/catalog/roses/2/"  # relative: the template's origin
         assert page_url(client, 3) == SHOP + "/catalog/tulips/3/?from=feed"
         assert page_url(client, 4) == SHOP + "/catalog/4/"  # nothing sent: the template
@@ -68,6 +68,24 @@ def test_relative_address_uses_the_shop_base_url_or_stays_relative(live_app, sql
         moved = sample_product(id=10, title="Пионы", url="/catalog/peonies-new/10/")
         assert send(client, "updated", moved, secret=SECRET).status_code == 200
         assert page_url(client, 10) == "https://www.shop.kz/catalog/peonies-new/10/"
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["https://evil.example/p/1", "//evil.example/p/1", "http://shop.kz@evil.example/p/1",
+     "https://shop.kz.evil.example/p/1", "https://user:pw@shop.kz/p/1"],
+)
+def test_a_page_address_off_the_shops_site_is_never_followed(live_app, sqlite_url, address):
+    """From /go, the API and so the widget: the template's address instead, or none."""
+    product = sample_product(id=20, url=address)
+    with live_app(sqlite_url, product_url_template=SHOP + "/catalog/{id}/") as client:
+        assert send(client, "created", product, secret=SECRET).status_code == 200
+        assert page_url(client, 20) == SHOP + "/catalog/20/"
+        went = client.get("/go/20", follow_redirects=False)
+        assert went.headers["location"] == SHOP + "/catalog/20/"
+    with live_app(sqlite_url, shop_base_url=SHOP) as client:
+        assert page_url(client, 20) is None
+        assert client.get("/go/20", follow_redirects=False).status_code == 404
 
 
 @pytest.mark.parametrize(

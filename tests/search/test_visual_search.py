@@ -189,12 +189,15 @@ def test_bad_photos_become_dead_jobs_with_reasons(catalog):
         2001: photos.base_url + "/upload/missing.jpg",
         2002: photos.add("/upload/page.jpg", HTML, content_type="image/jpeg"),
         2003: photos.add("/upload/bomb.png", BOMB, content_type="image/png"),
+        2004: "http://xn--zz-.example/x.jpg",  # a malformed international host name
     }
-    for pid, url in bad.items():
+    # A good photo sent with them, so it shares their worker batch: it is indexed all the same.
+    good = photos.add("/upload/good.jpg", jpeg(altered(PHOTOS["rocket"])))
+    for pid, url in [*bad.items(), (2005, good)]:
         send(client, "created", sample_product(id=pid, image=url, images=[url]), secret=SECRET)
     stats = wait_until_idle(client)
-    assert stats["queue"]["dead"] == 3
-    assert stats["total_indexed"] == len(PHOTOS)
+    assert stats["queue"]["dead"] == len(bad)
+    assert stats["total_indexed"] == len(PHOTOS) + 1
     dead = {
         job["product_id"]: job
         for job in client.get("/api/v1/jobs", params={"state": "dead"}, headers=ADMIN).json()
@@ -203,6 +206,7 @@ def test_bad_photos_become_dead_jobs_with_reasons(catalog):
     assert "404" in dead[2001]["last_error"] or "not exist" in dead[2001]["last_error"]
     assert "not a photo" in dead[2002]["last_error"]
     assert "pixels" in dead[2003]["last_error"].lower()
+    assert "not a valid web address" in dead[2004]["last_error"]
     # the others still answer
     body = upload(client, jpeg(PHOTOS["rocket"])).json()
     assert body["results"][0]["product_id"] == IDS["rocket"]

@@ -185,7 +185,11 @@ def parse_page_url(value: object, field: str) -> str | None:
         return None
     if len(url) > 2000 or _UNSAFE_URL_CHARS.search(url):
         raise _fail(field, value, "not a usable page address:")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # a port that is not a number raises too
+    except ValueError:  # "http://[::1": an unclosed IPv6 bracket
+        raise _fail(field, value, "not a usable page address:") from None
     if parts.scheme and (parts.scheme.lower() not in ("http", "https") or not parts.hostname):
         raise _fail(field, value, "expected an http(s) or relative page address, got")
     return url

@@ -183,9 +183,9 @@ async def similar_products(
     responses={302: {"description": "To the product's page"}, 404: {"model": ErrorResponse}},
 )
 def go_to_product(
-    product_id: int,
+    product_id: RowId,
     services: ServicesDep,
-    s: Annotated[int | None, Query(description="The search's `search_id`.")] = None,
+    s: Annotated[RowId | None, Query(description="The search's `search_id`.")] = None,
 ) -> RedirectResponse:
     """A customer chose a result: count the click, then go to the product's page.
 

@@ -192,6 +192,8 @@ class SearchService:
 
     def embed_base64(self, text: str) -> QueryPhoto:
         """A base64 photo (data: URLs accepted)."""
+        if text.startswith("data:") and "," not in text:
+            raise InvalidPayload("image_base64: a data: URL without its data", field="image_base64")
         payload = text.split(",", 1)[1] if text.startswith("data:") else text
         try:
             data = base64.b64decode(payload, validate=True)

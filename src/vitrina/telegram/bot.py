@@ -127,11 +127,17 @@ class TelegramBot:
         self.running = True
         log.info("telegram: bot started (%s)", "long polling" if polling else "webhook")
 
-    def start_soon(self, *, polling: bool, retry_s: float = 5.0) -> None:
-        """Start in the background, retrying while the Bot API cannot be reached, so that the
-        API serves the shop's pages and webhooks meanwhile."""
+    def start_soon(
+        self, *, polling: bool, ready: Callable[[], bool] = lambda: True, retry_s: float = 5.0
+    ) -> None:
+        """Start in the background once ``ready`` (the database is there), retrying while the
+        Bot API cannot be reached, so that the API serves the shop's pages and webhooks
+        meanwhile."""
 
         async def keep_trying() -> None:
+            # Readiness is marked by the start-up thread, which has no event for a loop to await.
+            while not ready():  # noqa: ASYNC110
+                await asyncio.sleep(0.5)
             while True:
                 try:
                     await self.start(polling=polling)
