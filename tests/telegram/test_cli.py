@@ -67,3 +67,41 @@ def test_polling_command_takes_updates_until_stopped(sqlite_url, model_dir):
             process.send_signal(signal.SIGTERM)
             _, stderr = process.communicate(timeout=60)
         assert process.returncode == 0, stderr
+
+
+def test_serve_runs_the_bot_when_the_token_is_set(tmp_path, model_dir):
+    from tests.support.live import free_port
+
+    with TelegramStandIn() as telegram:
+        env = {
+            "VITRINA_DATABASE_URL": f"sqlite:///{tmp_path}/serve.db",  # migrated by serve itself
+            "VITRINA_MODEL_DIR": str(model_dir),
+            "VITRINA_TELEGRAM_BOT_TOKEN": telegram.token,
+            "VITRINA_TELEGRAM_API_URL": telegram.base_url,
+        }
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "vitrina.cli",
+                "serve",
+                "--port",
+                str(free_port()),
+                "--no-worker",
+            ],
+            env={**os.environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            eventually(lambda: "getUpdates" in telegram.calls, timeout=180, what="polling")
+            telegram.send_message(4, {"text": "/help"}, language="en")
+            reply = eventually(lambda: telegram.messages(4), timeout=60, what="the reply")
+            assert reply[0].text.startswith("Send a photo of a bouquet")
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = process.communicate(timeout=60)
+        # uvicorn re-raises the SIGTERM it handled once shut down: -15 is a clean stop here.
+        assert process.returncode in (0, -signal.SIGTERM), stderr
+        assert "Application shutdown complete" in stderr
