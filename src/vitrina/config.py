@@ -9,6 +9,7 @@ import base64
 import binascii
 import ipaddress
 import os
+import re
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -126,6 +127,15 @@ class Settings(BaseSettings):
     product_url_template: str | None = None
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     language: str | None = None
+    public_url: str | None = None
+
+    # telegram
+    telegram_bot_token: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_chat_rate_limit: float = Field(default=0.2, ge=0.0)
+    telegram_chat_rate_burst: int = Field(default=3, ge=1)
+    telegram_concurrency: int = Field(default=4, ge=1, le=64)
     timezone: str = "Asia/Almaty"
     lead_webhook_url: str | None = None
     lead_webhook_secret: str | None = None
@@ -182,6 +192,32 @@ class Settings(BaseSettings):
                     "make one with `vitrina secret new`"
                 )
             _check_whsec(secret)
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _own_address(cls, value: str | None) -> str | None:
+        if value is not None and value.strip() == "":
+            return None
+        if value is not None and not _is_web_address(value):
+            raise ValueError(f"must be an http(s) address, like https://vitrina.shop.kz, got {value!r}")
+        return value.rstrip("/") if value is not None else None
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_root(cls, value: str) -> str:
+        if not _is_web_address(value):
+            raise ValueError(f"must be an http(s) address, like https://api.telegram.org, got {value!r}")
+        return value.rstrip("/")
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: str | None) -> str | None:
+        # Telegram's own rule for secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
+        if value is not None and value.strip() == "":
+            return None
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
         return value
 
     @field_validator("timezone")

@@ -41,7 +41,7 @@ FETCH_FAILURES = Counter(
 
 SEARCHES = Counter(
     "vitrina_searches",
-    "Searches, by channel (page, similar, widget, api).",
+    "Searches, by channel (page, similar, widget, api, telegram).",
     ["channel"],
 )
 NO_MATCH_SEARCHES = Counter(

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from vitrina.db import Base, UTCDateTime, utcnow
 
-CHANNELS = ("page", "similar", "widget", "api")  # "similar": "More like this" on the page
+CHANNELS = ("page", "similar", "widget", "api", "telegram")  # "similar": "More like this" on the page
 
 
 class SearchEvent(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
@@ -20,13 +20,17 @@ from vitrina.http.body_limit import BodyLimitMiddleware, photo_body_limit
 from vitrina.http.cors import RefusedOrigins, StorefrontCORS
 from vitrina.http.deps import require_started
 from vitrina.http.errors import install_error_handlers
+from vitrina.http.readiness import DATABASE
 from vitrina.http.request_id import RequestIdMiddleware
+from vitrina.http.state import Services
 from vitrina.jobs.routes import router as jobs_router
 from vitrina.leads.routes import build_lead_sender, install_leads
 from vitrina.runtime import build_api_services
 from vitrina.search.routes import router as search_router
 from vitrina.sync.routes import router as webhook_router
 from vitrina.sync.stats import router as stats_router
+from vitrina.telegram.bot import TelegramBot
+from vitrina.telegram.routes import router as telegram_router
 from vitrina.web.docs import install_docs
 from vitrina.web.routes import install_web
 from vitrina.web.security_headers import SecurityHeadersMiddleware
@@ -45,6 +49,22 @@ to `VITRINA_WEBHOOK_RATE_LIMIT` per second per address.
 **Product pages.** Products and results carry `page_url`, the product's page on the shop; send
 customers through `/go/{product_id}?s={search_id}` to count their click.
 """
+
+
+def start_telegram_bot(
+    settings: Settings, services: Services, wake_leads: Callable[[], None]
+) -> TelegramBot | None:
+    """The shop's bot when VITRINA_TELEGRAM_BOT_TOKEN is set: fed by the webhook route when
+    VITRINA_TELEGRAM_WEBHOOK_SECRET is set, else long polling."""
+    if not settings.telegram_bot_token:
+        return None
+    bot = TelegramBot(settings, services.searcher(), services.sessions, on_lead=wake_leads)
+    # After the migrated database (``vitrina serve`` migrates in the background).
+    bot.start_soon(
+        polling=settings.telegram_webhook_secret is None,
+        ready=lambda: services.readiness.is_ready(DATABASE),
+    )
+    return bot
 
 
 def create_app(settings: Settings, *, run_worker: bool = False, migrate: bool = False) -> FastAPI:
@@ -73,9 +93,13 @@ def create_app(settings: Settings, *, run_worker: bool = False, migrate: bool = 
             lead_sender=app.state.lead_sender,
         )
         startup.begin()
+        bot = start_telegram_bot(settings, services, app.state.lead_sender.wakeup.set)
+        app.state.telegram = bot
         try:
             yield
         finally:
+            if bot is not None:
+                await bot.stop()
             startup.stop()
             services.writer.shutdown(wait=True)
             if services.search is not None:
@@ -112,6 +136,7 @@ def create_app(settings: Settings, *, run_worker: bool = False, migrate: bool = 
     app.include_router(search_router)
     app.include_router(jobs_router)
     app.include_router(stats_router)
+    app.include_router(telegram_router)
     install_leads(app)
     install_metrics(app)
     install_web(app)

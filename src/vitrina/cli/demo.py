@@ -94,6 +94,7 @@ def _run(
     from vitrina.errors import VitrinaError
     from vitrina.ingest.signatures import new_secret
     from vitrina.standin.server import StandIn
+    from vitrina.standin.telegram import TelegramStandIn
 
     database = (folder / "vitrina.db").resolve()
     clear_database(database)
@@ -105,6 +106,9 @@ def _run(
     with console.status(f"Generating a shop of {products} bouquets…"):
         standin = StandIn(products, token=bitrix_token, seed=seed)
         bitrix_url = _start_standin(standin, bitrix_port)
+        telegram = TelegramStandIn()  # the shop's bot, long-polling a pretend Telegram
+        telegram.start()
+    base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
     try:
         try:
             settings = load_settings(
@@ -118,6 +122,9 @@ def _run(
                 reconcile_every=reconcile_every or None,
                 default_shop_id=SHOP_ID,
                 log_json=False,
+                public_url=base,
+                telegram_bot_token=telegram.token,
+                telegram_api_url=telegram.base_url,
             )
         except VitrinaError as exc:
             console.print(f"[red]error:[/red] {escape(exc.message)}")
@@ -125,6 +132,7 @@ def _run(
         _serve(settings, host, port, standin, webhook_secret, change_every)
     finally:
         standin.stop()
+        telegram.stop()
 
 
 def _serve(
@@ -176,6 +184,7 @@ def _serve(
         console.print(f"  API docs    {base}/docs")
         console.print(f"  admin token {settings.admin_token}")
         console.print(f"  Bitrix      {standin.base_url}  (token {settings.bitrix_token})")
+        console.print(f"  Telegram    {settings.telegram_api_url}/  (a pretend chat with the shop's bot)")
         console.print(f"  webhooks    the stand-in signs with {webhook_secret}")
         console.print(f"              and posts to {webhook_url}")
         # Without the variable the CLI uses its default database, not this one.

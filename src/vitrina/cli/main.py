@@ -1,4 +1,4 @@
-"""The ``vitrina`` command: serve, migrate, worker, search, calibrate, jobs, import, reconcile, demo, …
+"""The ``vitrina`` command: serve, migrate, worker, search, calibrate, jobs, import, reconcile, demo, telegram, …
 
 Assembled here and only here: the command modules define plain functions and sub-apps, and never
 import this one. Every module imported here is cheap (Typer and Rich); a command imports what it
@@ -10,7 +10,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from vitrina.cli import calibration, demo, dev, indexing, models, sync
+from vitrina.cli import calibration, demo, dev, indexing, models, sync, telegram
 from vitrina.cli.settings import settings_or_exit
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__.split("\n\n")[0])
@@ -80,4 +80,5 @@ app.command("demo")(demo.demo)
 app.add_typer(secret_app, name="secret")
 secret_app.command("new")(secret_new)
 app.add_typer(models.app, name="models", help="The image models (prepare the offline cache).")
+app.add_typer(telegram.app, name="telegram", help="The shop's Telegram bot (long polling; set-webhook).")
 app.add_typer(dev.app, name="dev", help="Development tools (the Bitrix API stand-in).")

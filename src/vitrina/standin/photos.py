@@ -24,9 +24,7 @@ from PIL import Image, ImageDraw, ImageFilter
 RGB = tuple[int, int, int]
 Point = tuple[float, float]
 
-FlowerKind = Literal[
-    "rose", "tulip", "peony", "eustoma", "chrysanthemum", "hydrangea", "chamomile"
-]
+FlowerKind = Literal["rose", "tulip", "peony", "eustoma", "chrysanthemum", "hydrangea", "chamomile"]
 Layout = Literal["dome", "oval", "fan", "cascade"]
 Wrap = Literal["kraft", "paper", "film", "none", "box", "basket"]
 
@@ -58,8 +56,13 @@ KIND_COLOURS: dict[FlowerKind, tuple[str, ...]] = {
 
 # Relative head size: a hydrangea head is much bigger than a chamomile.
 KIND_SIZE: dict[FlowerKind, float] = {
-    "rose": 1.0, "tulip": 0.9, "peony": 1.3, "eustoma": 1.0,
-    "chrysanthemum": 0.95, "hydrangea": 1.45, "chamomile": 0.8,
+    "rose": 1.0,
+    "tulip": 0.9,
+    "peony": 1.3,
+    "eustoma": 1.0,
+    "chrysanthemum": 0.95,
+    "hydrangea": 1.45,
+    "chamomile": 0.8,
 }
 
 BACKGROUNDS: tuple[tuple[RGB, RGB], ...] = (
@@ -68,14 +71,21 @@ BACKGROUNDS: tuple[tuple[RGB, RGB], ...] = (
     ((204, 204, 210), (158, 158, 168)),  # grey
     ((250, 226, 232), (228, 196, 208)),  # pink
     ((208, 222, 206), (172, 192, 176)),  # sage
-    ((64, 62, 68), (32, 32, 38)),        # dark
+    ((64, 62, 68), (32, 32, 38)),  # dark
     ((216, 228, 242), (182, 198, 222)),  # light blue
 )
 
 WRAP_COLOURS: dict[Wrap, tuple[RGB, ...]] = {
     "kraft": ((196, 160, 115), (176, 138, 96)),
-    "paper": ((240, 188, 200), (38, 38, 42), (246, 246, 246), (198, 178, 226), (178, 226, 208),
-              (40, 56, 96), (240, 230, 204)),
+    "paper": (
+        (240, 188, 200),
+        (38, 38, 42),
+        (246, 246, 246),
+        (198, 178, 226),
+        (178, 226, 208),
+        (40, 56, 96),
+        (240, 230, 204),
+    ),
     "film": ((232, 244, 250),),
     "none": ((60, 130, 60),),
     "box": ((30, 30, 32), (238, 170, 186), (244, 244, 244), (180, 20, 40), (226, 208, 180)),
@@ -83,7 +93,12 @@ WRAP_COLOURS: dict[Wrap, tuple[RGB, ...]] = {
 }
 
 RIBBON_COLOURS: tuple[RGB, ...] = (
-    (250, 250, 250), (200, 20, 40), (236, 140, 170), (212, 176, 80), (20, 20, 20), (120, 60, 160),
+    (250, 250, 250),
+    (200, 20, 40),
+    (236, 140, 170),
+    (212, 176, 80),
+    (20, 20, 20),
+    (120, 60, 160),
 )
 
 _GREENS: tuple[RGB, ...] = ((46, 110, 52), (70, 132, 60), (96, 150, 90), (120, 160, 130))
@@ -137,9 +152,9 @@ def random_bouquet(rng: random.Random) -> Bouquet:
             groups.append(FlowerGroup(kind, rng.choice(KIND_COLOURS[kind]), rng.randint(2, 9)))
     layouts: tuple[Layout, ...] = ("dome", "oval", "fan", "cascade")
     # Flowers in a box or basket only show their upper half.
-    layout: Layout = "fan" if wrap in ("box", "basket") else rng.choices(
-        layouts, weights=[50, 25, 15, 10]
-    )[0]
+    layout: Layout = (
+        "fan" if wrap in ("box", "basket") else rng.choices(layouts, weights=[50, 25, 15, 10])[0]
+    )
     return Bouquet(
         seed=rng.getrandbits(32),
         groups=tuple(groups),
@@ -202,8 +217,10 @@ def _draw_bouquet(bouquet: Bouquet, s: int) -> Image.Image:
     if bouquet.wrap == "basket":
         _basket_handle(draw, (cx, cy), radius, bouquet.wrap_colour)
     if bouquet.wrap == "box":
-        draw.ellipse(_box((cx, cy + 0.15 * radius), 1.05 * radius, 0.3 * radius),
-                     fill=_shade(bouquet.wrap_colour, 0.55))
+        draw.ellipse(
+            _box((cx, cy + 0.15 * radius), 1.05 * radius, 0.3 * radius),
+            fill=_shade(bouquet.wrap_colour, 0.55),
+        )
     if bouquet.wrap not in ("box", "basket"):
         _stems(draw, rng, points, tie, s)
     _leaves(draw, rng, (cx, cy), radius, bouquet.leaves, s)
@@ -273,8 +290,9 @@ def _assign(rng: random.Random, groups: Sequence[FlowerGroup], heads: int) -> li
 # --- flowers ---------------------------------------------------------------------------------
 
 
-def _petal(cx: float, cy: float, angle: float, start: float, length: float, width: float,
-           n: int = 14) -> list[Point]:
+def _petal(
+    cx: float, cy: float, angle: float, start: float, length: float, width: float, n: int = 14
+) -> list[Point]:
     """An ellipse-shaped petal pointing along ``angle``, beginning ``start`` from the centre."""
     a, b = length / 2, width / 2
     mx, my = cx + math.cos(angle) * (start + a), cy + math.sin(angle) * (start + a)
@@ -287,49 +305,59 @@ def _petal(cx: float, cy: float, angle: float, start: float, length: float, widt
     return pts
 
 
-def _circle(draw: ImageDraw.ImageDraw, x: float, y: float, r: float, fill: RGB,
-            outline: RGB | None = None) -> None:
+def _circle(
+    draw: ImageDraw.ImageDraw, x: float, y: float, r: float, fill: RGB, outline: RGB | None = None
+) -> None:
     draw.ellipse((x - r, y - r, x + r, y + r), fill=fill, outline=outline)
 
 
-def _rose(draw: ImageDraw.ImageDraw, rng: random.Random, x: float, y: float, r: float,
-          c: RGB) -> None:
+def _rose(
+    draw: ImageDraw.ImageDraw, rng: random.Random, x: float, y: float, r: float, c: RGB
+) -> None:
     _circle(draw, x, y, r, _shade(c, 0.7))
     spin = rng.uniform(0, math.tau)
     for ring, (count, reach) in enumerate(((6, 0.55), (5, 0.42), (4, 0.3), (3, 0.18))):
         tone = _shade(c, 0.82 + ring * 0.08)
         for i in range(count):
             angle = spin + ring * 0.6 + math.tau * i / count
-            draw.polygon(_petal(x, y, angle, r * reach * 0.15, r * reach * 1.7, r * reach * 1.4),
-                         fill=tone, outline=_shade(c, 0.6))
+            draw.polygon(
+                _petal(x, y, angle, r * reach * 0.15, r * reach * 1.7, r * reach * 1.4),
+                fill=tone,
+                outline=_shade(c, 0.6),
+            )
     _circle(draw, x, y, r * 0.1, _shade(c, 0.55))
 
 
-def _peony(draw: ImageDraw.ImageDraw, rng: random.Random, x: float, y: float, r: float,
-           c: RGB) -> None:
+def _peony(
+    draw: ImageDraw.ImageDraw, rng: random.Random, x: float, y: float, r: float, c: RGB
+) -> None:
     _circle(draw, x, y, r, _shade(c, 0.8))
     for ring, (count, reach) in enumerate(((11, 0.62), (9, 0.5), (8, 0.36), (6, 0.22))):
         tone = _mix(c, (255, 255, 255), 0.05 + ring * 0.09)
         for i in range(count):
             angle = rng.uniform(0, math.tau) if ring == 3 else math.tau * i / count + ring
-            draw.polygon(_petal(x, y, angle, r * reach * 0.2, r * reach * 1.5, r * reach * 1.3),
-                         fill=tone, outline=_shade(c, 0.78))
+            draw.polygon(
+                _petal(x, y, angle, r * reach * 0.2, r * reach * 1.5, r * reach * 1.3),
+                fill=tone,
+                outline=_shade(c, 0.78),
+            )
     if rng.random() < 0.3:
         _circle(draw, x, y, r * 0.12, (236, 200, 80))
 
 
-def _tulip(draw: ImageDraw.ImageDraw, rng: random.Random, x: float, y: float, r: float,
-           c: RGB) -> None:
+def _tulip(
+    draw: ImageDraw.ImageDraw, rng: random.Random, x: float, y: float, r: float, c: RGB
+) -> None:
     tilt = rng.uniform(-0.3, 0.3) - math.pi / 2
     draw.polygon(_petal(x, y + r * 0.5, tilt - 0.35, 0, r * 1.5, r * 0.8), fill=_shade(c, 0.75))
     draw.polygon(_petal(x, y + r * 0.5, tilt + 0.35, 0, r * 1.5, r * 0.8), fill=_shade(c, 0.75))
-    draw.polygon(_petal(x, y + r * 0.55, tilt, 0, r * 1.6, r * 1.0), fill=c,
-                 outline=_shade(c, 0.6))
+    draw.polygon(_petal(x, y + r * 0.55, tilt, 0, r * 1.6, r * 1.0), fill=c, outline=_shade(c, 0.6))
     draw.line((x, y - r * 0.4, x, y + r * 0.6), fill=_shade(c, 0.85), width=max(1, int(r * 0.08)))
 
 
-def _eustoma(draw: ImageDraw.ImageDraw, rng: random.Random, x: float, y: float, r: float,
-             c: RGB) -> None:
+def _eustoma(
+    draw: ImageDraw.ImageDraw, rng: random.Random, x: float, y: float, r: float, c: RGB
+) -> None:
     edge = c
     inner = _mix(c, (255, 255, 255), 0.55) if rng.random() < 0.5 else c
     spin = rng.uniform(0, math.tau)
@@ -342,20 +370,25 @@ def _eustoma(draw: ImageDraw.ImageDraw, rng: random.Random, x: float, y: float, 
     _circle(draw, x, y, r * 0.12, (120, 150, 60))
 
 
-def _chrysanthemum(draw: ImageDraw.ImageDraw, rng: random.Random, x: float, y: float, r: float,
-                   c: RGB) -> None:
+def _chrysanthemum(
+    draw: ImageDraw.ImageDraw, rng: random.Random, x: float, y: float, r: float, c: RGB
+) -> None:
     spin = rng.uniform(0, math.tau)
     for ring, (count, reach) in enumerate(((24, 1.0), (18, 0.75), (12, 0.5))):
         tone = _shade(c, 0.85 + ring * 0.07)
         for i in range(count):
             angle = spin + ring * 0.13 + math.tau * i / count
-            draw.polygon(_petal(x, y, angle, r * 0.1, r * reach * 0.9, r * 0.16, n=8),
-                         fill=tone, outline=_shade(c, 0.7))
+            draw.polygon(
+                _petal(x, y, angle, r * 0.1, r * reach * 0.9, r * 0.16, n=8),
+                fill=tone,
+                outline=_shade(c, 0.7),
+            )
     _circle(draw, x, y, r * 0.18, _mix(c, (150, 170, 60), 0.5))
 
 
-def _hydrangea(draw: ImageDraw.ImageDraw, rng: random.Random, x: float, y: float, r: float,
-               c: RGB) -> None:
+def _hydrangea(
+    draw: ImageDraw.ImageDraw, rng: random.Random, x: float, y: float, r: float, c: RGB
+) -> None:
     _circle(draw, x, y, r * 0.95, _shade(c, 0.7))
     for _ in range(34):
         d, a = r * 0.85 * math.sqrt(rng.random()), rng.uniform(0, math.tau)
@@ -363,42 +396,62 @@ def _hydrangea(draw: ImageDraw.ImageDraw, rng: random.Random, x: float, y: float
         tone = _jitter(rng, c, 0.1)
         spin = rng.uniform(0, math.tau)
         for i in range(4):
-            draw.polygon(_petal(fx, fy, spin + math.tau * i / 4, 0, r * 0.2, r * 0.16, n=8),
-                         fill=tone, outline=_shade(tone, 0.8))
+            draw.polygon(
+                _petal(fx, fy, spin + math.tau * i / 4, 0, r * 0.2, r * 0.16, n=8),
+                fill=tone,
+                outline=_shade(tone, 0.8),
+            )
         _circle(draw, fx, fy, r * 0.025, _shade(tone, 0.6))
 
 
-def _chamomile(draw: ImageDraw.ImageDraw, rng: random.Random, x: float, y: float, r: float,
-               c: RGB) -> None:
+def _chamomile(
+    draw: ImageDraw.ImageDraw, rng: random.Random, x: float, y: float, r: float, c: RGB
+) -> None:
     spin = rng.uniform(0, math.tau)
     for i in range(16):
-        draw.polygon(_petal(x, y, spin + math.tau * i / 16, r * 0.2, r * 0.8, r * 0.22, n=8),
-                     fill=c, outline=(200, 200, 196))
+        draw.polygon(
+            _petal(x, y, spin + math.tau * i / 16, r * 0.2, r * 0.8, r * 0.22, n=8),
+            fill=c,
+            outline=(200, 200, 196),
+        )
     _circle(draw, x, y, r * 0.3, (236, 180, 30), outline=(200, 140, 20))
 
 
-_FLOWERS: dict[FlowerKind, Callable[[ImageDraw.ImageDraw, random.Random, float, float, float, RGB],
-                                    None]] = {
-    "rose": _rose, "peony": _peony, "tulip": _tulip, "eustoma": _eustoma,
-    "chrysanthemum": _chrysanthemum, "hydrangea": _hydrangea, "chamomile": _chamomile,
+_FLOWERS: dict[
+    FlowerKind, Callable[[ImageDraw.ImageDraw, random.Random, float, float, float, RGB], None]
+] = {
+    "rose": _rose,
+    "peony": _peony,
+    "tulip": _tulip,
+    "eustoma": _eustoma,
+    "chrysanthemum": _chrysanthemum,
+    "hydrangea": _hydrangea,
+    "chamomile": _chamomile,
 }
 
 
-def _gypsophila(draw: ImageDraw.ImageDraw, rng: random.Random, centre: Point, radius: float,
-                s: int) -> None:
+def _gypsophila(
+    draw: ImageDraw.ImageDraw, rng: random.Random, centre: Point, radius: float, s: int
+) -> None:
     for _ in range(40):
         d, a = radius * 1.05 * math.sqrt(rng.random()), rng.uniform(0, math.tau)
         gx, gy = centre[0] + d * math.cos(a), centre[1] + d * math.sin(a) * 0.9
         for _ in range(6):
-            _circle(draw, gx + rng.gauss(0, s * 0.01), gy + rng.gauss(0, s * 0.01), s * 0.004,
-                    (250, 250, 248))
+            _circle(
+                draw,
+                gx + rng.gauss(0, s * 0.01),
+                gy + rng.gauss(0, s * 0.01),
+                s * 0.004,
+                (250, 250, 248),
+            )
 
 
 # --- greenery and wrapping -------------------------------------------------------------------
 
 
-def _stems(draw: ImageDraw.ImageDraw, rng: random.Random, points: Sequence[Point], tie: Point,
-           s: int) -> None:
+def _stems(
+    draw: ImageDraw.ImageDraw, rng: random.Random, points: Sequence[Point], tie: Point, s: int
+) -> None:
     width = max(2, int(s * 0.006))
     for x, y in points[:: max(1, len(points) // 14)]:
         green = rng.choice(_GREENS)
@@ -406,17 +459,27 @@ def _stems(draw: ImageDraw.ImageDraw, rng: random.Random, points: Sequence[Point
         draw.line((x, y, tie[0], tie[1], *end), fill=green, width=width, joint="curve")
 
 
-def _leaves(draw: ImageDraw.ImageDraw, rng: random.Random, centre: Point, radius: float,
-            count: int, s: int) -> None:
+def _leaves(
+    draw: ImageDraw.ImageDraw, rng: random.Random, centre: Point, radius: float, count: int, s: int
+) -> None:
     for _ in range(count):
         a = rng.uniform(math.pi * 0.9, math.pi * 2.1)
         start = radius * rng.uniform(0.55, 0.9)
-        draw.polygon(_petal(centre[0], centre[1], a, start, radius * 0.45, radius * 0.16),
-                     fill=rng.choice(_GREENS), outline=(30, 80, 36))
+        draw.polygon(
+            _petal(centre[0], centre[1], a, start, radius * 0.45, radius * 0.16),
+            fill=rng.choice(_GREENS),
+            outline=(30, 80, 36),
+        )
 
 
-def _paper_back(draw: ImageDraw.ImageDraw, rng: random.Random, centre: Point, radius: float,
-                tie: Point, colour: RGB) -> None:
+def _paper_back(
+    draw: ImageDraw.ImageDraw,
+    rng: random.Random,
+    centre: Point,
+    radius: float,
+    tie: Point,
+    colour: RGB,
+) -> None:
     """The sheet behind the flowers, its top cut in uneven peaks like crumpled paper."""
     cx, cy = centre
     pts: list[Point] = [(tie[0] - radius * 0.15, tie[1])]
@@ -429,8 +492,9 @@ def _paper_back(draw: ImageDraw.ImageDraw, rng: random.Random, centre: Point, ra
     draw.polygon(pts, fill=_shade(colour, 0.85), outline=_shade(colour, 0.65))
 
 
-def _paper_front(draw: ImageDraw.ImageDraw, centre: Point, radius: float, tie: Point,
-                 colour: RGB) -> None:
+def _paper_front(
+    draw: ImageDraw.ImageDraw, centre: Point, radius: float, tie: Point, colour: RGB
+) -> None:
     """Two overlapping front sheets meeting at the tie, and the paper's tail below it."""
     cx, cy = centre
     for side, tone in ((-1, 0.95), (1, 1.0)):
@@ -441,27 +505,38 @@ def _paper_front(draw: ImageDraw.ImageDraw, centre: Point, radius: float, tie: P
             (tie[0] + side * radius * 0.22, tie[1]),
         ]
         draw.polygon(pts, fill=_shade(colour, tone), outline=_shade(colour, 0.7))
-        draw.line((pts[0], (tie[0] + side * radius * 0.1, tie[1])), fill=_shade(colour, 0.78),
-                  width=max(1, int(radius * 0.012)))
+        draw.line(
+            (pts[0], (tie[0] + side * radius * 0.1, tie[1])),
+            fill=_shade(colour, 0.78),
+            width=max(1, int(radius * 0.012)),
+        )
     bottom = tie[1] + radius * 0.5
     draw.polygon(
-        [(tie[0] - radius * 0.18, tie[1]), (tie[0] + radius * 0.18, tie[1]),
-         (tie[0] + radius * 0.3, bottom), (tie[0] - radius * 0.3, bottom)],
-        fill=_shade(colour, 0.9), outline=_shade(colour, 0.7),
+        [
+            (tie[0] - radius * 0.18, tie[1]),
+            (tie[0] + radius * 0.18, tie[1]),
+            (tie[0] + radius * 0.3, bottom),
+            (tie[0] - radius * 0.3, bottom),
+        ],
+        fill=_shade(colour, 0.9),
+        outline=_shade(colour, 0.7),
     )
 
 
-def _film(layer: Image.Image, centre: Point, radius: float, tie: Point,
-          colour: RGB) -> Image.Image:
+def _film(layer: Image.Image, centre: Point, radius: float, tie: Point, colour: RGB) -> Image.Image:
     """A see-through film cone: blended on its own layer (ImageDraw would overwrite alpha)."""
     cx, cy = centre
     film = Image.new("RGBA", layer.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(film)
     pts = [
-        (cx - radius * 1.35, cy - radius * 0.4), (cx - radius * 0.2, cy + radius * 0.95),
-        (tie[0] - radius * 0.1, tie[1]), (tie[0] + radius * 0.1, tie[1]),
-        (cx + radius * 0.2, cy + radius * 0.95), (cx + radius * 1.35, cy - radius * 0.4),
-        (cx + radius * 1.15, cy + radius * 0.35), (cx - radius * 1.15, cy + radius * 0.35),
+        (cx - radius * 1.35, cy - radius * 0.4),
+        (cx - radius * 0.2, cy + radius * 0.95),
+        (tie[0] - radius * 0.1, tie[1]),
+        (tie[0] + radius * 0.1, tie[1]),
+        (cx + radius * 0.2, cy + radius * 0.95),
+        (cx + radius * 1.35, cy - radius * 0.4),
+        (cx + radius * 1.15, cy + radius * 0.35),
+        (cx - radius * 1.15, cy + radius * 0.35),
     ]
     draw.polygon(pts, fill=(*colour, 70), outline=(*_shade(colour, 0.8), 160))
     return Image.alpha_composite(layer, film)
@@ -471,31 +546,40 @@ def _box(centre: Point, rx: float, ry: float) -> tuple[float, float, float, floa
     return (centre[0] - rx, centre[1] - ry, centre[0] + rx, centre[1] + ry)
 
 
-def _hat_box(draw: ImageDraw.ImageDraw, centre: Point, radius: float, colour: RGB,
-             s: int) -> None:
+def _hat_box(draw: ImageDraw.ImageDraw, centre: Point, radius: float, colour: RGB, s: int) -> None:
     """A round hat box; its front wall hides the lower flowers as a real one does."""
     cx, cy = centre
     top, bottom = cy + 0.15 * radius, min(cy + 1.5 * radius, 0.97 * s)
     rx, ry = 1.05 * radius, 0.3 * radius
     draw.ellipse(_box((cx, bottom), rx, ry), fill=_shade(colour, 0.8))
     draw.rectangle((cx - rx, top, cx + rx, bottom), fill=colour)
-    draw.chord(_box((cx, top), rx, ry), 0, 180, fill=_shade(colour, 1.08),
-               outline=_shade(colour, 0.75))
+    draw.chord(
+        _box((cx, top), rx, ry), 0, 180, fill=_shade(colour, 1.08), outline=_shade(colour, 0.75)
+    )
     band = (top + bottom) / 2
     draw.rectangle((cx - rx, band - 0.03 * s, cx + rx, band), fill=_shade(colour, 0.7))
 
 
 def _basket_handle(draw: ImageDraw.ImageDraw, centre: Point, radius: float, colour: RGB) -> None:
     cx, cy = centre
-    draw.arc(_box((cx, cy + 0.2 * radius), 1.0 * radius, 1.45 * radius), 180, 360,
-             fill=_shade(colour, 0.8), width=max(3, int(radius * 0.08)))
+    draw.arc(
+        _box((cx, cy + 0.2 * radius), 1.0 * radius, 1.45 * radius),
+        180,
+        360,
+        fill=_shade(colour, 0.8),
+        width=max(3, int(radius * 0.08)),
+    )
 
 
 def _basket(draw: ImageDraw.ImageDraw, centre: Point, radius: float, colour: RGB, s: int) -> None:
     cx, cy = centre
     top, bottom = cy + 0.2 * radius, min(cy + 1.25 * radius, 0.97 * s)
-    pts = [(cx - 1.15 * radius, top), (cx + 1.15 * radius, top),
-           (cx + 0.85 * radius, bottom), (cx - 0.85 * radius, bottom)]
+    pts = [
+        (cx - 1.15 * radius, top),
+        (cx + 1.15 * radius, top),
+        (cx + 0.85 * radius, bottom),
+        (cx - 0.85 * radius, bottom),
+    ]
     draw.polygon(pts, fill=colour, outline=_shade(colour, 0.6))
     step = radius * 0.12
     y = top + step / 2
@@ -504,8 +588,9 @@ def _basket(draw: ImageDraw.ImageDraw, centre: Point, radius: float, colour: RGB
         half = 1.15 * radius - (y - top) / (bottom - top) * 0.3 * radius
         x = cx - half + (step if row % 2 else 0)
         while x < cx + half - step:
-            draw.line((x, y, x + step * 0.8, y), fill=_shade(colour, 0.7),
-                      width=max(1, int(step * 0.25)))
+            draw.line(
+                (x, y, x + step * 0.8, y), fill=_shade(colour, 0.7), width=max(1, int(step * 0.25))
+            )
             x += step * 2
         y += step * 0.5
         row += 1
@@ -514,14 +599,20 @@ def _basket(draw: ImageDraw.ImageDraw, centre: Point, radius: float, colour: RGB
 def _bow(draw: ImageDraw.ImageDraw, knot: Point, size: float, colour: RGB) -> None:
     x, y = knot
     dark = _shade(colour, 0.75)
-    draw.polygon([(x, y), (x - size * 1.6, y - size), (x - size * 1.6, y + size)], fill=colour,
-                 outline=dark)
-    draw.polygon([(x, y), (x + size * 1.6, y - size), (x + size * 1.6, y + size)], fill=colour,
-                 outline=dark)
-    draw.polygon([(x - size * 0.2, y), (x - size * 1.1, y + size * 3), (x - size * 0.6, y + size * 3)],
-                 fill=dark)
-    draw.polygon([(x + size * 0.2, y), (x + size * 1.0, y + size * 3), (x + size * 0.5, y + size * 3)],
-                 fill=dark)
+    draw.polygon(
+        [(x, y), (x - size * 1.6, y - size), (x - size * 1.6, y + size)], fill=colour, outline=dark
+    )
+    draw.polygon(
+        [(x, y), (x + size * 1.6, y - size), (x + size * 1.6, y + size)], fill=colour, outline=dark
+    )
+    draw.polygon(
+        [(x - size * 0.2, y), (x - size * 1.1, y + size * 3), (x - size * 0.6, y + size * 3)],
+        fill=dark,
+    )
+    draw.polygon(
+        [(x + size * 0.2, y), (x + size * 1.0, y + size * 3), (x + size * 0.5, y + size * 3)],
+        fill=dark,
+    )
     _circle(draw, x, y, size * 0.35, dark)
 
 
@@ -538,12 +629,14 @@ def _affine(layer: Image.Image, angle: float, scale: float, shift: Point) -> Ima
     ox, oy = cx + shift[0], cy + shift[1]
     c = cx - a * ox - b * oy
     f = cy - d * ox - e * oy
-    return layer.transform(layer.size, Image.Transform.AFFINE, (a, b, c, d, e, f),
-                           resample=Image.Resampling.BICUBIC)
+    return layer.transform(
+        layer.size, Image.Transform.AFFINE, (a, b, c, d, e, f), resample=Image.Resampling.BICUBIC
+    )
 
 
-def _background(colours: tuple[RGB, RGB], size: int, camera: random.Random,
-                variant: int) -> Image.Image:
+def _background(
+    colours: tuple[RGB, RGB], size: int, camera: random.Random, variant: int
+) -> Image.Image:
     top, bottom = (np.array(c, dtype=np.float32) for c in colours)
     if variant:  # another shot, another moment: the wall's tone drifts a little
         drift = np.array([camera.uniform(-6, 6) for _ in range(3)], dtype=np.float32)
@@ -558,8 +651,9 @@ def _light(photo: Image.Image, camera: random.Random, variant: int) -> Image.Ima
     """Exposure, white balance and sensor noise, so no two photos are pixel-identical."""
     pixels = np.asarray(photo, dtype=np.float32)
     gain = camera.uniform(0.93, 1.07) if variant else 1.0
-    tint = np.array([camera.uniform(-6, 6) for _ in range(3)] if variant else [0, 0, 0],
-                    dtype=np.float32)
+    tint = np.array(
+        [camera.uniform(-6, 6) for _ in range(3)] if variant else [0, 0, 0], dtype=np.float32
+    )
     noise = np.random.default_rng(camera.getrandbits(32)).normal(0, 2.0, pixels.shape)
     out = (pixels * gain + tint + noise).clip(0, 255).astype(np.uint8)
     return Image.fromarray(out, "RGB").filter(ImageFilter.SMOOTH)
@@ -573,8 +667,11 @@ def _shade(c: RGB, f: float) -> RGB:
 
 
 def _mix(a: RGB, b: RGB, t: float) -> RGB:
-    return (int(a[0] + (b[0] - a[0]) * t), int(a[1] + (b[1] - a[1]) * t),
-            int(a[2] + (b[2] - a[2]) * t))
+    return (
+        int(a[0] + (b[0] - a[0]) * t),
+        int(a[1] + (b[1] - a[1]) * t),
+        int(a[2] + (b[2] - a[2]) * t),
+    )
 
 
 def _jitter(rng: random.Random, c: RGB, amount: float) -> RGB:

@@ -22,9 +22,24 @@ RESIZED_SIZE = 400  # Bitrix's resize_cache/…/400_400_1/ copies
 
 # Every key of a product, in the order the real API sends them.
 PRODUCT_FIELDS = (
-    "id", "image", "images", "title", "price", "isAvailable", "createdAt", "type", "width",
-    "height", "video", "duration", "discount", "composition", "colors", "catalogWidth",
-    "catalogHeight", "productionTime",
+    "id",
+    "image",
+    "images",
+    "title",
+    "price",
+    "isAvailable",
+    "createdAt",
+    "type",
+    "width",
+    "height",
+    "video",
+    "duration",
+    "discount",
+    "composition",
+    "colors",
+    "catalogWidth",
+    "catalogHeight",
+    "productionTime",
 )
 
 
@@ -63,14 +78,31 @@ _COLOUR_WORDS: dict[str, tuple[str, str]] = {
 }
 
 _NAMES = (
-    "Нежность", "Летний день", "Прованс", "Комплимент", "Весеннее утро", "Зефир", "Акварель",
-    "Мелодия", "Вдохновение", "Рассвет", "Улыбка", "Первое свидание", "Облако", "Карамель",
+    "Нежность",
+    "Летний день",
+    "Прованс",
+    "Комплимент",
+    "Весеннее утро",
+    "Зефир",
+    "Акварель",
+    "Мелодия",
+    "Вдохновение",
+    "Рассвет",
+    "Улыбка",
+    "Первое свидание",
+    "Облако",
+    "Карамель",
 )
 
 # Rough tenge per stem, so a 101-rose bouquet costs what it should.
 _STEM_PRICE: dict[FlowerKind, int] = {
-    "rose": 1100, "tulip": 700, "peony": 2600, "eustoma": 1400, "chrysanthemum": 900,
-    "hydrangea": 4500, "chamomile": 450,
+    "rose": 1100,
+    "tulip": 700,
+    "peony": 2600,
+    "eustoma": 1400,
+    "chrysanthemum": 900,
+    "hydrangea": 4500,
+    "chamomile": 450,
 }
 _WRAP_PRICE = {"kraft": 800, "paper": 1200, "film": 500, "none": 0, "box": 5500, "basket": 6500}
 
@@ -174,17 +206,22 @@ def title_for(bouquet: Bouquet, rng: random.Random) -> str:
     words = _FLOWER_WORDS[main.kind]
     colour_nom, colour_gen = _COLOUR_WORDS[main.colour]
     if bouquet.wrap == "box":
-        return rng.choice([
-            f"{words.nom_pl} в шляпной коробке",
-            f"Коробка с {_FLOWER_WORDS[main.kind].ins_pl}",
-            f"{words.nom_pl} в коробке {colour_nom.upper()}",
-        ])
+        return rng.choice(
+            [
+                f"{words.nom_pl} в шляпной коробке",
+                f"Коробка с {_FLOWER_WORDS[main.kind].ins_pl}",
+                f"{words.nom_pl} в коробке {colour_nom.upper()}",
+            ]
+        )
     if bouquet.wrap == "basket":
         return rng.choice([f"Корзина с {words.ins_pl}", f"Корзина «{rng.choice(_NAMES)}»"])
     if len(bouquet.groups) > 1:
         other = _FLOWER_WORDS[bouquet.groups[1].kind]
-        options = [f"Сборный букет «{rng.choice(_NAMES)}»", "Собранный букет",
-                   f"Букет «{rng.choice(_NAMES)}»"]
+        options = [
+            f"Сборный букет «{rng.choice(_NAMES)}»",
+            "Собранный букет",
+            f"Букет «{rng.choice(_NAMES)}»",
+        ]
         if other is not words:
             options.append(f"Микс из {words.gen_pl} и {other.gen_pl}")
         return rng.choice(options)

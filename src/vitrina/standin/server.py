@@ -180,7 +180,11 @@ class StandIn:
         self._server, self._thread = None, None
 
     def serve_forever(
-        self, port: int = 0, host: str = "127.0.0.1", *, on_ready: Callable[[str], None] | None = None
+        self,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        *,
+        on_ready: Callable[[str], None] | None = None,
     ) -> None:
         """Serve in the calling thread until Ctrl-C; ``on_ready`` gets the base URL once bound."""
         sock = self._bind(host, port)
@@ -213,7 +217,9 @@ class StandIn:
         sock.listen(2048)
         bound_port = sock.getsockname()[1]
         # A wildcard bind is reached through loopback; URLs must name an address that answers.
-        shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, f"[{host}]" if ":" in host else host)
+        shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(
+            host, f"[{host}]" if ":" in host else host
+        )
         self._bound_url = f"http://{shown}:{bound_port}"
         return sock
 
@@ -294,7 +300,8 @@ class StandIn:
         with self._lock:
             rng = self._change_rng
             kind = rng.choices(
-                ["price", "availability", "photos", "create", "delete"], weights=[40, 20, 10, 20, 10]
+                ["price", "availability", "photos", "create", "delete"],
+                weights=[40, 20, 10, 20, 10],
             )[0]
             if kind == "create" or len(self._products) < 2:
                 return self.create_product()
@@ -379,7 +386,9 @@ class StandIn:
             self._faults.clear()
 
     def _take_fault(self, path: str) -> Fault | None:
-        scope = "api" if path.startswith("/api/") else "photos" if path.startswith("/upload/") else ""
+        scope = (
+            "api" if path.startswith("/api/") else "photos" if path.startswith("/upload/") else ""
+        )
         with self._lock:
             if self._faults and self._faults[0].scope in (scope, "all"):
                 return self._faults.popleft()
@@ -447,8 +456,11 @@ class StandIn:
             return scheme.lower() == "bearer" and credentials.strip() == self.token
 
         def unauthorised() -> JSONResponse:
-            return _failure(401, "Authorization required: send Authorization: Bearer <token>.",
-                            {"WWW-Authenticate": "Bearer"})
+            return _failure(
+                401,
+                "Authorization required: send Authorization: Bearer <token>.",
+                {"WWW-Authenticate": "Bearer"},
+            )
 
         async def list_products(request: Request) -> JSONResponse:
             if not authorised(request):
@@ -472,16 +484,18 @@ class StandIn:
                 return _failure(400, "type must be catalog or vitrina.")
             selected = self._select(type_, available, product_id)
             page = [self._public(fields) for fields in selected[offset : offset + limit]]
-            return JSONResponse({
-                "success": True,
-                "data": page,
-                "pagination": {
-                    "total": len(selected),
-                    "limit": limit,
-                    "offset": offset,
-                    "hasMore": offset + len(page) < len(selected),
-                },
-            })
+            return JSONResponse(
+                {
+                    "success": True,
+                    "data": page,
+                    "pagination": {
+                        "total": len(selected),
+                        "limit": limit,
+                        "offset": offset,
+                        "hasMore": offset + len(page) < len(selected),
+                    },
+                }
+            )
 
         async def product_detail(request: Request) -> JSONResponse:
             if not authorised(request):
@@ -504,8 +518,9 @@ class StandIn:
             if ref is None:
                 return Response("Not Found", status_code=404, media_type="text/plain")
             body = render_jpeg(ref.bouquet, ref.variant, ref.size)
-            return Response(body, media_type="image/jpeg",
-                            headers={"Cache-Control": "public, max-age=86400"})
+            return Response(
+                body, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=86400"}
+            )
 
         # A shop has a page per product: where a customer who found a bouquet goes to buy it.
         def product_page(product_id: str) -> Response:
@@ -576,7 +591,9 @@ class _Misbehaviour:
             await asyncio.sleep(fault.delay)
         if fault is not None and fault.status is not None:
             headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-            await _failure(fault.status, "Injected failure.", headers)(scope, receive, recording_send)
+            await _failure(fault.status, "Injected failure.", headers)(
+                scope, receive, recording_send
+            )
         else:
             await self.app(scope, receive, recording_send)
 
@@ -604,7 +621,8 @@ def send_webhook(
         timestamp = int(time.time())
         headers = signed_headers(secrets_[0], body, event.event_id, timestamp)
         headers["webhook-signature"] = " ".join(
-            signed_headers(s, body, event.event_id, timestamp)["webhook-signature"] for s in secrets_
+            signed_headers(s, body, event.event_id, timestamp)["webhook-signature"]
+            for s in secrets_
         )
     headers["Content-Type"] = "application/json"
     return httpx.post(vitrina_url, content=body, headers=headers, timeout=timeout)
@@ -636,7 +654,9 @@ def _bool_param(value: str | None) -> bool | None:
 def _check_fields(fields: Iterable[str]) -> None:
     unknown = sorted(set(fields) - set(PRODUCT_FIELDS))
     if unknown:
-        raise ValueError(f"not Bitrix product fields: {', '.join(unknown)} (known: {PRODUCT_FIELDS})")
+        raise ValueError(
+            f"not Bitrix product fields: {', '.join(unknown)} (known: {PRODUCT_FIELDS})"
+        )
 
 
 def _path_of(url: str) -> str:

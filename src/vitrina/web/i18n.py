@@ -125,6 +125,7 @@ RU: dict[str, str] = {
     "Times": "Раз",
     "page": "страница",
     "widget": "кнопка на сайте",
+    "telegram": "бот в Telegram",
     "similar": "«похожие» на странице",
     "api": "API",
     "Sync with the shop": "Синхронизация с магазином",
