@@ -27,21 +27,20 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Engine, LargeBinary, func, select, type_coerce
+from sqlalchemy import Engine, LargeBinary, func, type_coerce
 from sqlalchemy.orm import Session
 
-from vitrina.catalog.models import Product
 from vitrina.vectors import index_file
 from vitrina.vectors.base import Hit, SearchFilters
 from vitrina.vectors.graph import PARAMS, Graph, VectorBatch, rerank
 from vitrina.vectors.models import ImageVector
 from vitrina.vectors.projection import REDUCED_DIM, Projection, train_projection
+from vitrina.vectors.table import LOAD_CHUNK, new_vectors, read_products, read_vectors, stored
 
 log = logging.getLogger("vitrina.vectors")
 
@@ -49,12 +48,9 @@ log = logging.getLogger("vitrina.vectors")
 # first REDUCE_FROM of them); smaller catalogs keep the full width and need no re-rank. A graph
 # built before the catalog reached twice this is rebuilt reduced, in the background.
 REDUCE_FROM = 20_000
-LOAD_CHUNK = 2000  # rows per read when building: bounds the transient float32 memory
 # Deletions show as a lower row count; COUNT(*) costs ~2 ms at 100k photos, so not per search.
 # Meanwhile the search service drops photos that are gone when it joins hits with the catalog.
 COUNT_CHECK_EVERY_S = 2.0
-# Refresh reads a little before the watermark: timestamps of concurrent commits may interleave.
-OVERLAP = timedelta(seconds=2)
 COMPACT_WHEN_DEAD = 0.25
 # A refresh adds vectors in pieces holding the lock about this long each (searches wait for one
 # piece): the piece's size follows the measured insert rate, at most doubling per piece.
@@ -129,7 +125,9 @@ class HnswIndex:
         the ORM's per-row processing cost more than the read itself (1.4–3 ms against
         0.4–1 ms for 150 rows)."""
         raw = type_coerce(ImageVector.embedding, LargeBinary)
-        query = self._stored(ImageVector.image_id, raw).where(ImageVector.image_id.in_(images))
+        query = stored(self.model, ImageVector.image_id, raw).where(
+            ImageVector.image_id.in_(images)
+        )
         return {
             image: np.frombuffer(data, "<f4") for image, data in session.connection().execute(query)
         }
@@ -179,7 +177,7 @@ class HnswIndex:
             else None
         )
         if snap is not None:
-            newest = session.scalar(self._stored(func.max(ImageVector.created_at)))
+            newest = session.scalar(stored(self.model, func.max(ImageVector.created_at)))
             if snap.vector_mark is not None and (newest is None or newest < snap.vector_mark):
                 log.warning(
                     "vector index file holds vectors newer than the table (a restored or "
@@ -216,7 +214,7 @@ class HnswIndex:
             projection = self._train(session, self.reduce_from)
         reduce = projection is not None and projection.worth_it
         graph = Graph(dim=self.dim, projection=projection.matrix if projection and reduce else None)
-        for batch in self._read_vectors(session):
+        for batch in read_vectors(session, self.model):
             graph.apply_vectors(batch)
         if projection is not None and not reduce:
             graph.judged = graph.size
@@ -228,7 +226,7 @@ class HnswIndex:
                 self.dim,
                 100 * projection.kept,
             )
-        for product, attrs, updated in self._read_products(session, None):
+        for product, attrs, updated in read_products(session, None):
             graph.set_product(product, attrs)
             if graph.product_mark is None or updated > graph.product_mark:
                 graph.product_mark = updated
@@ -237,7 +235,9 @@ class HnswIndex:
     def _train(self, session: Session, rows: int) -> Projection | None:
         """A projection trained on the first ``rows`` stored vectors, streamed; None when the
         table holds fewer (a small catalog keeps the full width)."""
-        sample = self._stored(ImageVector.embedding).order_by(ImageVector.image_id).limit(rows)
+        sample = (
+            stored(self.model, ImageVector.embedding).order_by(ImageVector.image_id).limit(rows)
+        )
         result = session.execute(sample.execution_options(yield_per=LOAD_CHUNK))
         seen = 0
 
@@ -255,24 +255,24 @@ class HnswIndex:
         graph = self._graph
         assert graph is not None
         changes = _Changes(
-            vectors=self._new_vectors(session, graph),
-            products=list(self._read_products(session, graph.product_mark)),
+            vectors=new_vectors(session, self.model, graph),
+            products=list(read_products(session, graph.product_mark)),
         )
         now = time.monotonic()
         if count_now or now - self._last_count >= self.count_every_s:
             self._last_count = now
-            changes.stored = int(session.scalar(self._stored(func.count())) or 0)
+            changes.stored = int(session.scalar(stored(self.model, func.count())) or 0)
         self._apply(graph, changes)
         with self._lock:
             mismatch = changes.stored is not None and changes.stored != graph.size - graph.dead
         if mismatch:
             # Rows were deleted, or some were committed late (older than the watermark's
             # overlap): compare every stored photo with the graph, then apply the difference.
-            stored = set(session.scalars(self._stored(ImageVector.image_id)))
+            present = set(session.scalars(stored(self.model, ImageVector.image_id)))
             with self._lock:
-                graph.kill_images(graph.created_of_image.keys() - stored)
-                missing = stored - graph.created_of_image.keys()
-            self._add(graph, self._read_vectors(session, only=sorted(missing)))
+                graph.kill_images(graph.created_of_image.keys() - present)
+                missing = present - graph.created_of_image.keys()
+            self._add(graph, read_vectors(session, self.model, only=sorted(missing)))
         if graph.size > 1000 and graph.dead > COMPACT_WHEN_DEAD * graph.size:
             return self._rebuild_in_background(session, f"{graph.dead} retired vectors")
         live = graph.size - graph.dead
@@ -312,22 +312,6 @@ class HnswIndex:
                     rows = max(1, min(2 * rows, int(added * APPLY_PIECE_S / max(took, 1e-6))))
                 start = end
 
-    def _new_vectors(self, session: Session, graph: Graph) -> list[VectorBatch]:
-        """Rows the graph lacks. The overlap before the watermark is read as ids and times
-        first, and vectors only for what is new there: a search no longer re-reads every photo
-        indexed in the last two seconds. (Only this thread changes the graph: no lock needed.)"""
-        if graph.vector_mark is None:
-            return list(self._read_vectors(session))
-        since = graph.vector_mark - OVERLAP
-        recent = session.execute(
-            self._stored(ImageVector.image_id, ImageVector.created_at).where(
-                ImageVector.created_at >= since
-            )
-        )
-        known = graph.created_of_image
-        new = sorted(image for image, created in recent if known.get(image) != created)
-        return list(self._read_vectors(session, only=new)) if new else []
-
     def _rebuild_in_background(self, session: Session, reason: str) -> bool:
         """Rebuild from the table in a thread; the old graph answers meanwhile."""
         engine = session.get_bind()
@@ -349,12 +333,6 @@ class HnswIndex:
         threading.Thread(target=run, name="vitrina-index-rebuild", daemon=True).start()
         return True
 
-    def _stored(self, *columns: Any) -> Any:
-        """A query over this model's stored vectors. No join with products: foreign keys
-        (vector → photo → product, on delete cascade) keep every row's product, and the
-        model's index answers a count without reading the table (~2 ms at 100k photos)."""
-        return select(*columns).select_from(ImageVector).where(ImageVector.model == self.model)
-
     def _save(self, graph: Graph) -> None:
         # Called with _refreshing held, so nothing changes the graph; searches may read it.
         if self._files is None:
@@ -364,73 +342,3 @@ class HnswIndex:
             graph.unsaved = 0
         except OSError as error:
             log.warning("could not save the vector index to %s: %s", self._files.folder, error)
-
-    def _read_vectors(
-        self, session: Session, *, only: Sequence[int] | None = None
-    ) -> Iterator[VectorBatch]:
-        query = (
-            select(
-                ImageVector.image_id,
-                ImageVector.product_id,
-                ImageVector.embedding,
-                ImageVector.created_at,
-                Product.shop_id,
-                Product.price,
-                Product.enabled,
-                Product.type,
-            )
-            .join(Product, Product.id == ImageVector.product_id)
-            .where(ImageVector.model == self.model)
-        )
-        if only is not None:
-            for start in range(0, len(only), 500):
-                chunk = only[start : start + 500]
-                rows = session.execute(query.where(ImageVector.image_id.in_(chunk))).all()
-                if rows:
-                    yield _batch(rows)
-            return
-        # Ordered by photo and cut only between photos: a photo's vectors (several once regions
-        # are stored) arrive in one batch, which is how a replaced photo is told from a new one.
-        result = session.execute(
-            query.order_by(ImageVector.image_id).execution_options(yield_per=LOAD_CHUNK)
-        )
-        pending: list[Any] = []
-        for rows in result.partitions():
-            pending.extend(rows)
-            last = pending[-1].image_id
-            cut = len(pending)
-            while cut and pending[cut - 1].image_id == last:
-                cut -= 1
-            if cut:
-                yield _batch(pending[:cut])
-                pending = pending[cut:]
-        if pending:
-            yield _batch(pending)
-
-    def _read_products(
-        self, session: Session, since: datetime | None
-    ) -> Iterator[tuple[int, tuple[int, int, bool, str | None], datetime]]:
-        query = select(
-            Product.id,
-            Product.shop_id,
-            Product.price,
-            Product.enabled,
-            Product.type,
-            Product.updated_at,
-        )
-        if since is not None:
-            query = query.where(Product.updated_at >= since - OVERLAP)
-        for row in session.execute(query):
-            yield row.id, (row.shop_id, row.price, row.enabled, row.type), row.updated_at
-
-
-def _batch(rows: Sequence[Any]) -> VectorBatch:
-    return VectorBatch(
-        image_ids=[r.image_id for r in rows],
-        product_ids=[r.product_id for r in rows],
-        created=[r.created_at for r in rows],
-        attrs=[(r.shop_id, r.price, r.enabled, r.type) for r in rows],
-        vectors=np.ascontiguousarray(
-            np.stack([np.asarray(r.embedding, dtype=np.float32) for r in rows])
-        ),
-    )
