@@ -35,9 +35,11 @@ if TYPE_CHECKING:
     from vitrina.search.ranking import Candidate
 
 # Candidates (nearest the photo by cosine) weighed as the photographed arrangement's colour
-# variant, and how much more alike to the colour asked than the photographed one it must be
-# (the square root of the share of its flowers' area in that colour).
-KIN_CHECKED = 20
+# variant (a zoomed photo leaves the variant some 30 places down), and how alike to the colour
+# asked one must be when not named by it: the square root of the share of its flowers' area in
+# that colour, so at least a quarter, and clearly more than the photographed one has.
+KIN_CHECKED = 50
+SOME_OF_THE_COLOUR = 0.5
 MORE_OF_THE_COLOUR = 0.1
 # A product whose own words say the count or the container asked for gains this share of the
 # colour gate for each: enough to lead among look-alikes, not to bury the bouquet photographed.
@@ -178,7 +180,8 @@ def _colour_front(
     coloured = [
         c
         for c in sorted(candidates, key=lambda c: c.similarity, reverse=True)[:KIN_CHECKED]
-        if (c.colour or 0.0) >= base + MORE_OF_THE_COLOUR
+        if (named.get(id(c)) or (c.colour or 0.0) >= SOME_OF_THE_COLOUR)
+        and (c.colour or 0.0) >= base + MORE_OF_THE_COLOUR
     ]
     return {id(_nearest_variant(session, photographed, coloured))} if coloured else set()
 
