@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -63,31 +64,56 @@ def words_cases(
     return found
 
 
-def _first(answer: httpx.Response) -> int | None:
+def _answer(answer: httpx.Response) -> dict[str, Any]:
     answer.raise_for_status()
-    results = answer.json()["results"]
-    return results[0]["product_id"] if results else None
+    body: dict[str, Any] = answer.json()
+    return body
 
 
-def ask(client: httpx.Client, item: WordsCase, *, multipart: bool, words: bool) -> int | None:
-    """The product the live server puts first for this photo (with or without its words)."""
+def ask(client: httpx.Client, item: WordsCase, *, multipart: bool, words: bool) -> dict[str, Any]:
+    """The live server's answer for this photo (with or without its words)."""
     if multipart:
         form = {"top_k": "10", **({"text": item.text} if words else {})}
         files = {"file": ("photo.jpg", item.case.data, "image/jpeg")}
-        return _first(client.post("/api/v1/search/upload", data=form, files=files))
+        return _answer(client.post("/api/v1/search/upload", data=form, files=files))
     body = {"image_base64": base64.b64encode(item.case.data).decode(), "top_k": 10}
     if words:
         body["text"] = item.text
-    return _first(client.post("/api/v1/search", json=body))
+    return _answer(client.post("/api/v1/search", json=body))
 
 
-def words_row(base: str, items: Sequence[WordsCase]) -> dict[str, float]:
+def first(answer: dict[str, Any]) -> int | None:
+    """The product an answer puts first."""
+    results = answer["results"]
+    return int(results[0]["product_id"]) if results else None
+
+
+def miss(item: WordsCase, answer: dict[str, Any]) -> str:
+    """One line saying what a wrong answer put where (for ``quality.py --only words``)."""
+    ranked = [r["product_id"] for r in answer["results"]]
+    place = ranked.index(item.wanted) + 1 if item.wanted in ranked else None
+    exact = [r["product_id"] for r in answer["exact"]]
+    return (
+        f"{item.case.kind:>8} {item.case.product_id:>3} -> {item.wanted:>3} "
+        f"({item.colour}, {item.language}): first {first(answer)}, wanted at {place}, "
+        f"exact {exact}"
+    )
+
+
+def words_row(
+    base: str, items: Sequence[WordsCase], misses: list[str] | None = None
+) -> dict[str, float]:
     """Share of queries whose wanted variant comes first: JSON and multipart with words, and
-    the same photos without words (the baseline)."""
+    the same photos without words (the baseline); ``misses`` collects the JSON misses."""
     right = {"json": 0, "multipart": 0, "baseline": 0}
     with httpx.Client(base_url=base, timeout=60) as client:
         for item in items:
-            right["json"] += ask(client, item, multipart=False, words=True) == item.wanted
-            right["multipart"] += ask(client, item, multipart=True, words=True) == item.wanted
-            right["baseline"] += ask(client, item, multipart=False, words=False) == item.wanted
+            answer = ask(client, item, multipart=False, words=True)
+            right["json"] += first(answer) == item.wanted
+            if misses is not None and first(answer) != item.wanted:
+                misses.append(miss(item, answer))
+            answer = ask(client, item, multipart=True, words=True)
+            right["multipart"] += first(answer) == item.wanted
+            answer = ask(client, item, multipart=False, words=False)
+            right["baseline"] += first(answer) == item.wanted
     return {k: v / max(1, len(items)) for k, v in right.items()}

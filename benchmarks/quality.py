@@ -23,6 +23,9 @@ recall@1, search time p50 including the query photo's processing, bytes stored p
 the indexing cost of describing a photo next to embedding it.
 
 Run: ``.venv/bin/python benchmarks/quality.py [--bouquets 80] [--embedder effnet-lite0]``.
+``--only words`` builds and indexes the same catalog and runs only the photo-plus-words row,
+listing its misses (minutes instead of the whole run's half hour: no calibration is needed, the
+live server searches with the shipped defaults in both).
 """
 
 from __future__ import annotations
@@ -200,12 +203,43 @@ def table(title: str, header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def queries(
+    products: list[tuple[int, list[bytes]]], colours: dict[int, str], seed: int
+) -> list[Case]:
+    """Every product's first photo in each customer style (the same for a given seed)."""
+    rng = random.Random(seed + 1)
+    cases: list[Case] = []
+    for pid, photos in products:
+        cases += customer_cases(decode_image(photos[0]), pid, rng, colours.get(pid))
+    return cases
+
+
+def words_table(words: dict[str, float], asked: int, pairs: int) -> str:
+    return table(
+        f"photo plus words: «такой же, но <colour>» puts that colour's variant first "
+        f"({asked} queries of {pairs} bouquets in two colours, ru/kk/en, over HTTP; "
+        "target ≥ 90 %)",
+        ["search", "variant of the colour asked first"],
+        [
+            ["JSON (`image_base64` + `text`)", f"{words['json']:.1%}"],
+            ["multipart (`file` + `text`)", f"{words['multipart']:.1%}"],
+            ["baseline: the same photos without words", f"{words['baseline']:.1%}"],
+        ],
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--bouquets", type=int, default=80)
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--embedder", default="effnet-lite0")
     parser.add_argument("--no-words", action="store_true", help="skip the photo-plus-words row")
+    parser.add_argument(
+        "--only",
+        choices=["words"],
+        help="run only the photo-plus-words row (no calibration; the server searches with the "
+        "shipped defaults either way) and list its misses",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -217,6 +251,22 @@ def main() -> None:
         pairs: list[tuple[int, int]] = []
         products, colours = build_catalog(args.bouquets, args.seed, pairs)
         cost = index_catalog(settings, embedder, engine, products, colours)
+        cases = queries(products, colours, args.seed)
+        asked = words_cases(cases, pairs, colours)
+        words: dict[str, float] = {}
+        misses: list[str] = []
+        if not args.no_words:
+            env = {
+                "VITRINA_DATABASE_URL": settings.database_url,
+                "VITRINA_EMBEDDER": args.embedder,
+                "VITRINA_SEARCH_RATE_LIMIT": "0",
+            }
+            with vitrina_server(env, "--no-worker") as base:
+                words = words_row(base, asked, misses)
+        if args.only == "words":
+            print(words_table(words, len(asked), len(pairs)))
+            print(f"\nmisses ({len(misses)}):", *misses, sep="\n")
+            return
         service = SearchService(
             settings=settings,
             sessions=sessionmaker(engine),
@@ -224,14 +274,8 @@ def main() -> None:
             index=HnswIndex(embedder.name, embedder.dim),
             fetcher=None,  # type: ignore[arg-type]
         )
-        rng = random.Random(args.seed + 1)
-        cases: list[Case] = []
-        for pid, photos in products:
-            photo = decode_image(photos[0])
-            cases += customer_cases(photo, pid, rng, colours.get(pid))
         calibrate = [c for c in cases if c.product_id % 2 == 0]
         held_out = [c for c in cases if c.product_id % 2 == 1]
-
         shipped = service.thresholds  # the defaults in thresholds.py
         t0 = time.perf_counter()
         observed = observe(service, calibrate)
@@ -253,16 +297,6 @@ def main() -> None:
         )
         replayed = quality(held_out, [replay(o, chosen) for o in old_obs], colours)
         defaults = quality(held_out, [replay(o, shipped) for o in old_obs], colours)
-        asked = words_cases(cases, pairs, colours)
-        words: dict[str, float] = {}
-        if not args.no_words:
-            env = {
-                "VITRINA_DATABASE_URL": settings.database_url,
-                "VITRINA_EMBEDDER": args.embedder,
-                "VITRINA_SEARCH_RATE_LIMIT": "0",
-            }
-            with vitrina_server(env, "--no-worker") as base:
-                words = words_row(base, asked)
 
     header = ["search", "product first (recall@1)", "exact precision", "exact recall",
               "colour precision@5"]  # fmt: skip
@@ -315,19 +349,7 @@ def main() -> None:
         f"{cost['named']:.0%} of them"
     )
     if words:
-        print(
-            table(
-                f"photo plus words: «такой же, но <colour>» puts that colour's variant first "
-                f"({len(asked)} queries of {len(pairs)} bouquets in two colours, ru/kk/en, "
-                f"over HTTP; target ≥ 90 %)",
-                ["search", "variant of the colour asked first"],
-                [
-                    ["JSON (`image_base64` + `text`)", f"{words['json']:.1%}"],
-                    ["multipart (`file` + `text`)", f"{words['multipart']:.1%}"],
-                    ["baseline: the same photos without words", f"{words['baseline']:.1%}"],
-                ],
-            )
-        )
+        print(words_table(words, len(asked), len(pairs)))
 
 
 if __name__ == "__main__":

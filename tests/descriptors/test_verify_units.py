@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import numpy as np
 from hypothesis import given, settings
@@ -11,11 +12,11 @@ from PIL import Image
 
 from tests.support.photos import sample_photos
 from vitrina.descriptors.features import describe_catalog_photo, describe_query_photo
-from vitrina.descriptors.verify import GRID, LocalFeatures, verify
+from vitrina.descriptors.verify import GRID, LocalFeatures, shared_cells, verify
 from vitrina.images.regions import product_region
 from vitrina.search.customer_photos import recoloured, warm
 from vitrina.search.thresholds import DEFAULTS
-from vitrina.standin.photos import random_bouquet, render
+from vitrina.standin.photos import KIND_COLOURS, random_bouquet, render
 
 EXACT = DEFAULTS["effnet-lite0"]
 BOUQUET = render(random_bouquet(random.Random(3)), 0)
@@ -53,6 +54,23 @@ def test_warm_light_agrees_but_a_recolour_does_not():
 def test_another_photo_does_not_verify():
     other = describe_query_photo(sample_photos()["chelsea"])
     assert verify(other.features, STORED.features).inliers < EXACT.min_inliers
+
+
+def test_a_colour_variant_shares_more_cells_than_another_bouquet():
+    """How words find «the same, but white» when only the photographed colour verifies."""
+    rng = random.Random(11)
+    bouquets = [random_bouquet(rng) for _ in range(8)]
+    stored = [describe_catalog_photo(render(b, 0)).features for b in bouquets]
+    for n, bouquet in enumerate(bouquets):
+        main = bouquet.groups[0]
+        other = next((c for c in KIND_COLOURS[main.kind] if c != main.colour), None)
+        if other is None:
+            continue
+        variant = replace(bouquet, groups=(replace(main, colour=other), *bouquet.groups[1:]))
+        kin = shared_cells(stored[n], describe_catalog_photo(render(variant, 0)).features)
+        strangers = [shared_cells(stored[n], s) for k, s in enumerate(stored) if k != n]
+        assert shared_cells(stored[n], stored[n]) == 1.0
+        assert kin > max(strangers), (main.kind, main.colour, other)
 
 
 def test_region_is_the_photo_inside_a_story_frame():

@@ -35,6 +35,7 @@ CHROMA_FLOOR = 40.0  # so that greys and whites compare loosely with each other
 GREY_WEIGHT = 0.5  # how much a cell's grey part (lightness) counts against its hue
 BACKGROUND = 32.0  # RGB distance from the edge colour under which a catalog cell is background
 MAX_GAIN = 1.5  # the most warm or cold light scales red against blue (each way)
+SAME_CELL = 20.0  # RGB distance under which two shop photos' cells show the same thing
 
 # One search verifies a handful of candidates in well under a millisecond each on one thread;
 # OpenCV's own thread pool only adds hand-offs (knnMatch 1.3 ms with 2 threads, 0.7 ms with one)
@@ -197,6 +198,28 @@ def colour_agreement(
     stored_chroma = balanced - stored_grey[:, None]
     error = difference / (np.linalg.norm(stored_chroma, axis=1) + CHROMA_FLOOR)
     return float((error < COLOUR_TOLERANCE).mean())
+
+
+def shared_cells(a: LocalFeatures, b: LocalFeatures) -> float:
+    """Share of two photos' product cells whose colours are the same, cell for cell.
+
+    How a colour variant is recognised from the shop's photos alone: recoloured, the
+    arrangement keeps its leaves, wrap, ribbon and background where they were, so most cells
+    outside the flowers stay the same; another bouquet's rarely line up. (ORB cannot tell: a
+    red and a yellow rose differ in brightness, and the model's vectors move with the colour.)
+    """
+    first, second = a.grid.astype(np.float32), b.grid.astype(np.float32)
+    product = _product_cells(first) | _product_cells(second)
+    if not product.any():
+        return 0.0
+    same = np.linalg.norm(first - second, axis=2) < SAME_CELL
+    return float((same & product).sum() / product.sum())
+
+
+def _product_cells(grid: NDArray[np.float32]) -> NDArray[np.bool_]:
+    """Cells that differ from the colour of the photo's edge (the product, not its background)."""
+    edge = np.concatenate([grid[0], grid[-1], grid[:, 0], grid[:, -1]])
+    return np.asarray(np.linalg.norm(grid - np.median(edge, axis=0), axis=2) > BACKGROUND)
 
 
 def _plausible(homography: NDArray[np.float64]) -> bool:

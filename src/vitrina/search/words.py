@@ -18,9 +18,10 @@ from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vitrina.catalog.models import Product
+from vitrina.catalog.models import Product, ProductImage
 from vitrina.descriptors.colour import NAMES, main_colours, similarities
-from vitrina.descriptors.repository import colours
+from vitrina.descriptors.repository import colours, keypoints
+from vitrina.descriptors.verify import shared_cells
 from vitrina.search.ranking import ranking_score
 from vitrina.search.thresholds import Thresholds
 from vitrina.words import Understood
@@ -29,6 +30,13 @@ from vitrina.words.mentions import agreement
 if TYPE_CHECKING:
     from vitrina.search.ranking import Candidate
 
+# Candidates (nearest the photo by cosine) weighed as the photographed arrangement's colour
+# variant (a zoomed photo leaves the variant some 30 places down), and how alike to the colour
+# asked one must be when not named by it: the square root of the share of its flowers' area in
+# that colour, so at least a quarter, and clearly more than the photographed one has.
+KIN_CHECKED = 50
+SOME_OF_THE_COLOUR = 0.5
+MORE_OF_THE_COLOUR = 0.1
 # A product whose own words say the count or the container asked for gains this share of the
 # colour gate for each: enough to lead among look-alikes, not to bury the bouquet photographed.
 SAID_SHARE = 0.5
@@ -68,11 +76,10 @@ def follow_words(
     """Re-rank ranked and verified ``candidates`` in place for the words asked.
 
     With a colour, each candidate's colour term is how alike its flowers are to that colour
-    and the bouquets named by it get the colour gate; of the candidates that verified as the
-    arrangement photographed in that colour (``min_inliers``, and ``min_share`` of the strongest
-    such one's inliers) come first and are the ``exact`` ones — none when the shop has no such
-    variant, so the photo's own colour never leads against the customer's words. Count and
-    container words add :func:`said_bonus` from the product's title and composition.
+    and the bouquets named by it get the colour gate; the arrangement photographed, in that
+    colour, comes first (:func:`_colour_front`; ``min_share`` is the look-alike guard), so the
+    photo's own colour never leads against the customer's words. Count and container words add
+    :func:`said_bonus` from the product's title and composition.
     """
     if not candidates:
         return
@@ -94,7 +101,16 @@ def _colour_front(
     thresholds: Thresholds,
     min_share: float,
 ) -> set[int]:
-    """Score every candidate by ``colour``; the verified ones of that colour (by ``id``)."""
+    """Score every candidate by ``colour``; the variant of that colour to put first (by ``id``).
+
+    The variant is the arrangement photographed, in ``colour``. Of the candidates of that colour
+    that verified (``min_inliers``, and ``min_share`` of the strongest such one's inliers: a
+    recoloured variant matches with fewer points, ORB sees the flowers' new shading, so they are
+    compared among themselves), the one most like the arrangement photographed is first and
+    ``exact`` (a look-alike of that colour may verify too; it is not the one). When none of that
+    colour verified but the photo did, as a product of another colour, that arrangement's
+    variant comes first (:func:`_nearest_variant`), not ``exact``: it did not verify as the photo.
+    """
     stored = colours(session, [c.hit.image_id for c in candidates])
     described = [c for c in candidates if c.hit.image_id in stored]
     named: dict[int, bool] = {}
@@ -109,21 +125,66 @@ def _colour_front(
         candidate.score = ranking_score(
             candidate.similarity, candidate.colour, candidate.same_colour, thresholds
         )
-    # The strongest match is often the photographed bouquet in the colour not wanted; a
-    # recoloured variant matches with fewer points (ORB sees the flowers' new shading), so the
-    # look-alike guard compares the variants of the wanted colour among themselves.
-    matched = {
+        candidate.exact = False
+    inliers = {
         id(c): c.verification.inliers
         for c in candidates
-        if c.verification is not None
-        and c.verification.inliers >= thresholds.min_inliers
-        and named.get(id(c))
+        if c.verification is not None and c.verification.inliers >= thresholds.min_inliers
     }
-    most = max(matched.values(), default=0)
-    front = {k for k, n in matched.items() if n >= min_share * most}
-    for candidate in candidates:
-        candidate.exact = id(candidate) in front
-    return front
+    if not inliers:
+        return set()
+    photographed = max((c for c in candidates if id(c) in inliers), key=lambda c: inliers[id(c)])
+    most = max((n for k, n in inliers.items() if named.get(k)), default=0)
+    matched = [
+        c for c in candidates if named.get(id(c)) and inliers.get(id(c), -1) >= min_share * most
+    ]
+    if matched:
+        front = _nearest_variant(session, photographed, matched)
+        front.exact = True
+        return {id(front)}
+    base = photographed.colour or 0.0
+    coloured = [
+        c
+        for c in sorted(candidates, key=lambda c: c.similarity, reverse=True)[:KIN_CHECKED]
+        if (named.get(id(c)) or (c.colour or 0.0) >= SOME_OF_THE_COLOUR)
+        and (c.colour or 0.0) >= base + MORE_OF_THE_COLOUR
+    ]
+    return {id(_nearest_variant(session, photographed, coloured))} if coloured else set()
+
+
+def _nearest_variant(
+    session: Session, photographed: Candidate, candidates: list[Candidate]
+) -> Candidate:
+    """Of ``candidates``, the one whose shop photos share most cells with the photographed
+    product's (:func:`shared_cells`: a colour variant keeps the arrangement where it was; every
+    photo of each, as the two may be matched by different shots); the photographed one itself
+    when it is among them."""
+    if len(candidates) == 1:
+        return candidates[0]
+    photos = _product_photos(
+        session, {photographed.hit.product_id, *(c.hit.product_id for c in candidates)}
+    )
+    grids = keypoints(session, [i for ids in photos.values() for i in ids])
+    mine = [grids[i] for i in photos.get(photographed.hit.product_id, []) if i in grids]
+
+    def kinship(candidate: Candidate) -> float:
+        theirs = [grids[i] for i in photos.get(candidate.hit.product_id, []) if i in grids]
+        return max((shared_cells(a, b) for a in mine for b in theirs), default=-1.0)
+
+    return max(candidates, key=kinship)
+
+
+def _product_photos(session: Session, product_ids: set[int]) -> dict[int, list[int]]:
+    """The photo ids of each product (one query for a search's few)."""
+    rows = session.execute(
+        select(ProductImage.product_id, ProductImage.id).where(
+            ProductImage.product_id.in_(product_ids)
+        )
+    )
+    found: dict[int, list[int]] = {}
+    for product_id, image_id in rows:
+        found.setdefault(product_id, []).append(image_id)
+    return found
 
 
 def _product_texts(session: Session, product_ids: Sequence[int]) -> dict[int, str]:
