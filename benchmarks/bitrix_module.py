@@ -6,12 +6,19 @@ queued in the outbox, signed, posted one by one. Baseline in the same run: the s
 signed webhooks posted straight from Python, so the ratio is the module's own cost (reading
 Bitrix, the outbox, PHP's HTTP). Then ``vitrina reconcile --source manifest`` with no drift:
 the whole manifest read and compared.
+
+``--scan N``: on MariaDB (a private ``mariadbd``, as the tests start it), the module's "send
+everything" and "what changed" scans over N products with two trade offers each
+(``integrations/bitrix/tests/bench_scan.php``), against a bare ``CIBlockElement::GetList`` loop
+over the same products in the same run: products/s and queries per product.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -22,7 +29,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tests.integrations.bitrix_mariadb import ENV, running_mariadb, server_binary_or_skip
 from tests.integrations.bitrix_module_support import (
+    BITRIX,
     MODULE_API,
     Vitrina,
     module_cli,
@@ -61,10 +70,40 @@ def baseline(url: str, secret: str, count: int) -> float:
         return count / (time.perf_counter() - start)
 
 
+def scan(count: int) -> None:
+    """The module's scans against a bare GetList loop, on MariaDB."""
+    with running_mariadb(server_binary_or_skip()) as socket, tempfile.TemporaryDirectory() as tmp:
+        done = subprocess.run(
+            ["php", str(BITRIX / "tests" / "bench_scan.php"), tmp, str(count)],
+            env={**os.environ, ENV: str(socket)},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    base = result["getlist"]["per_s"]
+    print(f"{count} products with 2 trade offers each, {result['backend']}")
+    for key, label in (
+        ("getlist", "baseline: bare CIBlockElement::GetList loop"),
+        ("send_all", '"send everything" scan (queues all)'),
+        ("what_changed", '"what changed" scan, no drift'),
+    ):
+        r = result[key]
+        print(
+            f"{label:<44} {r['per_s']:8.0f} products/s  {r['queries_per_product']:5.2f} queries/product"
+            f"  {r['s']:6.1f} s ({r['per_s'] / base:.1%} of the baseline)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--products", type=int, default=1000)
+    parser.add_argument("--scan", type=int, default=0, help="run the scan benchmark on N products")
     args = parser.parse_args()
+    if args.scan:
+        scan(args.scan)
+        return
     php = "php"
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -47,6 +47,9 @@ from tests.support.photos import sample_photos
 from vitrina.catalog.models import Product, ProductImage
 from vitrina.config import load_settings
 from vitrina.db import make_engine, utcnow, write_session
+from vitrina.descriptors.colour import main_colour
+from vitrina.descriptors.features import describe_catalog_photo
+from vitrina.descriptors.repository import NewFeatures, store_features
 from vitrina.embedding import get_embedder
 from vitrina.images.decode import decode_image
 from vitrina.migrations import upgrade
@@ -61,10 +64,7 @@ from vitrina.search.calibration import (
     replay,
     sweep,
 )
-from vitrina.search.colour import main_colour
 from vitrina.search.customer_photos import jpeg_bytes
-from vitrina.search.features import describe_catalog_photo
-from vitrina.search.repository import NewFeatures, store_features
 from vitrina.search.service import SearchService
 from vitrina.standin.photos import KIND_COLOURS, KIND_SIZE, Bouquet, random_bouquet, render
 from vitrina.vectors.hnsw_index import HnswIndex

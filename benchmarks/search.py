@@ -68,32 +68,23 @@ from tests.support.photos import jpeg, sample_photos
 from vitrina.catalog.models import Product, ProductImage
 from vitrina.config import load_settings
 from vitrina.db import make_engine
+from vitrina.descriptors.features import describe_catalog_photo
+from vitrina.descriptors.models import PhotoFeatures
 from vitrina.embedding import get_embedder
 from vitrina.images.decode import decode_image
 from vitrina.migrations import upgrade
 from vitrina.search.customer_photos import jpeg_bytes, story
-from vitrina.search.features import describe_catalog_photo
-from vitrina.search.models import PhotoFeatures
 from vitrina.search.service import SearchService
 from vitrina.vectors.base import Hit, SearchFilters
 from vitrina.vectors.factory import index_folder
-from vitrina.vectors.hnsw_index import (
-    EF_CONSTRUCTION,
-    PARAMS,
-    REDUCE_FROM,
-    REDUCED_DIM,
-    Graph,
-    HnswIndex,
-    M,
-    VectorBatch,
-    rerank,
-    train_projection,
-)
+from vitrina.vectors.graph import EF_CONSTRUCTION, PARAMS, Graph, M, VectorBatch, rerank
+from vitrina.vectors.hnsw_index import REDUCE_FROM, HnswIndex
 from vitrina.vectors.index_file import IndexFiles
 from vitrina.vectors.index_file import load as load_index_file
 from vitrina.vectors.index_file import save as save_index_file
 from vitrina.vectors.models import ImageVector
 from vitrina.vectors.pgvector_index import PgVectorIndex
+from vitrina.vectors.projection import REDUCED_DIM, train_projection
 
 SHOPS = 20  # a shop filter lets ~5 % of the photos through
 CLUSTERS = 200

@@ -114,6 +114,12 @@ def test_no_import_cycle_among_the_top_level_packages():
         raise AssertionError("import cycle: " + "; ".join(steps))
 
 
+def test_the_catalog_does_not_import_ingest():
+    """The catalog takes :class:`~vitrina.catalog.product_data.ProductData`, whoever parsed it."""
+    graph = package_graph()
+    assert "ingest" not in graph["catalog"], f"catalog → ingest ({graph['catalog'].get('ingest')})"
+
+
 def test_the_check_sees_a_cycle_through_a_function_level_import(tmp_path):
     """The guard itself: a late import closes a cycle, a TYPE_CHECKING one does not."""
     (tmp_path / "low").mkdir()
@@ -142,3 +148,10 @@ def test_the_cli_loads_no_heavy_module_to_show_its_help():
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     ).stdout.split()
     assert loaded == []
+
+
+def test_jobs_do_not_import_search():
+    """The worker computes photo descriptors (``descriptors``), not searches: ``jobs`` stays
+    below ``search`` even where no cycle would show it."""
+    graph = package_graph()
+    assert "search" not in graph["jobs"], f"jobs → search ({graph['jobs'].get('search')})"

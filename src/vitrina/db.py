@@ -76,6 +76,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 # SQLite's INTEGER and PostgreSQL's BIGINT stop here: ids, sequences and prices from outside are
 # bounded by it at the boundary, so an overflow is a 422 naming the field, not a driver error.
 MAX_BIGINT = 2**63 - 1
+# The largest price accepted (minor units, 1 ₸ = 100): far above any bouquet, and it keeps digit
+# soup from overflowing BIGINT. Every path that takes a price (webhook, filters) uses this cap.
+MAX_PRICE_MINOR = 10**15 - 1
 
 
 def utcnow() -> datetime:

@@ -1,12 +1,14 @@
 """Imports every table module so ``Base.metadata`` holds the whole schema (for Alembic)."""
 
+from vitrina.analytics.models import SearchClick, SearchEvent
 from vitrina.catalog.models import Product, ProductImage
 from vitrina.db import Base
+from vitrina.descriptors.models import PhotoFeatures
 from vitrina.http.models import DashboardSession
-from vitrina.ingest.models import EventLog, ProductSyncState
 from vitrina.integrations.bitrix.models import SyncRun
 from vitrina.jobs.models import Job
-from vitrina.search.models import PhotoFeatures, SearchCalibration, SearchClick, SearchEvent
+from vitrina.search.models import SearchCalibration
+from vitrina.sync.models import EventLog, ProductSyncState
 from vitrina.vectors.models import ImageVector
 
 __all__ = [

@@ -15,12 +15,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from vitrina.config import Settings
 from vitrina.db import is_sqlite, make_engine, make_sessionmaker
 from vitrina.embedding import get_embedder
+from vitrina.http.ratelimit import TokenBucketLimiter
 from vitrina.http.state import Services
 from vitrina.images.fetch import HttpPhotoFetcher
-from vitrina.ingest.ratelimit import TokenBucketLimiter
 from vitrina.jobs.reindex import IndexingContext
 from vitrina.jobs.worker import Worker
-from vitrina.search.process import Searcher, SearchProcess
+from vitrina.retention import prune
+from vitrina.search.process import SearchProcess
+from vitrina.search.searcher import Searcher
 from vitrina.search.service import SearchService
 from vitrina.vectors.factory import make_index
 
@@ -49,6 +51,7 @@ def build_worker(
         poll_s=settings.job_poll_s,
         batch_size=settings.worker_batch,
         retention_days=settings.retention_days,
+        prune=prune,
     )
 
 

@@ -15,7 +15,7 @@ from vitrina.catalog.repository import upsert_product
 from vitrina.db import make_engine, make_sessionmaker, write_session
 from vitrina.ingest.bitrix_format import parse_product
 from vitrina.jobs import queue
-from vitrina.jobs.stats import collect_stats
+from vitrina.sync.stats import collect_stats
 from vitrina.vectors.repository import NewVector, store_vectors
 
 MODEL = "effnet-lite0"

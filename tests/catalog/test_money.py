@@ -6,7 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vitrina.catalog.money import format_tenge
-from vitrina.ingest.bitrix_format import MAX_PRICE_MINOR, parse_price
+from vitrina.db import MAX_PRICE_MINOR
+from vitrina.ingest.bitrix_format import parse_price
 
 
 @given(st.integers(min_value=0, max_value=MAX_PRICE_MINOR))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.eventually import eventually
 from tests.support.live import free_port
 
 BITRIX = Path(__file__).resolve().parents[2] / "integrations" / "bitrix"
@@ -23,17 +23,19 @@ MODULE_API = "/bitrix/tools/vitrinalab.vitrina/api.php"
 
 def wait_http(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     """Until ``url`` answers at all; fail with the server's log when it exits or never starts."""
-    deadline = time.monotonic() + 60
-    while True:
+
+    def answers() -> bool:
         if proc.poll() is not None:
             pytest.fail(f"{url}: the server exited: {log.read_text()}")
         try:
             httpx.get(url, timeout=1)
-            return
-        except httpx.HTTPError:
-            if time.monotonic() > deadline:
-                pytest.fail(f"{url} did not start: {log.read_text()}")
-            time.sleep(0.2)
+        except httpx.HTTPError as error:
+            raise AssertionError(f"{url} did not start ({error}): {log.read_text()}") from error
+        return True
+
+    # A safety net for a hung start, not a speed limit: the first start builds the model, and
+    # the test machine is shared.
+    eventually(answers, timeout=180, interval=0.2)
 
 
 class Vitrina:

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vitrina.catalog.models import Product
 from vitrina.db import make_engine, make_sessionmaker
-from vitrina.ingest.models import EventLog
 from vitrina.integrations.bitrix.models import SyncRun
 from vitrina.integrations.bitrix.repository import list_runs
 from vitrina.jobs.models import Job
+from vitrina.sync.models import EventLog
 
 
 @contextmanager

@@ -17,10 +17,14 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.integrations.bitrix_mariadb import standin_mariadb  # noqa: F401 (the fixture)
 from tests.integrations.bitrix_module_support import BITRIX, Vitrina, cron, serve_site, shop
 from tests.tooling import require_executable
 from tests.web.conftest import CHROMIUM_ARGS
 from vitrina.ingest.signatures import new_secret
+
+# The stand-in runs on MariaDB, as a real shop's Bitrix does on MySQL.
+pytestmark = [pytest.mark.mariadb, pytest.mark.usefixtures("standin_mariadb")]
 
 SHOTS = (
     BITRIX / "docs" / "screenshots"
@@ -114,7 +118,24 @@ def test_install_configure_send_and_remove_the_module_in_a_browser(
                 assert "Connection to Vitrina" in page.inner_text("body")
                 _shot(page, "02-connection-en.png")
 
-            # 5. Remove: asked whether to keep the tables, then gone.
+            # 5. Vitrina down: the Sending tab shows the last error and the row waiting longest;
+            # the Access tab is Bitrix's own rights table.
+            vitrina.stop()
+            shop(php, site, "edit", "1")
+            cron(php, site)
+            page.goto(f"{admin}/settings.php?mid=vitrinalab.vitrina&lang=ru")
+            page.click(".adm-detail-tab >> text=Отправка")
+            sending = page.inner_text("#vitrina_sending")
+            assert "Последняя ошибка" in sending
+            assert "will be retried" in sending
+            assert "Дольше всех ждёт" in sending
+            assert page.get_attribute("#secret", "value") == "", "the secret is never echoed"
+            page.click(".adm-detail-tab >> text=Доступ")
+            assert "Администраторы" in page.inner_text("#vitrina_rights")
+            assert page.is_visible("select[name='RIGHTS[2]']")
+            vitrina.start()
+
+            # 6. Remove: asked whether to keep the tables, then gone.
             page.goto(f"{admin}/partner_modules.php?id=vitrinalab.vitrina&uninstall=Y&lang=ru")
             assert page.is_checked("#savedata")
             _shot(page, "06-uninstall.png")

@@ -18,9 +18,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.integrations.bitrix_mariadb import standin_mariadb  # noqa: F401 (the fixture)
 from tests.support.eventually import eventually
 from tests.tooling import require_executable
 from vitrina.ingest.signatures import new_secret, verify
+
+# The stand-in runs on MariaDB, as a real shop's Bitrix does on MySQL.
+pytestmark = [pytest.mark.mariadb, pytest.mark.usefixtures("standin_mariadb")]
 
 PHP_TESTS = Path(__file__).resolve().parents[2] / "integrations" / "bitrix" / "tests"
 UNIT_SCRIPTS = [
@@ -29,6 +33,10 @@ UNIT_SCRIPTS = [
     "test_sender.php",
     "test_http.php",
     "test_signature.php",
+    "test_deletes.php",
+    "test_failures.php",
+    "test_data.php",
+    "test_exchange.php",
 ]
 
 
@@ -103,7 +111,7 @@ def live_vitrina(tmp_path: Path) -> Iterator[tuple[str, str]]:
             except httpx.HTTPError:
                 return False
 
-        eventually(healthy, timeout=60, what="vitrina serve answering /healthz")
+        eventually(healthy, timeout=180, what="vitrina serve answering /healthz")
         yield url, secret
     finally:
         proc.terminate()

@@ -11,10 +11,10 @@ from sqlalchemy import func, select, update
 
 from tests.conftest import SECRET
 from tests.support.webhooks import sample_product, send
+from vitrina.analytics.models import SearchClick, SearchEvent
 from vitrina.db import make_engine, make_sessionmaker, utcnow, write_session
-from vitrina.ingest.models import EventLog
 from vitrina.jobs.models import Job
-from vitrina.search.models import SearchClick, SearchEvent
+from vitrina.sync.models import EventLog
 
 
 def test_prune_deletes_old_events_and_finished_jobs_only(live_app, sqlite_url):

@@ -4,7 +4,6 @@ a search that cannot get a slot in time answers 503 with ``Retry-After`` instead
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -62,6 +61,7 @@ def test_a_burst_waits_for_slots_and_the_overflow_gets_a_clear_503(make_settings
         slot_wait_s=0.5,
     )
     outcomes: list[str] = []
+    gave_up = threading.Event()
 
     def search() -> None:
         try:
@@ -69,11 +69,14 @@ def test_a_burst_waits_for_slots_and_the_overflow_gets_a_clear_503(make_settings
             outcomes.append("ok")
         except ServiceUnavailable as exc:
             outcomes.append(f"{exc.status_code} {exc.retry_after}")
+            gave_up.set()
 
     threads = [threading.Thread(target=search) for _ in range(3)]
     for thread in threads:
         thread.start()
-    time.sleep(1.0)  # the third waits its 0.5 s for a slot and gives up
+    # The gate stays shut until one search has given up: the two holding the slots cannot
+    # finish before, so the third found none for its 0.5 s, however slow the machine.
+    gave_up.wait(30)
     embedder.gate.set()
     for thread in threads:
         thread.join()

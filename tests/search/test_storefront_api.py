@@ -299,8 +299,8 @@ def test_docs_are_served_without_a_cdn_and_document_units_limits_examples(live_a
 
 
 def test_search_panel_counts_on_both_databases(database_url):
+    from vitrina.analytics.searches import record_click, record_search, search_panel
     from vitrina.db import make_engine, make_sessionmaker
-    from vitrina.search.analytics import record_click, record_search, search_panel
     from vitrina.search.schemas import SearchResponse, SearchResult
 
     def answer(similarity: float | None) -> SearchResponse:

@@ -211,7 +211,7 @@ def test_photos_described_by_an_earlier_colour_descriptor_are_described_again(ca
     unknown colour meanwhile instead of comparing two formats."""
     from sqlalchemy import create_engine, text
 
-    from vitrina.search.colour import STORED_BYTES
+    from vitrina.descriptors.colour import STORED_BYTES
 
     client, _, database_url = catalog
     engine = create_engine(database_url)

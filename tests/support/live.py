@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
 from fastapi import FastAPI
+
+from tests.support.eventually import eventually
 
 
 def free_port() -> int:
@@ -35,11 +36,14 @@ def serve_in_thread(app: FastAPI) -> Iterator[str]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 60  # a loaded 2-core machine, not a speed limit
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
+
+    def started() -> bool:
+        if not thread.is_alive():
             raise RuntimeError("the test server did not start")
-        time.sleep(0.01)
+        return bool(server.started)
+
+    # A safety net for a hung start on a loaded, shared 2-core machine, not a speed limit.
+    eventually(started, timeout=180, interval=0.01, what="the test server's start")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

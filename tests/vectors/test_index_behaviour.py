@@ -18,10 +18,12 @@ from sqlalchemy.orm import Session
 
 from vitrina.catalog.models import Product, ProductImage
 from vitrina.db import make_engine, utcnow
+from vitrina.vectors import graph as vector_graph
 from vitrina.vectors import hnsw_index
 from vitrina.vectors.base import Hit, SearchFilters, VectorIndex
 from vitrina.vectors.factory import make_index
-from vitrina.vectors.hnsw_index import Graph, HnswIndex, VectorBatch, rerank
+from vitrina.vectors.graph import Graph, VectorBatch, rerank
+from vitrina.vectors.hnsw_index import HnswIndex
 from vitrina.vectors.index_file import IndexFiles
 from vitrina.vectors.models import ImageVector
 from vitrina.vectors.repository import NewVector, remove_product_vectors, store_vectors
@@ -175,8 +177,8 @@ def test_filtered_search_is_complete_and_exact_at_the_top(engine, stored, tmp_pa
 def test_a_forced_graph_walk_is_completed_by_the_exact_scan(
     engine, stored, tmp_path, filters, monkeypatch
 ):
-    monkeypatch.setattr(hnsw_index, "EXACT_MIN", 0)
-    monkeypatch.setattr(hnsw_index, "WALK_COST", 0.0)
+    monkeypatch.setattr(vector_graph, "EXACT_MIN", 0)
+    monkeypatch.setattr(vector_graph, "WALK_COST", 0.0)
     assert_complete_and_exact_at_the_top(engine, stored, tmp_path, filters)
 
 
@@ -279,7 +281,7 @@ def test_index_file_built_with_older_graph_settings_is_rebuilt(
     assert "params is" in caplog.text and "built from the table" in caplog.text
     assert json.loads(header.read_text())["params"] == hnsw_index.PARAMS
     graph = index._graph
-    assert graph is not None and graph.index.hnsw.efConstruction == hnsw_index.EF_CONSTRUCTION
+    assert graph is not None and graph.index.hnsw.efConstruction == vector_graph.EF_CONSTRUCTION
 
 
 def test_index_file_of_another_database_is_not_trusted(sqlite_engine, tmp_path, caplog):

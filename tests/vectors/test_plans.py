@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from vitrina.db import make_engine
-from vitrina.vectors.hnsw_index import EXACT_MIN, MAX_EF, plan_walk
+from vitrina.vectors.graph import EXACT_MIN, MAX_EF, plan_walk
 from vitrina.vectors.pgvector_index import (
     MAX_EF as PG_MAX_EF,
 )

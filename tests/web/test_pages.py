@@ -14,7 +14,7 @@ from vitrina.db import make_engine, make_sessionmaker, utcnow, write_session
 from vitrina.http import session as dashboard_session
 from vitrina.jobs.models import DEAD, Job
 from vitrina.web.dashboard import percentile
-from vitrina.web.routes import tenge
+from vitrina.web.rendering import tenge
 
 # English pages, so the messages below read as written (Russian is checked in test_storefront).
 HTML = {"Accept": "text/html", "Accept-Language": "en-US,en;q=0.9"}

@@ -28,6 +28,7 @@ namespace Bitrix\Catalog {
                 new IntegerField('ID', ['primary' => true, 'autocomplete' => true]),
                 new IntegerField('PRODUCT_ID'), new IntegerField('CATALOG_GROUP_ID'),
                 new FloatField('PRICE'), new StringField('CURRENCY'), new IntegerField('TIMESTAMP_X'),
+                new IntegerField('QUANTITY_FROM'), new IntegerField('QUANTITY_TO'),
             ];
         }
     }
@@ -61,9 +62,10 @@ namespace {
         public static function Add(array $arFields): int|false
         {
             $db = StandIn::db();
-            $db->queryExecute('INSERT INTO b_catalog_price (PRODUCT_ID, CATALOG_GROUP_ID, PRICE, CURRENCY, TIMESTAMP_X) VALUES ('
+            $quantity = static fn (string $key): string => isset($arFields[$key]) && $arFields[$key] !== '' ? (string) (int) $arFields[$key] : 'NULL';
+            $db->queryExecute('INSERT INTO b_catalog_price (PRODUCT_ID, CATALOG_GROUP_ID, PRICE, CURRENCY, TIMESTAMP_X, QUANTITY_FROM, QUANTITY_TO) VALUES ('
                 . (int) $arFields['PRODUCT_ID'] . ', ' . (int) ($arFields['CATALOG_GROUP_ID'] ?? 1) . ', ' . (float) $arFields['PRICE']
-                . ", '" . $db->getSqlHelper()->forSql($arFields['CURRENCY'] ?? 'KZT') . "', " . StandIn::now() . ')');
+                . ", '" . $db->getSqlHelper()->forSql($arFields['CURRENCY'] ?? 'KZT') . "', " . StandIn::now() . ', ' . $quantity('QUANTITY_FROM') . ', ' . $quantity('QUANTITY_TO') . ')');
             $id = $db->getInsertedId();
             foreach (GetModuleEvents('catalog', 'OnPriceAdd', true) as $arEvent) {
                 ExecuteModuleEventEx($arEvent, [$id, $arFields]);
@@ -89,6 +91,14 @@ namespace {
             }
 
             return $ID;
+        }
+
+        /** Through the price model, as Bitrix: the D7 Price::OnBeforeDelete / OnAfterDelete fire. */
+        public static function Delete(int $ID): bool
+        {
+            \Bitrix\Catalog\PriceTable::delete($ID);
+
+            return true;
         }
 
         /** @return array<string, mixed>|false ['ID', 'PRODUCT_ID', 'CATALOG_GROUP_ID', 'PRICE' => '4950.00', 'CURRENCY'] */
@@ -120,7 +130,7 @@ namespace {
         public static function Add(array $arFields, bool $boolCheck = true): bool
         {
             $id = (int) $arFields['ID'];
-            StandIn::db()->queryExecute("INSERT OR IGNORE INTO b_catalog_product (ID, QUANTITY, AVAILABLE, CAN_BUY_ZERO, TYPE, TIMESTAMP_X) VALUES ({$id}, 0, 'N', 'N', "
+            StandIn::db()->standin("INSERT OR IGNORE INTO b_catalog_product (ID, QUANTITY, AVAILABLE, CAN_BUY_ZERO, TYPE, TIMESTAMP_X) VALUES ({$id}, 0, 'N', 'N', "
                 . (int) ($arFields['TYPE'] ?? self::TYPE_PRODUCT) . ', ' . StandIn::now() . ')');
             self::write($id, $arFields);
             foreach (GetModuleEvents('catalog', 'OnProductAdd', true) as $arEvent) {
@@ -154,6 +164,33 @@ namespace {
             }
             $db->queryExecute('UPDATE b_catalog_product SET ' . implode(', ', $set) . " WHERE ID = {$id}");
             $db->queryExecute("UPDATE b_catalog_product SET AVAILABLE = CASE WHEN QUANTITY > 0 OR CAN_BUY_ZERO = 'Y' THEN 'Y' ELSE 'N' END WHERE ID = {$id}");
+        }
+    }
+
+    /** The `currency` module's conversion: by the latest rate of each currency to KZT (the base). */
+    final class CCurrencyRates
+    {
+        /** 0.0 when a currency has no rate, as Bitrix (its conversion factor is then 0). */
+        public static function ConvertCurrency(float|int|string $valSum, string $curFrom, string $curTo, string $valDate = ''): float
+        {
+            if ($curFrom === $curTo) {
+                return (float) $valSum;
+            }
+            $from = self::rate($curFrom);
+            $to = self::rate($curTo);
+
+            return $from === 0.0 || $to === 0.0 ? 0.0 : (float) $valSum * $from / $to;
+        }
+
+        private static function rate(string $currency): float
+        {
+            if ($currency === 'KZT') {
+                return 1.0;
+            }
+            $row = StandIn::db()->query("SELECT RATE, RATE_CNT FROM b_catalog_currency_rate WHERE CURRENCY = '" . StandIn::db()->getSqlHelper()->forSql($currency)
+                . "' ORDER BY DATE_RATE DESC, ID DESC LIMIT 1")->fetch();
+
+            return $row === false ? 0.0 : (float) $row['RATE'] / max(1, (int) $row['RATE_CNT']);
         }
     }
 

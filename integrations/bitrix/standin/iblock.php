@@ -109,7 +109,7 @@ final class CIBlockElement
 {
     public string $LAST_ERROR = '';
 
-    private const COLUMNS = ['ID', 'IBLOCK_ID', 'NAME', 'CODE', 'ACTIVE', 'DETAIL_PICTURE', 'PREVIEW_PICTURE', 'DATE_CREATE', 'TIMESTAMP_X', 'WF_PARENT_ELEMENT_ID', 'SORT'];
+    private const COLUMNS = ['ID', 'IBLOCK_ID', 'NAME', 'CODE', 'ACTIVE', 'DETAIL_PICTURE', 'PREVIEW_PICTURE', 'DATE_CREATE', 'TIMESTAMP_X', 'WF_PARENT_ELEMENT_ID', 'SORT', 'XML_ID'];
 
     /**
      * @param array<string, string> $arOrder
@@ -126,7 +126,10 @@ final class CIBlockElement
             $key = (string) $key;
             if ($key === 'IBLOCK_ID' || $key === 'ID' || $key === '=ID') {
                 $list = implode(', ', array_map('intval', (array) $value));
-                $where[] = 'e.' . ltrim($key, '=') . ($list === '' ? ' IN (0)' : " IN ({$list})");
+                if ($list === '') {
+                    continue; // like Bitrix: an empty list is no condition at all (every element)
+                }
+                $where[] = 'e.' . ltrim($key, '=') . " IN ({$list})";
             } elseif ($key === 'ACTIVE') {
                 $where[] = "e.ACTIVE = '" . $db->getSqlHelper()->forSql($value) . "'";
             } elseif ($key === '>ID') {
@@ -194,11 +197,11 @@ final class CIBlockElement
             $this->LAST_ERROR = 'Не заполнено обязательное поле "Название".';
         } else {
             $h = $db->getSqlHelper();
-            $db->queryExecute('INSERT INTO b_iblock_element (IBLOCK_ID, NAME, CODE, ACTIVE, DETAIL_PICTURE, PREVIEW_PICTURE, DATE_CREATE, TIMESTAMP_X, WF_PARENT_ELEMENT_ID) VALUES ('
+            $db->queryExecute('INSERT INTO b_iblock_element (IBLOCK_ID, NAME, CODE, ACTIVE, DETAIL_PICTURE, PREVIEW_PICTURE, DATE_CREATE, TIMESTAMP_X, WF_PARENT_ELEMENT_ID, XML_ID) VALUES ('
                 . (int) $arFields['IBLOCK_ID'] . ", '" . $h->forSql($arFields['NAME']) . "', '" . $h->forSql($arFields['CODE'] ?? '') . "', '"
                 . $h->forSql($arFields['ACTIVE'] ?? 'Y') . "', " . self::intOrNull($arFields['DETAIL_PICTURE'] ?? null) . ', '
                 . self::intOrNull($arFields['PREVIEW_PICTURE'] ?? null) . ', ' . StandIn::now() . ', ' . StandIn::now() . ', '
-                . self::intOrNull($arFields['WF_PARENT_ELEMENT_ID'] ?? null) . ')');
+                . self::intOrNull($arFields['WF_PARENT_ELEMENT_ID'] ?? null) . ', ' . (isset($arFields['XML_ID']) ? "'" . $h->forSql($arFields['XML_ID']) . "'" : 'NULL') . ')');
             $id = $db->getInsertedId();
             if (isset($arFields['PROPERTY_VALUES'])) {
                 self::SetPropertyValuesEx($id, (int) $arFields['IBLOCK_ID'], $arFields['PROPERTY_VALUES'], false);
@@ -263,6 +266,13 @@ final class CIBlockElement
                 return false; // a handler may veto the delete, as in Bitrix
             }
         }
+        // The catalog module deletes a product's trade offers with it, each through Delete().
+        $offers = $db->query('SELECT e.ID FROM b_iblock_element e JOIN b_catalog_iblock c ON c.IBLOCK_ID = e.IBLOCK_ID'
+            . " JOIN b_iblock_element_property v ON v.IBLOCK_ELEMENT_ID = e.ID AND v.IBLOCK_PROPERTY_ID = c.SKU_PROPERTY_ID"
+            . " WHERE c.PRODUCT_IBLOCK_ID = " . (int) $element['IBLOCK_ID'] . " AND v.VALUE = '{$ID}'")->fetchAll();
+        foreach ($offers as $offer) {
+            self::Delete((int) $offer['ID']);
+        }
         $db->queryExecute("DELETE FROM b_iblock_element_property WHERE IBLOCK_ELEMENT_ID = {$ID}");
         $db->queryExecute("DELETE FROM b_catalog_price WHERE PRODUCT_ID = {$ID}");
         $db->queryExecute("DELETE FROM b_catalog_product WHERE ID = {$ID}");
@@ -302,6 +312,20 @@ final class CIBlockElement
             foreach (GetModuleEvents('iblock', 'OnAfterIBlockElementSetPropertyValuesEx', true) as $arEvent) {
                 ExecuteModuleEventEx($arEvent, [$ELEMENT_ID, $IBLOCK_ID, $values, $flags]);
             }
+        }
+    }
+
+    /**
+     * Set an element's properties (by CODE) without the element's update events; Bitrix fires
+     * only OnAfterIBlockElementSetPropertyValues (1C's import and many scripts use this).
+     *
+     * @param array<string, mixed> $PROPERTY_VALUES CODE => value or list of values
+     */
+    public static function SetPropertyValues(int $ELEMENT_ID, int $IBLOCK_ID, array $PROPERTY_VALUES, string|false $PROPERTY_CODE = false): void
+    {
+        self::SetPropertyValuesEx($ELEMENT_ID, $IBLOCK_ID, $PROPERTY_VALUES, false);
+        foreach (GetModuleEvents('iblock', 'OnAfterIBlockElementSetPropertyValues', true) as $arEvent) {
+            ExecuteModuleEventEx($arEvent, [$ELEMENT_ID, $IBLOCK_ID, $PROPERTY_VALUES, $PROPERTY_CODE]);
         }
     }
 
@@ -356,6 +380,14 @@ final class CIBlock
 
 final class CSite
 {
+    /** One site's row (LID, DIR, SERVER_NAME, NAME), as CSite::GetByID($lid)->Fetch(). */
+    public static function GetByID(string $ID): CIBlockResult
+    {
+        $row = StandIn::db()->query("SELECT LID, LID AS ID, DIR, SERVER_NAME, NAME FROM b_lang WHERE LID = '" . StandIn::db()->getSqlHelper()->forSql($ID) . "'")->fetch();
+
+        return new CIBlockResult($row === false ? [] : [$row]);
+    }
+
     public static function GetList(string &$by = 'sort', string &$order = 'asc', array $arFilter = []): \Bitrix\Main\DB\Result
     {
         return StandIn::db()->query('SELECT LID, LID AS ID, DIR, SERVER_NAME, NAME FROM b_lang ORDER BY SORT, LID');

@@ -2,7 +2,7 @@
 
 /*
  * A stand-in for the `main` module of 1C-Bitrix: the kernel pieces a module uses, with the same
- * signatures and return shapes as Bitrix documents them (dev.1c-bitrix.ru), over SQLite (PDO).
+ * signatures and return shapes as Bitrix documents them (dev.1c-bitrix.ru), over PDO.
  *
  * Faithful where Vitrina's module depends on it: Loader (includeModule, registerAutoLoadClasses),
  * ModuleManager, Config\Option (with the module's default_option.php), EventManager (persistent
@@ -11,8 +11,9 @@
  * nested transactions), ORM DataManager (getMap fields, createDbTable, add/update/delete/getList
  * with Bitrix's filter operators, OnAfterAdd/Update/Delete events), Web\HttpClient over PHP
  * streams, Localization\Loc (lang/<LANGUAGE_ID>/ mirror files, #MACRO# replacement), CAgent with
- * the cron runner's semantics, and the admin page helpers options.php calls.
- * Not a Bitrix: no cache, no permissions model beyond GetGroupRight = 'W', no MySQL.
+ * the cron runner's semantics, CEventLog, and the admin page helpers options.php calls.
+ * On MariaDB (VITRINA_STANDIN_MYSQL) or SQLite; see DB\Connection for what each refuses.
+ * Not a Bitrix: no cache, no permissions model beyond GetGroupRight = 'W'.
  */
 
 declare(strict_types=1);
@@ -49,11 +50,19 @@ namespace Bitrix\Main\DB {
 
     final class SqlHelper
     {
+        public function __construct(private readonly ?\PDO $mysql = null)
+        {
+        }
+
+        /** Escaped for a quoted literal: like mysqli_real_escape_string on MySQL (backslashes too). */
         public function forSql(mixed $value, int $maxLength = 0): string
         {
             $value = str_replace("\0", '', (string) $value);
             if ($maxLength > 0) {
                 $value = substr($value, 0, $maxLength);
+            }
+            if ($this->mysql !== null) {
+                return substr((string) $this->mysql->quote($value), 1, -1);
             }
 
             return str_replace("'", "''", $value);
@@ -61,31 +70,68 @@ namespace Bitrix\Main\DB {
 
         public function quote(string $identifier): string
         {
-            return '"' . str_replace('"', '', $identifier) . '"';
+            $q = $this->mysql !== null ? '`' : '"';
+
+            return $q . str_replace(['"', '`'], '', $identifier) . $q;
         }
     }
 
-    /** What Application::getConnection() returns (a MysqliConnection on a real site). */
+    /**
+     * What Application::getConnection() returns: a MysqliConnection on a real site.
+     *
+     * Two back ends. MariaDB (VITRINA_STANDIN_MYSQL = the server's socket) is the real thing: each
+     * site path gets its own database, values come back as strings as from mysqli, sql_mode is
+     * Bitrix's empty one, and MySQL's own parser refuses what it refuses (`IN ()`). SQLite (the
+     * quick local mode) refuses `IN ()` itself with MySQL's message, so a module cannot lean on
+     * SQLite's leniency there either.
+     */
     final class Connection
     {
         public readonly \PDO $pdo;
         private int $affected = 0;
         private int $level = 0;
+        private readonly bool $mysql;
+        /** @var int queries run, for the benchmark's queries-per-product */
+        public int $queries = 0;
 
         public function __construct(string $path)
         {
+            $socket = (string) getenv('VITRINA_STANDIN_MYSQL');
+            $this->mysql = $socket !== '';
+            if ($this->mysql) {
+                // Strings, as mysqli gives Bitrix every value.
+                $this->pdo = new \PDO("mysql:unix_socket={$socket};charset=utf8mb4", 'root', '', [\PDO::ATTR_ERRMODE => \PDO::ERRMODE_EXCEPTION, \PDO::ATTR_STRINGIFY_FETCHES => true]);
+                $name = self::databaseName($path);
+                $this->pdo->exec("CREATE DATABASE IF NOT EXISTS {$name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci");
+                $this->pdo->exec("USE {$name}");
+                $this->pdo->exec("SET sql_mode = ''"); // what Bitrix's after_connect sets
+                return;
+            }
             $this->pdo = new \PDO('sqlite:' . $path, null, null, [\PDO::ATTR_ERRMODE => \PDO::ERRMODE_EXCEPTION, \PDO::ATTR_TIMEOUT => 10]);
             $this->pdo->exec('PRAGMA journal_mode = WAL');
             $this->pdo->exec('PRAGMA synchronous = NORMAL'); // WAL's usual pairing: an fsync per checkpoint, not per statement
         }
 
+        /** One MariaDB database per site path (the stand-in's SQLite file name). */
+        public static function databaseName(string $path): string
+        {
+            $dir = realpath(\dirname($path));
+
+            return 'standin_' . substr(sha1(($dir === false ? \dirname($path) : $dir) . '/' . basename($path)), 0, 20);
+        }
+
         public function getType(): string
         {
-            return 'sqlite'; // 'mysql' on a real site
+            return $this->mysql ? 'mysql' : 'sqlite';
         }
 
         public function query(string $sql): Result
         {
+            $this->queries++;
+            if (!$this->mysql && preg_match('/\bIN\s*\(\s*\)/i', $sql)) {
+                // MySQL's answer to an empty list, which SQLite would accept.
+                throw new SqlQueryException("You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use near ')' in: {$sql}");
+            }
             try {
                 $statement = $this->pdo->query($sql);
             } catch (\PDOException $e) {
@@ -101,6 +147,18 @@ namespace Bitrix\Main\DB {
             $this->query($sql);
         }
 
+        /**
+         * @internal stand-in: its own set-up SQL, written for SQLite, in this connection's dialect
+         * (the module's SQL never goes through here: it must run on MySQL as written).
+         */
+        public function standin(string $sql): void
+        {
+            if ($this->mysql) {
+                $sql = (string) preg_replace(['/^\s*INSERT OR REPLACE/i', '/^\s*INSERT OR IGNORE/i', '/\bAUTOINCREMENT\b/'], ['REPLACE', 'INSERT IGNORE', 'AUTO_INCREMENT'], $sql);
+            }
+            $this->queryExecute($sql);
+        }
+
         public function getAffectedRowsCount(): int
         {
             return $this->affected;
@@ -113,12 +171,16 @@ namespace Bitrix\Main\DB {
 
         public function getSqlHelper(): SqlHelper
         {
-            return new SqlHelper();
+            return new SqlHelper($this->mysql ? $this->pdo : null);
         }
 
         public function isTableExists(string $table): bool
         {
-            return $this->query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '" . $this->getSqlHelper()->forSql($table) . "'")->fetch() !== false;
+            $name = $this->getSqlHelper()->forSql($table);
+
+            return $this->query($this->mysql
+                ? "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{$name}'"
+                : "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '{$name}'")->fetch() !== false;
         }
 
         /** @param list<string> $columns */
@@ -215,6 +277,12 @@ namespace Bitrix\Main {
         {
             return (string) $_SERVER['DOCUMENT_ROOT'];
         }
+
+        /** The site's charset: UTF-8 unless STANDIN_CHARSET says windows-1251 (an old Russian site). */
+        public static function isUtfMode(): bool
+        {
+            return strtolower((string) (getenv('STANDIN_CHARSET') ?: \StandIn::$charset)) !== 'windows-1251';
+        }
     }
 
     final class Loader
@@ -230,7 +298,7 @@ namespace Bitrix\Main {
             if (isset(self::$included[$moduleName])) {
                 return true;
             }
-            if (\in_array($moduleName, ['main', 'iblock', 'catalog'], true)) {
+            if (\in_array($moduleName, ['main', 'iblock', 'catalog', 'currency'], true)) {
                 return self::$included[$moduleName] = true;
             }
             if (!ModuleManager::isModuleInstalled($moduleName)) {
@@ -289,15 +357,15 @@ namespace Bitrix\Main {
         public static function registerModule(string $moduleName): void
         {
             $db = Application::getConnection();
-            $db->queryExecute("INSERT OR IGNORE INTO b_module (ID, DATE_ACTIVE) VALUES ('" . $db->getSqlHelper()->forSql($moduleName) . "', " . time() . ')');
+            $db->standin("INSERT OR IGNORE INTO b_module (ID, DATE_ACTIVE) VALUES ('" . $db->getSqlHelper()->forSql($moduleName) . "', " . time() . ')');
         }
 
         public static function unRegisterModule(string $moduleName): void
         {
             $db = Application::getConnection();
             $db->queryExecute("DELETE FROM b_module WHERE ID = '" . $db->getSqlHelper()->forSql($moduleName) . "'");
-            // Like Bitrix: the module's options and agents go with it; its handlers are its own job.
-            $db->queryExecute("DELETE FROM b_option WHERE MODULE_ID = '" . $db->getSqlHelper()->forSql($moduleName) . "'");
+            // Like Bitrix: the module's agents go with it; its options stay (a module removes them
+            // with Option::delete in its UnInstallDB) and its handlers are its own job.
             $db->queryExecute("DELETE FROM b_agent WHERE MODULE_ID = '" . $db->getSqlHelper()->forSql($moduleName) . "'");
         }
 
@@ -451,7 +519,7 @@ namespace Bitrix\Main\Config {
         {
             $db = Application::getConnection();
             $h = $db->getSqlHelper();
-            $db->queryExecute("INSERT OR REPLACE INTO b_option (MODULE_ID, NAME, VALUE) VALUES ('" . $h->forSql($moduleId) . "', '" . $h->forSql($name) . "', '" . $h->forSql($value) . "')");
+            $db->standin("INSERT OR REPLACE INTO b_option (MODULE_ID, NAME, VALUE) VALUES ('" . $h->forSql($moduleId) . "', '" . $h->forSql($name) . "', '" . $h->forSql($value) . "')");
         }
 
         /** @param array{name?: string} $filter */
@@ -704,9 +772,10 @@ namespace Bitrix\Main\ORM\Fields {
 
     class IntegerField extends ScalarField
     {
+        /** 'size' => 8 is a BIGINT, as in Bitrix's MysqlSqlHelper (SQLite's INTEGER is 64-bit anyway). */
         public function sqlType(): string
         {
-            return 'INTEGER';
+            return (int) ($this->parameters['size'] ?? 4) === 8 ? 'BIGINT' : 'INTEGER';
         }
     }
 
@@ -757,10 +826,12 @@ namespace Bitrix\Main\ORM {
         public function createDbTable(): void
         {
             $columns = [];
+            $mysql = \Bitrix\Main\Application::getConnection()->getType() === 'mysql';
             foreach (($this->dataClass)::getMap() as $field) {
                 $column = $field->getName() . ' ' . $field->sqlType();
                 if ($field->isPrimary()) {
-                    $column = $field->getName() . ' INTEGER PRIMARY KEY' . (($field->parameters['autocomplete'] ?? false) ? ' AUTOINCREMENT' : '');
+                    $auto = $field->parameters['autocomplete'] ?? false;
+                    $column = $field->getName() . ($mysql ? ' ' . $field->sqlType() . ' NOT NULL' . ($auto ? ' AUTO_INCREMENT' : '') . ' PRIMARY KEY' : ' INTEGER PRIMARY KEY' . ($auto ? ' AUTOINCREMENT' : ''));
                 } elseif ($field->parameters['required'] ?? false) {
                     $column .= ' NOT NULL';
                 }
@@ -901,6 +972,7 @@ namespace Bitrix\Main\ORM\Data {
         public static function delete(mixed $primary): DeleteResult
         {
             $id = \is_array($primary) ? reset($primary) : $primary;
+            static::event('OnBeforeDelete', ['id' => [self::primaryName() => $id], 'primary' => [self::primaryName() => $id]]);
             Application::getConnection()->queryExecute('DELETE FROM ' . static::getTableName() . ' WHERE ' . self::primaryName() . ' = ' . self::value($id));
             static::event('OnAfterDelete', ['id' => [self::primaryName() => $id], 'primary' => [self::primaryName() => $id]]);
 
@@ -956,8 +1028,10 @@ namespace Bitrix\Main\ORM\Data {
                 }
                 [$op, $column] = [$m[1] === '' ? '=' : $m[1], $m[2]];
                 if ($op === '@' || $op === '!@') {
-                    $list = array_map(self::value(...), (array) $value);
-                    $clauses[] = $list === [] ? ($op === '@' ? '1 = 0' : '1 = 1') : $column . ($op === '@' ? ' IN (' : ' NOT IN (') . implode(', ', $list) . ')';
+                    // As CSQLWhere: no empty check, so an empty list is `IN ()` and MySQL refuses it.
+                    $clauses[] = $column . ($op === '@' ? ' IN (' : ' NOT IN (') . implode(', ', array_map(self::value(...), (array) $value)) . ')';
+                } elseif ($value === [] && $op === '=') {
+                    $clauses[] = '1 = 0'; // '=F' => [] is a false condition in Bitrix
                 } elseif ($value === null) {
                     $clauses[] = $column . ($op === '=' ? ' IS NULL' : ' IS NOT NULL');
                 } else {
@@ -992,6 +1066,24 @@ namespace {
         }
 
         return call_user_func_array($arEvent['CALLBACK'], $arParams);
+    }
+
+    /** The admin's «Журнал событий» (b_event_log). */
+    final class CEventLog
+    {
+        /** @param array{SEVERITY?: string, AUDIT_TYPE_ID?: string, MODULE_ID?: string, ITEM_ID?: string, DESCRIPTION?: string} $arFields */
+        public static function Add(array $arFields): int|false
+        {
+            $db = StandIn::db();
+            $h = $db->getSqlHelper();
+            $values = [];
+            foreach (['SEVERITY', 'AUDIT_TYPE_ID', 'MODULE_ID', 'ITEM_ID', 'DESCRIPTION'] as $key) {
+                $values[] = "'" . $h->forSql((string) ($arFields[$key] ?? '')) . "'";
+            }
+            $db->queryExecute('INSERT INTO b_event_log (TIMESTAMP_X, SEVERITY, AUDIT_TYPE_ID, MODULE_ID, ITEM_ID, DESCRIPTION) VALUES (' . StandIn::now() . ', ' . implode(', ', $values) . ')');
+
+            return $db->getInsertedId();
+        }
     }
 
     function AddMessage2Log(string $text, string $module = ''): void

@@ -7,6 +7,7 @@
  *   /bitrix/tools/...php                 scripts DoInstall copied there (the module's api.php)
  *   /bitrix/admin/settings.php?mid=ID    a module's options.php inside an admin page
  *   /bitrix/admin/partner_modules.php?id=ID&install=Y | &uninstall=Y[&step=2&savedata=Y]
+ *   /bitrix/admin/1c_exchange.php?type=catalog&mode=...   the exchange with 1C (standin/exchange.php)
  *   anything else                        a public page (OnBeforeProlog handlers and Asset strings run)
  */
 
@@ -68,6 +69,14 @@ if ($path === '/bitrix/admin/settings.php') {
             include $file;
         }
     });
+    return;
+}
+
+if ($path === '/bitrix/admin/1c_exchange.php') {
+    // The catalog exchange with 1C into the first catalog info block (STANDIN_1C_IBLOCK to choose).
+    $iblock = (int) (getenv('STANDIN_1C_IBLOCK') ?: (CIBlock::GetList([], ['TYPE' => 'catalog'])->fetch()['ID'] ?? 0));
+    header('Content-Type: text/plain; charset=utf-8');
+    echo (new CatalogExchange1C($iblock))->handle((string) ($_GET['mode'] ?? ''), (string) ($_GET['filename'] ?? ''), (string) file_get_contents('php://input'));
     return;
 }
 

@@ -14,6 +14,7 @@ declare(strict_types=1);
 require_once __DIR__ . '/main.php';
 require_once __DIR__ . '/iblock.php';
 require_once __DIR__ . '/catalog.php';
+require_once __DIR__ . '/exchange.php';
 
 final class StandIn
 {
@@ -27,6 +28,7 @@ final class StandIn
     public static string $right = 'W';
     public static string $title = '';
     public static ?string $exception = null;
+    public static string $charset = 'UTF-8';
 
     public static function db(): \Bitrix\Main\DB\Connection
     {
@@ -49,6 +51,8 @@ final class StandIn
             symlink(realpath(self::MODULE_DIR), "{$dir}/local/modules/vitrinalab.vitrina");
         }
         file_put_contents("{$dir}/bitrix/modules/main/include/prolog_before.php", "<?php\nrequire " . var_export(__DIR__ . '/prolog_before.php', true) . ";\n");
+        @mkdir("{$dir}/bitrix/modules/main/admin", 0777, true);
+        file_put_contents("{$dir}/bitrix/modules/main/admin/group_rights.php", "<?php\nrequire " . var_export(__DIR__ . '/group_rights.php', true) . ";\n");
 
         return $dir;
     }
@@ -73,18 +77,23 @@ final class StandIn
             'CREATE TABLE IF NOT EXISTS b_iblock_site (IBLOCK_ID INTEGER, SITE_ID CHAR(2))',
             "CREATE TABLE IF NOT EXISTS b_iblock_property (ID INTEGER PRIMARY KEY AUTOINCREMENT, IBLOCK_ID INTEGER, CODE VARCHAR(50), NAME VARCHAR(255), PROPERTY_TYPE CHAR(1) DEFAULT 'S', MULTIPLE CHAR(1) DEFAULT 'N', SORT INTEGER DEFAULT 500)",
             "CREATE TABLE IF NOT EXISTS b_iblock_element (ID INTEGER PRIMARY KEY AUTOINCREMENT, IBLOCK_ID INTEGER NOT NULL, NAME VARCHAR(255) NOT NULL, CODE VARCHAR(255) DEFAULT '',"
-                . " ACTIVE CHAR(1) NOT NULL DEFAULT 'Y', DETAIL_PICTURE INTEGER, PREVIEW_PICTURE INTEGER, DATE_CREATE INTEGER, TIMESTAMP_X INTEGER, WF_PARENT_ELEMENT_ID INTEGER, SORT INTEGER DEFAULT 500)",
+                . " ACTIVE CHAR(1) NOT NULL DEFAULT 'Y', DETAIL_PICTURE INTEGER, PREVIEW_PICTURE INTEGER, DATE_CREATE INTEGER, TIMESTAMP_X INTEGER, WF_PARENT_ELEMENT_ID INTEGER, SORT INTEGER DEFAULT 500,"
+                . ' XML_ID VARCHAR(255) NULL)',
             'CREATE TABLE IF NOT EXISTS b_iblock_property_enum (ID INTEGER PRIMARY KEY AUTOINCREMENT, PROPERTY_ID INTEGER, VALUE VARCHAR(255), XML_ID VARCHAR(200))',
             'CREATE TABLE IF NOT EXISTS b_iblock_element_property (ID INTEGER PRIMARY KEY AUTOINCREMENT, IBLOCK_PROPERTY_ID INTEGER, IBLOCK_ELEMENT_ID INTEGER, VALUE TEXT)',
             'CREATE INDEX IF NOT EXISTS ix_element_property ON b_iblock_element_property (IBLOCK_ELEMENT_ID, IBLOCK_PROPERTY_ID)',
             "CREATE TABLE IF NOT EXISTS b_catalog_group (ID INTEGER PRIMARY KEY, NAME VARCHAR(100), NAME_LANG VARCHAR(100), BASE CHAR(1) DEFAULT 'N', SORT INTEGER DEFAULT 100)",
-            "CREATE TABLE IF NOT EXISTS b_catalog_price (ID INTEGER PRIMARY KEY AUTOINCREMENT, PRODUCT_ID INTEGER NOT NULL, CATALOG_GROUP_ID INTEGER NOT NULL, PRICE REAL NOT NULL, CURRENCY CHAR(3) NOT NULL DEFAULT 'KZT', TIMESTAMP_X INTEGER)",
+            "CREATE TABLE IF NOT EXISTS b_catalog_price (ID INTEGER PRIMARY KEY AUTOINCREMENT, PRODUCT_ID INTEGER NOT NULL, CATALOG_GROUP_ID INTEGER NOT NULL, PRICE REAL NOT NULL, CURRENCY CHAR(3) NOT NULL DEFAULT 'KZT', TIMESTAMP_X INTEGER,"
+                . ' QUANTITY_FROM INTEGER NULL, QUANTITY_TO INTEGER NULL)',
             "CREATE TABLE IF NOT EXISTS b_catalog_product (ID INTEGER PRIMARY KEY, QUANTITY REAL DEFAULT 0, AVAILABLE CHAR(1) DEFAULT 'N', CAN_BUY_ZERO CHAR(1) DEFAULT 'N', TYPE INTEGER DEFAULT 1, TIMESTAMP_X INTEGER)",
             'CREATE TABLE IF NOT EXISTS b_catalog_iblock (IBLOCK_ID INTEGER PRIMARY KEY, PRODUCT_IBLOCK_ID INTEGER, SKU_PROPERTY_ID INTEGER)',
+            'CREATE TABLE IF NOT EXISTS b_event_log (ID INTEGER PRIMARY KEY AUTOINCREMENT, TIMESTAMP_X INTEGER, SEVERITY VARCHAR(50), AUDIT_TYPE_ID VARCHAR(50),'
+                . ' MODULE_ID VARCHAR(50), ITEM_ID VARCHAR(255), DESCRIPTION TEXT)',
+            'CREATE TABLE IF NOT EXISTS b_catalog_currency_rate (ID INTEGER PRIMARY KEY AUTOINCREMENT, CURRENCY CHAR(3), BASE_CURRENCY CHAR(3), RATE REAL, RATE_CNT INTEGER DEFAULT 1, DATE_RATE INTEGER)',
         ] as $ddl) {
-            $db->queryExecute($ddl);
+            $db->standin($ddl);
         }
-        foreach (['main', 'iblock', 'catalog'] as $module) {
+        foreach (['main', 'iblock', 'catalog', 'currency'] as $module) {
             \Bitrix\Main\ModuleManager::registerModule($module);
         }
 
@@ -100,10 +109,19 @@ final class StandIn
         self::$exception = null;
     }
 
+    /** The next auto-increment id of a table (Bitrix never reuses ids; tests start high). */
+    public static function startIdsAt(string $table, int $next): void
+    {
+        $db = self::db();
+        $db->queryExecute($db->getType() === 'mysql'
+            ? "ALTER TABLE {$table} AUTO_INCREMENT = {$next}"
+            : "INSERT INTO sqlite_sequence (name, seq) VALUES ('{$table}', " . ($next - 1) . ')');
+    }
+
     public static function addSite(string $lid, string $serverName, string $dir = '/', string $name = 'Магазин'): void
     {
         $h = self::db()->getSqlHelper();
-        self::db()->queryExecute("INSERT OR REPLACE INTO b_lang (LID, DIR, SERVER_NAME, NAME) VALUES ('{$h->forSql($lid)}', '{$h->forSql($dir)}', '{$h->forSql($serverName)}', '{$h->forSql($name)}')");
+        self::db()->standin("INSERT OR REPLACE INTO b_lang (LID, DIR, SERVER_NAME, NAME) VALUES ('{$h->forSql($lid)}', '{$h->forSql($dir)}', '{$h->forSql($serverName)}', '{$h->forSql($name)}')");
     }
 
     /**
@@ -159,7 +177,14 @@ final class StandIn
     public static function addPriceType(int $id, string $name, bool $base): void
     {
         $h = self::db()->getSqlHelper();
-        self::db()->queryExecute("INSERT OR REPLACE INTO b_catalog_group (ID, NAME, NAME_LANG, BASE) VALUES ({$id}, '{$h->forSql($name)}', '{$h->forSql($name)}', '" . ($base ? 'Y' : 'N') . "')");
+        self::db()->standin("INSERT OR REPLACE INTO b_catalog_group (ID, NAME, NAME_LANG, BASE) VALUES ({$id}, '{$h->forSql($name)}', '{$h->forSql($name)}', '" . ($base ? 'Y' : 'N') . "')");
+    }
+
+    /** A currency rate as the currency module keeps it: 1 $currency = $rate KZT (the base currency). */
+    public static function addRate(string $currency, float $rate): void
+    {
+        $h = self::db()->getSqlHelper();
+        self::db()->queryExecute("INSERT INTO b_catalog_currency_rate (CURRENCY, BASE_CURRENCY, RATE, RATE_CNT, DATE_RATE) VALUES ('{$h->forSql($currency)}', 'KZT', {$rate}, 1, " . self::now() . ')');
     }
 
     /** A file as CFile::SaveFile stores it: b_file row, /upload/iblock/<3 hex>/<name>. */

@@ -12,6 +12,8 @@
  *                                                   (an exchange script that skips the API)
  *   php shop.php DIR delete-bypass K                K products deleted in SQL, no events
  *   php shop.php DIR lose-queue                     the outbox emptied (lost rows)
+ *   php shop.php DIR send-later S                   the module's sender run as the agent runs it, on a
+ *                                                   clock S seconds ahead (rows waiting out a backoff are due)
  *   php shop.php DIR outbox                         the outbox rows: [[STATUS, RESPONSE_ACTION, ATTEMPTS], ...]
  *   php shop.php DIR dump                           {id: {"name", "price", "enabled"}} as Vitrina should have them
  *
@@ -25,7 +27,7 @@ require __DIR__ . '/lib/site.php';
 [$_, $dir, $command] = $argv + [null, null, null];
 $arg = $argv[3] ?? null;
 if ($dir === null || $command === null) {
-    fwrite(STDERR, "usage: php shop.php DIR site|create|edit|bypass|delete-bypass|lose-queue|dump [ARG ...]\n");
+    fwrite(STDERR, "usage: php shop.php DIR site|create|edit|bypass|delete-bypass|lose-queue|send-later|outbox|dump [ARG ...]\n");
     exit(2);
 }
 
@@ -60,7 +62,8 @@ switch ($command) {
     case 'bypass':
         foreach ($ids((int) $arg, 50) as $id) {
             $db->queryExecute('UPDATE b_catalog_price SET PRICE = 7700 WHERE PRODUCT_ID = ' . $id . ' AND CATALOG_GROUP_ID = ' . RETAIL);
-            $db->queryExecute("UPDATE b_iblock_element SET NAME = NAME || ' (обновлён)' WHERE ID = {$id}");
+            $renamed = $db->getType() === 'mysql' ? "CONCAT(NAME, ' (обновлён)')" : "NAME || ' (обновлён)'"; // || is OR in MySQL
+            $db->queryExecute("UPDATE b_iblock_element SET NAME = {$renamed} WHERE ID = {$id}");
         }
         break;
     case 'delete-bypass':
@@ -71,6 +74,11 @@ switch ($command) {
         break;
     case 'lose-queue':
         $db->queryExecute('DELETE FROM b_vitrinalab_vitrina_outbox');
+        break;
+    case 'send-later':
+        $settings = \Vitrinalab\Vitrina\Settings::load();
+        $report = \Vitrinalab\Vitrina\Sender::create($settings, new FrozenClock(time() + (int) $arg))->run();
+        echo "delivered {$report->delivered}, retrying {$report->retried}, failed {$report->failed}\n";
         break;
     case 'outbox':
         $rows = $db->query('SELECT STATUS, RESPONSE_ACTION, ATTEMPTS FROM b_vitrinalab_vitrina_outbox ORDER BY ID')->fetchAll();

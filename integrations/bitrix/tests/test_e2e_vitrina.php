@@ -7,7 +7,9 @@
  *
  * Install from the admin (partner_modules.php), settings saved and "check the connection" pressed
  * on the settings page, products saved in the admin, the agent run by cron, Vitrina's catalog
- * read over its API; then uninstall from the admin.
+ * read over its API; then uninstall from the admin. Then trade offers, a price delete, a 1C
+ * exchange over HTTP with CommerceML files (one of them broken) and a reinstall without keeping
+ * data, each checked in Vitrina.
  */
 
 declare(strict_types=1);
@@ -62,7 +64,7 @@ function cron(Shop $shop): void
 test('install from the admin → configure and check → products saved in Bitrix reach Vitrina, signed → uninstall', function () use ($vitrinaUrl, $secret): void {
     $shop = new_shop();
     // Bitrix never reuses element ids; start high so repeated runs against one Vitrina don't collide.
-    StandIn::db()->queryExecute("INSERT INTO sqlite_sequence (name, seq) VALUES ('b_iblock_element', " . (random_int(1, 1000) * 1000 + 700_000) . ')');
+    StandIn::startIdsAt('b_iblock_element', random_int(1, 1000) * 1000 + 700_000);
     $gifts = StandIn::addIblock('Подарки', ['s2'], '#SITE_DIR#/gifts/#ELEMENT_ID#/');
     $server = start_server(BITRIX_ROOT . '/standin/router.php', ['STANDIN_ROOT' => $shop->root, 'VITRINA_STANDIN_DB' => $shop->db, 'STANDIN_LANG' => 'en']);
     $admin = $server['url'] . '/bitrix/admin';
@@ -123,6 +125,73 @@ test('install from the admin → configure and check → products saved in Bitri
     check(!ModuleManager::isModuleInstalled(MODULE_ID), 'uninstalled');
     CPrice::Update(retail_price_id($rose), ['PRICE' => 9999]);
     check(!StandIn::db()->isTableExists('b_vitrinalab_vitrina_outbox'), 'tables dropped, and saving still works');
+});
+
+/** 1C uploads a CommerceML file and asks for it to be imported, over HTTP; returns the answer. */
+function exchange_file(string $siteUrl, string $fixture): string
+{
+    $name = (string) preg_replace('/-(\d+|broken)\.xml$/', '.xml', $fixture);
+    $base = "{$siteUrl}/bitrix/admin/1c_exchange.php?type=catalog";
+    $http = new \Vitrinalab\Vitrina\BitrixHttpTransport();
+    same('success', $http->request('POST', "{$base}&mode=file&filename={$name}", [], (string) file_get_contents(__DIR__ . "/fixtures/1c/{$fixture}"), 20.0)->body);
+
+    return $http->request('GET', "{$base}&mode=import&filename={$name}", [], null, 60.0)->body;
+}
+
+test('SKU and price changes, a price delete, a 1C exchange (one failed), a reinstall without keeping data: Vitrina ends right', function () use ($vitrinaUrl, $secret): void {
+    $shop = new_shop();
+    StandIn::startIdsAt('b_iblock_element', random_int(1001, 2000) * 1000 + 700_000);
+    install_module($shop, ['vitrina_url' => $vitrinaUrl, 'secret' => $secret]);
+    $server = start_server(BITRIX_ROOT . '/standin/router.php', ['STANDIN_ROOT' => $shop->root, 'VITRINA_STANDIN_DB' => $shop->db]);
+
+    // Trade offers: the product shows the lowest price among offers on sale.
+    $roses = add_product($shop, 'Розы', 0, 0);
+    $red = add_offer($shop, $roses, 'Розы красные', 9000, 2);
+    add_offer($shop, $roses, 'Розы белые', 12000, 1);
+    cron($shop);
+    same([900000, true], [vitrina_product($vitrinaUrl, $roses)['price'], vitrina_product($vitrinaUrl, $roses)['enabled']]);
+    CCatalogProduct::Update($red, ['QUANTITY' => 0]); // the cheap offer sold out
+    cron($shop);
+    same(1200000, vitrina_product($vitrinaUrl, $roses)['price'], 'SKU change');
+    $tulips = add_product($shop, 'Тюльпаны', 7000);
+    cron($shop);
+    CPrice::Delete(retail_price_id($tulips));
+    cron($shop);
+    same(false, vitrina_product($vitrinaUrl, $tulips)['enabled'], 'a deleted price: not on sale any more');
+
+    // A 1C exchange over HTTP: new products arrive after the exchange, not one by one during it.
+    same('success', exchange_file($server['url'], 'import-1.xml'));
+    same('success', exchange_file($server['url'], 'offers-1.xml'));
+    get("{$server['url']}/bitrix/admin/1c_exchange.php?type=catalog&mode=complete");
+    StandIn::hit();
+    cron($shop);
+    cron($shop);
+    $bouquet = (int) StandIn::db()->query("SELECT ID FROM b_iblock_element WHERE XML_ID = 'a1f3b2c0-0001-11ee-8000-00155d000001'")->fetch()['ID'];
+    $peonies = (int) StandIn::db()->query("SELECT ID FROM b_iblock_element WHERE XML_ID = 'a1f3b2c0-0003-11ee-8000-00155d000003'")->fetch()['ID'];
+    same(['Букет «51 роза»', 2950000], [vitrina_product($vitrinaUrl, $bouquet)['name'], vitrina_product($vitrinaUrl, $bouquet)['price']]);
+    // The next exchange fails at its second file; an hour later the module catches up by itself.
+    same('success', exchange_file($server['url'], 'import-2.xml'));
+    check(str_starts_with(exchange_file($server['url'], 'offers-broken.xml'), 'failure'), 'the broken file fails');
+    StandIn::hit();
+    \Bitrix\Main\Config\Option::set(MODULE_ID, 'import_started_at', (string) (time() - 3601));
+    cron($shop);
+    cron($shop);
+    same(false, vitrina_product($vitrinaUrl, $peonies)['enabled'], 'deleted in 1C → deleted in Vitrina');
+
+    // Reinstall without keeping data: the module's new rows must still be newer than what Vitrina applied.
+    $module = new vitrinalab_vitrina();
+    $_GET = ['step' => '2'];
+    ob_start();
+    $module->DoUninstall();
+    ob_end_clean();
+    $_GET = [];
+    StandIn::hit();
+    install_module($shop, ['vitrina_url' => $vitrinaUrl, 'secret' => $secret]);
+    CPrice::Add(['PRODUCT_ID' => $tulips, 'CATALOG_GROUP_ID' => RETAIL, 'PRICE' => 7300, 'CURRENCY' => 'KZT']); // its price was deleted above
+    (new CIBlockElement())->Update($tulips, ['NAME' => 'Тюльпаны после переустановки']);
+    cron($shop);
+    same(['applied'], array_values(array_unique(array_map(static fn (array $r): string => $r['STATUS'] === 'delivered' && $r['RESPONSE_ACTION'] !== 'stale' ? 'applied' : (string) $r['RESPONSE_ACTION'] . '/' . $r['STATUS'], outbox_rows()))));
+    same(['Тюльпаны после переустановки', 730000, true], [vitrina_product($vitrinaUrl, $tulips)['name'], vitrina_product($vitrinaUrl, $tulips)['price'], vitrina_product($vitrinaUrl, $tulips)['enabled']]);
 });
 
 finish();

@@ -56,7 +56,10 @@ test('DoInstall refuses without the catalog module, saying which one', function 
     $shop = new_shop();
     StandIn::db()->queryExecute("DELETE FROM b_module WHERE ID = 'catalog'");
     require_once $shop->root . '/local/modules/vitrinalab.vitrina/install/index.php';
-    same(false, (new vitrinalab_vitrina())->DoInstall());
+    ob_start();
+    $ok = (new vitrinalab_vitrina())->DoInstall();
+    check(str_contains((string) ob_get_clean(), 'catalog'), 'the install step says why');
+    same(false, $ok);
     check(str_contains((string) StandIn::$exception, 'catalog'), 'the message names the module: ' . StandIn::$exception);
     check(!ModuleManager::isModuleInstalled(MODULE_ID), 'nothing installed');
 });
@@ -96,6 +99,91 @@ test('uninstall asks first, then removes handlers, agent, tool; tables kept when
     check(!Application::getConnection()->isTableExists('b_vitrinalab_vitrina_sent'), 'sent dropped');
 });
 
+/** Uninstall step 2, with or without "keep data". */
+function uninstall(bool $keepData): void
+{
+    $_GET = ['step' => '2'] + ($keepData ? ['savedata' => 'Y'] : []);
+    ob_start();
+    (new vitrinalab_vitrina())->DoUninstall();
+    ob_end_clean();
+    $_GET = [];
+}
+
+test('full uninstall removes the module\'s options, the secret among them; "keep data" keeps them', function (): void {
+    $shop = new_shop();
+    install_module($shop);
+    uninstall(true);
+    same(SECRET, Option::get(MODULE_ID, 'secret'), 'kept with the tables');
+    install_module($shop);
+    uninstall(false);
+    same(0, (int) StandIn::db()->query("SELECT COUNT(*) AS C FROM b_option WHERE MODULE_ID = 'vitrinalab.vitrina'")->fetch()['C'], 'no option left');
+    same('', Option::get(MODULE_ID, 'secret'));
+});
+
+test('the sequence only grows: a reinstall without "keep data" numbers its rows above every earlier one', function (): void {
+    $shop = new_shop();
+    install_module($shop);
+    add_product($shop, 'Букет', 5000);
+    $before = (int) outbox_rows()[0]['ID'];
+    uninstall(false);
+    install_module($shop);
+    add_product($shop, 'Букет 2', 5000);
+    $after = (int) outbox_rows()[0]['ID'];
+    check($after > $before, "sequence after reinstall ({$after}) above the one before ({$before})");
+    check($after >= time() * 1_000_000 - 10_000_000, "ids start at the time-based floor: {$after}");
+});
+
+test('a table kept from version 1.0 (INT ids counting from 1) gets the floor on reinstall', function (): void {
+    $shop = new_shop();
+    install_module($shop);
+    uninstall(true);
+    $db = StandIn::db();
+    $db->queryExecute('DELETE FROM b_vitrinalab_vitrina_outbox');
+    if ($db->getType() === 'mysql') {
+        $db->queryExecute('ALTER TABLE b_vitrinalab_vitrina_outbox MODIFY ID INT NOT NULL AUTO_INCREMENT');
+        $db->queryExecute('ALTER TABLE b_vitrinalab_vitrina_outbox AUTO_INCREMENT = 5');
+    } else {
+        $db->queryExecute("UPDATE sqlite_sequence SET seq = 4 WHERE name = 'b_vitrinalab_vitrina_outbox'");
+    }
+    install_module($shop);
+    add_product($shop, 'Букет', 5000);
+    check((int) outbox_rows()[0]['ID'] > 1_000_000_000_000, 'above anything 1.0 sent: ' . outbox_rows()[0]['ID']);
+});
+
+test('upgrade from the init.php library: the module\'s sequence starts above the old outbox\'s', function (): void {
+    $shop = new_shop();
+    // The old library's table and counter: ids from 1 up.
+    StandIn::db()->standin('CREATE TABLE vitrina_outbox (ID INTEGER PRIMARY KEY AUTOINCREMENT, PRODUCT_ID INTEGER)');
+    for ($i = 0; $i < 3; $i++) {
+        StandIn::db()->queryExecute('INSERT INTO vitrina_outbox (PRODUCT_ID) VALUES (1)');
+    }
+    install_module($shop);
+    $id = add_product($shop, 'Букет', 5000);
+    check((int) outbox_rows()[0]['ID'] > 1_000_000_000_000, 'a sequence Vitrina has not seen from the old library: ' . outbox_rows()[0]['ID']);
+    same($id, (int) outbox_rows()[0]['PRODUCT_ID']);
+});
+
+test('a failed install shows its error on the install step', function (): void {
+    $shop = new_shop();
+    $server = start_server(BITRIX_ROOT . '/standin/router.php', ['STANDIN_ROOT' => $shop->root, 'VITRINA_STANDIN_DB' => $shop->db, 'STANDIN_CHARSET' => 'windows-1251']);
+    $page = (string) file_get_contents($server['url'] . '/bitrix/admin/partner_modules.php?id=vitrinalab.vitrina&install=Y');
+    check(str_contains($page, 'windows-1251') && str_contains($page, 'adm-info-message-red'), 'the reason, as an error: ' . strip_tags($page));
+    check(!ModuleManager::isModuleInstalled(MODULE_ID), 'nothing installed');
+});
+
+test('a windows-1251 site is refused at install, with the reason', function (): void {
+    $shop = new_shop();
+    StandIn::$charset = 'windows-1251';
+    Tests::$cleanups[] = static fn () => StandIn::$charset = 'UTF-8';
+    require_once $shop->root . '/local/modules/vitrinalab.vitrina/install/index.php';
+    ob_start();
+    $ok = (new vitrinalab_vitrina())->DoInstall();
+    $page = (string) ob_get_clean();
+    same(false, $ok);
+    check(str_contains($page, 'windows-1251'), 'the install step says why: ' . strip_tags($page));
+    check(!ModuleManager::isModuleInstalled(MODULE_ID), 'nothing installed');
+});
+
 test('after uninstall, saving a product records nothing and breaks nothing', function (): void {
     $shop = new_shop();
     install_module($shop);
@@ -125,7 +213,7 @@ test('every message the module uses exists in lang/ru and lang/en, and nothing e
         }
     }
     // Built from parts in options.php: per-field and per-status names.
-    foreach (['ERR_URL', 'ERR_NUMBER', 'ERR_SECRET_MISSING', 'ERR_SECRET_INVALID', 'ERR_IBLOCKS', 'ERR_PRICE_TYPE', 'ERR_URL_BASE', 'SOURCE_IBLOCK', 'SOURCE_SHOP_API',
+    foreach (['ERR_URL', 'ERR_NUMBER', 'ERR_SECRET_MISSING', 'ERR_SECRET_INVALID', 'ERR_IBLOCKS', 'ERR_PRICE_TYPE', 'ERR_URL_BASE', 'ERR_SITE_URLS', 'SOURCE_IBLOCK', 'SOURCE_SHOP_API',
         'STATUS_PENDING', 'STATUS_DELIVERED', 'STATUS_FAILED', 'BULK_MODE_ALL', 'BULK_MODE_CHANGED',
         'PROP_HEIGHT', 'PROP_WIDTH', 'PROP_COMPOSITION', 'PROP_TYPE', 'PROP_MORE_PHOTO'] as $part) {
         $used[] = 'VITRINALAB_VITRINA_OPT_' . $part;

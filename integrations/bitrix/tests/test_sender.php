@@ -140,14 +140,19 @@ test('a delete sends only the id; a product gone by send time is sent as deleted
     same([['product.deleted', ['id' => 7]], ['product.deleted', ['id' => 8]]], array_map(fn ($e) => [$e['event_type'], $e['product_data']], $http->envelopes()));
 });
 
-test('Vitrina\'s duplicate and stale answers count as delivered', function (): void {
+test('Vitrina\'s duplicate answer counts as delivered; stale does not: failed, logged, its stamp not kept', function (): void {
     $clock = new_site();
-        [$sender, $http, , $outbox] = sender($clock);
+    [$sender, $http, , $outbox] = sender($clock);
     enqueue($outbox, $clock, Outbox::UPDATED, 1);
     enqueue($outbox, $clock, Outbox::UPDATED, 2);
     $http->script = [ok('duplicate'), ok('stale')];
-    same(2, $sender->run()->delivered);
-    same(['duplicate', 'stale'], array_column(outbox_rows(), 'RESPONSE_ACTION'));
+    $report = $sender->run();
+    same([1, 1], [$report->delivered, $report->failed]);
+    same(['delivered', 'failed'], array_column(outbox_rows(), 'STATUS'));
+    check(str_contains((string) outbox_rows()[1]['LAST_ERROR'], 'stale'), 'the reason is kept: ' . outbox_rows()[1]['LAST_ERROR']);
+    same(['1'], array_map('strval', array_column(SentTable::getList(['select' => ['PRODUCT_ID']])->fetchAll(), 'PRODUCT_ID')), 'only the applied one is remembered');
+    $log = StandIn::db()->query("SELECT ITEM_ID, DESCRIPTION FROM b_event_log WHERE MODULE_ID = 'vitrinalab.vitrina'")->fetchAll();
+    same('2', (string) $log[0]['ITEM_ID'], 'in the event log, under the product');
 });
 
 test('5xx, 408, 429 and no answer are retried with exponential backoff, not before it is due', function (): void {
@@ -250,16 +255,17 @@ test('a row still failing about 3 days after its change is kept as failed and li
 test('a product\'s later row waits while an earlier one is failing; other products go on', function (): void {
     $clock = new_site();
         [$sender, $http, , $outbox] = sender($clock);
-    enqueue($outbox, $clock, Outbox::CREATED, 1);  // id 1
-    enqueue($outbox, $clock, Outbox::CREATED, 2);  // id 2
-    enqueue($outbox, $clock, Outbox::UPDATED, 1);  // id 3
+    enqueue($outbox, $clock, Outbox::CREATED, 1);  // row 1
+    enqueue($outbox, $clock, Outbox::CREATED, 2);  // row 2
+    enqueue($outbox, $clock, Outbox::UPDATED, 1);  // row 3
+    [$r1, $r2, $r3] = array_map('intval', array_column(outbox_rows(), 'ID'));
     $http->script = [new HttpResponse(503)];
     $report = $sender->run();
-    same([1, 2], $report->posted, 'row 3 waits for row 1');
+    same([$r1, $r2], $report->posted, 'row 3 waits for row 1');
     $clock->time += 3600;
     $report = $sender->run();
-    same([1, 3], $report->posted, 'then both go, in order, in one run');
-    same([1, 2, 1, 3], array_column($http->envelopes(), 'sequence'));
+    same([$r1, $r3], $report->posted, 'then both go, in order, in one run');
+    same([$r1, $r2, $r1, $r3], array_column($http->envelopes(), 'sequence'));
 });
 
 test('the lease: a row held by another run is not sent (nor its product\'s later rows) until the lease runs out', function (): void {
@@ -268,14 +274,15 @@ test('the lease: a row held by another run is not sent (nor its product\'s later
     enqueue($outbox, $clock, Outbox::UPDATED, 1);
     enqueue($outbox, $clock, Outbox::UPDATED, 2);
     enqueue($outbox, $clock, Outbox::UPDATED, 1);
-    check($outbox->claim(1, 'other-run', $clock->now(), 60), 'the other run claims row 1');
-    check(!$outbox->claim(1, 'third-run', $clock->now(), 60), 'a claimed row cannot be claimed again');
-    same([2], $sender->run()->posted);
+    [$r1, $r2, $r3] = array_map('intval', array_column(outbox_rows(), 'ID'));
+    check($outbox->claim($r1, 'other-run', $clock->now(), 60), 'the other run claims row 1');
+    check(!$outbox->claim($r1, 'third-run', $clock->now(), 60), 'a claimed row cannot be claimed again');
+    same([$r2], $sender->run()->posted);
     $clock->time += 61; // the other run died without finishing
-    same([1, 3], $sender->run()->posted);
+    same([$r1, $r3], $sender->run()->posted);
     // The dead run wakes up and reports: its token no longer holds the row, nothing is overwritten.
-    $outbox->markFailed(1, 'other-run', $clock->now(), 500, 'late');
-    same('delivered', OutboxTable::getById(1)->fetch()['STATUS']);
+    $outbox->markFailed($r1, 'other-run', $clock->now(), 500, 'late');
+    same('delivered', OutboxTable::getById($r1)->fetch()['STATUS']);
 });
 
 test('the catalog unreadable: the row is retried with the reason', function (): void {

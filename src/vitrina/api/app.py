@@ -23,11 +23,11 @@ from vitrina.http.request_id import RequestIdMiddleware
 from vitrina.http.state import Services
 from vitrina.integrations.bitrix.reconcile import start_reconcile_schedule
 from vitrina.jobs.routes import router as jobs_router
-from vitrina.jobs.stats import router as stats_router
 from vitrina.runtime import build_api_services, build_worker
 from vitrina.search.process import SearchProcess
 from vitrina.search.routes import router as search_router
 from vitrina.sync.routes import router as webhook_router
+from vitrina.sync.stats import router as stats_router
 from vitrina.web.docs import install_docs
 from vitrina.web.routes import install_web
 from vitrina.web.security_headers import SecurityHeadersMiddleware
@@ -52,7 +52,9 @@ def _warm_search(services: Services) -> None:
     if services.search is None:
         return
     try:
-        services.search.warm()
+        # The model too in a search process of its own; on the API's threads the embedder is
+        # the worker's, which loads it when it starts.
+        services.search.warm(model=services.settings.search_process)
     except Exception as error:  # the first search retries; the service starts regardless
         log.warning("search not warmed at start-up: %s", error)
 

@@ -21,8 +21,8 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vitrina.http.state import Services
-from vitrina.jobs.stats import collect_stats
 from vitrina.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from vitrina.sync.stats import collect_stats
 
 log = logging.getLogger("vitrina.metrics")
 

@@ -9,8 +9,8 @@ from sqlalchemy import Connection, Table, bindparam, delete, func, insert, selec
 from sqlalchemy.orm import Session, selectinload
 
 from vitrina.catalog.models import Product, ProductImage
+from vitrina.catalog.product_data import ProductData
 from vitrina.db import utcnow
-from vitrina.ingest.bitrix_format import ProductData
 
 
 def get_product(session: Session, product_id: int) -> Product | None:

@@ -149,7 +149,7 @@ def prune(
 ) -> None:
     """Delete finished jobs, event-log rows and search analytics past the retention period."""
     from vitrina.db import make_sessionmaker, write_session
-    from vitrina.jobs.retention import prune as prune_history
+    from vitrina.retention import prune as prune_history
 
     settings = _settings()
     keep = days if days is not None else settings.retention_days

@@ -12,8 +12,7 @@ from typing import Annotated
 
 import annotated_types as at
 
-from vitrina.db import MAX_BIGINT
-from vitrina.ingest.bitrix_format import MAX_PRICE_MINOR
+from vitrina.db import MAX_BIGINT, MAX_PRICE_MINOR
 
 RowId = Annotated[int, at.Interval(ge=1, le=MAX_BIGINT)]
 """A product, shop or job id."""

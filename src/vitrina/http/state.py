@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vitrina.config import Settings
 from vitrina.errors import ServiceUnavailable
-from vitrina.ingest.ratelimit import TokenBucketLimiter
+from vitrina.http.ratelimit import TokenBucketLimiter
 
 if TYPE_CHECKING:
     from vitrina.images.fetch import HttpPhotoFetcher
     from vitrina.jobs.reindex import IndexingContext
     from vitrina.jobs.worker import Worker
-    from vitrina.search.process import Searcher
+    from vitrina.search.searcher import Searcher
 
 
 @dataclass

@@ -68,7 +68,6 @@ _MIME = {
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _TRANSIENT_4XX = frozenset({408, 425, 429})
 _SNIFF_BYTES = 16  # enough for every signature sniff_image_format knows
-_MAX_RETRY_AFTER_S = 24 * 3600.0
 _USER_AGENT = "Vitrina-photo-indexer/0.1"
 # Only formats we can decode: a server negotiating on Accept must not pick AVIF or HEIC for us.
 _ACCEPT = "image/webp,image/jpeg,image/png,image/gif,image/bmp,image/tiff;q=0.9,*/*;q=0.1"

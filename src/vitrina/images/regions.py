@@ -148,11 +148,3 @@ def _not_frame(pixels: NDArray[np.float32]) -> NDArray[np.uint8]:
     distance = np.linalg.norm(pixels - frame, axis=2)
     return np.asarray(distance > FRAME_DISTANCE, dtype=np.uint8)
 
-
-def query_crops(image: Image.Image) -> list[Image.Image]:
-    """The photos a query is embedded as: the whole photo, then the product region if separate."""
-    crops = [image]
-    region = product_region(image)
-    if region is not None:
-        crops.append(image.crop((region.left, region.top, region.right, region.bottom)))
-    return crops

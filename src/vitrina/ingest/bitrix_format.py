@@ -8,13 +8,13 @@ Bitrix sends display strings (``"4 950 ₸"``, ``"70 см"``) and loose types (`
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
-from vitrina.db import MAX_BIGINT
+from vitrina.catalog.product_data import ProductData
+from vitrina.db import MAX_BIGINT, MAX_PRICE_MINOR
 from vitrina.errors import InvalidPayload
 
 # Plain space, no-break space, narrow no-break space, thin space: all seen as thousands separators.
@@ -30,9 +30,6 @@ _ID = re.compile(r"[0-9]{1,19}")
 # Dates Vitrina stores: far outside this range is a broken clock or a hostile payload.
 _EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2200, 1, 1, tzinfo=UTC)
-# The largest price accepted (minor units, 1 ₸ = 100): far above any bouquet, and it keeps digit
-# soup from overflowing BIGINT. Every path that takes a price (webhook, filters) uses this cap.
-MAX_PRICE_MINOR = 10**15 - 1
 
 
 def _fail(field: str, value: object, why: str = "cannot parse") -> InvalidPayload:
@@ -200,44 +197,6 @@ def _page_url(data: dict[str, Any], field: str) -> str | None:
         if found is not None:
             return found
     return None
-
-
-@dataclass(frozen=True, slots=True)
-class ProductData:
-    """A product in Vitrina's terms, ready to upsert."""
-
-    id: int
-    name: str
-    price: int
-    enabled: bool
-    type: str | None
-    height: int | None
-    width: int | None
-    image: str | None
-    images: tuple[str, ...]
-    created_at: datetime | None
-    raw: dict[str, Any]
-    page_url: str | None = None
-
-    def catalog_columns(self, shop_id: int) -> dict[str, Any]:
-        """The product columns this data sets (timestamps and the raw payload aside): what the
-        upsert writes and what reconciliation compares.
-
-        The page address only when the data has one: the module's webhook sends it while the
-        shop's REST listing may not, and a reconcile must not erase what the webhook set.
-        """
-        page = {"page_url": self.page_url} if self.page_url is not None else {}
-        return {
-            "shop_id": shop_id,
-            "name": self.name,
-            "price": self.price,
-            "enabled": self.enabled,
-            "type": self.type,
-            "height": self.height,
-            "width": self.width,
-            "image": self.image,
-            **page,
-        }
 
 
 def parse_product(data: object, field: str = "product_data") -> ProductData:

@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from vitrina.db import MAX_BIGINT
 
 EventType = Literal["product.created", "product.updated", "product.deleted"]
-Action = Literal["created", "updated", "deleted", "duplicate", "stale"]
+EventAction = Literal["created", "updated", "deleted", "duplicate", "stale"]
 
 
 class WebhookEnvelope(BaseModel):
@@ -29,7 +29,7 @@ class WebhookResult(BaseModel):
     """The answer to an accepted webhook, sent only after the change is committed."""
 
     status: Literal["success"] = "success"
-    action: Action
+    action: EventAction
     product_id: int
     reindex_queued: bool
 

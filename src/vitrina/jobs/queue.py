@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session, aliased
 
 from vitrina.catalog.models import Product
 from vitrina.db import utcnow
+from vitrina.descriptors.colour import STORED_BYTES
+from vitrina.descriptors.models import PhotoFeatures
 from vitrina.jobs.models import DEAD, DONE, PENDING, RUNNING, Job
 from vitrina.retry import backoff_delay
-from vitrina.search.colour import STORED_BYTES
-from vitrina.search.models import PhotoFeatures
 from vitrina.vectors.models import ImageVector
 
 _JOBS = cast(Table, Job.__table__)

@@ -22,18 +22,18 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from vitrina.catalog.models import Product
 from vitrina.db import utcnow, write_session
-from vitrina.embedding import Embedder
-from vitrina.errors import ImageRejected, PhotoFetchError, VitrinaError
-from vitrina.images.decode import decode_image
-from vitrina.images.fetch import FetchedPhoto, PhotoFetcher
-from vitrina.metrics import observe_embedding, observe_fetch_failure
-from vitrina.search.features import describe_catalog_photo
-from vitrina.search.repository import (
+from vitrina.descriptors.features import describe_catalog_photo
+from vitrina.descriptors.repository import (
     NewFeatures,
     features_by_content,
     images_with_features,
     store_features,
 )
+from vitrina.embedding import Embedder
+from vitrina.errors import ImageRejected, PhotoFetchError, VitrinaError
+from vitrina.images.decode import decode_image
+from vitrina.images.fetch import FetchedPhoto, PhotoFetcher
+from vitrina.metrics import observe_embedding, observe_fetch_failure
 from vitrina.vectors.models import ImageVector
 from vitrina.vectors.repository import (
     NewVector,

@@ -18,9 +18,10 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,8 +31,10 @@ from vitrina.errors import VitrinaError
 from vitrina.jobs import queue
 from vitrina.jobs.models import PENDING, RUNNING, Job
 from vitrina.jobs.reindex import Failure, IndexingContext, Work, apply, embed, gather
-from vitrina.jobs.retention import prune
 from vitrina.logs import request_id_var
+
+if TYPE_CHECKING:
+    from vitrina.retention import Pruned
 
 log = logging.getLogger("vitrina.worker")
 
@@ -67,6 +70,7 @@ class Worker:
         poll_s: float = 0.25,
         batch_size: int = 16,
         retention_days: float = 0.0,
+        prune: Callable[[Session, float], Pruned] | None = None,
     ) -> None:
         self.ctx = ctx
         self.sessions: sessionmaker[Session] = ctx.sessions
@@ -76,6 +80,8 @@ class Worker:
         self.poll_s = poll_s
         self.batch_size = max(1, batch_size)
         self.retention_days = retention_days
+        # Given by the process that builds the worker: history spans sync, jobs and search.
+        self.prune = prune
         self._pruned_at = 0.0
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.wakeup = threading.Event()
@@ -193,12 +199,14 @@ class Worker:
                 log.warning("heartbeat: %s", exc.message)
 
     def _prune_hourly(self) -> None:
-        if self.retention_days <= 0 or time.monotonic() - self._pruned_at < 3600:
+        if self.prune is None or self.retention_days <= 0:
+            return
+        if time.monotonic() - self._pruned_at < 3600:
             return
         self._pruned_at = time.monotonic()
         try:
             with database_errors(), write_session(self.sessions) as session:
-                pruned = prune(session, self.retention_days)
+                pruned = self.prune(session, self.retention_days)
             log.info(
                 "pruned %d events, %d finished jobs and %d search records older than %g days",
                 pruned.events,

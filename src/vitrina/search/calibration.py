@@ -22,20 +22,15 @@ from sqlalchemy.orm import Session
 
 from vitrina.catalog.models import Product, ProductImage
 from vitrina.db import utcnow
+from vitrina.descriptors.colour import main_colour, unpack_colour
+from vitrina.descriptors.models import PhotoFeatures
 from vitrina.errors import NotFound, VitrinaError
 from vitrina.images.decode import decode_image
-from vitrina.images.fetch import FetchedPhoto
-from vitrina.search.colour import main_colour, unpack_colour
 from vitrina.search.customer_photos import CUSTOMER_STYLES, jpeg_bytes, recoloured
-from vitrina.search.models import PhotoFeatures, SearchCalibration
+from vitrina.search.models import SearchCalibration
+from vitrina.search.ranking import QueryPhoto, nearest_in_shape, ranking_score, the_match
 from vitrina.search.schemas import SearchResponse
-from vitrina.search.service import (
-    QueryPhoto,
-    SearchService,
-    nearest_in_shape,
-    ranking_score,
-    the_match,
-)
+from vitrina.search.service import SearchService
 from vitrina.search.thresholds import Thresholds
 from vitrina.vectors.base import SearchFilters
 from vitrina.vectors.models import ImageVector
@@ -344,7 +339,6 @@ def calibrate_shop(
     for done, product_id in enumerate(chosen, 1):
         try:
             fetched = service.fetcher.fetch(urls[product_id])
-            assert isinstance(fetched, FetchedPhoto)
             photo = decode_image(fetched.data, max_pixels=service.settings.image_max_pixels)
         except VitrinaError as exc:
             skipped.append(f"{urls[product_id]}: {exc.message}")

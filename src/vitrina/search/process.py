@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from multiprocessing.connection import wait
 from multiprocessing.managers import BaseManager
-from typing import Any, TypeAlias, cast
+from typing import Any, cast
 
 from vitrina.config import Settings
 from vitrina.errors import ServiceUnavailable
@@ -131,8 +131,9 @@ class SearchProcess:
         )
         self._manager, self._remote = manager, remote
 
-    def warm(self, model: bool = True) -> None:
-        """Load the model and the index in the search process now, not in the first search."""
+    def warm(self, model: bool = False) -> None:
+        """Load the index (and with ``model`` the model) in the search process now, not in the
+        first search."""
         self._call("warm", model=model)
 
     def find(self, *, started: float | None = None, **query: Any) -> SearchResponse:
@@ -163,7 +164,3 @@ class SearchProcess:
             manager, self._manager, self._remote = self._manager, None, None
         if manager is not None:
             manager.shutdown()
-
-
-# What the routes search with: the service on the API's threads, or in its own process.
-Searcher: TypeAlias = SearchService | SearchProcess

@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
+from vitrina.analytics.searches import record_click, record_search
 from vitrina.catalog.links import ProductLinks, is_absolute
 from vitrina.catalog.models import Product
 from vitrina.db import database_errors
@@ -17,7 +18,6 @@ from vitrina.errors import ImageTooLarge, NotFound
 from vitrina.http.bounds import PriceMinor, RowId
 from vitrina.http.deps import SearchQuota, ServicesDep
 from vitrina.http.errors import ErrorResponse
-from vitrina.search.analytics import record_click, record_search
 from vitrina.search.schemas import SearchRequest, SearchResponse
 from vitrina.vectors.base import SearchFilters
 

@@ -1,9 +1,10 @@
 """Applying product changes to the catalog, whatever brought them: a webhook or a shop listing.
 
-:func:`vitrina.sync.service.apply_changes` is the one way in. It locks the products' ordering
-state (:mod:`.state`), decides with the pure rules — :func:`.service.is_stale` for events,
-:func:`.snapshot.plan_product` / :func:`.snapshot.plan_vanished` for listings — writes through
-:mod:`vitrina.catalog.repository`, queues the reindex and logs each change once. The webhook route
-(:mod:`.routes`), the importer and reconciliation (:mod:`vitrina.integrations.bitrix`) only read
-their source and call it.
+:mod:`.service` is the one way in: :func:`~.service.apply_events` for webhook events,
+:func:`~.service.apply_listing` for rows of a listing. Both lock the products' ordering state
+(:mod:`.state`, the tables in :mod:`.models`), decide with the pure rules —
+:func:`.service.is_stale` for events, :func:`.snapshot.plan_product` /
+:func:`.snapshot.plan_vanished` for listings — write through :mod:`vitrina.catalog.repository`,
+queue the reindex and log each change once. The webhook route (:mod:`.routes`), the importer and
+reconciliation (:mod:`vitrina.integrations.bitrix`) only read their source and call them.
 """

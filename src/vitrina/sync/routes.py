@@ -16,6 +16,7 @@ from vitrina.config import Settings
 from vitrina.db import database_errors, write_session
 from vitrina.errors import InvalidPayload, RateLimited, Unauthorized
 from vitrina.http.body_limit import DEFAULT_LIMIT
+from vitrina.http.deps import client_address
 from vitrina.http.errors import ErrorResponse, describe_validation_error
 from vitrina.http.json_body import loads_strict
 from vitrina.http.state import Services
@@ -24,7 +25,7 @@ from vitrina.ingest.schemas import IncomingEvent, WebhookEnvelope, WebhookResult
 from vitrina.ingest.signatures import verify, verify_legacy
 from vitrina.ingest.sites import shop_for_product
 from vitrina.metrics import observe_webhook
-from vitrina.sync.service import SyncResult, apply_event, log_rejection
+from vitrina.sync.service import EventOutcome, apply_events, log_rejection
 
 log = logging.getLogger("vitrina.ingest")
 router = APIRouter(tags=["webhooks"])
@@ -81,7 +82,7 @@ async def product_sync(request: Request) -> Response:
     # were ~15 % of a webhook's CPU under load (py-spy). The OpenAPI schema is unchanged.
     services: Services = request.app.state.services
     started = time.perf_counter()
-    source = request.client.host if request.client else "unknown"
+    source = client_address(request)
     wait = services.limiter.acquire(source)
     if wait is not None:
         raise RateLimited(
@@ -157,13 +158,14 @@ def parse_event(body: bytes, signed_id: str | None) -> IncomingEvent:
 
 def _apply(
     services: Services, event: IncomingEvent, shop_id: int, request_id: str | None, started: float
-) -> SyncResult:
+) -> EventOutcome:
     for attempt in range(2):
         try:
             with database_errors(), write_session(services.sessions) as session:
-                return apply_event(
-                    session, event, shop_id=shop_id, request_id=request_id, started=started
+                (outcome,) = apply_events(
+                    session, [event], shop_id=shop_id, request_id=request_id, started=started
                 )
+                return outcome
         except InvalidPayload as exc:
             _record_rejection(services, event, exc.message, request_id, started)
             observe_webhook("rejected")

@@ -1,13 +1,16 @@
-"""Applying product changes to the catalog: the one entry point, the webhook's ordering rule.
+"""Applying product changes to the catalog: two entry points sharing one lock and one log.
 
-:func:`apply_changes` takes any source's changes — webhook events, or rows of a shop listing
-(:class:`~vitrina.sync.snapshot.SnapshotRow`) — and for each: locks the product's ordering state
-(:func:`~vitrina.sync.state.lock_products`, once per call), decides with the source's pure rule,
-writes through the catalog repository, queues the reindex and logs the outcome. Everything runs
-inside one transaction owned by the caller (the webhook route, the importer, reconciliation), so
-the event record, the catalog change and the reindex job commit together or not at all.
+:func:`apply_events` takes webhook events and decides each with the ordering rule below;
+:func:`apply_listing` takes rows of a shop listing (:class:`~vitrina.sync.snapshot.SnapshotRow`)
+and decides each with the listing's rule (:mod:`.snapshot`). Both lock the products' ordering
+state once per call (:func:`~vitrina.sync.state.lock_products`), apply the changes in the order
+given, write through the catalog repository, queue the reindex and log each outcome through
+:func:`_log`, the one writer of the event log (rejections too: :func:`log_rejection`).
+Everything runs inside one transaction owned by the caller (the webhook route, the importer,
+reconciliation), so the event record, the catalog change and the reindex job commit together or
+not at all.
 
-The ordering rule for events, in one place (a listing's rule is in :mod:`.snapshot`):
+The ordering rule for events, in one place:
 
 * an event whose ``webhook-id``/``event_id`` was processed before is a *duplicate*: no change;
 * when the event and the product both carry a ``sequence``, an event not newer than the last one
@@ -25,26 +28,27 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast, overload
+from typing import cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from vitrina.catalog.product_data import ProductData
 from vitrina.catalog.repository import disable_product, upsert_product
 from vitrina.db import utcnow
-from vitrina.ingest.bitrix_format import ProductData, parse_product
-from vitrina.ingest.models import EventLog, ProductSyncState
-from vitrina.ingest.schemas import Action, IncomingEvent
+from vitrina.ingest.bitrix_format import parse_product
+from vitrina.ingest.schemas import EventAction, IncomingEvent
 from vitrina.jobs.queue import enqueue_reindex
-from vitrina.sync.snapshot import Change, SnapshotRow, plan_product, plan_vanished
+from vitrina.sync.models import EventLog, ProductSyncState
+from vitrina.sync.snapshot import ListingChange, SnapshotRow, plan_product, plan_vanished
 from vitrina.sync.state import Locked, SyncState, lock_products
 
 
 @dataclass(frozen=True, slots=True)
-class SyncResult:
+class EventOutcome:
     """What applying one event did."""
 
-    action: Action
+    action: EventAction
     product_id: int
     reindex_queued: bool
 
@@ -88,101 +92,73 @@ def seen_before(session: Session, idempotency_key: str | None) -> bool:
     return session.connection().execute(_SEEN, {"key": idempotency_key}).first() is not None
 
 
-@overload
-def apply_changes(
+def apply_events(
     session: Session,
-    changes: Sequence[IncomingEvent],
-    *,
-    shop_id: int,
-    source: str = ...,
-    request_id: str | None = ...,
-    started: float | None = ...,
-    dry_run: bool = ...,
-) -> list[SyncResult]: ...
-
-
-@overload
-def apply_changes(
-    session: Session,
-    changes: Sequence[SnapshotRow],
-    *,
-    shop_id: int,
-    source: str = ...,
-    request_id: str | None = ...,
-    started: float | None = ...,
-    dry_run: bool = ...,
-) -> list[Change]: ...
-
-
-def apply_changes(
-    session: Session,
-    changes: Sequence[IncomingEvent] | Sequence[SnapshotRow],
+    events: Sequence[IncomingEvent],
     *,
     shop_id: int,
     source: str = "webhook",
     request_id: str | None = None,
     started: float | None = None,
-    dry_run: bool = False,
-) -> Sequence[SyncResult | Change]:
-    """Apply ``changes`` in order, each logged once; return what each did.
+) -> list[EventOutcome]:
+    """Apply webhook ``events`` in the order given, each logged once; return what each did.
 
-    Events raise :class:`InvalidPayload` (before any write) on bad data. A listing's row that
-    needs nothing (a vanished product already off) has no outcome. ``dry_run`` (listings only)
-    decides without writing or logging. ``started`` is when the work began (the request's
-    arrival) for the log's ``processing_ms``; by default each change is timed on its own.
-    ``request_id`` is the request's id, or the run's reference (``import:7``) for a listing.
+    Every event's product data is parsed first: bad data raises :class:`InvalidPayload` before
+    any write. A duplicate is logged and changes nothing. ``started`` is when the work began (the
+    request's arrival) for the log's ``processing_ms``; by default each event is timed on its own.
+    ``request_id`` is the request's id, logged with each outcome.
     """
-    events: list[tuple[IncomingEvent, ProductData | None]] = []
-    rows: list[SnapshotRow] = []
-    for change in changes:
-        if isinstance(change, IncomingEvent):
-            data = None
-            if change.event_type != "product.deleted":
-                data = parse_product(change.product_data)  # validate fully before any write
-            events.append((change, data))
-        else:
-            rows.append(change)
-    duplicate = [seen_before(session, event.idempotency_key) for event, _ in events]
+    parsed = [(event, _product_data(event)) for event in events]  # validate before any write
+    duplicate = [seen_before(session, event.idempotency_key) for event in events]
     locked = lock_products(
-        session,
-        [event.product_id for (event, _), dup in zip(events, duplicate, strict=True) if not dup]
-        + [row.product_id for row in rows],
-        with_products=bool(rows),
+        session, [event.product_id for event, dup in zip(events, duplicate, strict=True) if not dup]
     )
-    outcomes: list[SyncResult | Change] = []
-    for (event, data), dup in zip(events, duplicate, strict=True):
+    outcomes: list[EventOutcome] = []
+    for (event, data), dup in zip(parsed, duplicate, strict=True):
+        began = time.perf_counter() if started is None else started
         if dup:  # a duplicate changes nothing and takes no lock
-            _log_event(session, event, "duplicate", source, request_id, started, key=None)
-            outcomes.append(SyncResult("duplicate", event.product_id, False))
+            _log_event(session, event, "duplicate", source, request_id, began, key=None)
+            outcomes.append(EventOutcome("duplicate", event.product_id, False))
             continue
         outcomes.append(
             _apply_event(
-                session, locked[event.product_id], event, data, shop_id, source, request_id, started
+                session, locked[event.product_id], event, data, shop_id, source, request_id, began
             )
         )
+    return outcomes
+
+
+def apply_listing(
+    session: Session,
+    rows: Sequence[SnapshotRow],
+    *,
+    shop_id: int,
+    source: str,
+    run_ref: str | None = None,
+    dry_run: bool = False,
+) -> list[ListingChange]:
+    """Apply a listing's ``rows`` in the order given; return what each did (or would do).
+
+    A row that needs nothing (a vanished product already off) has no outcome; an ``unchanged``
+    one is returned but not logged. ``dry_run`` decides without writing or logging. ``run_ref``
+    is the run's reference (``import:7``), logged with each outcome; each row is timed on its own.
+    """
+    locked = lock_products(session, [row.product_id for row in rows], with_products=True)
+    outcomes: list[ListingChange] = []
     for row in rows:
         outcome = _apply_row(
-            session, locked[row.product_id], row, shop_id, source, request_id, started, dry_run
+            session, locked[row.product_id], row, shop_id, source, run_ref, dry_run
         )
         if outcome is not None:
             outcomes.append(outcome)
     return outcomes
 
 
-def apply_event(
-    session: Session,
-    event: IncomingEvent,
-    *,
-    shop_id: int,
-    source: str = "webhook",
-    request_id: str | None = None,
-    started: float | None = None,
-) -> SyncResult:
-    """Apply one event (see :func:`apply_changes`)."""
-    (result,) = apply_changes(
-        session, [event], shop_id=shop_id, source=source, request_id=request_id, started=started
-    )
-    return result
+def _product_data(event: IncomingEvent) -> ProductData | None:
+    """The event's product, parsed; ``None`` for a delete (its data is only the id)."""
+    if event.event_type == "product.deleted":
+        return None
+    return parse_product(event.product_data)
 
 
 def _apply_event(
@@ -193,14 +169,14 @@ def _apply_event(
     shop_id: int,
     source: str,
     request_id: str | None,
-    started: float | None,
-) -> SyncResult:
+    began: float,
+) -> EventOutcome:
     """The ordering rule, then the write. Core statements throughout: the webhook's hot path."""
     if is_stale(locked.state, event.sequence, event.occurred_at, event.event_type):
-        _log_event(session, event, "stale", source, request_id, started, key=event.idempotency_key)
-        return SyncResult("stale", event.product_id, False)
+        _log_event(session, event, "stale", source, request_id, began, key=event.idempotency_key)
+        return EventOutcome("stale", event.product_id, False)
     state = locked.state or SyncState()
-    action: Action
+    action: EventAction
     if data is not None:
         action = "created" if upsert_product(session, shop_id, data) else "updated"
         product_exists = True
@@ -218,8 +194,8 @@ def _apply_event(
 
     if product_exists:
         enqueue_reindex(session, event.product_id, shop_id, request_id=request_id)
-    _log_event(session, event, action, source, request_id, started, key=event.idempotency_key)
-    return SyncResult(action, event.product_id, product_exists)
+    _log_event(session, event, action, source, request_id, began, key=event.idempotency_key)
+    return EventOutcome(action, event.product_id, product_exists)
 
 
 def _apply_row(
@@ -229,16 +205,15 @@ def _apply_row(
     shop_id: int,
     source: str,
     run_ref: str | None,
-    started: float | None,
     dry_run: bool,
-) -> Change | None:
+) -> ListingChange | None:
     """A listing's rule (:mod:`.snapshot`), then the write.
 
     A listing never moves the ordering state: it carries no ordering information.
     """
-    began = time.perf_counter() if started is None else started
+    began = time.perf_counter()
     if row.data is not None:
-        change: Change | None = plan_product(locked, row.data, shop_id, row.since)
+        change: ListingChange | None = plan_product(locked, row.data, shop_id, row.since)
     else:
         change = plan_vanished(locked, row.since)
     if change is None or dry_run:
@@ -257,7 +232,7 @@ def _apply_row(
             product_id=change.product_id,
             outcome=_SNAPSHOT_OUTCOME.get(change.action, change.action),
             error=change.detail if change.action in ("skipped", "failed") else None,
-            started=began,
+            processing_ms=_elapsed_ms(began),
             request_id=run_ref,
         )
     return change
@@ -282,7 +257,7 @@ def _log_event(
     outcome: str,
     source: str,
     request_id: str | None,
-    started: float | None,
+    began: float,
     *,
     key: str | None,
 ) -> None:
@@ -292,7 +267,7 @@ def _log_event(
         event_type=event.event_type,
         product_id=event.product_id,
         outcome=outcome,
-        started=started,
+        processing_ms=_elapsed_ms(began),
         request_id=request_id,
         key=key,
         sequence=event.sequence,
@@ -304,17 +279,17 @@ def _log(
     session: Session,
     *,
     source: str,
-    event_type: str,
-    product_id: int,
+    event_type: str | None,
+    product_id: int | None,
     outcome: str,
-    started: float | None,
+    processing_ms: float,
     request_id: str | None,
     error: str | None = None,
     key: str | None = None,
     sequence: int | None = None,
     occurred_at: datetime | None = None,
 ) -> None:
-    """One row of the event log: each change, from any source, is logged here once."""
+    """One row of the event log (a Core insert): every outcome, from any source, is logged here."""
     session.connection().execute(
         _LOG_EVENT,
         {
@@ -327,7 +302,7 @@ def _log(
             "occurred_at": occurred_at,
             "outcome": outcome,
             "error": error,
-            "processing_ms": (time.perf_counter() - started) * 1000 if started else 0.0,
+            "processing_ms": processing_ms,
             "request_id": request_id,
         },
     )
@@ -343,15 +318,18 @@ def log_rejection(
     request_id: str | None = None,
     processing_ms: float = 0.0,
 ) -> None:
-    """Record an authenticated event that was refused (bad data) — the error rate counts these."""
-    session.add(
-        EventLog(
-            source=source,
-            event_type=event_type,
-            product_id=product_id,
-            outcome="rejected",
-            error=error,
-            processing_ms=processing_ms,
-            request_id=request_id,
-        )
+    """Record an authenticated change that was refused (bad data): the error rate counts these."""
+    _log(
+        session,
+        source=source,
+        event_type=event_type,
+        product_id=product_id,
+        outcome="rejected",
+        error=error,
+        processing_ms=processing_ms,
+        request_id=request_id,
     )
+
+
+def _elapsed_ms(began: float) -> float:
+    return (time.perf_counter() - began) * 1000

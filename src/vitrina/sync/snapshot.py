@@ -15,7 +15,7 @@ The rule, in one place:
   logged or reindexed.
 
 These are pure functions of the locked rows (:class:`~vitrina.sync.state.Locked`);
-:func:`vitrina.sync.service.apply_changes` takes the lock, calls them and writes.
+:func:`vitrina.sync.service.apply_listing` takes the lock, calls them and writes.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from typing import Literal
 
 from vitrina.catalog.models import Product
 from vitrina.catalog.money import format_tenge
-from vitrina.ingest.bitrix_format import ProductData
+from vitrina.catalog.product_data import ProductData
 from vitrina.sync.state import Locked
 
-Action = Literal["created", "updated", "deleted", "unchanged", "skipped", "failed"]
+ListingAction = Literal["created", "updated", "deleted", "unchanged", "skipped", "failed"]
 
 # Compared between the catalog row and the parsed source product, in this order.
 COMPARED_FIELDS = (
@@ -47,11 +47,11 @@ COMPARED_FIELDS = (
 
 
 @dataclass(frozen=True, slots=True)
-class Change:
+class ListingChange:
     """What a snapshot did (or, in a dry run, would do) to one product."""
 
     product_id: int
-    action: Action
+    action: ListingAction
     name: str | None = None
     detail: str = ""
 
@@ -106,28 +106,28 @@ def differences(product: Product, data: ProductData, shop_id: int) -> list[str]:
     return out
 
 
-def plan_product(locked: Locked, data: ProductData, shop_id: int, since: datetime) -> Change:
+def plan_product(locked: Locked, data: ProductData, shop_id: int, since: datetime) -> ListingChange:
     """What applying ``data`` would do, without writing."""
     reason = newer_than(locked, since)
     if reason is not None:
-        return Change(data.id, "skipped", data.name, reason)
+        return ListingChange(data.id, "skipped", data.name, reason)
     if locked.product is None:
-        return Change(data.id, "created", data.name, _money(data.price))
+        return ListingChange(data.id, "created", data.name, _money(data.price))
     diff = differences(locked.product, data, shop_id)
     if not diff:
-        return Change(data.id, "unchanged", data.name)
-    return Change(data.id, "updated", data.name, "; ".join(diff))
+        return ListingChange(data.id, "unchanged", data.name)
+    return ListingChange(data.id, "updated", data.name, "; ".join(diff))
 
 
-def plan_vanished(locked: Locked, since: datetime) -> Change | None:
+def plan_vanished(locked: Locked, since: datetime) -> ListingChange | None:
     """What soft-deleting a product the shop no longer lists would do (``None``: nothing)."""
     product = locked.product
     if product is None or not product.enabled:
         return None
     reason = newer_than(locked, since)
     if reason is not None and not (locked.state is not None and locked.state.deleted):
-        return Change(product.id, "skipped", product.name, reason)
-    return Change(product.id, "deleted", product.name, "no longer in the shop")
+        return ListingChange(product.id, "skipped", product.name, reason)
+    return ListingChange(product.id, "deleted", product.name, "no longer in the shop")
 
 
 def _money(minor: object) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from vitrina.catalog.models import Product
 from vitrina.db import utcnow
-from vitrina.ingest.models import ProductSyncState
+from vitrina.sync.models import ProductSyncState
 
 
 @dataclass(slots=True)

@@ -23,7 +23,8 @@ class SearchFilters:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """One matching photo: its image row, its product, the cosine similarity."""
+    """One matching photo: its image row, its product, the cosine similarity (see
+    :meth:`VectorIndex.search` for how exact)."""
 
     image_id: int
     product_id: int
@@ -36,7 +37,9 @@ class VectorIndex(Protocol):
     def search(
         self, session: Session, query: NDArray[np.float32], filters: SearchFilters, limit: int
     ) -> list[Hit]:
-        """Up to ``limit`` hits, best first, with exact cosine similarities."""
+        """Up to ``limit`` hits, best first. ``similarity`` is the cosine with the stored
+        float32 vector (pgvector, and a reduced graph, which re-ranks its shortlist by them) or,
+        from a full-width graph, with its float16 copy (rounded, not exact)."""
         ...
 
     def count(self, session: Session) -> int:

@@ -9,7 +9,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from vitrina.search.analytics import SearchDay
+from vitrina.analytics.searches import SearchDay
 from vitrina.web.dashboard import OUTCOME_GROUPS, DayActivity
 
 WIDTH, HEIGHT = 640, 200

@@ -14,13 +14,13 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from vitrina.analytics.searches import SearchPanel, search_panel
 from vitrina.db import utc_day, utcnow
-from vitrina.ingest.models import EventLog
 from vitrina.integrations.bitrix.repository import list_runs
 from vitrina.jobs import queue
 from vitrina.jobs.models import DEAD
-from vitrina.jobs.stats import Stats, collect_stats
-from vitrina.search.analytics import SearchPanel, search_panel
+from vitrina.sync.models import EventLog
+from vitrina.sync.stats import Stats, collect_stats
 
 APPLIED = ("created", "updated", "deleted")
 OUTCOME_GROUPS = ("applied", "duplicate", "stale", "rejected")

@@ -15,7 +15,8 @@ from vitrina.retry import Transient, parse_retry_after
 class BitrixError(VitrinaError):
     """The Bitrix shop answered with something Vitrina cannot use."""
 
-    # An upstream problem, not the caller's: 502 whichever subclass a handler renders.
+    # An upstream problem, not the caller's: 502, except BitrixUnavailable's 503 (with the
+    # shop's Retry-After): that one says "try again later".
     status_code = 502
     code = "bitrix_error"
     permanent = True

@@ -6,7 +6,7 @@ an import that dies — network, Ctrl-C, power — resumes after the last page t
 never writes half a page. A product that fails to parse is reported, counted and logged as
 rejected; the rest of the page goes on.
 
-Each page goes through :func:`vitrina.sync.service.apply_changes`; what wins against webhooks that
+Each page goes through :func:`vitrina.sync.service.apply_listing`; what wins against webhooks that
 arrive meanwhile is :mod:`~vitrina.sync.snapshot`'s rule, with the time the page was *requested* as the snapshot time.
 
 Pagination is by offset, as the shop's API offers it: a product deleted in an earlier page while
@@ -23,10 +23,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from vitrina.catalog.product_data import ProductData
 from vitrina.db import utcnow, write_session
 from vitrina.errors import InvalidPayload
 from vitrina.http.json_body import check_document
-from vitrina.ingest.bitrix_format import ProductData, parse_product, parse_product_id
+from vitrina.ingest.bitrix_format import parse_product, parse_product_id
 from vitrina.integrations.bitrix.client import MAX_LIMIT, ProductPage, ProductSource, RawProduct
 from vitrina.integrations.bitrix.models import SyncRun
 from vitrina.integrations.bitrix.repository import (
@@ -35,8 +36,8 @@ from vitrina.integrations.bitrix.repository import (
     resumable_import,
     start_run,
 )
-from vitrina.sync.service import apply_changes, log_rejection
-from vitrina.sync.snapshot import Change, SnapshotRow
+from vitrina.sync.service import apply_listing, log_rejection
+from vitrina.sync.snapshot import ListingChange, SnapshotRow
 
 SOURCE = "import"
 log = logging.getLogger("vitrina.bitrix")
@@ -65,7 +66,7 @@ class ImportProgress:
     skipped: int = 0
     failed: int = 0
     rejected: list[Rejected] = field(default_factory=list)
-    skipped_changes: list[Change] = field(default_factory=list)
+    skipped_changes: list[ListingChange] = field(default_factory=list)
 
     @property
     def processed(self) -> int:
@@ -75,7 +76,7 @@ class ImportProgress:
 
 @dataclass(frozen=True, slots=True)
 class PageResult:
-    changes: list[Change]
+    changes: list[ListingChange]
     rejected: list[Rejected]
 
 
@@ -170,12 +171,12 @@ def _write_page(
     since: datetime,
     run_ref: str,
 ) -> PageResult:
-    changes = apply_changes(
+    changes = apply_listing(
         session,
         [SnapshotRow(data.id, data, since) for data in parsed],
         shop_id=shop_id,
         source=SOURCE,
-        request_id=run_ref,
+        run_ref=run_ref,
     )
     for bad in rejected:
         log_rejection(
@@ -199,7 +200,7 @@ def mark_failed(sessions: sessionmaker[Session], run_id: int, exc: BaseException
         log.warning("could not mark run %s as failed", run_id, exc_info=True)
 
 
-def _count(run: SyncRun, changes: list[Change], failed: int) -> None:
+def _count(run: SyncRun, changes: list[ListingChange], failed: int) -> None:
     for change in changes:
         if change.action == "created":
             run.created += 1

@@ -27,17 +27,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from vitrina.catalog.models import Product
+from vitrina.catalog.product_data import ProductData
 from vitrina.config import Settings
 from vitrina.db import make_engine, make_sessionmaker, utcnow, write_session
 from vitrina.errors import InvalidPayload, VitrinaError
-from vitrina.ingest.bitrix_format import ProductData, parse_product
+from vitrina.ingest.bitrix_format import parse_product
 from vitrina.integrations.bitrix.client import MAX_LIMIT, BitrixClient, ProductSource
 from vitrina.integrations.bitrix.importer import Rejected, mark_failed, read_page
 from vitrina.integrations.bitrix.manifest import reconcile_shops_by_manifest
 from vitrina.integrations.bitrix.repository import finish_run, get_run, start_run
 from vitrina.retry import Retries
-from vitrina.sync.service import apply_changes, log_rejection
-from vitrina.sync.snapshot import Change, SnapshotRow
+from vitrina.sync.service import apply_listing, log_rejection
+from vitrina.sync.snapshot import ListingChange, SnapshotRow
 
 SOURCE = "reconcile"
 BATCH = 100
@@ -70,7 +71,7 @@ class ReconcileResult:
     dry_run: bool
     started_at: datetime
     listed: int
-    changes: list[Change] = field(default_factory=list)
+    changes: list[ListingChange] = field(default_factory=list)
     unchanged: int = 0
     rejected: list[Rejected] = field(default_factory=list)
 
@@ -188,8 +189,8 @@ def _apply_rows(
     run_ref: str,
 ) -> None:
     with _transaction(sessions, result.dry_run) as session:
-        changes = apply_changes(
-            session, rows, shop_id=shop_id, source=SOURCE, request_id=run_ref,
+        changes = apply_listing(
+            session, rows, shop_id=shop_id, source=SOURCE, run_ref=run_ref,
             dry_run=result.dry_run,
         )
         for change in changes:
@@ -209,7 +210,7 @@ def _log_rejected(
             )
 
 
-def _record(result: ReconcileResult, change: Change) -> None:
+def _record(result: ReconcileResult, change: ListingChange) -> None:
     if change.action == "unchanged":
         result.unchanged += 1
     else:

@@ -20,8 +20,10 @@ Loader::registerAutoLoadClasses('vitrinalab.vitrina', [
     '\Vitrinalab\Vitrina\SentTable' => 'lib/senttable.php',
     '\Vitrinalab\Vitrina\Outbox' => 'lib/outbox.php',
     '\Vitrinalab\Vitrina\Catalog' => 'lib/catalog.php',
+    '\Vitrinalab\Vitrina\Prices' => 'lib/prices.php',
     '\Vitrinalab\Vitrina\ProductSource' => 'lib/sources.php',
     '\Vitrinalab\Vitrina\ProductSourceUnavailable' => 'lib/sources.php',
+    '\Vitrinalab\Vitrina\ProductRefused' => 'lib/sources.php',
     '\Vitrinalab\Vitrina\CatalogSource' => 'lib/sources.php',
     '\Vitrinalab\Vitrina\ShopApiSource' => 'lib/sources.php',
     '\Vitrinalab\Vitrina\Sender' => 'lib/sender.php',
@@ -33,4 +35,7 @@ Loader::registerAutoLoadClasses('vitrinalab.vitrina', [
     '\Vitrinalab\Vitrina\Widget' => 'lib/widget.php',
     '\Vitrinalab\Vitrina\Log' => 'lib/log.php',
     '\Vitrinalab\Vitrina\Connection' => 'lib/connection.php',
+    '\Vitrinalab\Vitrina\Imports' => 'lib/imports.php',
+    '\Vitrinalab\Vitrina\Cron' => 'lib/cron.php',
+    '\Vitrinalab\Vitrina\Sequence' => 'lib/sequence.php',
 ]);

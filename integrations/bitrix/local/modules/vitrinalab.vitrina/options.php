@@ -5,8 +5,9 @@
  *
  * Tabs: Vitrina (address, secret, check the connection), Catalog (info blocks, price type,
  * product URL base, property codes, or the shop's own REST API), Sending (outbox state, failed
- * rows, "send everything again", "send what changed", the manifest address for Vitrina) and
- * Storefront (the search widget). Values are checked before they are saved: a wrong value is
+ * rows, the oldest pending row, the last error, whether the agent runs on cron, "send everything
+ * again", "send what changed", the manifest address for Vitrina), Storefront (the search widget)
+ * and Bitrix's own rights tab. The secret is never written back into the page. Values are checked before they are saved: a wrong value is
  * shown next to its field and nothing is saved.
  */
 
@@ -17,6 +18,8 @@ use Bitrix\Main\Localization\Loc;
 use Vitrinalab\Vitrina\BitrixHttpTransport;
 use Vitrinalab\Vitrina\Bulk;
 use Vitrinalab\Vitrina\Connection;
+use Vitrinalab\Vitrina\Cron;
+use Vitrinalab\Vitrina\Log;
 use Vitrinalab\Vitrina\Outbox;
 use Vitrinalab\Vitrina\OutboxTable;
 use Vitrinalab\Vitrina\Settings;
@@ -44,7 +47,7 @@ $h = static fn (mixed $value): string => htmlspecialcharsbx((string) $value);
 /** Option name => input kind. */
 $fields = [
     'vitrina_url' => 'text', 'secret' => 'password',
-    'source' => 'source', 'iblock_ids' => 'iblocks', 'price_type_id' => 'price_type', 'product_url_base' => 'text',
+    'source' => 'source', 'iblock_ids' => 'iblocks', 'price_type_id' => 'price_type', 'product_url_base' => 'text', 'site_urls' => 'text',
     'prop_height' => 'text', 'prop_width' => 'text', 'prop_composition' => 'text', 'prop_type' => 'text', 'prop_more_photo' => 'text',
     'shop_api_url' => 'text', 'shop_api_token' => 'password',
     'send_rate' => 'number', 'bulk_batch' => 'number', 'batch_size' => 'number', 'timeout_s' => 'number',
@@ -69,6 +72,8 @@ if ($request->isPost() && $right >= 'W' && check_bitrix_sessid()) {
             $posted[$name] = match ($kind) {
                 'iblocks' => implode(',', array_map('intval', (array) $value)),
                 'checkbox' => $value === 'Y' ? 'Y' : 'N',
+                // A password field is never filled in the page: left empty, the stored value stays.
+                'password' => trim((string) $value) !== '' ? trim((string) $value) : $values[$name],
                 default => trim((string) $value),
             };
         }
@@ -93,10 +98,10 @@ if ($request->isPost() && $right >= 'W' && check_bitrix_sessid()) {
             }
         }
     } elseif ($request->getPost('send_all') !== null) {
-        Bulk::start(Bulk::ALL, time());
+        Bulk::request(Bulk::ALL, time());
         $notes[] = $m('BULK_STARTED_ALL');
     } elseif ($request->getPost('send_changed') !== null) {
-        Bulk::start(Bulk::CHANGED, time());
+        Bulk::request(Bulk::CHANGED, time());
         $notes[] = $m('BULK_STARTED_CHANGED');
     } elseif ($request->getPost('requeue') !== null) {
         $notes[] = $m('REQUEUED', ['#COUNT#' => (string) $outbox->requeue([], time())]);
@@ -135,14 +140,17 @@ $row = static function (string $name, string $label, string $input, string $hint
     echo '<tr><td width="40%" class="adm-detail-content-cell-l"><label for="' . $name . '">' . $h($label) . '</label></td>'
         . '<td width="60%" class="adm-detail-content-cell-r">' . $input . $error . $hint . '</td></tr>';
 };
+// A secret is never sent back to the browser: the field shows only whether one is stored.
 $text = static fn (string $name, string $type = 'text', int $size = 50): string => '<input type="' . $type . '" id="' . $name . '" name="' . $name . '" size="' . $size
-    . '" value="' . $h($values[$name]) . '"' . ($type === 'password' ? ' autocomplete="new-password"' : '') . '>';
+    . '" value="' . ($type === 'password' ? '' : $h($values[$name])) . '"'
+    . ($type === 'password' ? ' autocomplete="new-password" placeholder="' . $h($values[$name] !== '' ? $m('SECRET_STORED') : '') . '"' : '') . '>';
 
 $tabControl = new CAdminTabControl('vitrina_tabs', [
     ['DIV' => 'vitrina_connection', 'TAB' => $m('TAB_CONNECTION'), 'TITLE' => $m('TAB_CONNECTION_TITLE')],
     ['DIV' => 'vitrina_catalog', 'TAB' => $m('TAB_CATALOG'), 'TITLE' => $m('TAB_CATALOG_TITLE')],
     ['DIV' => 'vitrina_sending', 'TAB' => $m('TAB_SENDING'), 'TITLE' => $m('TAB_SENDING_TITLE')],
     ['DIV' => 'vitrina_widget', 'TAB' => $m('TAB_WIDGET'), 'TITLE' => $m('TAB_WIDGET_TITLE')],
+    ['DIV' => 'vitrina_rights', 'TAB' => $m('TAB_RIGHTS'), 'TITLE' => $m('TAB_RIGHTS_TITLE')],
 ]);
 ?>
 <style>
@@ -180,6 +188,7 @@ foreach ($priceTypes as $id => $name) {
     $options .= '<option value="' . $id . '"' . ((int) $values['price_type_id'] === $id ? ' selected' : '') . '>' . $h($name) . '</option>';
 }
 $row('price_type_id', $m('PRICE_TYPE'), '<select id="price_type_id" name="price_type_id">' . $options . '</select>');
+$row('site_urls', $m('SITE_URLS'), $text('site_urls'), $m('SITE_URLS_HINT'));
 $row('product_url_base', $m('URL_BASE'), $text('product_url_base'), $m('URL_BASE_HINT'));
 foreach (['prop_height', 'prop_width', 'prop_composition', 'prop_type', 'prop_more_photo'] as $name) {
     $row($name, $m(strtoupper($name)), $text($name, 'text', 20));
@@ -194,6 +203,25 @@ foreach ($counts as $status => $n) {
 }
 $countsHtml .= '</table>';
 $row('outbox', $m('OUTBOX'), $countsHtml, $m('OUTBOX_HINT'));
+$oldest = $outbox->oldestPending();
+if ($oldest !== null) {
+    $row('oldest', $m('OLDEST'), $h($m('OLDEST_ROW', [
+        '#ID#' => (string) $oldest['ID'], '#PRODUCT#' => (string) $oldest['PRODUCT_ID'],
+        '#AT#' => date('d.m.Y H:i', (int) $oldest['OCCURRED_AT']), '#ATTEMPTS#' => (string) $oldest['ATTEMPTS'],
+    ])) . ((string) $oldest['LAST_ERROR'] !== '' ? '<div class="vitrina-error">' . $h(mb_substr((string) $oldest['LAST_ERROR'], 0, 300)) . '</div>' : ''));
+}
+$lastError = Log::last();
+if ($lastError !== null) {
+    $row('last_error', $m('LAST_ERROR'), '<div class="vitrina-error">' . $h(date('d.m.Y H:i', $lastError[1]) . ' — ' . mb_substr($lastError[0], 0, 500)) . '</div>', $m('LAST_ERROR_HINT'));
+}
+$cronProblem = match (Cron::problem(time())) {
+    'NOT_RUNNING' => $m('CRON_NOT_RUNNING'),
+    'NOT_CRON' => $m('CRON_NOT_CRON'),
+    default => null,
+};
+if ($cronProblem !== null) {
+    $row('cron', $m('CRON'), '<div class="vitrina-error">' . $h($cronProblem) . '</div>');
+}
 if ($bulk['mode'] !== '') {
     $progress = $m('BULK_PROGRESS', [
         '#MODE#' => $m('BULK_MODE_' . strtoupper($bulk['mode'])),
@@ -225,6 +253,10 @@ $row('widget_url', $m('WIDGET_URL'), $text('widget_url'), $m('WIDGET_URL_HINT'))
 if (preg_match('#^https?://#', $values['widget_url'])) {
     $row('snippet', $m('WIDGET_SNIPPET'), '<code class="vitrina-snippet">' . $h(Widget::snippet($values['widget_url'], 's1')) . '</code>');
 }
+
+$tabControl->BeginNextTab();
+// Bitrix's own rights tab (MODULE_GROUP_RIGHTS = 'Y'): which user groups may read or change these settings.
+require $_SERVER['DOCUMENT_ROOT'] . '/bitrix/modules/main/admin/group_rights.php';
 
 $tabControl->Buttons();
 ?>

@@ -1,6 +1,7 @@
 <?php
 
 use Bitrix\Main\Application;
+use Bitrix\Main\Config\Option;
 use Bitrix\Main\EventManager;
 use Bitrix\Main\Loader;
 use Bitrix\Main\Localization\Loc;
@@ -8,6 +9,7 @@ use Bitrix\Main\ModuleManager;
 use Vitrinalab\Vitrina\Agent;
 use Vitrinalab\Vitrina\Events;
 use Vitrinalab\Vitrina\OutboxTable;
+use Vitrinalab\Vitrina\Sequence;
 use Vitrinalab\Vitrina\SentTable;
 
 Loc::loadMessages(__FILE__);
@@ -45,25 +47,47 @@ class vitrinalab_vitrina extends CModule
     public function DoInstall()
     {
         global $APPLICATION;
-        if (PHP_VERSION_ID < 80100) {
-            $APPLICATION->ThrowException(Loc::getMessage('VITRINALAB_VITRINA_INSTALL_PHP', ['#VERSION#' => PHP_VERSION]));
-            return false;
+        $refusal = match (true) {
+            PHP_VERSION_ID < 80100 => Loc::getMessage('VITRINALAB_VITRINA_INSTALL_PHP', ['#VERSION#' => PHP_VERSION]),
+            !ModuleManager::isModuleInstalled('iblock') => Loc::getMessage('VITRINALAB_VITRINA_INSTALL_NEEDS', ['#MODULE#' => 'iblock']),
+            !ModuleManager::isModuleInstalled('catalog') => Loc::getMessage('VITRINALAB_VITRINA_INSTALL_NEEDS', ['#MODULE#' => 'catalog']),
+            // Vitrina reads UTF-8; a windows-1251 site would send every Cyrillic name garbled.
+            !Application::isUtfMode() => Loc::getMessage('VITRINALAB_VITRINA_INSTALL_UTF8'),
+            default => null,
+        };
+        if ($refusal !== null) {
+            return $this->failInstall((string) $refusal);
         }
-        foreach (['iblock', 'catalog'] as $required) {
-            if (!ModuleManager::isModuleInstalled($required)) {
-                $APPLICATION->ThrowException(Loc::getMessage('VITRINALAB_VITRINA_INSTALL_NEEDS', ['#MODULE#' => $required]));
-                return false;
+        try {
+            ModuleManager::registerModule($this->MODULE_ID);
+            Loader::includeModule($this->MODULE_ID);
+            $this->InstallDB();
+            $this->InstallEvents();
+            $this->InstallFiles();
+            \CAgent::AddAgent(Agent::CALL, $this->MODULE_ID, 'N', Agent::INTERVAL_S);
+        } catch (\Throwable $e) {
+            // Half an install is worse than none: take back what was done, say why.
+            try {
+                $this->UnInstallEvents();
+                \CAgent::RemoveModuleAgents($this->MODULE_ID);
+                ModuleManager::unRegisterModule($this->MODULE_ID);
+            } catch (\Throwable) {
             }
+            return $this->failInstall(Loc::getMessage('VITRINALAB_VITRINA_INSTALL_ERROR', ['#ERROR#' => $e->getMessage()]) ?? $e->getMessage());
         }
-        ModuleManager::registerModule($this->MODULE_ID);
-        Loader::includeModule($this->MODULE_ID);
-        $this->InstallDB();
-        $this->InstallEvents();
-        $this->InstallFiles();
-        \CAgent::AddAgent(Agent::CALL, $this->MODULE_ID, 'N', Agent::INTERVAL_S);
         $APPLICATION->IncludeAdminFile(Loc::getMessage('VITRINALAB_VITRINA_INSTALL_TITLE'), __DIR__ . '/step1.php');
 
         return true;
+    }
+
+    /** The install step shows why (step1.php prints $APPLICATION's exception). */
+    private function failInstall(string $message): bool
+    {
+        global $APPLICATION;
+        $APPLICATION->ThrowException($message);
+        $APPLICATION->IncludeAdminFile(Loc::getMessage('VITRINALAB_VITRINA_INSTALL_TITLE'), __DIR__ . '/step1.php');
+
+        return false;
     }
 
     public function DoUninstall()
@@ -91,13 +115,20 @@ class vitrinalab_vitrina extends CModule
     public function InstallDB()
     {
         $connection = Application::getConnection();
-        if (!$connection->isTableExists(OutboxTable::getTableName())) {
+        $outbox = OutboxTable::getTableName();
+        if (!$connection->isTableExists($outbox)) {
             OutboxTable::getEntity()->createDbTable();
-            $outbox = OutboxTable::getTableName();
             // The sender's due query and the per-product order check both start from these.
             $connection->createIndex($outbox, 'ix_vitrina_outbox_due', ['STATUS', 'NEXT_ATTEMPT_AT']);
             $connection->createIndex($outbox, 'ix_vitrina_outbox_product', ['PRODUCT_ID', 'STATUS']);
+        } elseif ($connection->getType() === 'mysql' && strtolower((string) ($connection->query(
+            "SELECT DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{$outbox}' AND COLUMN_NAME = 'ID'"
+        )->fetch()['DATA_TYPE'] ?? '')) !== 'bigint') {
+            // A table kept from version 1.0 (INT ids): the time-based floor needs BIGINT.
+            $connection->queryExecute("ALTER TABLE {$outbox} MODIFY ID BIGINT NOT NULL AUTO_INCREMENT");
         }
+        // Ids (the webhook's sequence) only grow, across reinstalls and the old library.
+        Sequence::raiseFloor($outbox, microtime(true));
         if (!$connection->isTableExists(SentTable::getTableName())) {
             SentTable::getEntity()->createDbTable();
         }
@@ -113,6 +144,8 @@ class vitrinalab_vitrina extends CModule
                 $connection->dropTable($table);
             }
         }
+        // unRegisterModule leaves options behind, the webhook secret among them.
+        Option::delete($this->MODULE_ID);
 
         return true;
     }

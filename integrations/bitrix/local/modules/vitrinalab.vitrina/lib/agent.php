@@ -8,8 +8,9 @@ use Bitrix\Main\Loader;
 
 /**
  * The module's one agent (every minute; on cron on a production site): a batch of a running
- * "send everything / what changed", then the sender. It returns its own call so Bitrix keeps it
- * scheduled, even after an error.
+ * "send everything / what changed", then the sender. Each phase catches its own errors, so a
+ * failing scan never stops the sending, and the agent always returns its own call so Bitrix
+ * keeps it scheduled.
  */
 final class Agent
 {
@@ -19,6 +20,7 @@ final class Agent
     public static function run(): string
     {
         try {
+            Cron::noteAgentRun();
             if (!Loader::includeModule('iblock') || !Loader::includeModule('catalog')) {
                 return self::CALL;
             }
@@ -26,14 +28,29 @@ final class Agent
             if ($settings->problems() !== []) {
                 return self::CALL; // not configured yet: nothing to send to
             }
+        } catch (\Throwable $e) {
+            Log::error('agent: ' . $e->getMessage());
+            return self::CALL;
+        }
+        self::phase('scan', static function () use ($settings): void {
+            Imports::closeAbandoned(time());
             if (Bulk::isRunning()) {
                 Bulk::step($settings, new Catalog($settings), new Outbox(), time());
             }
+        });
+        self::phase('send', static function () use ($settings): void {
             Sender::create($settings)->run();
-        } catch (\Throwable $e) {
-            Log::error('agent: ' . $e->getMessage());
-        }
+        });
 
         return self::CALL;
+    }
+
+    private static function phase(string $name, \Closure $body): void
+    {
+        try {
+            $body();
+        } catch (\Throwable $e) {
+            Log::error("agent ({$name}): " . \get_class($e) . ': ' . $e->getMessage());
+        }
     }
 }

@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace Vitrinalab\Vitrina;
 
+use Bitrix\Main\Application;
 use Bitrix\Main\Config\Option;
 
 /**
@@ -20,7 +21,22 @@ final class Bulk
     public const ALL = 'all';
     public const CHANGED = 'changed';
 
-    private const KEYS = ['mode', 'phase', 'cursor', 'total', 'checked', 'queued', 'started_at', 'finished_at'];
+    private const KEYS = ['mode', 'phase', 'cursor', 'total', 'checked', 'queued', 'started_at', 'finished_at', 'again'];
+
+    /**
+     * Start a scan, or, while one runs, mark it to run again when done: the next 1C file must
+     * not restart a scan from zero (on a large catalog it would never reach the end), nor replace
+     * a "send everything" the admin started. "Everything" outranks "what changed".
+     */
+    public static function request(string $mode, int $now): void
+    {
+        if (!self::isRunning()) {
+            self::start($mode, $now);
+            return;
+        }
+        $again = Option::get(Settings::MODULE_ID, 'bulk_again', '');
+        Option::set(Settings::MODULE_ID, 'bulk_again', $again === self::ALL || $mode === self::ALL ? self::ALL : self::CHANGED);
+    }
 
     public static function start(string $mode, int $now): void
     {
@@ -34,10 +50,11 @@ final class Bulk
             'queued' => '0',
             'started_at' => (string) $now,
             'finished_at' => '',
-        ]);
+            'again' => '',
+        ], true);
     }
 
-    /** @return array<string, string> mode, phase, cursor, total, checked, queued, started_at, finished_at */
+    /** @return array<string, string> mode, phase, cursor, total, checked, queued, started_at, finished_at, again */
     public static function state(): array
     {
         $state = [];
@@ -81,11 +98,25 @@ final class Bulk
                 $state['finished_at'] = (string) $now;
             }
         }
-        foreach ($queue as $id) {
-            $outbox->enqueue(Outbox::UPDATED, $id, $now);
+        // One transaction per batch: one commit for 500 rows instead of 500 (MySQL flushes its log per commit).
+        $db = Application::getConnection();
+        $db->startTransaction();
+        try {
+            foreach ($queue as $id) {
+                $outbox->enqueue(Outbox::UPDATED, $id, $now);
+            }
+            $db->commitTransaction();
+        } catch (\Throwable $e) {
+            $db->rollbackTransaction();
+            throw $e;
         }
         $state['queued'] = (string) ((int) $state['queued'] + \count($queue));
         self::save($state);
+        $again = Option::get(Settings::MODULE_ID, 'bulk_again', ''); // read now: a handler may have just asked
+        if ($state['finished_at'] !== '' && $again !== '') {
+            self::start($again, $now); // asked for while this one ran
+            return self::state();
+        }
         if ($productsDone) {
             // The products ran out within this batch: look for the gone ones in the same run,
             // so a small catalog is done in one agent run.
@@ -121,10 +152,13 @@ final class Bulk
         return $changed;
     }
 
-    /** @param array<string, string> $state */
-    private static function save(array $state): void
+    /** @param array<string, string> $state 'again' only from start(): request() owns it meanwhile */
+    private static function save(array $state, bool $withAgain = false): void
     {
         foreach (self::KEYS as $key) {
+            if ($key === 'again' && !$withAgain) {
+                continue;
+            }
             Option::set(Settings::MODULE_ID, 'bulk_' . $key, (string) ($state[$key] ?? ''));
         }
     }

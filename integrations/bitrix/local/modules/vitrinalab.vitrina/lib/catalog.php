@@ -4,8 +4,6 @@ declare(strict_types=1);
 
 namespace Vitrinalab\Vitrina;
 
-use Bitrix\Catalog\PriceTable;
-use Bitrix\Catalog\ProductTable;
 
 /**
  * Products read from Bitrix itself, in the format Vitrina's webhook parser reads
@@ -23,11 +21,18 @@ final class Catalog
 
     /** @var array<int, ?string> */
     private array $sites = [];
+    /** @var array<string, string> site id => scheme://host for links */
+    private array $bases = [];
+    /** @var array<int, array<int, mixed>> product id => its active offers, from the last products() */
+    private array $offerIds = [];
     /** @var array<int, array{IBLOCK_ID: int, PRODUCT_IBLOCK_ID: int, SKU_PROPERTY_ID: int}|false> */
     private array $skuInfo = [];
 
+    private readonly Prices $prices;
+
     public function __construct(private readonly Settings $settings)
     {
+        $this->prices = new Prices($settings->priceTypeId);
     }
 
     /** The site an info block belongs to (its first site), which is the shop in Vitrina. */
@@ -39,6 +44,27 @@ final class Catalog
         }
 
         return $this->sites[$iblockId];
+    }
+
+    /**
+     * The address links of a site's products start with: the per-site setting, else the site's
+     * own server name (Settings → Sites), else the module's fallback; '' leaves links relative
+     * (Vitrina resolves them against its VITRINA_SHOP_BASE_URL).
+     */
+    public function baseOf(?string $siteId): string
+    {
+        $siteId ??= '';
+        if (!isset($this->bases[$siteId])) {
+            $base = $this->settings->siteUrls[$siteId] ?? '';
+            if ($base === '' && $siteId !== '') {
+                $site = \CSite::GetByID($siteId)->Fetch();
+                $host = \is_array($site) ? trim((string) ($site['SERVER_NAME'] ?? '')) : '';
+                $base = $host !== '' ? (preg_match('#^https?://#i', $host) ? rtrim($host, '/') : 'https://' . $host) : '';
+            }
+            $this->bases[$siteId] = $base !== '' ? $base : $this->settings->productUrlBase;
+        }
+
+        return $this->bases[$siteId];
     }
 
     /** The product Vitrina knows for an element: itself, its parent for a trade offer, else null. */
@@ -163,13 +189,19 @@ final class Catalog
             $fields = $element->GetFields();
             $elements[(int) $fields['~ID']] = ['fields' => $fields, 'props' => $element->GetProperties()];
         }
+        if ($elements === []) {
+            return $out; // all gone: each is sent as product.deleted
+        }
         $offers = $this->offers(array_keys($elements), $elements);
+        foreach (array_keys($elements) as $id) {
+            $this->offerIds[$id] = $offers[$id] ?? [];
+        }
         $catalogIds = array_keys($elements);
         foreach ($offers as $list) {
             $catalogIds = array_merge($catalogIds, array_keys($list));
         }
-        $prices = $this->prices($catalogIds);
-        $stock = $this->stock($catalogIds);
+        $prices = $this->prices->of($catalogIds);
+        $stock = $this->prices->availability($catalogIds);
         foreach ($elements as $id => $element) {
             $out[$id] = $this->payload($id, $element['fields'], $element['props'], $offers[$id] ?? [], $prices, $stock);
         }
@@ -188,11 +220,13 @@ final class Catalog
     private function payload(int $id, array $fields, array $props, array $offers, array $prices, array $stock): array
     {
         [$price, $available] = $this->priceAndAvailability($id, $offers, $prices, $stock);
+        $siteId = $this->siteOf((int) $fields['~IBLOCK_ID']);
+        $base = $this->baseOf($siteId);
         $images = [];
         $main = (int) ($fields['~DETAIL_PICTURE'] ?: $fields['~PREVIEW_PICTURE']);
         foreach (array_merge([$main], (array) ($this->prop($props, 'more_photo') ?: [])) as $fileId) {
             $path = (int) $fileId > 0 ? \CFile::GetPath((int) $fileId) : null;
-            if ($path !== null && $path !== '' && !\in_array($url = $this->absolute($path), $images, true)) {
+            if ($path !== null && $path !== '' && !\in_array($url = $this->absolute($path, $base), $images, true)) {
                 $images[] = $url;
             }
         }
@@ -212,8 +246,8 @@ final class Catalog
             'catalogWidth' => $this->scalar($this->prop($props, 'width')),
             'composition' => $this->scalar($this->prop($props, 'composition')),
             'colors' => false,
-            'url' => $this->absolute((string) $fields['~DETAIL_PAGE_URL']),
-            'siteId' => $this->siteOf((int) $fields['~IBLOCK_ID']),
+            'url' => $this->absolute((string) $fields['~DETAIL_PAGE_URL'], $base),
+            'siteId' => $siteId,
             'offers' => \count($offers),
         ];
         $payload['stamp'] = sha1(json_encode($payload, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES | JSON_THROW_ON_ERROR));
@@ -277,40 +311,16 @@ final class Catalog
         return $this->skuInfo[$iblockId] ??= \CCatalogSKU::GetInfoByProductIBlock($iblockId);
     }
 
-    /**
-     * @param list<int> $ids
-     * @return array<int, array{PRICE: float, CURRENCY: string}>
-     */
-    private function prices(array $ids): array
+    /** Why a product (or offer) read by products() cannot be sent as it is, or null. */
+    public function refusal(int $productId): ?string
     {
-        $prices = [];
-        $result = PriceTable::getList([
-            'select' => ['PRODUCT_ID', 'PRICE', 'CURRENCY'],
-            'filter' => ['@PRODUCT_ID' => $ids, '=CATALOG_GROUP_ID' => $this->settings->priceTypeId],
-        ]);
-        while ($row = $result->fetch()) {
-            $amount = (float) $row['PRICE'];
-            $prices[(int) $row['PRODUCT_ID']] = ['PRICE' => floor($amount) === $amount ? (int) $amount : round($amount, 2), 'CURRENCY' => (string) $row['CURRENCY']];
-        }
-
-        return $prices;
+        return $this->prices->refusal($productId);
     }
 
-    /**
-     * Availability as Bitrix computes it (AVAILABLE: in stock, or sold without stock).
-     *
-     * @param list<int> $ids
-     * @return array<int, bool>
-     */
-    private function stock(array $ids): array
+    /** @return array<int, mixed> the active trade offers (by id) of a product read by products() */
+    public function offerIdsOf(int $productId): array
     {
-        $stock = [];
-        $result = ProductTable::getList(['select' => ['ID', 'AVAILABLE'], 'filter' => ['@ID' => $ids]]);
-        while ($row = $result->fetch()) {
-            $stock[(int) $row['ID']] = $row['AVAILABLE'] === 'Y';
-        }
-
-        return $stock;
+        return $this->offerIds[$productId] ?? [];
     }
 
     /**
@@ -342,14 +352,24 @@ final class Catalog
         return $value === null || $value === false || $value === '' ? null : (string) $value;
     }
 
-    /** Site paths get the shop's scheme and host; a URL already absolute (a CDN) is kept. */
-    private function absolute(string $path): string
+    /**
+     * Site paths get the site's scheme and host; a URL already absolute (a CDN) is kept. The path
+     * is percent-encoded segment by segment (Cyrillic file names); a query string
+     * (`/catalog/detail.php?ID=5`, a site without SEF) and a fragment are kept as they are.
+     */
+    private function absolute(string $path, string $base): string
     {
         if (preg_match('#^https?://#i', $path)) {
             return $path;
         }
+        $tail = '';
+        $cut = strcspn($path, '?#');
+        if ($cut < \strlen($path)) {
+            $tail = (string) preg_replace_callback('/[^\x21-\x7e]/', static fn (array $m): string => rawurlencode($m[0]), substr($path, $cut));
+            $path = substr($path, 0, $cut);
+        }
         $parts = array_map(static fn (string $p): string => rawurlencode(rawurldecode($p)), explode('/', $path));
 
-        return $this->settings->productUrlBase . '/' . ltrim(implode('/', $parts), '/');
+        return $base . '/' . ltrim(implode('/', $parts), '/') . $tail;
     }
 }

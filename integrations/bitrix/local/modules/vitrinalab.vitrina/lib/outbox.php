@@ -140,6 +140,14 @@ final class Outbox
         return $counts;
     }
 
+    /** @return array<string, mixed>|null the pending row waiting longest: ID, PRODUCT_ID, OCCURRED_AT, ATTEMPTS, LAST_ERROR */
+    public function oldestPending(): ?array
+    {
+        $row = OutboxTable::getList(['filter' => ['=STATUS' => OutboxTable::PENDING], 'order' => ['ID' => 'ASC'], 'limit' => 1])->fetch();
+
+        return $row === false ? null : $row;
+    }
+
     /** @return list<array<string, mixed>> newest first */
     public function list(string $status, int $limit = 20): array
     {

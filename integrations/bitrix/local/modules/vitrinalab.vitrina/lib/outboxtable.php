@@ -30,7 +30,8 @@ final class OutboxTable extends DataManager
     public static function getMap(): array
     {
         return [
-            new IntegerField('ID', ['primary' => true, 'autocomplete' => true]),
+            // BIGINT: ids start at a time-based floor (see Sequence) and are the webhook's sequence.
+            new IntegerField('ID', ['primary' => true, 'autocomplete' => true, 'size' => 8]),
             new StringField('EVENT_ID', ['required' => true, 'size' => 36]),
             new StringField('EVENT_TYPE', ['required' => true, 'size' => 32]),
             new IntegerField('PRODUCT_ID', ['required' => true]),

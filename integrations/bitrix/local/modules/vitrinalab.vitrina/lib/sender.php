@@ -17,13 +17,16 @@ final class SendReport
 /**
  * Posts due outbox rows to Vitrina, oldest first, signed, at most `send_rate` per second.
  *
- * Outcomes: 2xx (including Vitrina's "duplicate" and "stale") = delivered; 408, 429, 5xx and no
- * answer = retry with backoff (Retry-After honoured); other 4xx/3xx = failed with the answer
- * kept. A row still failing giveUpAfterS (3 days) after its change is kept as failed.
+ * Outcomes: 2xx = delivered (Vitrina's "stale" excepted: failed, it was not applied); 408, 429, 5xx, no answer and an error reading the product = retry
+ * with backoff (Retry-After honoured); other 4xx/3xx = failed with the answer kept. A row is
+ * failed giveUpAfterS (3 days) after its change, or after max_attempts when the error is its own
+ * (reading or encoding the product); a failed row no longer holds back the product's later rows.
  */
 final class Sender
 {
     private const MAX_ERROR_CHARS = 2000;
+
+    private bool $retryLogged = false;
 
     public function __construct(
         private readonly Settings $settings,
@@ -49,6 +52,7 @@ final class Sender
     public function run(): SendReport
     {
         $report = new SendReport();
+        $this->retryLogged = false;
         $token = bin2hex(random_bytes(16));
         $deadline = $this->clock->now() + $this->settings->maxRunS;
         $interval = 1.0 / $this->settings->sendRate;
@@ -79,16 +83,36 @@ final class Sender
         return $report;
     }
 
-    /** @param array<string, mixed> $row */
+    /**
+     * One row, whatever happens: an error in this row (a database error, a bug, a name that is not
+     * UTF-8) is this row's, retried with backoff and failed after max_attempts — the queue goes on.
+     *
+     * @param array<string, mixed> $row
+     */
     private function deliver(array $row, string $token, SendReport $report): void
     {
-        $id = (int) $row['ID'];
         try {
-            [$eventType, $productData] = $this->payload((string) $row['EVENT_TYPE'], (int) $row['PRODUCT_ID']);
-        } catch (ProductSourceUnavailable $e) {
-            $this->retryOrGiveUp($row, $token, 0, 'product read: ' . $e->getMessage(), null, $report);
-            return;
+            $this->attempt($row, $token, $report);
+        } catch (ProductRefused $e) {
+            $this->fail($row, $token, 0, $e->getMessage(), $report);
+        } catch (\JsonException $e) {
+            // The same data cannot be encoded next time either: failed now, with the reason.
+            $this->fail($row, $token, 0, 'the product cannot be sent as JSON (' . $e->getMessage() . '): check its name and properties', $report);
+        } catch (\Throwable $e) {
+            $why = ($e instanceof ProductSourceUnavailable ? 'product read: ' : \get_class($e) . ': ') . $e->getMessage();
+            try {
+                $this->retryOrGiveUp($row, $token, 0, $why, null, $report, true);
+            } catch (\Throwable $again) {
+                Log::error("row {$row['ID']}: {$why}; and could not record it: " . $again->getMessage(), (int) $row['PRODUCT_ID']);
+            }
         }
+    }
+
+    /** @param array<string, mixed> $row */
+    private function attempt(array $row, string $token, SendReport $report): void
+    {
+        $id = (int) $row['ID'];
+        [$eventType, $productData] = $this->payload((string) $row['EVENT_TYPE'], (int) $row['PRODUCT_ID']);
         $body = json_encode([
             'event_type' => $eventType,
             'product_data' => $productData,
@@ -103,7 +127,16 @@ final class Sender
 
         if ($status >= 200 && $status < 300) {
             $answer = json_decode($response->body, true);
-            $this->outbox->markDelivered($id, $token, $now, $status, \is_array($answer) && \is_string($answer['action'] ?? null) ? $answer['action'] : null);
+            $action = \is_array($answer) && \is_string($answer['action'] ?? null) ? $answer['action'] : null;
+            if ($action === 'stale') {
+                // Vitrina holds a newer sequence of this product than this row: the change was
+                // not applied. Rows of a product go in id order and ids only grow (Sequence), so
+                // this is not normal: failed and shown, never counted as delivered.
+                $this->fail($row, $token, $status, "Vitrina answered stale to sequence {$id}: it has a newer change of product {$row['PRODUCT_ID']}"
+                    . ' and did not apply this one (the outbox ids restarted? reinstall the module so its ids start above the old ones)', $report);
+                return;
+            }
+            $this->outbox->markDelivered($id, $token, $now, $status, $action);
             $this->remember((int) $row['PRODUCT_ID'], $eventType, $productData, $now);
             $report->delivered++;
             return;
@@ -114,7 +147,14 @@ final class Sender
             return;
         }
         // 3xx and the other 4xx: the same request cannot succeed later.
-        $this->outbox->markFailed($id, $token, $now, $status, self::clip("HTTP {$status}: " . $response->body));
+        $this->fail($row, $token, $status, "HTTP {$status}: " . $response->body, $report);
+    }
+
+    /** @param array<string, mixed> $row */
+    private function fail(array $row, string $token, int $status, string $why, SendReport $report): void
+    {
+        $this->outbox->markFailed((int) $row['ID'], $token, $this->clock->now(), $status, self::clip($why));
+        Log::error("row {$row['ID']} failed: " . self::clip($why), (int) $row['PRODUCT_ID']);
         $report->failed++;
     }
 
@@ -146,17 +186,27 @@ final class Sender
         }
     }
 
-    /** @param array<string, mixed> $row */
-    private function retryOrGiveUp(array $row, string $token, int $status, string $why, ?int $retryAfter, SendReport $report): void
+    /**
+     * Vitrina unreachable or busy: retried for giveUpAfterS (an outage may last). An error of the
+     * row itself ($rowError): at most max_attempts tries, since it rarely heals by waiting.
+     *
+     * @param array<string, mixed> $row
+     */
+    private function retryOrGiveUp(array $row, string $token, int $status, string $why, ?int $retryAfter, SendReport $report, bool $rowError = false): void
     {
         $now = $this->clock->now();
         $id = (int) $row['ID'];
-        if ($now - (int) $row['OCCURRED_AT'] >= $this->settings->giveUpAfterS) {
-            $this->outbox->markFailed($id, $token, $now, $status, self::clip('gave up after ' . ((int) $row['ATTEMPTS'] + 1) . " attempts: {$why}"));
-            $report->failed++;
+        $attempts = (int) $row['ATTEMPTS'] + 1;
+        if ($now - (int) $row['OCCURRED_AT'] >= $this->settings->giveUpAfterS || ($rowError && $attempts >= $this->settings->maxAttempts)) {
+            $this->fail($row, $token, $status, "gave up after {$attempts} attempts: {$why}", $report);
             return;
         }
-        $this->outbox->scheduleRetry($id, $token, $now + $this->backoff->delay((int) $row['ATTEMPTS'] + 1, $retryAfter), $status, self::clip($why));
+        $this->outbox->scheduleRetry($id, $token, $now + $this->backoff->delay($attempts, $retryAfter), $status, self::clip($why));
+        if ($attempts === 1 && !$this->retryLogged) {
+            // One entry per run: an outage must not write a line per queued row into the event log.
+            $this->retryLogged = true;
+            Log::error("row {$id} will be retried: " . self::clip($why), (int) $row['PRODUCT_ID']);
+        }
         $report->retried++;
     }
 

@@ -20,6 +20,7 @@ final class Settings
      * @param list<string> $secrets whsec_ secrets; each signs (rotation)
      * @param list<int> $iblockIds catalog info blocks whose elements are products
      * @param array<string, string> $properties payload field => property CODE (height, width, composition, type, more_photo)
+     * @param array<string, string> $siteUrls site id => its address for links, over the site's own server name
      */
     public function __construct(
         public readonly string $vitrinaUrl,
@@ -39,6 +40,8 @@ final class Settings
         public readonly int $retryBaseS = 10,
         public readonly int $retryCapS = 3600,
         public readonly int $giveUpAfterS = 259200,
+        public readonly int $maxAttempts = 8,
+        public readonly array $siteUrls = [],
         public readonly int $keepDeliveredS = 604800,
     ) {
     }
@@ -77,6 +80,8 @@ final class Settings
             retryBaseS: max(1, (int) $get('retry_base_s')),
             retryCapS: max(1, (int) $get('retry_cap_s')),
             giveUpAfterS: max(60, (int) $get('give_up_after_s')),
+            maxAttempts: max(1, (int) $get('max_attempts')),
+            siteUrls: self::splitSiteUrls($get('site_urls')),
             keepDeliveredS: max(0, (int) $get('keep_delivered_s')),
         );
     }
@@ -107,8 +112,14 @@ final class Settings
             if ($this->priceTypeId <= 0) {
                 $problems['price_type_id'] = 'PRICE_TYPE';
             }
-            if (!preg_match('#^https?://[^\s/]+$#', $this->productUrlBase)) {
+            // Optional: sites have their own server names; this is for a site without one.
+            if ($this->productUrlBase !== '' && !preg_match('#^https?://[^\s/]+$#', $this->productUrlBase)) {
                 $problems['product_url_base'] = 'URL_BASE';
+            }
+            foreach ($this->siteUrls as $url) {
+                if (!preg_match('#^https?://[^\s/]+$#', $url)) {
+                    $problems['site_urls'] = 'SITE_URLS';
+                }
             }
         } elseif (!preg_match('#^https?://[^\s/]+#', $this->shopApiUrl)) {
             $problems['shop_api_url'] = 'URL';
@@ -157,6 +168,26 @@ final class Settings
     public static function splitSecrets(string $value): array
     {
         return array_values(array_filter(preg_split('/[\s,]+/', $value) ?: [], 'strlen'));
+    }
+
+    /**
+     * "s1=https://flowers.kz, s2=https://gifts.kz" → ['s1' => 'https://flowers.kz', ...]; a part
+     * without "=" is kept under '' so that it is reported, not dropped.
+     *
+     * @return array<string, string>
+     */
+    public static function splitSiteUrls(string $value): array
+    {
+        $urls = [];
+        foreach (preg_split('/[\s,;]+/', trim($value)) ?: [] as $part) {
+            if ($part === '') {
+                continue;
+            }
+            [$site, $url] = str_contains($part, '=') ? explode('=', $part, 2) : ['', $part];
+            $urls[trim($site)] = rtrim(trim($url), '/');
+        }
+
+        return $urls;
     }
 
     /** @return list<int> */

@@ -9,12 +9,18 @@ final class ProductSourceUnavailable extends \RuntimeException
 {
 }
 
+/** The product cannot be sent as it is (e.g. a price with no rate to KZT): failed at once, shown to the admin. */
+final class ProductRefused extends \RuntimeException
+{
+}
+
 /** Where the sender reads a product's current state at send time. */
 interface ProductSource
 {
     /**
      * @return array<string, mixed>|null the product, or null when it is no longer in the catalog
      * @throws ProductSourceUnavailable
+     * @throws ProductRefused
      */
     public function fetch(int $productId): ?array;
 }
@@ -29,10 +35,18 @@ final class CatalogSource implements ProductSource
     public function fetch(int $productId): ?array
     {
         try {
-            return $this->catalog->products([$productId])[$productId];
+            $product = $this->catalog->products([$productId])[$productId];
         } catch (\Bitrix\Main\DB\SqlQueryException $e) {
             throw new ProductSourceUnavailable('database: ' . $e->getMessage(), 0, $e);
         }
+        $offers = $product === null ? [] : array_keys($this->catalog->offerIdsOf($productId));
+        foreach (array_merge([$productId], $offers) as $id) {
+            if (($why = $this->catalog->refusal($id)) !== null) {
+                throw new ProductRefused("product {$productId}: {$why}");
+            }
+        }
+
+        return $product;
     }
 }
 

@@ -7,3 +7,5 @@ $MESS['VITRINALAB_VITRINA_INSTALL_PHP'] = 'The module needs PHP 8.1 or newer; th
 $MESS['VITRINALAB_VITRINA_INSTALL_NEEDS'] = 'Install the "#MODULE#" module first.';
 $MESS['VITRINALAB_VITRINA_INSTALL_TITLE'] = 'Installing the Vitrina module';
 $MESS['VITRINALAB_VITRINA_UNINSTALL_TITLE'] = 'Removing the Vitrina module';
+$MESS['VITRINALAB_VITRINA_INSTALL_UTF8'] = 'The site runs in windows-1251 and Vitrina takes UTF-8 only: product names would arrive garbled. The module works on UTF-8 sites (Settings → Product settings → Sites).';
+$MESS['VITRINALAB_VITRINA_INSTALL_ERROR'] = 'The install failed and was undone: #ERROR#';

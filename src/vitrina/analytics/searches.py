@@ -9,28 +9,58 @@ customer's answer never waits for or fails on it, a failed write is logged and c
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import Any, Protocol, Self, TypeVar, cast
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Table, delete, distinct, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
+from vitrina.analytics.models import SearchClick, SearchEvent
 from vitrina.catalog.models import Product
 from vitrina.db import utc_day, utcnow, write_session
 from vitrina.metrics import observe_click, observe_search
-from vitrina.search.models import SearchClick, SearchEvent
-from vitrina.search.schemas import SearchResponse
 
 log = logging.getLogger("vitrina.search")
 _EVENTS = cast(Table, SearchEvent.__table__)
 _CLICKS = cast(Table, SearchClick.__table__)
 
 
-def record_search(
-    sessions: sessionmaker[Session], channel: str, response: SearchResponse
-) -> SearchResponse:
+class _Result(Protocol):
+    @property
+    def product_id(self) -> int: ...
+
+    @property
+    def similarity(self) -> float: ...
+
+
+class Answer(Protocol):
+    """What analytics reads of a search's answer: search's ``SearchResponse`` fits it (search
+    records its answers here, so this package cannot import search's schemas)."""
+
+    @property
+    def results(self) -> Sequence[_Result]: ...
+
+    @property
+    def exact(self) -> Sequence[object]: ...
+
+    @property
+    def similar_threshold(self) -> float: ...
+
+    @property
+    def search_time_ms(self) -> float: ...
+
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> Self: ...
+
+
+A = TypeVar("A", bound=Answer)
+
+
+def record_search(sessions: sessionmaker[Session], channel: str, response: A) -> A:
     """Write the search's row and return the response carrying its ``search_id``."""
     best = response.results[0] if response.results else None
     matched = best is not None and best.similarity >= response.similar_threshold

@@ -1,4 +1,8 @@
-"""``GET /api/v1/stats``: index size, queue health and sync figures at a glance."""
+"""``GET /api/v1/stats``: index size, queue health and sync figures at a glance.
+
+Here rather than in ``jobs``: the sync figures read the event log (:mod:`.models`), and ``sync``
+may import ``jobs`` but not the other way round.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from vitrina.db import utcnow
 from vitrina.http.deps import ReadSession, ServicesDep
-from vitrina.ingest.models import EventLog
 from vitrina.jobs.models import DEAD, PENDING, RUNNING, Job
+from vitrina.sync.models import EventLog
 from vitrina.vectors.models import ImageVector
 
 router = APIRouter(tags=["stats"])

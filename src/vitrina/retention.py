@@ -1,10 +1,11 @@
 """Forgetting old history: finished jobs and event-log rows past the retention period.
 
-Both tables grow with every webhook. What is older than the dashboard and the stats look at
-(24 h, 14 days) is kept for ``VITRINA_RETENTION_DAYS`` and then removed. Idempotency keys can
-go too: a signed delivery older than five minutes is refused by its timestamp anyway. Dead jobs
-stay until someone retries or fixes them. Search analytics (searches and clicks) follow the same
-period.
+It sits above ``jobs``, ``sync`` and ``analytics``, whose tables it prunes: the worker runs it
+hourly (given it by :mod:`vitrina.runtime`), ``vitrina prune`` on demand. Both tables grow with
+every webhook. What is older than the dashboard and the stats look at (24 h, 14 days) is kept
+for ``VITRINA_RETENTION_DAYS`` and then removed. Idempotency keys can go too: a signed delivery
+older than five minutes is refused by its timestamp anyway. Dead jobs stay until someone retries
+or fixes them. Search analytics (searches and clicks) follow the same period.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from typing import cast
 from sqlalchemy import Table, delete
 from sqlalchemy.orm import Session
 
+from vitrina.analytics.searches import prune_searches
 from vitrina.db import utcnow
-from vitrina.ingest.models import EventLog
 from vitrina.jobs.models import DONE, Job
-from vitrina.search.analytics import prune_searches
+from vitrina.sync.models import EventLog
 
 _EVENTS = cast(Table, EventLog.__table__)
 _JOBS = cast(Table, Job.__table__)

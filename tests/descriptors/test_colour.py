@@ -15,8 +15,7 @@ from sqlalchemy.orm import sessionmaker
 
 from vitrina.catalog.models import Product, ProductImage
 from vitrina.db import make_engine, write_session
-from vitrina.images.regions import product_region
-from vitrina.search.colour import (
+from vitrina.descriptors.colour import (
     NAMES,
     colour_descriptor,
     colour_similarity,
@@ -25,15 +24,16 @@ from vitrina.search.colour import (
     pack_colour,
     unpack_colour,
 )
-from vitrina.search.customer_photos import story, warm
-from vitrina.search.repository import (
+from vitrina.descriptors.repository import (
     NewFeatures,
     colours,
     features_by_content,
     images_with_features,
     store_features,
 )
-from vitrina.search.service import ranking_score, the_match
+from vitrina.images.regions import product_region
+from vitrina.search.customer_photos import story, warm
+from vitrina.search.ranking import ranking_score, the_match
 from vitrina.search.thresholds import DEFAULTS
 from vitrina.standin.photos import Bouquet, FlowerGroup, random_bouquet, render
 

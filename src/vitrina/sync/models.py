@@ -1,4 +1,5 @@
-"""Ingest tables: the event log (every webhook and its outcome) and per-product ordering state."""
+"""Sync's tables: the event log (every change applied, from any source, and its outcome) and
+per-product ordering state."""
 
 from __future__ import annotations
 

@@ -9,10 +9,10 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from vitrina.db import utcnow
-from vitrina.search.colour import ColourDescriptor, unpack_colour
-from vitrina.search.features import PhotoDescription
-from vitrina.search.models import PhotoFeatures
-from vitrina.search.verify import LocalFeatures
+from vitrina.descriptors.colour import ColourDescriptor, unpack_colour
+from vitrina.descriptors.features import PhotoDescription
+from vitrina.descriptors.models import PhotoFeatures
+from vitrina.descriptors.verify import LocalFeatures
 
 
 @dataclass(frozen=True, slots=True)

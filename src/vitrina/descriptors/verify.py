@@ -8,10 +8,10 @@ bouquet of the same flowers does not. ORB (OpenCV) is free of patents, fast (~3 
 320-pixel photo) and binary (32 bytes a keypoint), which keeps the store per photo small.
 
 ORB sees brightness, not colour, so a recoloured copy of the bouquet verifies geometrically. So
-each catalog photo also keeps a 12x12 grid of mean colours (432 bytes); the found homography
-lays the query over it, and the cells of the product (not its background) must agree once one
-white balance is allowed for: warm indoor light scales the channels, but no scaling of the
-channels turns a purple bouquet white while its leaves stay green.
+each catalog photo also keeps a 20×20 grid of mean colours (1,200 bytes); the found
+homography lays the query over it, and the cells of the product (not its background) must agree
+once one white balance is allowed for: warm indoor light scales the channels, but no scaling of
+the channels turns a purple bouquet white while its leaves stay green.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from PIL import Image
 
 FEATURE_SIZE = 320  # the longer side features are computed at
-MAX_KEYPOINTS = 160  # stored per catalog photo: 160 x (32 + 4) bytes + a 432-byte grid
+MAX_KEYPOINTS = 160  # stored per catalog photo: 160 x (32 + 4) bytes + a 1,200-byte grid
 QUERY_KEYPOINTS = 400
 RATIO = 0.82  # Lowe's ratio test on Hamming distances
 REPROJECTION_PX = 5.0  # at FEATURE_SIZE

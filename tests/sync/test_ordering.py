@@ -1,8 +1,9 @@
 """The ordering rules as properties: duplicates, shuffling and listings read meanwhile never
 change the final catalog.
 
-Both sources go through :func:`vitrina.sync.service.apply_changes`: webhook events, and rows of
-a shop listing (an import or a reconcile) read while those events were still arriving.
+Both sources go through :mod:`vitrina.sync.service`: webhook events (``apply_events``), and rows
+of a shop listing (``apply_listing``: an import or a reconcile) read while those events were
+still arriving.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from vitrina.catalog.models import Product
 from vitrina.db import make_engine, make_sessionmaker, utcnow
 from vitrina.ingest.bitrix_format import parse_product
 from vitrina.ingest.schemas import IncomingEvent
-from vitrina.sync.service import apply_changes, apply_event, is_stale
+from vitrina.sync.service import apply_events, apply_listing, is_stale
 from vitrina.sync.snapshot import SnapshotRow
 from vitrina.sync.state import SyncState
 
@@ -127,7 +128,7 @@ def _never_reused(events: list[IncomingEvent]) -> list[IncomingEvent]:
 
 def _deliver(sessions: sessionmaker[Session], event: IncomingEvent) -> None:
     with sessions.begin() as session:
-        apply_event(session, event, shop_id=1)
+        apply_events(session, [event], shop_id=1)
 
 
 def _apply_listing(
@@ -136,7 +137,7 @@ def _apply_listing(
     rows = [SnapshotRow(pid, parse_product(raw, "product"), since) for pid, raw in listing.items()]
     rows += [SnapshotRow(pid, None, since) for pid in vanished]
     with sessions.begin() as session:
-        apply_changes(session, rows, shop_id=1, source="reconcile")
+        apply_listing(session, rows, shop_id=1, source="reconcile")
 
 
 def _catalog_after(

@@ -1,7 +1,8 @@
 """What search keeps per catalog photo besides its embedding, computed by the worker at index time.
 
 The worker already holds the decoded photo when it embeds it, so describing it here adds only the
-colour histogram and ORB (a few ms on a 320-pixel photo; see ``docs/operations.md``).
+colour descriptor (how much of the product is each colour name) and ORB (a few ms on a 320-pixel
+photo; see ``docs/operations.md``). Search describes its query photos the same way.
 """
 
 from __future__ import annotations
@@ -10,9 +11,14 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from vitrina.descriptors.colour import (
+    ColourDescriptor,
+    colour_descriptor,
+    pack_colour,
+    unpack_colour,
+)
+from vitrina.descriptors.verify import QUERY_KEYPOINTS, LocalFeatures, local_features
 from vitrina.images.regions import product_region
-from vitrina.search.colour import ColourDescriptor, colour_descriptor, pack_colour, unpack_colour
-from vitrina.search.verify import QUERY_KEYPOINTS, LocalFeatures, local_features
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""A per-source token bucket, so a flood of webhooks gets 429 + Retry-After instead of errors."""
+"""A per-client token bucket: a flood gets 429 + Retry-After instead of errors."""
 
 from __future__ import annotations
 

@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from tests.support.photos import sample_photos
+from vitrina.descriptors.features import describe_catalog_photo, describe_query_photo
+from vitrina.descriptors.verify import GRID, LocalFeatures, verify
 from vitrina.images.regions import product_region
 from vitrina.search.customer_photos import recoloured, warm
-from vitrina.search.features import describe_catalog_photo, describe_query_photo
 from vitrina.search.thresholds import DEFAULTS
-from vitrina.search.verify import GRID, LocalFeatures, verify
 from vitrina.standin.photos import random_bouquet, render
 
 EXACT = DEFAULTS["effnet-lite0"]

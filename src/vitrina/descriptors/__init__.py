@@ -1,0 +1,1 @@
+"""Photo descriptors the worker computes at index time (colour, local features) and their table."""
