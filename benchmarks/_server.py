@@ -23,7 +23,7 @@ def free_port() -> int:
 
 @contextmanager
 def vitrina_server(env: dict[str, str], *args: str) -> Iterator[str]:
-    """Run ``vitrina serve`` with ``env``; yield its base URL once /healthz answers."""
+    """Run ``vitrina serve`` with ``env``; yield its base URL once /readyz says it is ready."""
     port = free_port()
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(
@@ -34,10 +34,10 @@ def vitrina_server(env: dict[str, str], *args: str) -> Iterator[str]:
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 180  # migrations, model and index load after the first byte
             while True:
                 try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
                         break
                 except httpx.TransportError:
                     pass

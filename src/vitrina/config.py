@@ -5,11 +5,14 @@ Every field is documented in ``docs/configuration.md``; a test fails when one is
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 import os
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -24,11 +27,39 @@ def _default_model_dir() -> Path:
 
 # The languages pages and the widget speak (Kazakh: customers' texts; the rest falls back to Russian).
 LANGUAGES = ("ru", "en", "kk")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _check_whsec(secret: str) -> None:
+    """Refuse a Standard Webhooks secret whose key is not base64 of at least 16 bytes."""
+    body = secret.removeprefix("whsec_")
+    try:
+        key = base64.b64decode(body, validate=True)
+    except (ValueError, binascii.Error):
+        key = b""
+    if len(key) < 16:  # Standard Webhooks keys are 24–64 bytes
+        raise ValueError(
+            f"the part after 'whsec_' must be base64 of at least 16 bytes (got "
+            f"{secret[:10]!r}…); make one with `vitrina secret new`"
+        )
 
 
 def _is_web_address(value: str) -> bool:
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    """An absolute http(s) address with a host, a valid port and no spaces."""
+    try:
+        parts = urlsplit(value)
+        _ = parts.port  # a port that is not a number raises
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in value
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _split_csv(value: object) -> object:
@@ -48,43 +79,44 @@ class Settings(BaseSettings):
     # webhooks
     webhook_secrets: Annotated[list[str], NoDecode] = Field(default_factory=list)
     legacy_webhook_secret: str | None = None
-    webhook_tolerance_s: int = 300
-    webhook_rate_limit: float = 200.0
-    webhook_rate_burst: int = 400
-    default_shop_id: int = 1
+    webhook_tolerance_s: int = Field(default=300, ge=1, le=86_400)
+    webhook_rate_limit: float = Field(default=200.0, ge=0)
+    webhook_rate_burst: int = Field(default=400, ge=1)
+    default_shop_id: int = Field(default=1, ge=1, le=2**63 - 1)
     admin_token: str | None = None
 
     # embedding
     embedder: str = "effnet-lite0"
     model_dir: Path = Field(default_factory=_default_model_dir)
     clip_dir: Path | None = None
-    embed_threads: int = 0
+    embed_threads: int = Field(default=0, ge=0, le=256)
     vertex_project: str | None = None
     vertex_location: str = "us-central1"
     vertex_credentials: Path | None = None
     vertex_endpoint: str | None = None
-    vertex_dimension: int = 512
-    vertex_timeout_s: float = 30.0
-    vertex_retries: int = 4
+    vertex_dimension: int = Field(default=512, ge=1, le=4096)
+    vertex_timeout_s: float = Field(default=30.0, gt=0)
+    vertex_retries: int = Field(default=4, ge=0, le=20)
 
     # images
     image_hosts_allow: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    image_max_bytes: int = 10 * 1024 * 1024
-    image_max_pixels: int = 40_000_000
-    image_timeout_s: float = 10.0
+    image_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    image_max_pixels: int = Field(default=40_000_000, ge=10_000)
+    image_timeout_s: float = Field(default=10.0, gt=0, le=600)
 
     # search
-    exact_threshold: float | None = None
-    similar_threshold: float | None = None
+    exact_threshold: float | None = Field(default=None, ge=-1.0, le=1.0)
+    similar_threshold: float | None = Field(default=None, ge=-1.0, le=1.0)
     vector_index_dir: Path | None = None
     vector_ef_search: int = Field(default=256, ge=16, le=1000)
     exact_min_inliers: int | None = Field(default=None, ge=4)
     exact_colour_agree: float | None = Field(default=None, ge=0.0, le=1.0)
     colour_weight: float | None = Field(default=None, ge=0.0, le=2.0)
-    search_rate_limit: float = 2.0
-    search_rate_burst: int = 20
-    search_concurrency: int = 2
+    search_rate_limit: float = Field(default=2.0, ge=0)
+    search_rate_burst: int = Field(default=20, ge=1)
+    search_concurrency: int = Field(default=2, ge=1, le=64)
     search_process: bool = True
+    search_deadline_s: float = Field(default=45.0, ge=1, le=600)
 
     # reverse proxy
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -94,21 +126,25 @@ class Settings(BaseSettings):
     product_url_template: str | None = None
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     language: str | None = None
+    timezone: str = "Asia/Almaty"
+    lead_webhook_url: str | None = None
+    lead_webhook_secret: str | None = None
+    lead_photo_retention_days: float = Field(default=30.0, ge=0.0)
 
     # jobs
-    worker_concurrency: int = 1
-    worker_batch: int = 16
-    job_max_attempts: int = 6
-    job_lease_s: float = 60.0
-    job_poll_s: float = 0.25
-    retention_days: float = 30.0
+    worker_concurrency: int = Field(default=1, ge=1, le=64)
+    worker_batch: int = Field(default=16, ge=1, le=1000)
+    job_max_attempts: int = Field(default=6, ge=1)
+    job_lease_s: float = Field(default=60.0, gt=0)
+    job_poll_s: float = Field(default=0.25, gt=0)
+    retention_days: float = Field(default=30.0, gt=0)
 
     # bitrix
     bitrix_url: str | None = None
     bitrix_token: str | None = None
     bitrix_module_url: str | None = None
     bitrix_site_shops: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)
-    reconcile_every: float | None = None
+    reconcile_every: float | None = Field(default=None, gt=0)
 
     # logs
     log_level: str = "INFO"
@@ -145,6 +181,66 @@ class Settings(BaseSettings):
                     f"every secret must start with 'whsec_' (got {secret[:10]!r}…); "
                     "make one with `vitrina secret new`"
                 )
+            _check_whsec(secret)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"must be a time zone such as Asia/Almaty, got {value!r}") from None
+        return value
+
+    @field_validator("lead_webhook_url")
+    @classmethod
+    def _lead_url(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        if not _is_web_address(value):
+            raise ValueError(f"must be an http(s) address, got {value!r}")
+        return value
+
+    @field_validator("lead_webhook_secret")
+    @classmethod
+    def _lead_secret(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        if not value.startswith("whsec_"):
+            raise ValueError(f"must start with 'whsec_' (got {value[:10]!r}…)")
+        _check_whsec(value)
+        return value
+
+    @field_validator("legacy_webhook_secret", "admin_token", "bitrix_token")
+    @classmethod
+    def _token(cls, value: str | None) -> str | None:
+        if value is not None and (not value.strip() or not value.isprintable()):
+            raise ValueError("must be printable text, not empty (unset it to turn it off)")
+        return value
+
+    @field_validator("bitrix_url", "bitrix_module_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is not None and value.strip() == "":
+            return None
+        if value is not None and not _is_web_address(value):
+            raise ValueError(f"must be an http(s) address, like https://shop.kz/, got {value!r}")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}, got {value!r}")
+        return value.upper()
+
+    @field_validator("image_hosts_allow")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        for host in value:
+            if not host.isascii() or (any(c in host for c in "/:@ ?#") and not _is_ip(host)):
+                raise ValueError(f"every entry must be a host name or IP address, got {host!r}")
         return value
 
     @field_validator("shop_base_url")
@@ -211,9 +307,19 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _db_url(cls, value: str) -> str:
-        if not value.startswith(("sqlite", "postgresql")):
-            raise ValueError(f"must be a sqlite:// or postgresql+psycopg:// URL, got {value!r}")
-        return value
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        expected = f"must be a sqlite:/// or postgresql+psycopg:// URL, got {value!r}"
+        try:
+            url = make_url(value)
+        except (ArgumentError, ValueError):
+            raise ValueError(expected) from None
+        if url.get_backend_name() == "sqlite" and url.get_driver_name() == "pysqlite":
+            return value
+        if url.get_backend_name() == "postgresql" and url.get_driver_name() == "psycopg":
+            return value
+        raise ValueError(expected)
 
 
 def load_settings(**overrides: object) -> Settings:

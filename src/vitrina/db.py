@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
@@ -175,10 +176,19 @@ def database_errors() -> Iterator[None]:
         raise
 
 
-def utc_day(session: Session, column: SQLColumnExpression[datetime]) -> ColumnElement[str]:
-    """``YYYY-MM-DD`` of a timestamp column in UTC, in each backend's own terms (for per-day
-    counts on the dashboard)."""
+def local_day(
+    session: Session, column: SQLColumnExpression[datetime], zone: str
+) -> ColumnElement[str]:
+    """``YYYY-MM-DD`` of a timestamp column in the time zone ``zone`` (the shop's days on the
+    dashboard: a sale at 02:00 in Almaty belongs to that day, not to the UTC day before).
+
+    PostgreSQL converts with the zone's rules. SQLite shifts the UTC text by the zone's offset
+    now: exact for zones without daylight saving time (Asia/Almaty, Asia/Astana since 2024),
+    an hour off around a change elsewhere.
+    """
     if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD", type_=String)
-    # SQLite keeps UTC datetimes as ISO text: the day is the first ten characters.
-    return func.substr(column, 1, 10, type_=String)
+        return func.to_char(func.timezone(zone, column), "YYYY-MM-DD", type_=String)
+    offset = datetime.now(ZoneInfo(zone)).utcoffset()
+    seconds = int(offset.total_seconds()) if offset is not None else 0
+    shifted = func.datetime(func.substr(column, 1, 19), f"{seconds:+d} seconds")
+    return func.substr(shifted, 1, 10, type_=String)

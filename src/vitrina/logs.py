@@ -58,3 +58,4 @@ def configure_logging(level: str = "INFO", *, json_logs: bool | None = None) -> 
     logging.getLogger("uvicorn.access").setLevel("WARNING")
     logging.getLogger("httpx").setLevel("WARNING")
     logging.getLogger("faiss.loader").setLevel("WARNING")  # which CPU build it tried, at INFO
+    logging.getLogger("alembic").setLevel("WARNING")  # nine lines of its plugins and dialect

@@ -55,6 +55,12 @@ RESULT_CLICKS = Counter(
     ["channel"],
 )
 
+LEADS = Counter(
+    "vitrina_leads",
+    "Customers' «Закажите похожий» requests, by event (created, sent, retried, failed).",
+    ["event"],
+)
+
 
 def observe_webhook(outcome: str) -> None:
     """Count one webhook by what Vitrina did with it."""
@@ -82,3 +88,8 @@ def observe_search(channel: str, matched: bool) -> None:
 def observe_click(channel: str) -> None:
     """Count one click on a result (``channel`` of its search, ``unknown`` when not known)."""
     RESULT_CLICKS.labels(channel=channel).inc()
+
+
+def observe_lead(event: str) -> None:
+    """Count a lead being created, forwarded (``sent``), retried or given up (``failed``)."""
+    LEADS.labels(event=event).inc()

@@ -7,6 +7,7 @@ from vitrina.descriptors.models import PhotoFeatures
 from vitrina.http.models import DashboardSession
 from vitrina.integrations.bitrix.models import SyncRun
 from vitrina.jobs.models import Job
+from vitrina.leads.models import Lead
 from vitrina.search.models import SearchCalibration
 from vitrina.sync.models import EventLog, ProductSyncState
 from vitrina.vectors.models import ImageVector
@@ -17,6 +18,7 @@ __all__ = [
     "EventLog",
     "ImageVector",
     "Job",
+    "Lead",
     "PhotoFeatures",
     "Product",
     "ProductImage",

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import SECRET
 from tests.support.live import serve_in_thread
-from tests.support.webhooks import sample_product
+from tests.support.webhooks import sample_product, send
 from vitrina.config import Settings
 from vitrina.ingest.signatures import signed_headers
 
@@ -70,6 +70,12 @@ HOSTILE_TEXT = [
     "'; DROP TABLE products; --",
     "../../etc/passwd",
     "x" * 5000,
+    "http://xn--zz-.example/x.jpg",
+    "http://xn--/x.jpg",
+    "data:image/png;base64",
+    "//evil.example/x",
+    "http://shop.example@evil.example/",
+    "1" * 24,
 ]
 raw_tokens = st.sampled_from(RAW_TOKENS)
 json_scalars = st.one_of(
@@ -95,6 +101,9 @@ text_params = st.one_of(
 )
 PRODUCT_FIELDS = [
     "id",
+    "url",
+    "DETAIL_PAGE_URL",
+    "link",
     "title",
     "price",
     "image",
@@ -221,7 +230,7 @@ def test_signed_webhook_with_a_hostile_envelope(server, field, value):
 
 
 @SETTINGS
-@given(value=text_params, which=st.integers(0, 6))
+@given(value=text_params, which=st.integers(0, 9))
 def test_hostile_path_and_query_parameters(server, value, which):
     v = quote(value, safe="")
     path = [
@@ -232,6 +241,9 @@ def test_hostile_path_and_query_parameters(server, value, which):
         f"/?shop_id={v}&price_min={v}&price_max={v}",
         f"/api/v1/products/{v}/similar?top_k={v}",
         f"/api/v1/products/7/similar?top_k={v}",
+        f"/api/v1/products?offset={v}",
+        f"/go/{v}",
+        f"/go/7?s={v}",
     ][which]
     sent_unchanged(server, lambda: server.get(path, headers={"accept": "text/html"}))
 
@@ -365,6 +377,9 @@ ISSUE_CASES = {
     "lone surrogate in title": ("title", ("RAW", '"\\ud83d bouquet"')),
     "NUL in title": ("title", "Пионы\x00"),
     "id over 64 bits": ("id", 2**70),
+    "broken IPv6 page URL": ("url", "http://[::1"),
+    "broken IPv6 DETAIL_PAGE_URL": ("DETAIL_PAGE_URL", "http://[::1"),
+    "broken IPv6 link": ("link", "http://[::1"),
 }
 
 
@@ -400,6 +415,56 @@ def test_huge_or_foreign_numbers_in_paths_and_queries_are_422(server, path):
     response = server.get(path)
     assert response.status_code == 422, response.text
     assert response.json()["error"]["message"]
+
+
+# What the red team found answering 500 without any credentials (issue 24).
+UNAUTHENTICATED_CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "24-digit webhook timestamp": ("POST", "/api/v1/webhooks/product-sync", {
+        "content": b"{}",
+        "headers": {"webhook-id": "x", "webhook-timestamp": "1" * 24, "webhook-signature": "v1,x"},
+    }),
+    "400-digit webhook timestamp": ("POST", "/api/v1/webhooks/product-sync", {
+        "content": b"{}",
+        "headers": {"webhook-id": "x", "webhook-timestamp": "9" * 400, "webhook-signature": "v1,x"},
+    }),
+    "/go id over 64 bits": ("GET", f"/go/{2**70}", {}),
+    "/go search id over 64 bits": ("GET", f"/go/7?s={2**70}", {}),
+    "offset over 64 bits": ("GET", f"/api/v1/products?offset={2**70}", {}),
+    "data: URL without a comma": ("POST", "/api/v1/search",
+                                  {"json": {"image_base64": "data:image/png;base64"}}),
+    "malformed IDNA photo host": ("POST", "/api/v1/search",
+                                  {"json": {"image_url": "http://xn--zz-.example/x.jpg"}}),
+    "IDNA host without a label": ("POST", "/api/v1/search",
+                                  {"json": {"image_url": "http://xn--/x.jpg"}}),
+}
+
+
+@pytest.mark.parametrize("case", list(UNAUTHENTICATED_CASES), ids=list(UNAUTHENTICATED_CASES))
+def test_each_unauthenticated_500_the_issue_found_is_a_4xx(server, case):
+    method, path, options = UNAUTHENTICATED_CASES[case]
+    response = server.request(method, path, **options)
+    assert 400 <= response.status_code < 500, response.text
+    assert response.json()["error"]["message"]
+
+
+def test_a_webhook_id_longer_than_the_event_log_keeps_is_refused_on_both(live_app, database_url):
+    with live_app(database_url) as client:
+        response = send(client, "created", sample_product(id=5), secret=SECRET, msg_id="x" * 201)
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["field"] == "webhook-id"
+        assert client.get("/api/v1/products/5").status_code == 404
+        accepted = send(client, "created", sample_product(id=5), secret=SECRET, msg_id="x" * 200)
+        assert accepted.status_code == 200, accepted.text
+
+
+def test_a_photo_a_pixel_wide_and_forty_million_high_is_refused(server):
+    from tests.images.photo_server import png_header_only
+
+    response = server.post(
+        "/api/v1/search/upload", files={"file": ("tall.png", png_header_only(1, 40_000_000))}
+    )
+    assert response.status_code == 413, response.text
+    assert "each side" in response.json()["error"]["message"]
 
 
 def test_a_search_for_a_product_id_over_64_bits_is_422(server):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import tracemalloc
 
 import pytest
 from hypothesis import given
@@ -66,6 +67,23 @@ def test_a_decompression_bomb_is_refused_from_its_header() -> None:
         decode_image(png_header_only(20_000, 20_000))
     with pytest.raises(DecompressionBomb):
         read_image_header(png_header_only(20_000, 20_000))
+
+
+@pytest.mark.parametrize("size", [(1, 40_000_000), (40_000_000, 1), (20_000, 100)])
+def test_each_side_is_bounded_before_any_decoding(size: tuple[int, int]) -> None:
+    """A 1 × 40,000,000 PNG is within the area limit; it is refused from its header anyway,
+    holding next to nothing (it took 1 GB in resizing and features before)."""
+    bomb = png_header_only(*size)
+    tracemalloc.start()
+    try:
+        with pytest.raises(DecompressionBomb, match="each side may be at most"):
+            decode_image(bomb)
+        with pytest.raises(DecompressionBomb):
+            read_image_header(bomb)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 5 * 1024 * 1024
 
 
 def test_the_pixel_limit_is_ours_not_pillows() -> None:

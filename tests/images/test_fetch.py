@@ -113,6 +113,19 @@ def test_a_redirect_to_another_scheme_is_refused(
         make_fetcher().fetch(server.url("/to?url=file:///etc/passwd"))
 
 
+@pytest.mark.parametrize(
+    "host", ["xn--zz-.example", "xn--a.example", "xn--", "xn--ls8h.xn--"]
+)
+def test_a_malformed_international_host_is_an_invalid_address_directly_or_by_redirect(
+    server: PhotoServer, make_fetcher: FetcherFactory, host: str
+) -> None:
+    with pytest.raises(InvalidPhotoUrl) as direct:
+        make_fetcher().fetch(f"http://{host}/photo.jpg")
+    assert direct.value.permanent
+    with pytest.raises(InvalidPhotoUrl, match="redirects to an invalid address"):
+        make_fetcher().fetch(server.url(f"/to?url=http://{host}/photo.jpg"))
+
+
 # --- where we may connect -------------------------------------------------------------------
 
 

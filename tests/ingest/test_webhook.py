@@ -38,7 +38,7 @@ def test_created_product_appears_normalised(client):
     p = product(client, 698977)
     assert p["name"] == "Собранный букет"
     assert p["price"] == 2_000_000
-    assert p["enabled"] is True
+    assert p["enabled"] is True and p["available"] is True
     assert p["type"] == "vitrina"
     assert p["images"] == ["https://shop.example/upload/iblock/c31/bouquet.jpg"]
     assert p["image"] == "https://shop.example/upload/iblock/c31/bouquet.jpg"

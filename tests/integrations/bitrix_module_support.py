@@ -38,6 +38,21 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     eventually(answers, timeout=180, interval=0.2)
 
 
+def wait_database_ready(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    """Until ``vitrina serve`` has migrated its database (``/readyz`` lists it as ready)."""
+
+    def ready() -> bool:
+        if proc.poll() is not None:
+            pytest.fail(f"{base}: the server exited: {log.read_text()}")
+        try:
+            return "database" in httpx.get(f"{base}/readyz", timeout=1).json()["ready"]
+        except (httpx.HTTPError, ValueError, KeyError):
+            return False
+
+    # A safety net for a hung start, not a speed limit (a shared machine).
+    eventually(ready, timeout=180, interval=0.2, what=f"{base} with its database migrated")
+
+
 class Vitrina:
     """``vitrina serve --no-worker`` that can go down and come back on the same port and data."""
 
@@ -63,7 +78,7 @@ class Vitrina:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        wait_http(f"{self.url}/healthz", self.proc, self.log)
+        wait_database_ready(self.url, self.proc, self.log)
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -87,7 +102,8 @@ class Vitrina:
             page = httpx.get(
                 f"{self.url}/api/v1/products", params={"limit": 500, "offset": offset}, timeout=10
             ).json()
-            found.update((p["id"], p) for p in page["items"])
+            for p in page["items"]:  # on sale as the shop means it: not deleted, not sold out
+                found[p["id"]] = {**p, "on_sale": p["enabled"] and p["available"]}
             offset += len(page["items"])
             if offset >= page["total"]:
                 return found

@@ -46,7 +46,7 @@ def test_the_plan_asks_only_for_drift_and_each_id_once(listed, known):
     plan = plan_resend(listed, known)
     for pid in plan.ids:
         in_sync = pid in listed and pid in known and known[pid].stamp == listed[pid]
-        off_and_gone = pid not in listed and not known[pid].enabled
+        off_and_gone = pid not in listed and not known[pid].on_sale
         assert not in_sync and not off_and_gone
     assert len(plan.ids) == len(set(plan.missing) | set(plan.changed) | set(plan.vanished))
     assert len(plan.missing) + len(plan.changed) + plan.unchanged == len(listed)

@@ -100,8 +100,9 @@ def test_install_configure_send_and_remove_the_module_in_a_browser(
             sending = page.inner_text("#vitrina_sending")
             assert "проверено 12 из 12, в очередь 12" in sending
             _shot(page, "04-sending.png")
-            on_sale = httpx.get(f"{vitrina.url}/api/v1/products", params={"enabled_only": True})
-            assert on_sale.json()["total"] == 10  # 12, of which two are sold out
+            listed = httpx.get(f"{vitrina.url}/api/v1/products", params={"enabled_only": True})
+            assert listed.json()["total"] == 12  # sold-out ones too: searchable, «Нет в наличии»
+            assert sum(p["available"] for p in listed.json()["items"]) == 10  # two are sold out
 
             # 4. Storefront: the search widget on every public page.
             page.click(".adm-detail-tab >> text=Витрина сайта")
@@ -110,8 +111,12 @@ def test_install_configure_send_and_remove_the_module_in_a_browser(
             page.click("input[name=save]")
             page.click(".adm-detail-tab >> text=Витрина сайта")
             _shot(page, "05-widget.png")
+            snippet = f'<script src="{vitrina.url}/widget.js" defer></script>'  # as /widget shows
+            assert page.inner_text(".vitrina-snippet") == snippet
+            assert page.inner_text(".vitrina-origin") == f"VITRINA_CORS_ORIGINS={url}"
+            assert "VITRINA_CORS_ORIGINS" in page.inner_text(".vitrina-origin + .vitrina-hint")
             public = httpx.get(f"{url}/catalog/", timeout=10).text
-            assert f'<script src="{vitrina.url}/widget.js" data-site="s1" async></script>' in public
+            assert snippet in public
 
             with serve_site(php, site, lang="en") as url_en:
                 page.goto(f"{url_en}/bitrix/admin/settings.php?mid=vitrinalab.vitrina&lang=en")

@@ -27,6 +27,7 @@ class Module:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.script: list[tuple[int, dict[str, Any], str]] = []  # status, answer, signing secret
+        self.answer_id: str | None = None  # set: every answer is signed under this id instead
 
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -34,11 +35,12 @@ class Module:
         @app.post("/api.php")
         async def api(request: Request) -> Response:
             body = await request.body()
-            verify(request.headers, body, [SECRET])  # raises → 500: the test would fail
+            request_id = verify(request.headers, body, [SECRET])  # raises → 500: a failure
             self.requests.append(json.loads(body))
             status, answer, secret = self.script.pop(0)
             raw = json.dumps(answer).encode()
-            headers = signed_headers(secret, raw, f"m-{uuid.uuid4()}")
+            answer_id = self.answer_id or request_id  # the module answers under the request's id
+            headers = signed_headers(secret, raw, answer_id)
             return Response(raw, status_code=status, headers=headers, media_type="application/json")
 
         return app
@@ -135,3 +137,12 @@ def test_a_bad_request_is_reported_with_the_modules_reason(module):
 def test_a_module_address_that_is_not_http_is_refused_at_once():
     with pytest.raises(BitrixError, match="must start with http"):
         ModuleClient("ftp://shop.kz/api.php", [SECRET])
+
+
+def test_an_answer_signed_for_another_request_is_not_trusted(module):
+    """A recorded answer played back (signed, but for an earlier request) is refused."""
+    fake, url = module
+    fake.answer_id = f"vitrina-{uuid.uuid4()}"
+    fake.script = [(200, {"items": [], "next_after": None, "total": 0}, SECRET)]
+    with closing(client(url)) as c, pytest.raises(BitrixAuthError, match="another request"):
+        c.manifest_page(0, site=None)

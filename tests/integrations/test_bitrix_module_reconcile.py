@@ -65,15 +65,15 @@ def _assert_in_sync(vitrina: Vitrina, shop_products: dict[str, dict[str, Any]]) 
     want = {int(pid): p for pid, p in shop_products.items()}
     assert set(want) <= set(have), f"missing in Vitrina: {sorted(set(want) - set(have))[:10]}"
     wrong = [
-        (pid, (have[pid]["name"], have[pid]["price"], have[pid]["enabled"]), tuple(p.values()))
+        (pid, (have[pid]["name"], have[pid]["price"], have[pid]["on_sale"]), tuple(p.values()))
         for pid, p in want.items()
-        if (have[pid]["name"], have[pid]["price"], have[pid]["enabled"])
+        if (have[pid]["name"], have[pid]["price"], have[pid]["on_sale"])
         != (p["name"], p["price"], p["enabled"])
     ]
     assert wrong == [], f"{len(wrong)} products differ, e.g. {wrong[:3]}"
-    gone_but_enabled = [pid for pid, p in have.items() if pid not in want and p["enabled"]]
+    gone_but_enabled = [pid for pid, p in have.items() if pid not in want and p["on_sale"]]
     assert gone_but_enabled == [], "products the shop no longer has are still on sale in Vitrina"
-    assert sum(p["enabled"] for p in have.values()) == sum(p["enabled"] for p in want.values())
+    assert sum(p["on_sale"] for p in have.values()) == sum(p["enabled"] for p in want.values())
 
 
 @pytest.mark.slow

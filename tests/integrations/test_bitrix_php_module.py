@@ -107,11 +107,12 @@ def live_vitrina(tmp_path: Path) -> Iterator[tuple[str, str]]:
         def healthy() -> bool:
             assert proc.poll() is None, (tmp_path / "vitrina.log").read_text()
             try:
-                return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
-            except httpx.HTTPError:
+                ready = httpx.get(f"{url}/readyz", timeout=1).json()["ready"]
+            except (httpx.HTTPError, ValueError, KeyError):
                 return False
+            return "database" in ready
 
-        eventually(healthy, timeout=180, what="vitrina serve answering /healthz")
+        eventually(healthy, timeout=180, what="vitrina serve with its database migrated")
         yield url, secret
     finally:
         proc.terminate()

@@ -66,7 +66,8 @@ def test_imported_values_are_normalised_prices_in_minor_units(
         import_catalog(sessions, bitrix, shop_id=1, source_url=bitrix.base_url)
         imported = products(sessions)
     assert (imported[first].price, imported[first].height) == (2_732_500, 70)
-    assert (imported[second].price, imported[second].enabled) == (1_500_000, False)
+    assert (imported[second].price, imported[second].available) == (1_500_000, False)
+    assert imported[second].enabled  # sold out, not deleted: still searchable
     listed = fresh_shop.product(first)
     assert listed is not None and imported[first].image == listed["image"]
 

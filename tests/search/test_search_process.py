@@ -129,8 +129,9 @@ def _children(pid: int) -> list[int]:
 
 
 def _healthy(port: int) -> bool:
+    """Ready: migrated, and the search process has loaded the model and the index."""
     try:
-        return httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+        return httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200
     except httpx.TransportError:
         return False
 
@@ -169,7 +170,7 @@ def test_the_search_process_ends_with_a_killed_server(tmp_path, model_dir):
         stderr=subprocess.STDOUT,
     )
     try:
-        eventually(lambda: _healthy(port), timeout=60, what="the server up")
+        eventually(lambda: _healthy(port), timeout=300, what="the server up")
         (child,) = eventually(lambda: _search_processes(server.pid), what="a search process")
         server.kill()  # no shutdown: as the OOM killer or `kill -9` would
         server.wait(10)
@@ -178,3 +179,32 @@ def test_the_search_process_ends_with_a_killed_server(tmp_path, model_dir):
         if server.poll() is None:
             server.kill()
         log.close()
+
+
+def test_the_search_process_logs_under_the_customers_request_id(
+    capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import json
+    import logging
+
+    from tests.search.child_service import build
+    from vitrina.config import Settings
+    from vitrina.errors import NotFound
+    from vitrina.logs import configure_logging, request_id_var
+    from vitrina.search.process import SearchProcess
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    configure_logging("INFO", json_logs=True)  # the child logs as the parent does
+    search = SearchProcess(Settings(database_url=f"sqlite:///{tmp_path}/v.db"), build, "test")
+    token = request_id_var.set("req-7f3a")
+    try:
+        with pytest.raises(NotFound):
+            search.find(product_id=5)
+    finally:
+        request_id_var.reset(token)
+        search.close()
+        root.handlers[:], root.level = handlers, level
+    lines = [json.loads(line) for line in capfd.readouterr().err.splitlines() if line[:1] == "{"]
+    (line,) = [e for e in lines if e["message"] == "searching for product 5 in the child"]
+    assert line["request_id"] == "req-7f3a"

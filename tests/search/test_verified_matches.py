@@ -102,6 +102,11 @@ def test_story_screenshot_finds_its_product_and_says_why(shop):
     assert check["inliers"] >= body["exact_min_inliers"]
     assert check["colour_agreement"] >= body["exact_colour_agree"]
     assert 0 < body["exact"][0]["similarity"] <= 1
+    # Where the product is: the story's photo (55-80 % of its width), not the frame around it.
+    left, top, width, height = body["region"]
+    assert 0.5 < width < 0.85 and left > 0 and top > 0 and top + height < 1
+    plain = upload(client, jpeg(render(BOUQUETS_DRAWN[2], 0), 80), top_k=5).json()
+    assert plain["region"] is None
 
 
 def test_search_page_shows_the_checked_match_first(shop):
@@ -111,7 +116,8 @@ def test_search_page_shows_the_checked_match_first(shop):
     assert page.status_code == 200
     exact = page.text.split('<section class="group exact">')[1].split("</section>")[0]
     assert f'data-product-id="{IDS[2]}"' in exact
-    assert "Проверено: тот же букет, те же цвета" in exact  # Russian by default
+    assert ">Точно такой</p>" in exact  # one verdict, Russian by default
+    assert "деталей вашего фото совпадают с этим" in exact  # and why, on hover
     assert f'data-product-id="{VARIANT_ID}"' not in exact
 
 

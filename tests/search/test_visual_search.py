@@ -75,11 +75,44 @@ def test_delete_disappears_from_results_at_once(catalog):
     assert IDS["coffee"] not in [r["product_id"] for r in body["results"]]
 
 
-def test_more_like_a_product_that_is_not_on_sale_says_so(catalog):
+def test_a_sold_out_product_is_the_match_and_never_a_similar_one(catalog):
     client, photos, _ = catalog
-    url = photos.add("/upload/sold-out.jpg", jpeg(PHOTOS["flower"]))
-    product = sample_product(id=4242, image=url, images=[url], isAvailable=False)
+    sold_out = IDS["chelsea"]
+    url = photos.base_url + "/upload/chelsea.jpg"
+    product = sample_product(
+        id=sold_out,
+        title="Букет chelsea",
+        price=f"{sold_out} ₸",
+        image=url,
+        images=[url],
+        isAvailable=False,
+    )
+    assert send(client, "updated", product, secret=SECRET).status_code == 200
+    wait_until_idle(client)
+    assert client.get(f"/api/v1/products/{sold_out}").json()["available"] is False
+
+    body = upload(client, jpeg(PHOTOS["chelsea"])).json()
+    assert [(r["product_id"], r["available"]) for r in body["exact"]] == [(sold_out, False)]
+    assert all(r["available"] is True for r in body["similar"])  # the sample photos differ:
+    assert len(body["results"]) > 1  # nothing is "similar", but the nearest are listed
+    assert all(r["available"] is (r["product_id"] != sold_out) for r in body["results"])
+
+    other = upload(client, jpeg(PHOTOS["coffee"])).json()
+    assert other["exact"][0]["product_id"] == IDS["coffee"]
+    assert sold_out not in [r["product_id"] for r in other["results"]]
+    # «Похожие букеты» on the sold-out product's page: what is on sale, itself left out.
+    like = client.get(f"/api/v1/products/{sold_out}/similar")
+    assert like.status_code == 200, like.text
+    listed = like.json()["results"]
+    assert listed and all(r["available"] and r["product_id"] != sold_out for r in listed)
+
+
+def test_more_like_a_deleted_product_says_so(catalog):
+    client, photos, _ = catalog
+    url = photos.add("/upload/deleted.jpg", jpeg(PHOTOS["flower"]))
+    product = sample_product(id=4242, image=url, images=[url])
     assert send(client, "created", product, secret=SECRET).status_code == 200
+    assert send(client, "deleted", {"id": 4242}, secret=SECRET).status_code == 200
     wait_until_idle(client)
     answer = client.post("/api/v1/search", json={"product_id": 4242})
     assert answer.status_code == 404
@@ -156,12 +189,15 @@ def test_bad_photos_become_dead_jobs_with_reasons(catalog):
         2001: photos.base_url + "/upload/missing.jpg",
         2002: photos.add("/upload/page.jpg", HTML, content_type="image/jpeg"),
         2003: photos.add("/upload/bomb.png", BOMB, content_type="image/png"),
+        2004: "http://xn--zz-.example/x.jpg",  # a malformed international host name
     }
-    for pid, url in bad.items():
+    # A good photo sent with them, so it shares their worker batch: it is indexed all the same.
+    good = photos.add("/upload/good.jpg", jpeg(altered(PHOTOS["rocket"])))
+    for pid, url in [*bad.items(), (2005, good)]:
         send(client, "created", sample_product(id=pid, image=url, images=[url]), secret=SECRET)
     stats = wait_until_idle(client)
-    assert stats["queue"]["dead"] == 3
-    assert stats["total_indexed"] == len(PHOTOS)
+    assert stats["queue"]["dead"] == len(bad)
+    assert stats["total_indexed"] == len(PHOTOS) + 1
     dead = {
         job["product_id"]: job
         for job in client.get("/api/v1/jobs", params={"state": "dead"}, headers=ADMIN).json()
@@ -170,6 +206,7 @@ def test_bad_photos_become_dead_jobs_with_reasons(catalog):
     assert "404" in dead[2001]["last_error"] or "not exist" in dead[2001]["last_error"]
     assert "not a photo" in dead[2002]["last_error"]
     assert "pixels" in dead[2003]["last_error"].lower()
+    assert "not a valid web address" in dead[2004]["last_error"]
     # the others still answer
     body = upload(client, jpeg(PHOTOS["rocket"])).json()
     assert body["results"][0]["product_id"] == IDS["rocket"]

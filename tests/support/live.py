@@ -11,6 +11,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from tests.support.eventually import eventually
+from vitrina.http.slow_clients import GuardedHttpProtocol
 
 
 def free_port() -> int:
@@ -32,6 +33,7 @@ def serve_in_thread(app: FastAPI) -> Iterator[str]:
         lifespan="on",
         limit_concurrency=1000,
         proxy_headers=False,  # as `vitrina serve`: only VITRINA_TRUSTED_PROXIES decides
+        http=GuardedHttpProtocol,  # as `vitrina serve`: slow clients are cut
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -438,3 +439,42 @@ def test_vectors_spread_over_every_direction_keep_the_full_width(sqlite_engine, 
     again = reduced_index(tmp_path)
     assert search(sqlite_engine, again, x[7])[0][0] == 8
     assert again._graph is not None and again._graph.judged == N and not again._graph.reduced
+
+
+def test_a_bulk_refresh_is_added_in_pieces_while_another_thread_searches(
+    sqlite_engine, tmp_path, monkeypatch
+):
+    """After a bulk import the refresh adds the photos in pieces, releasing the lock between
+    them; searches on another thread keep completing with right answers meanwhile (how long they
+    wait is measured in benchmarks/refresh_wait.py, not asserted here)."""
+    x = vectors(N, seed=1)
+    add_products(sqlite_engine, x)
+    index = open_index(sqlite_engine, tmp_path)
+    assert search(sqlite_engine, index, x[3])[0][0] == 4
+    fresh = vectors(3000, seed=11)
+    add_products(sqlite_engine, fresh, first_id=N + 1)
+
+    pieces: list[int] = []
+    apply_vectors = Graph.apply_vectors
+
+    def recorded(graph: Graph, batch: VectorBatch) -> None:
+        pieces.append(len(batch.image_ids))
+        apply_vectors(graph, batch)
+
+    monkeypatch.setattr(Graph, "apply_vectors", recorded)
+    answers: list[int] = []
+
+    def refresh() -> None:
+        with Session(sqlite_engine) as session:
+            index.sync(session)
+
+    refresher = threading.Thread(target=refresh)
+    refresher.start()
+    while not index._refreshing.locked() and refresher.is_alive():  # searches below don't take it
+        time.sleep(0.001)
+    while refresher.is_alive() or not answers:
+        answers.append(search(sqlite_engine, index, x[3])[0][0])
+    refresher.join()
+    assert set(answers) == {4}  # the old photos answer throughout
+    assert len(pieces) >= 10 and max(pieces) < 3000, pieces
+    assert search(sqlite_engine, index, fresh[7])[0][0] == N + 8

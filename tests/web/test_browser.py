@@ -175,7 +175,7 @@ def test_dashboard_login_dead_job_and_retry(browser, shop):
     # The shop fixes the photo; the manager presses retry and the job leaves the dead list.
     photos.add("/upload/missing.jpg", render_jpeg(bouquets[0], 5))
     dead.locator("button", has_text="Повторить").click()
-    page.locator("#dead-jobs .message.ok", has_text="Застрявших задач нет.").wait_for(timeout=60_000)
+    page.locator("#dead-jobs .message.ok", has_text="Все товары обработаны.").wait_for(timeout=60_000)
     # The page keeps refreshing itself: the index grows without a reload.
     page.locator("#index-size", has_text=str(len(NAMES) + 1)).wait_for(timeout=60_000)
 

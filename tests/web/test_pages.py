@@ -239,3 +239,21 @@ def test_guessing_the_admin_token_is_throttled(live_app, sqlite_url):
         throttled = client.post("/dashboard/login", data={"token": ADMIN_TOKEN}, headers=HTML)
         assert throttled.status_code == 429 and "Too many login attempts" in throttled.text
         assert int(throttled.headers["Retry-After"]) >= 1
+
+
+def test_right_tokens_are_never_charged_to_the_login_limit(live_app, sqlite_url):
+    """Only failed attempts count: the manager logging in again and again is never locked out,
+    and a few typos before the right token do not lock them out either."""
+    with live_app(sqlite_url) as client:
+        for _ in range(8):
+            client.cookies.clear()
+            right = client.post("/dashboard/login", data={"token": ADMIN_TOKEN}, headers=HTML,
+                                follow_redirects=False)
+            assert right.status_code == 303, right.text
+        for n in range(4):
+            wrong = client.post("/dashboard/login", data={"token": f"typo-{n}"}, headers=HTML)
+            assert wrong.status_code == 401
+        client.cookies.clear()
+        right = client.post("/dashboard/login", data={"token": ADMIN_TOKEN}, headers=HTML,
+                            follow_redirects=False)
+        assert right.status_code == 303, right.text

@@ -831,7 +831,7 @@ namespace Bitrix\Main\ORM {
                 $column = $field->getName() . ' ' . $field->sqlType();
                 if ($field->isPrimary()) {
                     $auto = $field->parameters['autocomplete'] ?? false;
-                    $column = $field->getName() . ($mysql ? ' ' . $field->sqlType() . ' NOT NULL' . ($auto ? ' AUTO_INCREMENT' : '') . ' PRIMARY KEY' : ' INTEGER PRIMARY KEY' . ($auto ? ' AUTOINCREMENT' : ''));
+                    $column = $field->getName() . ($mysql ? ' ' . $field->sqlType() . ' NOT NULL' . ($auto ? ' AUTO_INCREMENT' : '') . ' PRIMARY KEY' : ' ' . $field->sqlType() . ' PRIMARY KEY' . ($auto ? ' AUTOINCREMENT' : ''));
                 } elseif ($field->parameters['required'] ?? false) {
                     $column .= ' NOT NULL';
                 }

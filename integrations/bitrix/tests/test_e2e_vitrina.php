@@ -110,7 +110,7 @@ test('install from the admin → configure and check → products saved in Bitri
     same(520000, vitrina_product($vitrinaUrl, $rose)['price']);
     CCatalogProduct::Update($rose, ['QUANTITY' => 0]);
     cron($shop);
-    same(false, vitrina_product($vitrinaUrl, $rose)['enabled'], 'sold out → not shown');
+    same([true, false], [vitrina_product($vitrinaUrl, $rose)['enabled'], vitrina_product($vitrinaUrl, $rose)['available']], 'sold out → searchable, «Нет в наличии»');
     CIBlockElement::Delete($gift);
     cron($shop);
     same(false, vitrina_product($vitrinaUrl, $gift)['enabled'], 'deleted');
@@ -157,7 +157,7 @@ test('SKU and price changes, a price delete, a 1C exchange (one failed), a reins
     cron($shop);
     CPrice::Delete(retail_price_id($tulips));
     cron($shop);
-    same(false, vitrina_product($vitrinaUrl, $tulips)['enabled'], 'a deleted price: not on sale any more');
+    same(false, vitrina_product($vitrinaUrl, $tulips)['available'], 'a deleted price: not on sale any more');
 
     // A 1C exchange over HTTP: new products arrive after the exchange, not one by one during it.
     same('success', exchange_file($server['url'], 'import-1.xml'));
@@ -191,7 +191,7 @@ test('SKU and price changes, a price delete, a 1C exchange (one failed), a reins
     (new CIBlockElement())->Update($tulips, ['NAME' => 'Тюльпаны после переустановки']);
     cron($shop);
     same(['applied'], array_values(array_unique(array_map(static fn (array $r): string => $r['STATUS'] === 'delivered' && $r['RESPONSE_ACTION'] !== 'stale' ? 'applied' : (string) $r['RESPONSE_ACTION'] . '/' . $r['STATUS'], outbox_rows()))));
-    same(['Тюльпаны после переустановки', 730000, true], [vitrina_product($vitrinaUrl, $tulips)['name'], vitrina_product($vitrinaUrl, $tulips)['price'], vitrina_product($vitrinaUrl, $tulips)['enabled']]);
+    same(['Тюльпаны после переустановки', 730000, true], [vitrina_product($vitrinaUrl, $tulips)['name'], vitrina_product($vitrinaUrl, $tulips)['price'], vitrina_product($vitrinaUrl, $tulips)['available']]);
 });
 
 finish();

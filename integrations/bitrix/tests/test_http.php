@@ -81,6 +81,23 @@ test('api.php refuses what is not signed with the secret, and names bad fields; 
     same([$id, 424242], array_map('intval', array_column(outbox_rows(), 'PRODUCT_ID')));
 });
 
+test('api.php answers a request once, signed under its own webhook-id; a replay is refused', function (): void {
+    $shop = new_shop();
+    install_module($shop);
+    add_product($shop, 'A', 1000);
+    $server = serve_site($shop);
+    $body = json_encode(['action' => 'manifest', 'site' => 's1', 'after' => 0, 'limit' => 10]);
+    $headers = ['Content-Type' => 'application/json'] + Signer::headers([SECRET], 'vitrina-replay-1', time(), $body);
+    $url = $server['url'] . '/bitrix/tools/vitrinalab.vitrina/api.php';
+    $first = http('POST', $url, $headers, $body);
+    same(200, $first['status'], $first['body']);
+    same('vitrina-replay-1', $first['headers']['webhook-id'] ?? null, 'the answer names the request it answers');
+    $again = http('POST', $url, $headers, $body);
+    same(409, $again['status'], $again['body']);
+    same('webhook-id', json_decode($again['body'], true)['field']);
+    same(200, api($server, ['action' => 'manifest', 'site' => 's1'])['status'], 'a new request is answered');
+});
+
 test('the settings page renders every tab in Russian and English', function (): void {
     $shop = new_shop();
     install_module($shop);
@@ -153,7 +170,7 @@ test('the widget script is added to public pages when enabled, never to admin pa
     check(!str_contains(http('GET', $server['url'] . '/catalog/')['body'], 'widget.js'), 'off by default');
     Option::set(MODULE_ID, 'widget_enabled', 'Y');
     Option::set(MODULE_ID, 'widget_url', 'https://vitrina.example.kz/widget.js');
-    check(str_contains(http('GET', $server['url'] . '/catalog/')['body'], '<script src="https://vitrina.example.kz/widget.js" data-site="s1" async></script>'), 'on public pages');
+    check(str_contains(http('GET', $server['url'] . '/catalog/')['body'], '<script src="https://vitrina.example.kz/widget.js" defer></script>'), 'on public pages');
     check(!str_contains(http('GET', $server['url'] . '/bitrix/admin/settings.php?mid=main')['body'], '<script src="https://vitrina.example.kz/widget.js"'), 'not in the admin');
 });
 

@@ -27,6 +27,7 @@ test('DoInstall registers the module, its tables, handlers, agent and the api.ph
     $db = Application::getConnection();
     check($db->isTableExists('b_vitrinalab_vitrina_outbox'), 'outbox table');
     check($db->isTableExists('b_vitrinalab_vitrina_sent'), 'sent table');
+    check($db->isTableExists('b_vitrinalab_vitrina_nonce'), 'nonce table');
     same(count(Events::HANDLERS), count(registered_handlers()));
     check(in_array('iblock:OnAfterIBlockElementUpdate -> onElementUpdate', registered_handlers(), true), 'iblock update handler');
     check(in_array('catalog:OnSuccessCatalogImport1C -> onImportSuccess', registered_handlers(), true), '1C import handler');

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol, Self, TypeVar, cast
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Table, delete, distinct, func, insert, select
@@ -20,7 +21,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from vitrina.analytics.models import SearchClick, SearchEvent
 from vitrina.catalog.models import Product
-from vitrina.db import utc_day, utcnow, write_session
+from vitrina.db import local_day, utcnow, write_session
 from vitrina.metrics import observe_click, observe_search
 
 log = logging.getLogger("vitrina.search")
@@ -152,12 +153,18 @@ class SearchPanel(BaseModel):
 
 
 def search_panel(
-    session: Session, *, days: int = 14, top: int = 5, now: datetime | None = None
+    session: Session,
+    *,
+    days: int = 14,
+    top: int = 5,
+    now: datetime | None = None,
+    zone: str = "UTC",
 ) -> SearchPanel:
-    """The panel as of ``now``: aggregates only, cheap enough for a refresh every few seconds."""
+    """The panel as of ``now``, by day in the shop's ``zone``: aggregates only, cheap enough for
+    a refresh every few seconds."""
     now = now or utcnow()
-    first = now.date() - timedelta(days=days - 1)
-    since = datetime.combine(first, datetime.min.time(), tzinfo=now.tzinfo)
+    first = now.astimezone(ZoneInfo(zone)).date() - timedelta(days=days - 1)
+    since = datetime.combine(first, datetime.min.time(), tzinfo=ZoneInfo(zone))
     dates = [first + timedelta(days=i) for i in range(days)]
     by_day = {day: SearchDay(day=day) for day in dates}
     # Search ids grow with time, so the window's searches are the ids from its first one on: a
@@ -167,7 +174,7 @@ def search_panel(
         select(func.min(SearchEvent.id)).where(SearchEvent.created_at >= since)
     )
     in_window = SearchEvent.id >= (first_id if first_id is not None else 2**62)
-    day = utc_day(session, SearchEvent.created_at)
+    day = local_day(session, SearchEvent.created_at, zone)
     by_channel: dict[str, int] = {}
     latency_total = 0.0
     for day_text, channel, count, matched, latency in session.execute(
@@ -187,7 +194,7 @@ def search_panel(
         if entry is not None:
             entry.searches += int(count)
             entry.no_match += int(count) - int(matched)
-    click_day = utc_day(session, SearchClick.created_at)
+    click_day = local_day(session, SearchClick.created_at, zone)
     for day_text, clicks in session.execute(
         select(click_day, func.count()).where(SearchClick.created_at >= since).group_by(click_day)
     ):

@@ -4,27 +4,26 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from vitrina import __version__
 from vitrina.api.health import router as health_router
 from vitrina.api.metrics import install_metrics
+from vitrina.api.startup import Startup
 from vitrina.catalog.routes import router as catalog_router
 from vitrina.config import Settings
 from vitrina.http.body_limit import BodyLimitMiddleware, photo_body_limit
-from vitrina.http.cors import StorefrontCORS
+from vitrina.http.cors import RefusedOrigins, StorefrontCORS
+from vitrina.http.deps import require_started
 from vitrina.http.errors import install_error_handlers
 from vitrina.http.request_id import RequestIdMiddleware
-from vitrina.http.state import Services
-from vitrina.integrations.bitrix.reconcile import start_reconcile_schedule
 from vitrina.jobs.routes import router as jobs_router
-from vitrina.runtime import build_api_services, build_worker
-from vitrina.search.process import SearchProcess
+from vitrina.leads.routes import build_lead_sender, install_leads
+from vitrina.runtime import build_api_services
 from vitrina.search.routes import router as search_router
 from vitrina.sync.routes import router as webhook_router
 from vitrina.sync.stats import router as stats_router
@@ -48,19 +47,9 @@ customers through `/go/{product_id}?s={search_id}` to count their click.
 """
 
 
-def _warm_search(services: Services) -> None:
-    if services.search is None:
-        return
-    try:
-        # The model too in a search process of its own; on the API's threads the embedder is
-        # the worker's, which loads it when it starts.
-        services.search.warm(model=services.settings.search_process)
-    except Exception as error:  # the first search retries; the service starts regardless
-        log.warning("search not warmed at start-up: %s", error)
-
-
-def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
-    """A new Vitrina app. The schema must already be migrated (``vitrina migrate``/``serve`` do)."""
+def create_app(settings: Settings, *, run_worker: bool = False, migrate: bool = False) -> FastAPI:
+    """A new Vitrina app. ``migrate``: bring the schema up in the background, answering 503
+    ``starting`` until it is (``vitrina serve``); otherwise it must already be migrated."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -75,25 +64,19 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
                 "no webhook secret configured: POST /api/v1/webhooks/product-sync refuses every "
                 "request. Create one with `vitrina secret new` and set VITRINA_WEBHOOK_SECRETS."
             )
-        if run_worker:
-            assert services.indexing is not None
-            services.worker = build_worker(settings, services.indexing)
-            services.worker.start()
-        stop_reconcile = start_reconcile_schedule(settings, services.sessions)
-        if isinstance(services.search, SearchProcess):
-            services.search.start()  # before serving: a second or two of imports
-        # Load (or build) the index, and the model in a search process, now rather than in the
-        # first customer's search.
-        threading.Thread(
-            target=_warm_search, args=(services,), name="vitrina-search-warm", daemon=True
-        ).start()
+        app.state.lead_sender = build_lead_sender(settings, services)
+        startup = Startup(
+            settings,
+            services,
+            run_worker=run_worker,
+            migrate=migrate,
+            lead_sender=app.state.lead_sender,
+        )
+        startup.begin()
         try:
             yield
         finally:
-            if stop_reconcile is not None:
-                stop_reconcile()
-            if services.worker is not None:
-                services.worker.stop()
+            startup.stop()
             services.writer.shutdown(wait=True)
             if services.search is not None:
                 services.search.close()
@@ -106,13 +89,17 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
         version=__version__,
         description=API_DESCRIPTION,
         lifespan=lifespan,
+        dependencies=[Depends(require_started)],
         docs_url=None,  # served by install_docs: offline assets, the CSP nonce on its script
         redoc_url=None,
     )
     install_error_handlers(app)
 
     app.add_middleware(RequestIdMiddleware)
-    app.add_middleware(StorefrontCORS, origins=settings.cors_origins)
+    app.state.refused_origins = RefusedOrigins()  # listed on the dashboard
+    app.add_middleware(
+        StorefrontCORS, origins=settings.cors_origins, refused=app.state.refused_origins
+    )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, photo_limit=photo_body_limit(settings.image_max_bytes))
     if settings.trusted_proxies:
@@ -125,6 +112,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
     app.include_router(search_router)
     app.include_router(jobs_router)
     app.include_router(stats_router)
+    install_leads(app)
     install_metrics(app)
     install_web(app)
     install_docs(app)

@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vitrina.db import Base, UTCDateTime, utcnow
 
 
 class Product(Base):
-    """One product. A delete is a soft delete (``enabled`` false); its photos are kept."""
+    """One product. A delete is a soft delete (``enabled`` false); its photos are kept. A product
+    the shop does not sell now (``available`` false) stays searchable, shown as sold out."""
 
     __tablename__ = "products"
 
@@ -21,6 +22,7 @@ class Product(Base):
     name: Mapped[str] = mapped_column(String(500))
     price: Mapped[int] = mapped_column(BigInteger, doc="minor units: 1 ₸ = 100")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    available: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     type: Mapped[str | None] = mapped_column(String(50))
     height: Mapped[int | None] = mapped_column(Integer, doc="centimetres")
     width: Mapped[int | None] = mapped_column(Integer, doc="centimetres")

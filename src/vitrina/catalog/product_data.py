@@ -18,7 +18,7 @@ class ProductData:
     id: int
     name: str
     price: int
-    enabled: bool
+    available: bool
     type: str | None
     height: int | None
     width: int | None
@@ -34,13 +34,16 @@ class ProductData:
 
         The page address only when the data has one: the module's webhook sends it while the
         shop's REST listing may not, and a reconcile must not erase what the webhook set.
+        A product the shop sends is not deleted (``enabled``), whether or not it is on sale
+        (``available``): a sold-out bouquet stays searchable, so its photo is recognised.
         """
         page = {"page_url": self.page_url} if self.page_url is not None else {}
         return {
             "shop_id": shop_id,
             "name": self.name,
             "price": self.price,
-            "enabled": self.enabled,
+            "enabled": True,
+            "available": self.available,
             "type": self.type,
             "height": self.height,
             "width": self.width,

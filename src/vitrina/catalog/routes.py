@@ -10,7 +10,7 @@ from vitrina.catalog.links import ProductLinks
 from vitrina.catalog.repository import get_product, list_products
 from vitrina.catalog.schemas import ProductOut, ProductPage
 from vitrina.errors import NotFound
-from vitrina.http.bounds import RowId
+from vitrina.http.bounds import RowId, RowOffset
 from vitrina.http.deps import ReadSession, ServicesDep
 from vitrina.http.errors import ErrorResponse
 
@@ -24,7 +24,7 @@ def products(
     shop_id: RowId | None = None,
     enabled_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[RowOffset, Query()] = 0,
 ) -> ProductPage:
     """Products in id order; soft-deleted ones are included (``enabled: false``) unless filtered."""
     rows, total = list_products(

@@ -24,7 +24,11 @@ class ProductOut(BaseModel):
     shop_id: int
     name: str
     price: int = Field(description=PRICE_DESCRIPTION, examples=[495000])
-    enabled: bool
+    enabled: bool = Field(description="false once the shop deleted it")
+    available: bool = Field(
+        description="on sale now (the shop's isAvailable); a sold-out product "
+        "stays searchable and is shown as sold out"
+    )
     image: str | None
     images: list[str]
     height: int | None
@@ -45,6 +49,7 @@ class ProductOut(BaseModel):
             name=product.name,
             price=product.price,
             enabled=product.enabled,
+            available=product.available,
             image=product.image,
             images=[image.url for image in product.images],
             height=product.height,

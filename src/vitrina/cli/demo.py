@@ -1,19 +1,27 @@
 """``vitrina demo`` (what ``make run`` runs): a whole shop on this machine, one command, offline.
 
 It starts the Bitrix stand-in with a seeded catalog (photos served on 127.0.0.1), makes a fresh
-SQLite database under ``./var/demo/``, a webhook secret and an admin token, imports the catalog,
+SQLite database under ``./var/demo/<port>/`` (a folder per port, held under a lock, so two demos
+never touch each other's data), a webhook secret and an admin token, imports the catalog,
 then serves Vitrina with the embedded worker, which indexes the imported products. Meanwhile the
 stand-in plays a shop manager: every ``--change-every`` seconds it edits the catalog and posts
-the signed webhook to Vitrina, so the dashboard has something to show.
+the signed webhook to Vitrina, so the dashboard has something to show; it starts only once
+Vitrina answers, and the terminal says when a scheduled reconcile healed a lost webhook.
 """
 
 from __future__ import annotations
 
+import fcntl
+import logging
+import os
 import secrets
 import shlex
+import shutil
 import socket
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -38,7 +46,7 @@ def demo(
     products: Annotated[int, typer.Option(min=1, help="Products in the pretend shop.")] = 60,
     seed: Annotated[int, typer.Option(help="Same seed, same catalog and photos.")] = 0,
     data_dir: Annotated[
-        Path, typer.Option(help="Where the demo keeps its database.")
+        Path, typer.Option(help="Where the demo keeps its databases (a folder per port).")
     ] = Path("var/demo"),
     bitrix_port: Annotated[
         int, typer.Option(help="Port for the Bitrix stand-in (0: any free port).")
@@ -52,22 +60,43 @@ def demo(
     ] = 600.0,
 ) -> None:
     """Run the offline demo: a seeded pretend Bitrix shop, imported, indexed and served."""
+
+    if not port_free(host, port):
+        console.print(
+            f"[red]error:[/red] port {port} on {host} is in use (another demo?). "
+            f"Stop it or choose another port: {escape(_port_hint(host, port))}."
+        )
+        raise typer.Exit(1)
+
+    folder = data_dir / str(port)
+    folder.mkdir(parents=True, exist_ok=True)
+    with _exclusive(folder) as locked:
+        if not locked:
+            console.print(
+                f"[red]error:[/red] another demo is using {escape(str(folder))}. "
+                f"Stop it or choose another port: {escape(_port_hint(host, port))}."
+            )
+            raise typer.Exit(1)
+        _run(folder, host, port, products, seed, bitrix_port, change_every, reconcile_every)
+
+
+def _run(
+    folder: Path,
+    host: str,
+    port: int,
+    products: int,
+    seed: int,
+    bitrix_port: int,
+    change_every: float,
+    reconcile_every: float,
+) -> None:
     from vitrina.config import load_settings
     from vitrina.errors import VitrinaError
     from vitrina.ingest.signatures import new_secret
     from vitrina.standin.server import StandIn
 
-    if not _port_free(host, port):
-        console.print(
-            f"[red]error:[/red] port {port} on {host} is in use (another demo?). "
-            "Stop it or pass --port."
-        )
-        raise typer.Exit(1)
-
-    data_dir.mkdir(parents=True, exist_ok=True)
-    database = (data_dir / "vitrina.db").resolve()
-    for stale in data_dir.glob("vitrina.db*"):  # a fresh catalog every run: same demo each time
-        stale.unlink()
+    database = (folder / "vitrina.db").resolve()
+    clear_database(database)
 
     webhook_secret = new_secret()
     admin_token = secrets.token_urlsafe(18)
@@ -111,12 +140,14 @@ def _serve(
     from vitrina.api.app import create_app
     from vitrina.cli.sync import import_with_progress
     from vitrina.db import make_engine, make_sessionmaker
+    from vitrina.http.slow_clients import GuardedHttpProtocol
     from vitrina.integrations.bitrix.client import BitrixClient
     from vitrina.logs import configure_logging
     from vitrina.migrations import upgrade
 
     assert settings.bitrix_url and settings.bitrix_token
     configure_logging("WARNING", json_logs=False)
+    _announce_reconciles()
     engine = make_engine(settings.database_url)
     upgrade(engine)
     sessions = make_sessionmaker(engine)
@@ -128,7 +159,8 @@ def _serve(
     webhook_url = f"{base}/api/v1/webhooks/product-sync"
     application = create_app(settings, run_worker=True)
     config = uvicorn.Config(  # X-Forwarded-For only from VITRINA_TRUSTED_PROXIES
-        application, host=host, port=port, log_config=None, access_log=False, proxy_headers=False
+        application, host=host, port=port, log_config=None, access_log=False, proxy_headers=False,
+        http=GuardedHttpProtocol,
     )
     server = uvicorn.Server(config)
     stop = threading.Event()
@@ -154,14 +186,22 @@ def _serve(
         _watch_indexing(sessions, stop)
 
     def churn() -> None:
+        if not _wait_until_answering(base, stop):
+            return
         while not stop.wait(change_every):
+            if server.should_exit:  # Ctrl-C: the server is closing, sends would only fail
+                return
             event = standin.random_change()
             line = f"shop: {event.event_type} {event.product_data['id']}"
             try:
                 response = standin.send_webhook(webhook_url, webhook_secret, event)
                 line += f" → webhook HTTP {response.status_code}"
             except Exception as exc:  # the demo goes on even if one delivery fails
+                if server.should_exit:  # sent as Ctrl-C closed the server: not a lost webhook
+                    return
                 line += f" → webhook not delivered ({type(exc).__name__})"
+                if settings.reconcile_every:
+                    line += f"; the reconcile (every {settings.reconcile_every:g} s) will heal it"
             console.print(escape(line))
 
     threads = [threading.Thread(target=announce, name="demo-announce", daemon=True)]
@@ -220,7 +260,7 @@ def cli_command(database_url: str, arguments: str) -> str:
 
 def _start_standin(standin: StandIn, port: int) -> str:
     """Start on ``port`` if free, else on any free port (the demo works either way)."""
-    if port and _port_free("127.0.0.1", port):
+    if port and port_free("127.0.0.1", port):
         try:
             return standin.start(port)
         except RuntimeError:
@@ -228,11 +268,83 @@ def _start_standin(standin: StandIn, port: int) -> str:
     return standin.start(0)
 
 
-def _port_free(host: str, port: int) -> bool:
+def port_free(host: str, port: int) -> bool:
+    """Whether uvicorn could listen there: bound with ``SO_REUSEADDR`` as uvicorn binds, so a
+    socket left in TIME_WAIT by the demo just stopped does not count as a running server."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
             return False
     return True
+
+
+def _port_hint(host: str, port: int) -> str:
+    """How to start on a free port, the way this demo was started (``make run`` or the command)."""
+    other = next((p for p in range(port + 1, min(port + 100, 65536)) if port_free(host, p)), 0)
+    chosen = str(other) if other else "N"
+    if os.environ.get("MAKELEVEL"):  # started by `make run`: make takes PORT=, not --port
+        return f"make run PORT={chosen}"
+    return f"--port {chosen}"
+
+
+def clear_database(database: Path) -> None:
+    """Remove a previous run's SQLite files and its saved index (``<database>.vectors/``)."""
+    for stale in database.parent.glob(database.name + "*"):
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale)
+        else:
+            stale.unlink(missing_ok=True)
+
+
+@contextmanager
+def _exclusive(folder: Path) -> Iterator[bool]:
+    """Hold ``folder/.lock`` for the demo's life; yields ``False`` when another demo holds it.
+
+    The kernel drops the lock when the process ends however it ends, so a killed demo never
+    leaves a stale lock behind."""
+    with (folder / ".lock").open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+
+
+def _wait_until_answering(base: str, stop: threading.Event) -> bool:
+    """Wait until Vitrina's database is ready (``/readyz``), so the first scripted edit is not
+    sent before the server can take it."""
+    import httpx
+
+    while not stop.is_set():
+        try:
+            if "database" in httpx.get(f"{base}/readyz", timeout=5).json().get("ready", []):
+                return True
+        except (httpx.HTTPError, ValueError):
+            pass
+        stop.wait(0.2)
+    return False
+
+
+class _ReconcileAnnouncer(logging.Handler):
+    """Prints a scheduled reconcile that changed the catalog: a webhook had been lost."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        healed = getattr(record, "healed", 0)
+        if healed:
+            console.print(
+                f"[bold yellow]reconcile[/bold yellow] healed {healed} change(s) that no webhook "
+                f"delivered: {escape(record.getMessage())}"
+            )
+
+
+def _announce_reconciles() -> None:
+    for handler in logging.getLogger().handlers:  # the console stays at WARNING …
+        handler.setLevel(logging.WARNING)
+    reconcile_log = logging.getLogger("vitrina.bitrix")
+    reconcile_log.setLevel(logging.INFO)  # … while the reconcile's INFO summary reaches us
+    if not any(isinstance(h, _ReconcileAnnouncer) for h in reconcile_log.handlers):
+        reconcile_log.addHandler(_ReconcileAnnouncer(logging.INFO))

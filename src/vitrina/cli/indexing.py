@@ -54,24 +54,38 @@ def search(
     photo: Path = typer.Argument(..., exists=True, dir_okay=False, help="A photo file."),
     top_k: int = typer.Option(10, "--top-k", min=1, max=100),
     shop: int = typer.Option(None, help="Only this shop."),
+    text: str = typer.Option(
+        None,
+        "--text",
+        help="A few words with the photo: «такой же, но белый, до 20 000», «51 роза в коробке».",
+    ),
 ) -> None:
-    """Search the catalog by photo and print a table."""
+    """Search the catalog by photo (and a few words) and print a table."""
     from rich.table import Table
 
     from vitrina.db import make_sessionmaker
     from vitrina.errors import VitrinaError
     from vitrina.images.fetch import HttpPhotoFetcher
     from vitrina.runtime import build_indexing, build_search
+    from vitrina.search.words import filters_with, read_words
     from vitrina.vectors.base import SearchFilters
+    from vitrina.words.describe import describe
 
     settings = _settings()
+    words = read_words(text)
+    if words is not None:
+        console.print(describe(words, settings.language or "ru") or "Понял: ничего из этих слов")
     with migrated_database(settings) as engine, HttpPhotoFetcher.from_settings(settings) as fetcher:
         indexing = build_indexing(settings, make_sessionmaker(engine), fetcher)
         service = build_search(settings, engine, indexing)
         try:
             query = service.embed_bytes(photo.read_bytes())
             found = service.search(
-                query, top_k=top_k, threshold=None, filters=SearchFilters(shop_id=shop)
+                query,
+                top_k=top_k,
+                threshold=None,
+                filters=filters_with(SearchFilters(shop_id=shop), words),
+                words=words,
             )
         except VitrinaError as exc:
             errors.print(f"[red]error:[/red] {exc.message}")

@@ -36,20 +36,16 @@ def serve(
     port: int = typer.Option(8000, help="TCP port."),
     worker: bool = typer.Option(True, "--worker/--no-worker", help="Run an embedded worker."),
 ) -> None:
-    """Run the HTTP API (migrating the database first)."""
+    """Run the HTTP API; it migrates the database as soon as it can reach it (``/readyz``)."""
+    settings = settings_or_exit()  # before the heavy imports: a bad setting answers at once
     import uvicorn
 
     from vitrina.api.app import create_app
-    from vitrina.db import make_engine
+    from vitrina.http.slow_clients import GuardedHttpProtocol
     from vitrina.logs import configure_logging
-    from vitrina.migrations import upgrade
 
-    settings = settings_or_exit()
     configure_logging(settings.log_level, json_logs=settings.log_json)
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    engine.dispose()
-    application = create_app(settings, run_worker=worker)
+    application = create_app(settings, run_worker=worker, migrate=True)
     # proxy_headers=False: X-Forwarded-For is trusted only from VITRINA_TRUSTED_PROXIES (the app
     # applies it), not from uvicorn's default of 127.0.0.1.
     uvicorn.run(
@@ -59,6 +55,7 @@ def serve(
         log_config=None,
         access_log=False,
         proxy_headers=False,
+        http=GuardedHttpProtocol,  # header and body timeouts; room kept near the open-file limit
     )
 
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -21,15 +22,26 @@ errors = Console(stderr=True)
 
 
 def settings_or_exit() -> Settings:
-    """The settings, or a clear message and exit code 2 when the configuration is invalid."""
+    """The settings, checked against this machine (folders, driver, the embedder's own needs),
+    or one line naming the bad setting and exit code 2 — never a traceback."""
     from vitrina.config import load_settings
+    from vitrina.config_checks import check_environment
+    from vitrina.embedding import get_embedder
     from vitrina.errors import VitrinaError
 
     try:
-        return load_settings()
+        settings = load_settings()
+        check_environment(settings)
+        get_embedder(settings=settings)  # unknown name, missing CLIP folder, no Vertex project
     except VitrinaError as exc:
-        errors.print(f"[red]error:[/red] {exc.message}")
-        raise typer.Exit(2) from None
+        fail(exc.message)
+    return settings
+
+
+def fail(message: str) -> NoReturn:
+    """One line on stderr (never wrapped: it names a setting or a path), then exit code 2."""
+    errors.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
+    raise typer.Exit(2)
 
 
 @contextmanager

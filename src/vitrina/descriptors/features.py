@@ -18,7 +18,7 @@ from vitrina.descriptors.colour import (
     unpack_colour,
 )
 from vitrina.descriptors.verify import QUERY_KEYPOINTS, LocalFeatures, local_features
-from vitrina.images.regions import product_region
+from vitrina.images.regions import Box, product_region
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +48,13 @@ def describe_catalog_photo(image: Image.Image) -> PhotoDescription:
     return PhotoDescription(colour_descriptor(image), local_features(image))
 
 
-def product_crop(image: Image.Image) -> Image.Image:
-    """The region of a customer's photo that holds the product (the whole photo if no frame)."""
+def product_crop(image: Image.Image) -> tuple[Image.Image, Box | None]:
+    """The region of a customer's photo that holds the product (the whole photo if no frame),
+    and where it is (``None``: the whole photo)."""
     region = product_region(image)
     if region is None:
-        return image
-    return image.crop((region.left, region.top, region.right, region.bottom))
+        return image, None
+    return image.crop((region.left, region.top, region.right, region.bottom)), region
 
 
 def describe_query_photo(crop: Image.Image) -> PhotoDescription:

@@ -17,5 +17,8 @@ from vitrina.db import MAX_BIGINT, MAX_PRICE_MINOR
 RowId = Annotated[int, at.Interval(ge=1, le=MAX_BIGINT)]
 """A product, shop or job id."""
 
+RowOffset = Annotated[int, at.Interval(ge=0, le=MAX_BIGINT)]
+"""How many rows a listing skips (a SQL ``OFFSET``)."""
+
 PriceMinor = Annotated[int, at.Interval(ge=0, le=MAX_PRICE_MINOR)]
 """A price filter in minor units."""

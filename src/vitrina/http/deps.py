@@ -25,6 +25,15 @@ def get_services(request: Request) -> Services:
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 
+# Routes that answer while the process starts: liveness and readiness themselves.
+HEALTH_PATHS = frozenset({"/healthz", "/readyz"})
+
+
+def require_started(request: Request) -> None:
+    """Every route but health waits for the migrated database: 503 ``starting`` until then."""
+    if request.url.path not in HEALTH_PATHS:
+        get_services(request).readiness.require_database()
+
 
 def get_read_session(services: ServicesDep) -> Iterator[Session]:
     """A session for reads; routes that write own their transaction explicitly."""

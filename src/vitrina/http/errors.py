@@ -10,6 +10,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.requests import ClientDisconnect
 
 from vitrina.errors import RateLimited, ServiceUnavailable, VitrinaError
 
@@ -82,6 +84,27 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return error_response(422, "invalid_payload", message, field)
 
 
+async def _client_disconnected(request: Request, exc: Exception) -> Response:
+    """The client went away mid-request (closed, or cut as too slow): one line, no traceback;
+    nothing was applied, and the answer goes nowhere."""
+    client = request.client.host if request.client else "unknown"
+    log.info("client %s disconnected during %s %s", client, request.method, request.url.path)
+    return Response(status_code=400, headers={"Connection": "close"})
+
+
+async def _database_error(request: Request, exc: Exception) -> Response:
+    """A database error no route turned into a 503 itself: an outage (unreachable, connection
+    lost) is still a 503 with ``Retry-After`` on every route, never a 500; anything else is a bug."""
+    assert isinstance(exc, DBAPIError)
+    if isinstance(exc, OperationalError) or exc.connection_invalidated:
+        outage = ServiceUnavailable("The database is unavailable just now; try again shortly.")
+        outage.__cause__ = exc
+        return await _vitrina_error(request, outage)
+    log.exception("unexpected database error on %s %s", request.method, request.url.path)
+    return error_response(500, "internal_error", "Internal error; it has been logged.",
+                          headers={"Connection": "close"})
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     # Starlette re-raises after this answer and uvicorn then drops the connection: say so, or a
@@ -104,4 +127,6 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     app.add_exception_handler(VitrinaError, _vitrina_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ClientDisconnect, _client_disconnected)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected)

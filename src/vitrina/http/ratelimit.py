@@ -29,6 +29,14 @@ class TokenBucketLimiter:
 
     def acquire(self, source: str, now: float | None = None) -> float | None:
         """Take one token; ``None`` when allowed, else the seconds until one is available."""
+        return self._take(source, now, take=True)
+
+    def peek(self, source: str, now: float | None = None) -> float | None:
+        """Whether ``source`` has a token, without taking it (the login limiter charges only
+        failed attempts): ``None`` when it has, else the seconds until it will."""
+        return self._take(source, now, take=False)
+
+    def _take(self, source: str, now: float | None, *, take: bool) -> float | None:
         if self.rate <= 0:
             return None
         now = time.monotonic() if now is None else now
@@ -41,6 +49,7 @@ class TokenBucketLimiter:
             bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate)
             bucket.updated = now
             if bucket.tokens >= 1.0:
-                bucket.tokens -= 1.0
+                if take:
+                    bucket.tokens -= 1.0
                 return None
             return (1.0 - bucket.tokens) / self.rate

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from vitrina.config import Settings
 from vitrina.errors import ServiceUnavailable
 from vitrina.http.ratelimit import TokenBucketLimiter
+from vitrina.http.readiness import Readiness
 
 if TYPE_CHECKING:
     from vitrina.images.fetch import HttpPhotoFetcher
@@ -46,6 +47,8 @@ class Services:
     indexing: IndexingContext | None = None
     fetcher: HttpPhotoFetcher | None = None
     worker: Worker | None = None
+    # What has finished starting (the database, the model, the index), for /readyz.
+    readiness: Readiness = field(default_factory=Readiness)
 
     @property
     def embedder_name(self) -> str:

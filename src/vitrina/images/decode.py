@@ -1,9 +1,9 @@
 """Decoding untrusted image bytes safely.
 
 Every photo Vitrina touches — from the shop's server or a customer's upload — comes through here,
-so the checks live in one place: the format is sniffed from the bytes, the pixel count is checked
-from the header *before* decoding (decompression bombs), animations give their first frame, EXIF
-orientation is applied and transparency is flattened on white.
+so the checks live in one place: the format is sniffed from the bytes, the pixel count and each
+side are checked from the header *before* decoding (decompression bombs), animations give their
+first frame, EXIF orientation is applied and transparency is flattened on white.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from vitrina.errors import (
 
 DEFAULT_MAX_PIXELS = 40_000_000
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+MAX_SIDE = 16_384  # pixels on either side: beyond any phone or camera photo (8,000 × 6,000)
 
 # Magic numbers of the formats we accept; checked before Pillow sees the bytes.
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -112,6 +113,12 @@ def _sniff_or_reject(data: bytes) -> str:
 
 def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
     width, height = size
+    if max(width, height) > MAX_SIDE:
+        # Bounded per side too: a 4.9 KB PNG of 1 × 40,000,000 pixels passes the area limit
+        # yet took the search process from 230 MB to 1,310 MB in resizing and features.
+        raise DecompressionBomb(
+            f"The image is {width}×{height} pixels; each side may be at most {MAX_SIDE:,}."
+        )
     if width * height > max_pixels:
         raise DecompressionBomb(
             f"The image is {width}×{height} = {width * height / 1e6:.0f} megapixels; "

@@ -271,8 +271,8 @@ class HttpPhotoFetcher:
     @staticmethod
     def _parse(url: str, text: str) -> httpx.URL:
         try:
-            return httpx.URL(text)
-        except (httpx.InvalidURL, TypeError, ValueError) as exc:
+            return _with_valid_host(httpx.URL(text))
+        except (httpx.InvalidURL, TypeError, ValueError) as exc:  # UnicodeError is a ValueError
             raise InvalidPhotoUrl(
                 f"The photo address {url} is not a valid web address ({exc}).", url=url
             ) from exc
@@ -335,7 +335,7 @@ class HttpPhotoFetcher:
                 url=url,
             )
         try:
-            return current.join(location)
+            return _with_valid_host(current.join(location))
         except (httpx.InvalidURL, ValueError) as exc:
             raise InvalidPhotoUrl(
                 f"The photo address {url} redirects to an invalid address {location!r}.", url=url
@@ -445,6 +445,12 @@ class HttpPhotoFetcher:
             yield
         except AddressBlocked as exc:
             raise self._blocked(url, target, hop, exc) from exc
+        except UnicodeError as exc:
+            # httpx reads a redirect's Location even when not following it; a malformed IDNA
+            # host there (xn--zz-.example) raises from inside the request.
+            raise InvalidPhotoUrl(
+                f"The photo address {url} redirects to an invalid address ({exc}).", url=url
+            ) from exc
         except HostNotFound as exc:
             raise PhotoUnreachable(
                 f"The photo {url} could not be downloaded: {exc}. It will be tried again later.",
@@ -470,6 +476,13 @@ class HttpPhotoFetcher:
                 f"{url} ({exc}); it will be tried again later.",
                 url=url,
             ) from exc
+
+
+def _with_valid_host(url: httpx.URL) -> httpx.URL:
+    """``url``, once its host is known to decode: httpx decodes an ``xn--`` (IDNA) host only
+    when ``.host`` is read, and a malformed one (``xn--zz-.example``) raised deep in a request."""
+    _ = url.host
+    return url
 
 
 def _mib(size: int) -> str:

@@ -49,6 +49,16 @@ class Box:
     def area(self) -> int:
         return max(0, self.right - self.left) * max(0, self.bottom - self.top)
 
+    def share_of(self, width: int, height: int) -> tuple[float, float, float, float]:
+        """``(left, top, width, height)`` as fractions of the image: what a browser that shows the
+        photo at another size places its frame by."""
+        return (
+            round(self.left / width, 4),
+            round(self.top / height, 4),
+            round((self.right - self.left) / width, 4),
+            round((self.bottom - self.top) / height, 4),
+        )
+
 
 def product_region(image: Image.Image) -> Box | None:
     """The part of ``image`` that holds the product, or ``None`` when that is the whole photo."""

@@ -185,7 +185,11 @@ def parse_page_url(value: object, field: str) -> str | None:
         return None
     if len(url) > 2000 or _UNSAFE_URL_CHARS.search(url):
         raise _fail(field, value, "not a usable page address:")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # a port that is not a number raises too
+    except ValueError:  # "http://[::1": an unclosed IPv6 bracket
+        raise _fail(field, value, "not a usable page address:") from None
     if parts.scheme and (parts.scheme.lower() not in ("http", "https") or not parts.hostname):
         raise _fail(field, value, "expected an http(s) or relative page address, got")
     return url
@@ -234,7 +238,7 @@ def parse_product(data: object, field: str = "product_data") -> ProductData:
         id=pid,
         name=title.strip()[:500],
         price=parse_price(data["price"], f"{field}.price"),
-        enabled=parse_bool(data["isAvailable"], f"{field}.isAvailable"),
+        available=parse_bool(data["isAvailable"], f"{field}.isAvailable"),
         type=kind.strip() or None if isinstance(kind, str) else None,
         height=_size(data, "catalogHeight", "height", field),
         width=_size(data, "catalogWidth", "width", field),

@@ -15,8 +15,10 @@ import secrets
 import time
 from collections.abc import Mapping, Sequence
 
-from vitrina.errors import Unauthorized
+from vitrina.errors import InvalidPayload, Unauthorized
 
+MAX_WEBHOOK_ID = 200  # event_log.idempotency_key's length
+MAX_TIMESTAMP_DIGITS = 12  # seconds since 1970: 10 digits until the year 2286
 SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
 
 
@@ -70,10 +72,15 @@ def verify(
     signature = headers.get("webhook-signature")
     if not msg_id or not timestamp or not signature:
         raise Unauthorized("webhook-id, webhook-timestamp and webhook-signature are all required.")
-    try:
-        ts = int(timestamp)
-    except ValueError:
-        raise Unauthorized(f"webhook-timestamp: not a unix time: {timestamp!r}") from None
+    if len(msg_id) > MAX_WEBHOOK_ID:  # the event log keeps it as the idempotency key
+        raise InvalidPayload(
+            f"webhook-id: at most {MAX_WEBHOOK_ID} characters, got {len(msg_id)}", field="webhook-id"
+        )
+    # ASCII digits of a plausible length only: int() would take "٤٢", "1_0" and a 5,000-digit
+    # number, and a number beyond a float overflowed the clock comparison (a 500).
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= MAX_TIMESTAMP_DIGITS):
+        raise Unauthorized(f"webhook-timestamp: not a unix time: {timestamp[:40]!r}")
+    ts = int(timestamp)
     current = time.time() if now is None else now
     if abs(current - ts) > tolerance_s:
         raise Unauthorized(

@@ -236,6 +236,12 @@ def _fetch(ctx: IndexingContext, photo: _Photo) -> None:
     except PhotoFetchError as exc:
         photo.error = exc
         observe_fetch_failure(exc.code)
+    except Exception as exc:  # a hostile URL finding a new way to fail: this photo's job only
+        log.exception("photo %s failed unexpectedly", photo.url)
+        photo.error = PhotoFetchError(
+            f"The photo {photo.url} could not be downloaded ({type(exc).__name__}).", url=photo.url
+        )
+        observe_fetch_failure(photo.error.code)
 
 
 def _reuse_known(ctx: IndexingContext, photos: list[_Photo]) -> None:

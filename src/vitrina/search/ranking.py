@@ -66,6 +66,7 @@ class QueryPhoto:
     description: PhotoDescription | None = None
     crop: Image.Image | None = None  # the product region (or the whole photo)
     image: Image.Image | None = None  # the whole photo, when the region is only part of it
+    region: tuple[float, float, float, float] | None = None  # where the crop is, as fractions
 
     @classmethod
     def of(cls, query: QueryPhoto | NDArray[np.float32]) -> QueryPhoto:

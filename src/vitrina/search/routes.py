@@ -14,11 +14,19 @@ from vitrina.analytics.searches import record_click, record_search
 from vitrina.catalog.links import ProductLinks, is_absolute
 from vitrina.catalog.models import Product
 from vitrina.db import database_errors
-from vitrina.errors import ImageTooLarge, NotFound
+from vitrina.errors import ImageTooLarge, InvalidPayload, NotFound
 from vitrina.http.bounds import PriceMinor, RowId
 from vitrina.http.deps import SearchQuota, ServicesDep
 from vitrina.http.errors import ErrorResponse
-from vitrina.search.schemas import SearchRequest, SearchResponse
+from vitrina.search.schemas import (
+    TEXT_DESCRIPTION,
+    TEXT_MAX_LENGTH,
+    WORDS_NEED_A_PHOTO,
+    Language,
+    SearchRequest,
+    SearchResponse,
+)
+from vitrina.search.words import filters_with, read_words, with_understood
 from vitrina.vectors.base import SearchFilters
 
 router = APIRouter(tags=["search"])
@@ -27,27 +35,30 @@ _ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 
-
 @router.post(
     "/api/v1/search", response_model=SearchResponse, responses=_ERRORS, dependencies=[SearchQuota]
 )
 async def search(body: SearchRequest, services: ServicesDep) -> SearchResponse:
-    """Products that look like the photo given by URL, base64, or an indexed product."""
+    """Products that look like the photo given by URL, base64, or an indexed product, with
+    the words of ``text`` if any."""
     started = time.perf_counter()
     service = services.searcher()
-    filters = SearchFilters(**body.filters.model_dump())
+    words = read_words(body.text)
+    filters = filters_with(SearchFilters(**body.filters.model_dump()), words)
 
     def run() -> SearchResponse:
         # The product itself comes first here; /products/{id}/similar leaves it out.
-        return service.find(
+        response = service.find(
             image_url=body.image_url,
             image_base64=body.image_base64,
             product_id=body.product_id,
             top_k=body.top_k,
             threshold=body.threshold,
             filters=filters,
+            words=words,
             started=started,
         )
+        return with_understood(response, words, body.language)
 
     return await run_in_threadpool(lambda: record_search(services.sessions, "api", run()))
 
@@ -65,6 +76,10 @@ _UPLOAD_EXAMPLE = {
                         "summary": "Bouquets from 5 000 to 20 000 ₸ (minor units)",
                         "value": {"file": "(photo.jpg)", "price_min": 500000, "price_max": 2000000},
                     },
+                    "photo plus words": {
+                        "summary": "The same bouquet in white, up to 20 000 ₸",
+                        "value": {"file": "(photo.jpg)", "text": "такой же, но белый, до 20 000"},
+                    },
                 }
             }
         }
@@ -81,13 +96,19 @@ _UPLOAD_EXAMPLE = {
 )
 async def search_upload(
     services: ServicesDep,
-    file: Annotated[UploadFile, File(description="the photo")],
+    file: Annotated[UploadFile | None, File(description="the photo (required)")] = None,
     top_k: Annotated[int, Form(ge=1, le=100)] = 20,
     threshold: Annotated[float | None, Form(ge=-1.0, le=1.0)] = None,
     shop_id: Annotated[RowId | None, Form()] = None,
     price_min: Annotated[PriceMinor | None, Form(description="Minor units (1 ₸ = 100).")] = None,
     price_max: Annotated[PriceMinor | None, Form(description="Minor units (1 ₸ = 100).")] = None,
     type: Annotated[str | None, Form(max_length=50)] = None,
+    text: Annotated[
+        str | None, Form(max_length=TEXT_MAX_LENGTH, description=TEXT_DESCRIPTION)
+    ] = None,
+    language: Annotated[
+        Language | None, Form(description="The language of `understood_text` (default ru).")
+    ] = None,
     channel: Annotated[
         Literal["api", "widget"],
         Form(description="Who asks, for the analytics: `widget` is the shop's search button."),
@@ -101,6 +122,11 @@ async def search_upload(
     """
     started = time.perf_counter()
     service = services.searcher()
+    words = read_words(text)
+    if file is None:
+        if words is not None:
+            raise InvalidPayload(f"text: {WORDS_NEED_A_PHOTO}", field="text")
+        raise InvalidPayload("file: the photo is required (a multipart field `file`)", field="file")
     limit = services.settings.image_max_bytes
     data = await file.read(limit + 1)
     if len(data) > limit:
@@ -108,12 +134,19 @@ async def search_upload(
     filters = SearchFilters(
         shop_id=shop_id, price_min=price_min, price_max=price_max, type=type or None
     )
+    filters = filters_with(filters, words)
 
     def run() -> SearchResponse:
         response = service.find(
-            photo=data, top_k=top_k, threshold=threshold, filters=filters, started=started
+            photo=data,
+            top_k=top_k,
+            threshold=threshold,
+            filters=filters,
+            words=words,
+            started=started,
         )
-        return record_search(services.sessions, channel, response)
+        told = with_understood(response, words, language)
+        return record_search(services.sessions, channel, told)
 
     return await run_in_threadpool(run)
 
@@ -150,9 +183,9 @@ async def similar_products(
     responses={302: {"description": "To the product's page"}, 404: {"model": ErrorResponse}},
 )
 def go_to_product(
-    product_id: int,
+    product_id: RowId,
     services: ServicesDep,
-    s: Annotated[int | None, Query(description="The search's `search_id`.")] = None,
+    s: Annotated[RowId | None, Query(description="The search's `search_id`.")] = None,
 ) -> RedirectResponse:
     """A customer chose a result: count the click, then go to the product's page.
 

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from vitrina.catalog.schemas import PAGE_URL_DESCRIPTION, PRICE_DESCRIPTION
 from vitrina.http.bounds import PriceMinor, RowId
@@ -25,6 +36,22 @@ class Filters(BaseModel):
     )
 
 
+TEXT_MAX_LENGTH = 200
+TEXT_DESCRIPTION = (
+    "A few words with the photo, in Russian, Kazakh or English: a colour («такой же, но "
+    "белый», «ақ», «white»), a price («до 20 000», «от 10 до 15 тыс», «20к»), a count («51 "
+    "роза») or a container («в коробке», «в корзине», «шляпная коробка», «монобукет»). Price "
+    "words filter like `filters`, a colour re-ranks by the bouquets' colours, count and "
+    "container favour products whose title says so; the answer's `understood` tells what was "
+    "taken. Only with a photo."
+)
+Language = Literal["ru", "kk", "en"]
+WORDS_NEED_A_PHOTO = (
+    "words need a photo: send them with a photo (searching by words alone needs a text-image "
+    "model, a later step)"
+)
+
+
 class SearchRequest(BaseModel):
     """Exactly one of ``image_url``, ``image_base64``, ``product_id``."""
 
@@ -37,6 +64,10 @@ class SearchRequest(BaseModel):
                     "filters": {"price_max": 2000000},
                 },
                 {"product_id": 7001, "top_k": 5},
+                {
+                    "image_url": "https://shop.kz/upload/iblock/1a2/bouquet.jpg",
+                    "text": "такой же, но белый, до 20 000",
+                },
             ]
         }
     )
@@ -60,6 +91,25 @@ class SearchRequest(BaseModel):
         default=None, ge=-1.0, le=1.0, description="Leave out results less similar than this."
     )
     filters: Filters = Field(default_factory=Filters)
+    text: str | None = Field(
+        default=None,
+        max_length=TEXT_MAX_LENGTH,
+        description=TEXT_DESCRIPTION,
+        examples=["такой же, но белый, до 20 000"],
+    )
+
+    language: Language | None = Field(
+        default=None, description="The language of `understood_text` (Russian by default)."
+    )
+
+    @field_validator("text")
+    @classmethod
+    def _words_need_a_photo(cls, text: str | None, info: ValidationInfo) -> str | None:
+        if text is None or not text.strip():
+            return None
+        if all(info.data.get(n) is None for n in ("image_url", "image_base64", "product_id")):
+            raise ValueError(WORDS_NEED_A_PHOTO)
+        return text
 
     @model_validator(mode="after")
     def _one_query(self) -> SearchRequest:
@@ -107,16 +157,52 @@ class SearchResult(BaseModel):
         default=None, description="the geometric check, for the leading results"
     )
     page_url: str | None = Field(default=None, description=PAGE_URL_DESCRIPTION)
+    available: bool = Field(
+        default=True,
+        description="on sale now; false only for a sold-out product that is the exact match "
+        "(say «Нет в наличии» and offer the similar ones, which are all available)",
+    )
+
+
+class UnderstoodWords(BaseModel):
+    """What the words beside the photo were taken to mean; only what was understood is given."""
+
+    colour: str | None = Field(
+        default=None,
+        description="the colour asked for, as search names bouquet colours: white, red, pink, "
+        "orange, yellow, green, blue, purple, brown, grey, black",
+        examples=["white"],
+    )
+    price_min: int | None = Field(default=None, description="minor units (1 ₸ = 100)")
+    price_max: int | None = Field(
+        default=None, description="minor units (1 ₸ = 100)", examples=[2000000]
+    )
+    count: int | None = Field(default=None, description="flowers («51 роза»)", examples=[51])
+    container: str | None = Field(
+        default=None, description="hat_box, box, basket, vase or mono", examples=["box"]
+    )
+
+    @model_serializer(mode="wrap")
+    def _understood_only(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return {k: v for k, v in handler(self).items() if v is not None}
 
 
 class SearchResponse(BaseModel):
-    """The top_k products; ``exact`` the verified ones, ``similar`` the rest above the threshold."""
+    """The top_k products; ``exact`` the verified ones (a sold-out one among them, with
+    ``available: false``), ``similar`` the rest above the threshold, all of them on sale."""
 
     results: list[SearchResult]
     exact: list[SearchResult]
     similar: list[SearchResult]
     search_time_ms: float
     total_indexed: int
+    region: list[float] | None = Field(
+        default=None,
+        description="where Vitrina found the product in the photo (a story's or a screen's "
+        "photo inside its frame): [left, top, width, height] as fractions of the photo; null "
+        "when the whole photo was the product",
+        examples=[[0.1, 0.22, 0.8, 0.45]],
+    )
     embedder: str
     exact_threshold: float
     similar_threshold: float
@@ -126,4 +212,15 @@ class SearchResponse(BaseModel):
         default=None,
         description="This search in the analytics; send customers to "
         "`/go/{product_id}?s={search_id}` so their click is counted.",
+    )
+    understood: UnderstoodWords | None = Field(
+        default=None,
+        description="What the request's `text` was taken to mean (null without `text`).",
+        examples=[{"colour": "white", "price_max": 2000000, "count": 51, "container": "box"}],
+    )
+    understood_text: str | None = Field(
+        default=None,
+        description="`understood` told to the customer in the request's `language`, for the "
+        "page to show (null when nothing was understood).",
+        examples=["Понял: белые, 51 шт., в коробке, до 20 000 ₸"],
     )

@@ -6,6 +6,7 @@ from typing import Protocol
 
 from vitrina.search.schemas import SearchResponse
 from vitrina.vectors.base import SearchFilters
+from vitrina.words import Understood
 
 
 class Searcher(Protocol):
@@ -27,9 +28,11 @@ class Searcher(Protocol):
         top_k: int,
         threshold: float | None,
         filters: SearchFilters,
+        words: Understood | None = None,
         started: float | None = None,
     ) -> SearchResponse:
-        """Search by exactly one of: photo bytes, base64, a URL, or an indexed product's photo."""
+        """Search by exactly one of: photo bytes, base64, a URL, or an indexed product's photo,
+        with the customer's ``words`` if any."""
         ...
 
     def warm(self, model: bool = False) -> None:

@@ -31,7 +31,7 @@ from vitrina.errors import InvalidPayload, NotFound, PhotoFetchError, ServiceUna
 from vitrina.images.decode import decode_image
 from vitrina.images.fetch import PhotoFetcher
 from vitrina.search.photo_url import for_customer
-from vitrina.search.ranking import Candidate, QueryPhoto, rank, verify_leading
+from vitrina.search.ranking import INLIER_SHARE, Candidate, QueryPhoto, rank, verify_leading
 from vitrina.search.schemas import MatchCheck, SearchResponse, SearchResult
 from vitrina.search.thresholds import (
     Thresholds,
@@ -39,8 +39,10 @@ from vitrina.search.thresholds import (
     resolve,
     stored_thresholds,
 )
+from vitrina.search.words import follow_words
 from vitrina.vectors.base import Hit, SearchFilters, VectorIndex
 from vitrina.vectors.models import ImageVector
+from vitrina.words import Understood
 
 QUERY_DECODE_SIZE = 512  # a story screenshot keeps its product region large enough for ORB
 # Photos per region asked of the index, whatever top_k: enough that the colour ranking finds
@@ -116,9 +118,11 @@ class SearchService:
         top_k: int,
         threshold: float | None,
         filters: SearchFilters,
+        words: Understood | None = None,
         started: float | None = None,
     ) -> SearchResponse:
-        """Search by exactly one of: photo bytes, base64, a URL, or an indexed product's photo.
+        """Search by exactly one of: photo bytes, base64, a URL, or an indexed product's photo
+        (with ``words`` beside it, already applied to ``filters``: ``search/words.py``).
 
         One call from the request to the answer, so a search can run in another process
         (``search/process.py``) with one round trip and no image crossing the boundary.
@@ -134,7 +138,7 @@ class SearchService:
         else:
             raise InvalidPayload("give a photo, image_url, image_base64 or product_id")
         return self.search(
-            query, top_k=top_k, threshold=threshold, filters=filters, started=started
+            query, top_k=top_k, threshold=threshold, filters=filters, words=words, started=started
         )
 
     @property
@@ -180,16 +184,22 @@ class SearchService:
         catalog photos) when given: decoded at the query's larger size instead, a shop's own
         photo came back at cosine 0.985-0.999 to itself, not 1.0.
         """
-        crop = product_crop(image)
+        crop, region = product_crop(image)
         whole: Image.Image | bytes = image if original is None else original
-        crops = [whole] if crop is image else [whole, crop]
+        crops = [whole] if region is None else [whole, crop]
         vectors = np.asarray(self.embedder.embed_images(crops), dtype=np.float32)
         return QueryPhoto(
-            vectors, describe_query_photo(crop), crop, None if crop is image else image
+            vectors,
+            describe_query_photo(crop),
+            crop,
+            None if region is None else image,
+            None if region is None else region.share_of(*image.size),
         )
 
     def embed_base64(self, text: str) -> QueryPhoto:
         """A base64 photo (data: URLs accepted)."""
+        if text.startswith("data:") and "," not in text:
+            raise InvalidPayload("image_base64: a data: URL without its data", field="image_base64")
         payload = text.split(",", 1)[1] if text.startswith("data:") else text
         try:
             data = base64.b64decode(payload, validate=True)
@@ -222,7 +232,7 @@ class SearchService:
                 product = session.get(Product, product_id)
                 if product is None:
                     raise NotFound(f"product {product_id} not found")
-                if not product.enabled:  # photos of what is not on sale are not indexed
+                if not product.enabled:  # a deleted product's photos are not indexed
                     raise NotFound(f"product {product_id} is not on sale")
                 raise NotFound(f"product {product_id} has no indexed photo yet")
             stored = description(session, row[1])
@@ -237,6 +247,7 @@ class SearchService:
         top_k: int,
         threshold: float | None,
         filters: SearchFilters,
+        words: Understood | None = None,
         started: float | None = None,
     ) -> SearchResponse:
         """Top ``top_k`` products (one entry each: its best photo), the verified match first.
@@ -250,7 +261,7 @@ class SearchService:
         photo = QueryPhoto.of(query)
         thresholds = self.thresholds
         with self.sessions() as session:
-            candidates = self.candidates(session, photo, filters, top_k, thresholds)
+            candidates = self.candidates(session, photo, filters, top_k, thresholds, words)
             results = self._results(session, candidates, top_k, threshold, filters)
             total = self.index.count(session)
         exact = [r for r in results if r.verification is not None and r.verification.exact]
@@ -266,6 +277,7 @@ class SearchService:
             similar=similar,
             search_time_ms=round((time.perf_counter() - started) * 1000, 2),
             total_indexed=total,
+            region=None if photo.region is None else list(photo.region),
             embedder=self.embedder.name,
             exact_threshold=thresholds.verify_floor,
             similar_threshold=thresholds.similar,
@@ -280,8 +292,10 @@ class SearchService:
         filters: SearchFilters,
         top_k: int,
         thresholds: Thresholds,
+        words: Understood | None = None,
     ) -> list[Candidate]:
-        """Ranked and verified candidates, one per product (calibration reads them directly)."""
+        """Ranked and verified candidates, one per product (calibration reads them directly),
+        then re-ranked for the customer's ``words``."""
         # Several photos may belong to one product: ask for more photos than products.
         limit = max(top_k * 4, CANDIDATES)
         best: dict[int, Hit] = {}
@@ -292,6 +306,8 @@ class SearchService:
                     best[hit.image_id] = hit
         candidates = rank(session, photo, list(best.values()), thresholds)
         verify_leading(session, photo, candidates, thresholds)
+        if words is not None:
+            follow_words(session, candidates, words, thresholds, min_share=INLIER_SHARE)
         return candidates
 
     def _results(
@@ -317,8 +333,10 @@ class SearchService:
             if found is None:
                 continue
             product, url = found
-            if not _passes(product, filters) or (
-                threshold is not None and hit.similarity < threshold
+            if (
+                not _passes(product, filters)
+                or (threshold is not None and hit.similarity < threshold)
+                or not (product.available or candidate.exact)  # sold out: only as the match
             ):
                 continue
             check = candidate.verification
@@ -331,6 +349,7 @@ class SearchService:
                     matched_image_url=url,
                     similarity=round(min(1.0, hit.similarity), 4),
                     page_url=self.links.page_url(product.id, product.page_url),
+                    available=product.available,
                     score=round(candidate.score, 4),
                     colour_similarity=(
                         None if candidate.colour is None else round(candidate.colour, 4)

@@ -36,6 +36,7 @@ COMPARED_FIELDS = (
     "name",
     "price",
     "enabled",
+    "available",
     "type",
     "height",
     "width",

@@ -316,3 +316,21 @@ class VectorBatch:
     created: list[datetime]
     attrs: list[tuple[int, int, bool, str | None]]
     vectors: NDArray[np.float32]
+
+    def photos(self) -> list[list[int]]:
+        """The batch's rows grouped by photo, in order of first appearance: the units a batch
+        may be cut into (a photo's vectors must stay together, see above)."""
+        rows_of: dict[int, list[int]] = {}
+        for row, image in enumerate(self.image_ids):
+            rows_of.setdefault(image, []).append(row)
+        return list(rows_of.values())
+
+    def take(self, rows: Sequence[int]) -> VectorBatch:
+        """These rows as a batch of their own."""
+        return VectorBatch(
+            image_ids=[self.image_ids[i] for i in rows],
+            product_ids=[self.product_ids[i] for i in rows],
+            created=[self.created[i] for i in rows],
+            attrs=[self.attrs[i] for i in rows],
+            vectors=np.ascontiguousarray(self.vectors[list(rows)]),
+        )

@@ -14,9 +14,10 @@ Locks: ``_lock`` guards the graph and is never held across a database read (read
 apply). ``_refreshing`` lets one thread at a time pull changes, and that thread is a search's
 own: it pays for the reads, the apply and, once unsaved changes pass a tenth of the graph, a
 save of the file. Other searches skip the refresh (they answer from the state a moment old)
-but wait on ``_lock`` while the changes are added to the graph: briefly for a few changed
-photos, as long as faiss takes to insert them after a large import. Before the very first load
-(a file read, or a build from the table) every search waits for it.
+but wait on ``_lock`` while the changes are added to the graph, which is done in pieces sized
+to hold it about ``APPLY_PIECE_S`` each (``_add``): after a large import a search waits for one
+piece, not for faiss to insert every photo (the refreshing search itself pays for them all).
+Before the very first load (a file read, or a build from the table) every search waits for it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -55,6 +56,10 @@ COUNT_CHECK_EVERY_S = 2.0
 # Refresh reads a little before the watermark: timestamps of concurrent commits may interleave.
 OVERLAP = timedelta(seconds=2)
 COMPACT_WHEN_DEAD = 0.25
+# A refresh adds vectors in pieces holding the lock about this long each (searches wait for one
+# piece): the piece's size follows the measured insert rate, at most doubling per piece.
+APPLY_PIECE_S = 0.02
+FIRST_PIECE_ROWS = 32
 
 
 @dataclass
@@ -250,8 +255,8 @@ class HnswIndex:
         if count_now or now - self._last_count >= self.count_every_s:
             self._last_count = now
             changes.stored = int(session.scalar(self._stored(func.count())) or 0)
+        self._apply(graph, changes)
         with self._lock:
-            self._apply(graph, changes)
             mismatch = changes.stored is not None and changes.stored != graph.size - graph.dead
         if mismatch:
             # Rows were deleted, or some were committed late (older than the watermark's
@@ -260,9 +265,7 @@ class HnswIndex:
             with self._lock:
                 graph.kill_images(graph.created_of_image.keys() - stored)
                 missing = stored - graph.created_of_image.keys()
-            for batch in self._read_vectors(session, None, only=sorted(missing)):
-                with self._lock:
-                    graph.apply_vectors(batch)
+            self._add(graph, self._read_vectors(session, None, only=sorted(missing)))
         if graph.size > 1000 and graph.dead > COMPACT_WHEN_DEAD * graph.size:
             return self._rebuild_in_background(session, f"{graph.dead} retired vectors")
         live = graph.size - graph.dead
@@ -273,14 +276,34 @@ class HnswIndex:
             self._save(graph)
         return False
 
-    @staticmethod
-    def _apply(graph: Graph, changes: _Changes) -> None:
-        for batch in changes.vectors:
-            graph.apply_vectors(batch)
-        for product, attrs, updated in changes.products:
-            graph.set_product(product, attrs)
-            if graph.product_mark is None or updated > graph.product_mark:
-                graph.product_mark = updated
+    def _apply(self, graph: Graph, changes: _Changes) -> None:
+        self._add(graph, changes.vectors)
+        with self._lock:
+            for product, attrs, updated in changes.products:
+                graph.set_product(product, attrs)
+                if graph.product_mark is None or updated > graph.product_mark:
+                    graph.product_mark = updated
+
+    def _add(self, graph: Graph, batches: Iterable[VectorBatch]) -> None:
+        """Add vectors piece by piece (whole photos), each piece under the lock for about
+        ``APPLY_PIECE_S``, so searches in between wait for one piece, not for the import."""
+        rows = FIRST_PIECE_ROWS
+        for batch in batches:
+            photos = batch.photos()
+            start = 0
+            while start < len(photos):
+                end, count = start + 1, len(photos[start])
+                while end < len(photos) and count + len(photos[end]) <= rows:
+                    count += len(photos[end])
+                    end += 1
+                piece = batch.take([row for photo in photos[start:end] for row in photo])
+                with self._lock:
+                    size, began = graph.size, time.perf_counter()
+                    graph.apply_vectors(piece)
+                    took, added = time.perf_counter() - began, graph.size - size
+                if added:  # rows already in the graph (the overlap) cost nothing: no measure
+                    rows = max(1, min(2 * rows, int(added * APPLY_PIECE_S / max(took, 1e-6))))
+                start = end
 
     def _rebuild_in_background(self, session: Session, reason: str) -> bool:
         """Rebuild from the table in a thread; the old graph answers meanwhile."""

@@ -107,7 +107,7 @@ def timing_chart(days: Sequence[DayActivity]) -> Markup:
     top = _nice_max(max((d.p95_ms or d.avg_ms or 0.0 for d in days), default=0.0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(len(days), 1)
-    parts = _frame("Webhook processing time per day (ms)", top, " ms")
+    parts = _frame("Webhook processing time per day (ms)", top, " мс")
     for series in ("avg", "p95"):
         points = [
             (LEFT + slot * (i + 0.5), TOP + plot_h * (1 - value / top), d, value)
@@ -123,7 +123,7 @@ def timing_chart(days: Sequence[DayActivity]) -> Markup:
         for x, y, d, value in points:
             parts.append(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{COLOURS[series]}">'
-                f"<title>{d.day.isoformat()}: {series} {value:.1f} ms</title></circle>"
+                f"<title>{d.day.isoformat()}: {series} {value:.1f} мс</title></circle>"
             )
     parts += _day_labels([d.day for d in days], slot)
     parts.append("</svg>")

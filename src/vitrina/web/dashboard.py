@@ -9,13 +9,14 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from vitrina.analytics.searches import SearchPanel, search_panel
-from vitrina.db import utc_day, utcnow
+from vitrina.db import local_day, utcnow
 from vitrina.integrations.bitrix.repository import list_runs
 from vitrina.jobs import queue
 from vitrina.jobs.models import DEAD
@@ -109,13 +110,15 @@ def collect_dashboard(
     events: int = 20,
     runs: int = 10,
     now: datetime | None = None,
+    zone: str = "UTC",
 ) -> Dashboard:
-    """The dashboard as of ``now``: ``days`` UTC days of activity, the latest events and runs."""
+    """The dashboard as of ``now``: ``days`` days of activity in the shop's ``zone``, the latest
+    events and runs."""
     now = now or utcnow()
     return Dashboard(
         generated_at=now,
         stats=collect_stats(session, embedder),
-        days=activity_by_day(session, days=days, now=now),
+        days=activity_by_day(session, days=days, now=now, zone=zone),
         dead_jobs=[
             DeadJob.model_validate(job, from_attributes=True)
             for job in queue.list_jobs(session, state=DEAD, limit=50)
@@ -128,15 +131,18 @@ def collect_dashboard(
             RunRow.model_validate(run, from_attributes=True)
             for run in list_runs(session, limit=runs)
         ],
-        searches=search_panel(session, days=days, now=now),
+        searches=search_panel(session, days=days, now=now, zone=zone),
     )
 
 
-def activity_by_day(session: Session, *, days: int, now: datetime) -> list[DayActivity]:
-    """Per UTC day (oldest first, days without events included): counts by outcome, avg and p95."""
-    first = now.date() - timedelta(days=days - 1)
-    since = datetime.combine(first, datetime.min.time(), tzinfo=now.tzinfo)
-    day = utc_day(session, EventLog.received_at)
+def activity_by_day(
+    session: Session, *, days: int, now: datetime, zone: str = "UTC"
+) -> list[DayActivity]:
+    """Per day in ``zone`` (oldest first, days without events included): counts by outcome, avg
+    and p95."""
+    first = now.astimezone(ZoneInfo(zone)).date() - timedelta(days=days - 1)
+    since = datetime.combine(first, datetime.min.time(), tzinfo=ZoneInfo(zone))
+    day = local_day(session, EventLog.received_at, zone)
     by_day = {
         first + timedelta(days=i): DayActivity(day=first + timedelta(days=i)) for i in range(days)
     }

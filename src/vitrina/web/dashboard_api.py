@@ -19,4 +19,4 @@ router = APIRouter(tags=["admin"])
 def dashboard_json(session: ReadSession, services: ServicesDep, _: AdminDep) -> Dashboard:
     """Everything the dashboard shows, as JSON (admin)."""
     embedder = services.embedder_name
-    return collect_dashboard(session, embedder)
+    return collect_dashboard(session, embedder, zone=services.settings.timezone)

@@ -21,6 +21,7 @@ from vitrina.jobs import queue
 from vitrina.web.dashboard import Dashboard, collect_dashboard
 from vitrina.web.login import session_cookie
 from vitrina.web.rendering import is_fragment, templates_of
+from vitrina.web.storefront_panels import storefront_panels
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,7 +29,7 @@ router = APIRouter(include_in_schema=False)
 def _dashboard_data(services: Services) -> Dashboard:
     embedder = services.embedder_name
     with database_errors(), services.sessions() as session:
-        return collect_dashboard(session, embedder)
+        return collect_dashboard(session, embedder, zone=services.settings.timezone)
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
@@ -40,10 +41,12 @@ def dashboard_page(request: Request, services: ServicesDep) -> Response:
             return HTMLResponse("", status_code=401)
         return RedirectResponse("/dashboard/login", status_code=303)
     name = "_panels.html" if is_fragment(request) else "dashboard.html"
+    data = _dashboard_data(services)
     context = {
-        "data": _dashboard_data(services),
+        "data": data,
         "refresh_s": 5,
         "csrf": dashboard_session.csrf_token(cookie),
+        **storefront_panels(request, services, data),
     }
     return templates_of(request).TemplateResponse(request, name, context)
 

@@ -1,9 +1,11 @@
-"""The API docs pages (Swagger UI at ``/docs``, ReDoc at ``/redoc``) offline and under the CSP.
+"""The API docs page (Swagger UI at ``/docs``) offline and under the CSP; ``/redoc`` leads there.
 
-FastAPI's own docs pages load Swagger UI and ReDoc from a CDN (blank offline) and write an inline
-script and style that a strict Content-Security-Policy blocks. These render the same pages with
-the assets served by Vitrina itself — from the ``fastapi-offline`` wheel, which ships Swagger UI
-and ReDoc and nothing else we need — and the request's CSP nonce on each inline element.
+FastAPI's own docs pages load Swagger UI from a CDN (blank offline) and write an inline script
+and style that a strict Content-Security-Policy blocks. This renders the same page with the
+assets served by Vitrina itself — from the ``fastapi-offline`` wheel — and the request's CSP
+nonce on each inline element. ReDoc is switched off: it builds its styles at run time
+(styled-components, no nonce) and starts a worker from a ``blob:``, so under the pages' policy
+it renders a blank page; one API page that works is better than two.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from pathlib import Path
 
 import fastapi_offline
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 ASSETS_URL = "/static-docs"
@@ -29,8 +31,8 @@ def _with_nonce(page: HTMLResponse, nonce: str) -> HTMLResponse:
 
 
 def install_docs(app: FastAPI) -> None:
-    """Serve ``/docs``, ``/redoc`` and their assets (create the app with ``docs_url=None,
-    redoc_url=None``)."""
+    """Serve ``/docs`` and its assets, and ``/redoc`` as a redirect to it (create the app with
+    ``docs_url=None, redoc_url=None``)."""
     title = f"{app.title} — API"
     app.mount(ASSETS_URL, StaticFiles(directory=ASSETS), name="static-docs")
 
@@ -46,12 +48,5 @@ def install_docs(app: FastAPI) -> None:
         return _with_nonce(page, request.state.csp_nonce)
 
     @app.get("/redoc", include_in_schema=False)
-    def redoc(request: Request) -> HTMLResponse:
-        page = get_redoc_html(
-            openapi_url="/openapi.json",
-            title=title,
-            redoc_js_url=f"{ASSETS_URL}/redoc.standalone.js",
-            redoc_favicon_url=f"{ASSETS_URL}/favicon.png",
-            with_google_fonts=False,
-        )
-        return _with_nonce(page, request.state.csp_nonce)
+    def redoc() -> RedirectResponse:
+        return RedirectResponse("/docs", status_code=308)

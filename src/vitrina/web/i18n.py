@@ -23,6 +23,7 @@ from vitrina.errors import (
     ServiceUnavailable,
     VitrinaError,
 )
+from vitrina.web import i18n_storefront as storefront
 
 DEFAULT = "ru"
 FALLBACK = {"kk": "ru"}
@@ -62,13 +63,18 @@ RU: dict[str, str] = {
         "Каталог ещё готовится к поиску. Попробуйте чуть позже."
     ),
     "More like this": "Похожие",
-    "Checked: the same bouquet, same colours": "Проверено: тот же букет, те же цвета",
     "{n} details of your photo line up with this one; {p}% of its colours match": (
         "{n} деталей вашего фото совпадают с этим; цвета совпадают на {p}%"
     ),
     "similarity": "сходство",
     "Found: {n}": "Найдено: {n}",
     "Choose a photo or paste the address of one.": "Выберите фото или вставьте ссылку на него.",
+    "A few words, if you like": "Уточните словами (необязательно)",
+    "the same but white, under 20 000": "такой же, но белый, до 20 000",
+    "Add a photo: the words only refine a search by photo.": (
+        "Добавьте фото: слова только уточняют поиск по фото."
+    ),
+    "Use at most {n} characters for the words.": "В поле для слов не больше {n} символов.",
     "This file is not a photo, or it is damaged. Choose a JPEG, PNG or WebP picture.": (
         "Этот файл не фотография или он повреждён. Выберите снимок JPEG, PNG или WebP."
     ),
@@ -134,8 +140,8 @@ RU: dict[str, str] = {
     "of {n} webhooks rejected": "из {n} уведомлений отклонены",
     "Processing, 24 h": "Обработка за сутки",
     "average per webhook": "в среднем на уведомление",
-    "Dead jobs": "Застрявшие задачи",
-    "need a look": "требуют внимания",
+    "Dead jobs": "Не удалось обработать",
+    "need a look": "товаров: фото не загрузились",
     "Webhooks per day": "Уведомлений в день",
     "applied": "применено",
     "duplicate": "повтор",
@@ -150,7 +156,7 @@ RU: dict[str, str] = {
     "Gave up": "Остановлена",
     "Retry": "Повторить",
     "Retrying…": "Повторяем…",
-    "No dead jobs.": "Застрявших задач нет.",
+    "No dead jobs.": "Все товары обработаны.",
     "Latest webhooks": "Последние уведомления",
     "Received": "Получено",
     "Event": "Событие",
@@ -230,13 +236,18 @@ KK: dict[str, str] = {
         "Каталог іздеуге әлі дайын емес. Сәл кейінірек қайталап көріңіз."
     ),
     "More like this": "Ұқсастары",
-    "Checked: the same bouquet, same colours": "Тексерілді: дәл сол гүл шоғы, түстері бірдей",
     "{n} details of your photo line up with this one; {p}% of its colours match": (
         "Фотоңыздың {n} бөлшегі осымен сәйкес келеді; түстерінің {p}% сәйкес"
     ),
     "similarity": "ұқсастық",
     "Found: {n}": "Табылды: {n}",
     "Choose a photo or paste the address of one.": "Фото таңдаңыз немесе оның сілтемесін қойыңыз.",
+    "A few words, if you like": "Сөзбен нақтылаңыз (міндетті емес)",
+    "the same but white, under 20 000": "дәл осындай, бірақ ақ, 20 000 дейін",
+    "Add a photo: the words only refine a search by photo.": (
+        "Фото қосыңыз: сөздер тек фото арқылы іздеуді нақтылайды."
+    ),
+    "Use at most {n} characters for the words.": "Сөздер өрісінде {n} таңбадан артық болмасын.",
     "This file is not a photo, or it is damaged. Choose a JPEG, PNG or WebP picture.": (
         "Бұл файл фото емес немесе бүлінген. JPEG, PNG немесе WebP суретін таңдаңыз."
     ),
@@ -254,7 +265,11 @@ KK: dict[str, str] = {
     ),
 }
 
-MESSAGES: dict[str, dict[str, str]] = {"ru": RU, "en": EN, "kk": KK}
+MESSAGES: dict[str, dict[str, str]] = {
+    "ru": RU | storefront.RU,
+    "en": EN | storefront.EN,
+    "kk": KK | storefront.KK,
+}
 
 
 def negotiate(accept_language: str | None, configured: str | None = None) -> str:
@@ -326,10 +341,17 @@ CUSTOMER_ERRORS: tuple[tuple[type[VitrinaError], str], ...] = (
 
 
 def customer_message(error: VitrinaError, language: str) -> str:
-    """The error in the customer's language; English keeps the precise original."""
+    """The error in the customer's language; English keeps the precise original, except for a
+    photo address, whose wording is the customer's (no field names)."""
+    translate = translator(language)
+    code = error.code
+    if code in storefront.PHOTO_ADDRESS_CODES or (
+        isinstance(error, InvalidPayload) and error.field == "image_url" and code.startswith("photo_")
+    ):
+        known = code if code in storefront.PHOTO_ADDRESS_CODES else "photo_fetch_failed"
+        return f"{translate(known)} {translate('upload-instead')}"
     if language == "en":
         return error.message
-    translate = translator(language)
     if isinstance(error, InvalidPayload) and error.field in ("price_min", "price_max"):
         return translate("Enter a price in tenge, like 5000.")
     for family, text in CUSTOMER_ERRORS:

@@ -59,7 +59,8 @@ def _login_form(
 async def login(request: Request, services: ServicesDep) -> Response:
     """Check the admin token; on success set the session cookie (HttpOnly, SameSite=Lax)."""
     csrf.check_origin(request)  # no session yet to hold a token: the origin must be ours
-    wait = services.login_limiter.acquire(client_address(request))
+    # Only failed attempts are charged: a right token gets in unless this address is guessing.
+    wait = services.login_limiter.peek(client_address(request))
     if wait is not None:
         raise RateLimited(f"Too many login attempts; try again in {wait:.0f} s.", retry_after=wait)
     async with request.form(max_files=0, max_fields=5) as data:
@@ -68,6 +69,7 @@ async def login(request: Request, services: ServicesDep) -> Response:
     if not token:
         return _login_form(request, services, status=403)
     if not offered or not hmac.compare_digest(offered.encode(), token.encode()):
+        services.login_limiter.acquire(client_address(request))
         log.warning("dashboard login refused", extra={"client": client_address(request)})
         refused = translator(request_language(request))("That is not the admin token.")
         return _login_form(request, services, refused, status=401)

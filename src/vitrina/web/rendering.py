@@ -6,7 +6,6 @@ A little JavaScript (``static/``) asks the same routes for just a fragment of a 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import Request
@@ -17,6 +16,7 @@ from vitrina.catalog.money import format_tenge
 from vitrina.search.schemas import SearchResult
 from vitrina.web.charts import search_chart, syncs_chart, timing_chart
 from vitrina.web.i18n import page_context
+from vitrina.web.local_time import when, zone_name
 
 HERE = Path(__file__).resolve().parent
 FRAGMENT_HEADER = "x-vitrina-fragment"
@@ -42,13 +42,6 @@ def duration(seconds: float | None) -> str:
     return f"{seconds / 86400:.0f} d"
 
 
-def when(value: datetime | None) -> str:
-    """A UTC timestamp as ``2025-10-24 15:42:55 UTC``."""
-    if value is None:
-        return "—"
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
 def click_url(item: SearchResult, search_id: int | None) -> str | None:
     """Where a result card links: through the click counter when the page address is absolute;
     ``None`` when there is no page to go to from Vitrina's own site."""
@@ -62,6 +55,7 @@ def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=HERE / "templates", context_processors=[page_context])
     templates.env.filters.update(tenge=tenge, percent=percent, duration=duration, when=when)
     templates.env.globals.update(
+        zone_name=zone_name,
         syncs_chart=syncs_chart,
         timing_chart=timing_chart,
         search_chart=search_chart,

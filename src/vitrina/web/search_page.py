@@ -26,10 +26,12 @@ from vitrina.http.bounds import RowId
 from vitrina.http.deps import ServicesDep, limit_searches
 from vitrina.http.state import Services
 from vitrina.ingest.bitrix_format import parse_price
-from vitrina.search.schemas import SearchResponse, SearchResult
+from vitrina.search.schemas import TEXT_MAX_LENGTH, SearchResponse, SearchResult
+from vitrina.search.words import filters_with, read_words, with_understood
 from vitrina.vectors.base import SearchFilters
 from vitrina.web.i18n import request_language, translator
 from vitrina.web.rendering import is_fragment, templates_of
+from vitrina.words import Understood
 
 TOP_K = 24
 _ASCII_INT = re.compile(r"[0-9]{1,19}")
@@ -66,6 +68,7 @@ class SearchForm:
     shop_id: int | None = None
     price_min: str = ""
     price_max: str = ""
+    text: str = ""  # a few words beside the photo («такой же, но белый, до 20 000»)
 
     def filters(self, exclude_product_id: int | None = None) -> SearchFilters:
         return SearchFilters(
@@ -74,6 +77,14 @@ class SearchForm:
             price_max=price_filter(self.price_max, "price_max"),
             exclude_product_id=exclude_product_id,
         )
+
+    def words(self, language: str) -> Understood | None:
+        """The words typed beside the photo, as the API reads its ``text``."""
+        if len(self.text) > TEXT_MAX_LENGTH:
+            _ = translator(language)
+            message = _("Use at most {n} characters for the words.", n=TEXT_MAX_LENGTH)
+            raise InvalidPayload(message, field="text")
+        return read_words(self.text)
 
 
 @dataclass
@@ -125,7 +136,7 @@ def render_search(
     )
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def search_page(
     request: Request,
     services: ServicesDep,
@@ -173,6 +184,7 @@ async def search_submit(request: Request, services: ServicesDep) -> HTMLResponse
             shop_id=_optional_int(data.get("shop_id"), "shop_id"),
             price_min=str(data.get("price_min") or ""),
             price_max=str(data.get("price_max") or ""),
+            text=str(data.get("text") or "").strip(),
         )
         request.state.search_form = form
         photo: bytes | None = None
@@ -181,13 +193,18 @@ async def search_submit(request: Request, services: ServicesDep) -> HTMLResponse
             if isinstance(upload, UploadFile) and upload.filename:
                 photo = await upload.read(limit + 1)
                 break
-    filters = form.filters()
+    language = request_language(request)
+    words = form.words(language)
+    filters = filters_with(form.filters(), words)  # price words narrow the typed prices
     if photo is not None and len(photo) > limit:
         raise ImageTooLarge(
             f"The photo is larger than {limit / 1048576:.0f} MB; choose a smaller one."
         )
     if photo is None and not form.image_url:
-        _ = translator(request_language(request))
+        _ = translator(language)
+        if words is not None:
+            message = _("Add a photo: the words only refine a search by photo.")
+            raise InvalidPayload(message, field="text")
         raise InvalidPayload(_("Choose a photo or paste the address of one."), field="file")
     service = services.searcher()
 
@@ -198,12 +215,13 @@ async def search_submit(request: Request, services: ServicesDep) -> HTMLResponse
             top_k=TOP_K,
             threshold=None,
             filters=filters,
+            words=words,
             started=started,
         )
-        return record_search(services.sessions, "page", response)
+        return record_search(services.sessions, "page", with_understood(response, words, language))
 
     response = await run_in_threadpool(run)
-    _ = translator(request_language(request))
+    _ = translator(language)
     heading = _("Results for your photo" if photo is not None else "Results for the photo address")
     return render_search(request, services, form=form, groups=_group(response, heading))
 

@@ -15,7 +15,7 @@ import secrets
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-_NO_PAGES = ("/api/", "/static/", "/static-docs/", "/metrics", "/healthz")
+_NO_PAGES = ("/api/", "/static/", "/static-docs/", "/metrics", "/healthz", "/readyz")
 
 
 def content_security_policy(nonce: str) -> str:

@@ -6,7 +6,7 @@ every product payload the module sends carries the same ``stamp``, kept in the c
 
 * products the shop lists and Vitrina lacks (``missing``);
 * products whose stamp differs from the one Vitrina last applied (``changed``);
-* products enabled in Vitrina that the shop no longer lists (``vanished``: deleted or switched
+* products on sale in Vitrina that the shop no longer lists (``vanished``: deleted or switched
   off; the module sends the deletion or the switched-off product).
 
 Nothing is written to the catalog here: the products come back through the signed webhook path,
@@ -37,9 +37,10 @@ log = logging.getLogger("vitrina.bitrix")
 
 @dataclass(frozen=True, slots=True)
 class Known:
-    """What the catalog holds of one product: whether it is on sale, and its last stamp."""
+    """What the catalog holds of one product: whether it is on sale (not deleted, not sold out:
+    what the module's manifest lists), and its last stamp."""
 
-    enabled: bool
+    on_sale: bool
     stamp: str | None
 
 
@@ -63,7 +64,7 @@ def plan_resend(
 ) -> ResendPlan:
     """The drift between the shop's manifest (id → stamp) and the catalog, as a pure function.
 
-    A product Vitrina has disabled and the shop does not list agrees with the shop; one it has
+    A product Vitrina does not sell and the shop does not list agrees with the shop; one it has
     with no stamp (imported from the REST API, or from before the module) is ``changed`` once.
     """
     missing, changed, unchanged = [], [], 0
@@ -75,7 +76,7 @@ def plan_resend(
             changed.append(product_id)
         else:
             unchanged += 1
-    vanished = [pid for pid, have in known.items() if have.enabled and pid not in listed]
+    vanished = [pid for pid, have in known.items() if have.on_sale and pid not in listed]
     return ResendPlan(sorted(missing), sorted(changed), sorted(vanished), unchanged)
 
 
@@ -166,6 +167,6 @@ def _known(sessions: sessionmaker[Session], shop_id: int) -> dict[int, Known]:
     stamp = Product.source_payload["stamp"].as_string()
     with sessions() as session:
         rows = session.execute(
-            select(Product.id, Product.enabled, stamp).where(Product.shop_id == shop_id)
+            select(Product.id, Product.enabled & Product.available, stamp).where(Product.shop_id == shop_id)
         )
         return {row[0]: Known(bool(row[1]), row[2]) for row in rows}

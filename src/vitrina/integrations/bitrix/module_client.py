@@ -134,10 +134,12 @@ class ModuleClient:
         body = json.dumps(request, separators=(",", ":")).encode()
 
         def attempt(n: int) -> dict[str, Any]:
-            # A new id and timestamp per attempt: the module refuses stale timestamps.
+            # A new id (the nonce the module answers once) and timestamp per attempt: the module
+            # refuses stale timestamps and an id it has seen.
+            request_id = f"vitrina-{uuid.uuid4()}"
             headers = {
                 "Content-Type": "application/json",
-                **signed_headers(self.secrets[0], body, f"vitrina-{uuid.uuid4()}"),
+                **signed_headers(self.secrets[0], body, request_id),
             }
             try:
                 response = self._http.post(self.url, content=body, headers=headers)
@@ -151,7 +153,7 @@ class ModuleClient:
                 ) from None
             status = response.status_code
             if status == 200:
-                return self._verified(response)
+                return self._verified(response, request_id)
             if status == 401:
                 raise BitrixAuthError(
                     f"The Vitrina module at {self.url} refused the signature:"
@@ -178,15 +180,22 @@ class ModuleClient:
 
         return self.retries.run(attempt)
 
-    def _verified(self, response: httpx.Response) -> dict[str, Any]:
-        """The answer's JSON, after checking the module signed exactly these bytes."""
+    def _verified(self, response: httpx.Response, request_id: str) -> dict[str, Any]:
+        """The answer's JSON, after checking the module signed exactly these bytes as the answer
+        to this request (its webhook-id is the request's: an old answer played back is not)."""
         try:
-            verify(response.headers, response.content, self.secrets)
+            answered = verify(response.headers, response.content, self.secrets)
         except Unauthorized as exc:
             raise BitrixAuthError(
                 f"The answer from {self.url} is not signed by the module: {exc.message}",
                 url=self.url,
             ) from None
+        if answered != request_id:
+            raise BitrixAuthError(
+                f"The answer from {self.url} is signed for another request ({answered[:60]!r});"
+                " it is not trusted. Update the Vitrina module on the shop.",
+                url=self.url,
+            )
         try:
             answer = json.loads(response.content)
         except ValueError:

@@ -279,7 +279,8 @@ def run_reconcile_schedule(
                         sessions, client, shop_id=settings.default_shop_id,
                         source_url=client.base_url, stop=stop_event,
                     )
-                log.info(result.summary(), extra={"run_id": result.run_id})
+                healed = len(result.changes) - result.count("skipped")
+                log.info(result.summary(), extra={"run_id": result.run_id, "healed": healed})
             except ReconcileStopped:
                 return
             except VitrinaError as exc:

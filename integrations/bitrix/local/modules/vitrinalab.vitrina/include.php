@@ -18,6 +18,7 @@ Loader::registerAutoLoadClasses('vitrinalab.vitrina', [
     '\Vitrinalab\Vitrina\BitrixHttpTransport' => 'lib/transport.php',
     '\Vitrinalab\Vitrina\OutboxTable' => 'lib/outboxtable.php',
     '\Vitrinalab\Vitrina\SentTable' => 'lib/senttable.php',
+    '\Vitrinalab\Vitrina\NonceTable' => 'lib/noncetable.php',
     '\Vitrinalab\Vitrina\Outbox' => 'lib/outbox.php',
     '\Vitrinalab\Vitrina\Catalog' => 'lib/catalog.php',
     '\Vitrinalab\Vitrina\Prices' => 'lib/prices.php',

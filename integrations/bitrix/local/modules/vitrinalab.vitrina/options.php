@@ -251,8 +251,11 @@ $tabControl->BeginNextTab();
 $row('widget_enabled', $m('WIDGET_ENABLED'), '<input type="checkbox" id="widget_enabled" name="widget_enabled" value="Y"' . ($values['widget_enabled'] === 'Y' ? ' checked' : '') . '>', $m('WIDGET_HINT'));
 $row('widget_url', $m('WIDGET_URL'), $text('widget_url'), $m('WIDGET_URL_HINT'));
 if (preg_match('#^https?://#', $values['widget_url'])) {
-    $row('snippet', $m('WIDGET_SNIPPET'), '<code class="vitrina-snippet">' . $h(Widget::snippet($values['widget_url'], 's1')) . '</code>');
+    $row('snippet', $m('WIDGET_SNIPPET'), '<code class="vitrina-snippet">' . $h(Widget::snippet($values['widget_url'])) . '</code>');
 }
+// This page's own address is the site's as a browser sends it in Origin (admin and shop share a host).
+$origin = (!empty($_SERVER['HTTPS']) && $_SERVER['HTTPS'] !== 'off' ? 'https' : 'http') . '://' . ($_SERVER['HTTP_HOST'] ?? 'shop.example');
+$row('cors', $m('WIDGET_CORS'), '<code class="vitrina-origin">VITRINA_CORS_ORIGINS=' . $h($origin) . '</code>', $m('WIDGET_CORS_HINT'));
 
 $tabControl->BeginNextTab();
 // Bitrix's own rights tab (MODULE_GROUP_RIGHTS = 'Y'): which user groups may read or change these settings.

@@ -9,6 +9,7 @@ use Bitrix\Main\ModuleManager;
 use Vitrinalab\Vitrina\Agent;
 use Vitrinalab\Vitrina\Events;
 use Vitrinalab\Vitrina\OutboxTable;
+use Vitrinalab\Vitrina\NonceTable;
 use Vitrinalab\Vitrina\Sequence;
 use Vitrinalab\Vitrina\SentTable;
 
@@ -132,6 +133,9 @@ class vitrinalab_vitrina extends CModule
         if (!$connection->isTableExists(SentTable::getTableName())) {
             SentTable::getEntity()->createDbTable();
         }
+        if (!$connection->isTableExists(NonceTable::getTableName())) {
+            NonceTable::getEntity()->createDbTable();
+        }
 
         return true;
     }
@@ -139,7 +143,7 @@ class vitrinalab_vitrina extends CModule
     public function UnInstallDB()
     {
         $connection = Application::getConnection();
-        foreach ([OutboxTable::getTableName(), SentTable::getTableName()] as $table) {
+        foreach ([OutboxTable::getTableName(), SentTable::getTableName(), NonceTable::getTableName()] as $table) {
             if ($connection->isTableExists($table)) {
                 $connection->dropTable($table);
             }

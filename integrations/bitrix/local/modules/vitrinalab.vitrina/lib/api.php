@@ -8,7 +8,8 @@ namespace Vitrinalab\Vitrina;
  * What Vitrina may ask the module, at /bitrix/tools/vitrinalab.vitrina/api.php (copied there by
  * DoInstall): the manifest (active product ids and change stamps, by pages) and "resend these
  * ids". Only a POST signed with the shared secret (Standard Webhooks, like the webhooks the
- * other way) is answered, and the answer is signed too, so Vitrina can trust the manifest.
+ * other way) is answered, once per webhook-id (a replay is 409), and the answer is signed under
+ * the request's webhook-id, so Vitrina can trust the manifest is the answer to its request.
  *
  *   {"action": "manifest", "site": "s1"|null, "after": 0, "limit": 500}
  *   {"action": "resend", "ids": [698977, ...]}        (at most 1000 ids)
@@ -32,6 +33,9 @@ final class Api
         $why = Signer::verify($settings->secrets, $headers['webhook-id'] ?? null, $headers['webhook-timestamp'] ?? null, $headers['webhook-signature'] ?? null, $body, $now);
         if ($why !== null) {
             return [401, ['error' => $why]];
+        }
+        if (!NonceTable::claim((string) $headers['webhook-id'], $now)) {
+            return [409, ['error' => 'webhook-id: this request was answered already; a replayed request is refused', 'field' => 'webhook-id']];
         }
         $request = json_decode($body, true);
         if (!\is_array($request)) {
@@ -70,7 +74,11 @@ final class Api
         header('Content-Type: application/json; charset=utf-8');
         header('Cache-Control: no-store');
         if ($settings->secrets !== []) {
-            foreach (Signer::headers($settings->secrets, 'vitrina-' . Outbox::uuid4(), $now, $json) as $name => $value) {
+            // Signed under the request's own webhook-id: Vitrina takes only the answer to the request
+            // it made, never an answer recorded earlier and played back.
+            $id = $headers['webhook-id'] ?? '';
+            $answerId = preg_match('/^[\x21-\x7e]{1,200}$/', $id) ? $id : 'vitrina-' . Outbox::uuid4();
+            foreach (Signer::headers($settings->secrets, $answerId, $now, $json) as $name => $value) {
                 header("{$name}: {$value}");
             }
         }

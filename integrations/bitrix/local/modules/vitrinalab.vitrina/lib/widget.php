@@ -23,12 +23,16 @@ final class Widget
         if (!preg_match('#^https?://#', $url)) {
             return;
         }
-        Asset::getInstance()->addString(self::snippet($url, \defined('SITE_ID') ? SITE_ID : ''));
+        Asset::getInstance()->addString(self::snippet($url));
     }
 
-    /** The tag itself, also shown on the settings page for a template that wants it by hand. */
-    public static function snippet(string $url, string $siteId): string
+    /**
+     * The tag itself, the same as Vitrina's /widget page shows (``defer``: the widget runs once
+     * the page is parsed, so its ``data-target`` finds the shop's search box), also shown on the
+     * settings page for a template that wants it by hand.
+     */
+    public static function snippet(string $url): string
     {
-        return '<script src="' . htmlspecialcharsbx($url) . '" data-site="' . htmlspecialcharsbx($siteId) . '" async></script>';
+        return '<script src="' . htmlspecialcharsbx($url) . '" defer></script>';
     }
 }

@@ -1,0 +1,1 @@
+"""Customers' requests «Закажите похожий»: stored, listed on the dashboard, forwarded to the shop."""
