@@ -28,6 +28,9 @@ class PhotoDescription:
 
     colour: ColourDescriptor | None
     features: LocalFeatures
+    # A query's colours as taken, before the warm-light correction (``colour`` is corrected):
+    # a shop photo taken under warm light is compared with itself by these.
+    as_taken: ColourDescriptor | None = None
 
     def pack(self) -> tuple[bytes, bytes]:
         """``(colour, keypoints)`` as the feature table stores them."""
@@ -57,8 +60,10 @@ def product_crop(image: Image.Image) -> tuple[Image.Image, Box | None]:
 def describe_query_photo(crop: Image.Image) -> PhotoDescription:
     """A customer's photo, already cut to its product region: more keypoints than stored, since
     the product may be small in it and only the query pays for them; its colour is corrected for
-    warm indoor light."""
+    warm indoor light, and kept as taken too (the correction must never move a photo away from
+    itself)."""
     return PhotoDescription(
         colour_descriptor(crop, query=True),
         local_features(crop, keypoints=QUERY_KEYPOINTS, query=True),
+        colour_descriptor(crop),
     )

@@ -145,7 +145,9 @@ def replay(observation: Observation, thresholds: Thresholds) -> Answer:
     )
     leading = [s for s in nearest_in_shape(scored) if s.similarity >= thresholds.verify_floor]
     checked = [s for s in leading if s.inliers is not None]
-    first, exact = the_match([(s.inliers or 0, s.agreement, s.colour) for s in checked], thresholds)
+    first, exact = the_match(
+        [(s.inliers or 0, s.agreement, s.colour, s.similarity) for s in checked], thresholds
+    )
     ids = [checked[k].product_id for k in first]
     ranked = ids + [s.product_id for s in scored if s.product_id not in ids]
     return Answer(ranked[:TOP], set(ids) if exact else set())

@@ -37,6 +37,9 @@ VARIANT_MARGIN = 0.04  # colour agreement by which a colour variant loses "exact
 NAME_MARGIN = 0.1  # colour-name similarity by which it loses too (white and pale pink peonies)
 STRONG = 2  # times the inlier threshold: a match that ends verification early
 INLIER_SHARE = 0.4  # a match needs this share of the strongest one's inliers (else a look-alike)
+# Cosine at which a verified photo is the query photo itself (re-encoded, resized): a shop's own
+# photo came back 0.985-1.0 on real photographs, another colour of the same bouquet 0.87-0.98.
+NEAR_DUPLICATE = 0.985
 
 
 class Ranked(Protocol):
@@ -104,17 +107,25 @@ def rank(
     """Best photo per product by cosine plus colour agreement, best first; when the query's
     main colour is clear, bouquets of that colour get :attr:`Thresholds.colour_gate` more,
     so they come first unless another bouquet is much nearer in shape."""
-    query_colour = photo.description.colour if photo.description is not None else None
+    description = photo.description
+    query_colour = description.colour if description is not None else None
     stored = colours(session, [h.image_id for h in hits]) if query_colour is not None else {}
     described = [h.image_id for h in hits if h.image_id in stored]
     agreement: dict[int, tuple[float, bool]] = {}
-    if query_colour is not None and described:
+    if description is not None and query_colour is not None and described:
         matrix = np.stack([stored[image_id] for image_id in described])
-        clear = confident_colour(query_colour)
+        # Corrected for warm light, or as taken, whichever fits a stored photo better: the
+        # correction cools a shop photo of orange roses taken under warm light, and must
+        # never make it less like itself.
+        versions = [query_colour]
+        if description.as_taken is not None:
+            versions.append(description.as_taken)
+        fits = np.max([similarities(v, matrix) for v in versions], axis=0)
+        clear = {confident_colour(v) for v in versions} - {None}
         agreement = {
-            image_id: (float(similarity), clear is not None and name == clear)
+            image_id: (float(similarity), name in clear)
             for image_id, similarity, name in zip(
-                described, similarities(query_colour, matrix), main_colours(matrix), strict=True
+                described, fits, main_colours(matrix), strict=True
             )
         }
     per_product: dict[int, Candidate] = {}
@@ -126,9 +137,17 @@ def rank(
             hit.similarity, candidate.colour, candidate.same_colour, thresholds
         )
         known = per_product.get(hit.product_id)
-        if known is None or candidate.score > known.score:
+        if known is None or represents(candidate) > represents(known):
             per_product[hit.product_id] = candidate
     return sorted(per_product.values(), key=lambda c: c.score, reverse=True)
+
+
+def represents(candidate: Candidate) -> tuple[bool, float]:
+    """Which of a product's photos stands for it: the query photo itself (a near-duplicate)
+    whatever the colours say, else the best score. A warm-cast shop photo cut to a region by
+    the query's framing read its colours nearer the product's plain photo, and that photo then
+    stood for it at cosine 0.95 instead of itself at 1.0 (real photographs, issue 25)."""
+    return candidate.similarity >= NEAR_DUPLICATE, candidate.score
 
 
 def verify_leading(
@@ -161,7 +180,7 @@ def verify_leading(
     checked = [c for c in leading if c.verification is not None]
     first, exact = the_match(
         [
-            (c.verification.inliers, c.verification.colour_agreement, c.colour)
+            (c.verification.inliers, c.verification.colour_agreement, c.colour, c.similarity)
             for c in checked
             if c.verification is not None
         ],
@@ -179,34 +198,42 @@ def passes(inliers: int, agreement: float, thresholds: Thresholds) -> bool:
 
 
 def the_match(
-    checks: Sequence[tuple[int, float, float | None]], thresholds: Thresholds
+    checks: Sequence[tuple[int, float, float | None, float]], thresholds: Thresholds
 ) -> tuple[list[int], bool]:
     """Which of the verified candidates, given each one's ``(inliers, colour agreement,
-    colour-name similarity)`` nearest first, show the product photographed (they go first),
-    and whether they are exact.
+    colour-name similarity, cosine)`` nearest first, show the product photographed (they go
+    first), and whether they are exact.
 
     Every candidate with ``min_inliers`` is the same arrangement, unless it has far fewer
-    inliers than the strongest (a look-alike). Shops sell one arrangement in several colours and
-    each verifies, so the match is the one whose colour cells agree best, and it is exact only
-    when its colours pass on their own *and* it agrees clearly better than every other variant,
-    by the cells or by the names of the whole photos' colours (white and pale pink peonies can
-    pass the cells alike): when two colours fit the photo equally, neither is called exact.
-    Products that share one photo verify identically; they are the match together, not rivals.
+    inliers than the strongest (a look-alike). A near-duplicate of one catalog photo (cosine
+    ≥ :data:`NEAR_DUPLICATE`, nearer than every other match) is that photo, exact when its
+    colours pass, whatever other colours of the bouquet fit. Otherwise, as shops sell one
+    arrangement in several colours and each verifies, the match is the one whose colour cells
+    agree best, and it is exact only when its colours pass on their own *and* it agrees clearly
+    better than every other variant, by the cells or by the names of the whole photos' colours
+    (white and pale pink peonies can pass the cells alike): when two colours fit the photo
+    equally, neither is called exact. Products that share one photo verify identically; they
+    are the match together, not rivals.
     """
-    matched = [k for k, (inliers, _, _) in enumerate(checks) if inliers >= thresholds.min_inliers]
+    matched = [k for k, check in enumerate(checks) if check[0] >= thresholds.min_inliers]
     if not matched:
         return [], False
     most = max(checks[k][0] for k in matched)
     matched = [k for k in matched if checks[k][0] >= INLIER_SHARE * most]
+    nearest = max(matched, key=lambda k: checks[k][3])
+    if checks[nearest][3] >= NEAR_DUPLICATE:
+        copies = [k for k in matched if checks[k][:2] == checks[nearest][:2]]
+        if all(checks[k][3] < checks[nearest][3] for k in matched if k not in copies):
+            return copies, passes(checks[nearest][0], checks[nearest][1], thresholds)
     best = max(matched, key=lambda k: checks[k][1])  # of equals, the nearest
-    inliers, agreement, names = checks[best]
+    inliers, agreement, names, _ = checks[best]
     twins = [k for k in matched if checks[k][:2] == (inliers, agreement)]
     clearly_better = all(
         agreement >= other_agreement + VARIANT_MARGIN
         or (names is not None and other_names is not None and names >= other_names + NAME_MARGIN)
         for k in matched
         if k not in twins
-        for _, other_agreement, other_names in [checks[k]]
+        for _, other_agreement, other_names, _ in [checks[k]]
     )
     return twins, clearly_better and passes(inliers, agreement, thresholds)
 
