@@ -251,6 +251,8 @@ class Settings(BaseSettings):
     @field_validator("legacy_webhook_secret", "admin_token", "bitrix_token")
     @classmethod
     def _token(cls, value: str | None) -> str | None:
+        if value == "":  # ``VITRINA_ADMIN_TOKEN=`` is unset, as for the addresses below
+            return None
         if value is not None and (not value.strip() or not value.isprintable()):
             raise ValueError("must be printable text, not empty (unset it to turn it off)")
         return value
