@@ -1,0 +1,63 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Vitrinalab\Vitrina;
+
+use Bitrix\Main\Application;
+use Bitrix\Main\ORM\Data\DataManager;
+use Bitrix\Main\ORM\Fields\IntegerField;
+use Bitrix\Main\ORM\Fields\StringField;
+
+/**
+ * The customers' requests («Закажите похожий») Vitrina forwarded, by webhook-id: a request is
+ * mailed to the manager once. Vitrina retries a delivery it did not see answered for about half an
+ * hour under the same webhook-id, so rows are kept for days, not the signature's 5 minutes.
+ */
+final class LeadTable extends DataManager
+{
+    public const KEEP_S = 30 * 86400;
+
+    public static function getTableName(): string
+    {
+        return 'b_vitrinalab_vitrina_lead';
+    }
+
+    public static function getMap(): array
+    {
+        return [
+            new StringField('WEBHOOK_ID', ['primary' => true, 'size' => NonceTable::MAX_LENGTH]),
+            new IntegerField('LEAD_ID', ['required' => true]),
+            new StringField('SITE_ID', ['size' => 2]),
+            new IntegerField('RECEIVED_AT', ['required' => true]),
+        ];
+    }
+
+    /** True the first time $webhookId comes; false for a replay (already mailed). */
+    public static function claim(string $webhookId, int $leadId, string $siteId, int $now): bool
+    {
+        if (\strlen($webhookId) > NonceTable::MAX_LENGTH) {
+            return false;
+        }
+        $connection = Application::getConnection();
+        $connection->queryExecute('DELETE FROM ' . self::getTableName() . ' WHERE RECEIVED_AT < ' . ($now - self::KEEP_S));
+        if (self::getById($webhookId)->fetch()) {
+            return false;
+        }
+        try {
+            self::add(['WEBHOOK_ID' => $webhookId, 'LEAD_ID' => $leadId, 'SITE_ID' => $siteId, 'RECEIVED_AT' => $now]);
+        } catch (\Throwable) {
+            return false; // the same request twice at once: the other one won the key
+        }
+
+        return true;
+    }
+
+    /** @return array{LEAD_ID: int, RECEIVED_AT: int}|null the last request received */
+    public static function last(): ?array
+    {
+        $row = self::getList(['order' => ['RECEIVED_AT' => 'DESC'], 'limit' => 1])->fetch();
+
+        return $row === false ? null : ['LEAD_ID' => (int) $row['LEAD_ID'], 'RECEIVED_AT' => (int) $row['RECEIVED_AT']];
+    }
+}
