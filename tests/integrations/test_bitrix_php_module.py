@@ -38,6 +38,7 @@ UNIT_SCRIPTS = [
     "test_data.php",
     "test_exchange.php",
     "test_leads.php",
+    "test_storefront.php",
 ]
 
 
