@@ -40,6 +40,9 @@ final class LeadTable extends DataManager
             return false;
         }
         $connection = Application::getConnection();
+        if (!$connection->isTableExists(self::getTableName())) {
+            self::getEntity()->createDbTable(); // a module upgraded in place, not reinstalled
+        }
         $connection->queryExecute('DELETE FROM ' . self::getTableName() . ' WHERE RECEIVED_AT < ' . ($now - self::KEEP_S));
         if (self::getById($webhookId)->fetch()) {
             return false;
