@@ -177,7 +177,7 @@ $tabControl = new CAdminTabControl('vitrina_tabs', [
     .vitrina-counts td { padding: 2px 12px 2px 0; }
     .vitrina-failed { border-collapse: collapse; font-size: 12px; }
     .vitrina-failed td, .vitrina-failed th { border: 1px solid #dce7ed; padding: 3px 6px; text-align: left; }
-    code.vitrina-snippet { display: block; background: #f5f9f9; padding: 6px; word-break: break-all; max-width: 560px; }
+    code.vitrina-snippet, code.vitrina-lead-url { display: block; background: #f5f9f9; padding: 6px; word-break: break-all; max-width: 560px; }
 </style>
 <form method="post" action="<?= $APPLICATION->GetCurPage() ?>?mid=<?= urlencode($module_id) ?>&amp;lang=<?= LANGUAGE_ID ?>">
 <?= bitrix_sessid_post() ?>
@@ -279,7 +279,7 @@ $row('similar_enabled', $m('SIMILAR_ENABLED'), '<input type="checkbox" id="simil
 $row('similar_target', $m('SIMILAR_TARGET'), $text('similar_target', 'text', 30), $m('SIMILAR_TARGET_HINT'));
 
 $tabControl->BeginNextTab();
-$row('lead_url', $m('LEAD_URL'), '<code class="vitrina-snippet">VITRINA_LEAD_WEBHOOK_URL=' . $h($leadUrl) . '</code>', $m('LEAD_URL_HINT'));
+$row('lead_url', $m('LEAD_URL'), '<code class="vitrina-lead-url">VITRINA_LEAD_WEBHOOK_URL=' . $h($leadUrl) . '</code>', $m('LEAD_URL_HINT'));
 $stored = Option::get($module_id, 'lead_secret');
 $row('lead_secret', $m('LEAD_SECRET'), ($stored !== '' ? '<code class="vitrina-lead-secret">' . $h(Leads::masked($stored)) . '</code><br>' : '') . $text('lead_secret', 'password')
     . ' <input type="submit" name="lead_secret_new" value="' . $h($m('LEAD_SECRET_NEW')) . '">', $m('LEAD_SECRET_HINT'));
