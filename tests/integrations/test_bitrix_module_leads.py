@@ -53,6 +53,7 @@ def test_a_request_left_in_vitrina_is_mailed_to_the_bitrix_manager_once(tmp_path
         vitrina.env["VITRINA_LEAD_WEBHOOK_SECRET"] = lead_secret
         vitrina.env["VITRINA_ADMIN_TOKEN"] = ADMIN_TOKEN
         vitrina.start()
+        jpeg = _jpeg()
         try:
             answer = httpx.post(
                 f"{vitrina.url}/api/v1/leads",
@@ -63,7 +64,7 @@ def test_a_request_left_in_vitrina_is_mailed_to_the_bitrix_manager_once(tmp_path
                     "page_url": "https://flowers.kz/catalog/roses/",
                     "photo_consent": "true",
                 },
-                files={"photo": ("bouquet.jpg", _jpeg(), "image/jpeg")},
+                files={"photo": ("bouquet.jpg", jpeg, "image/jpeg")},
                 timeout=10,
             )
             assert answer.status_code == 201, answer.text
@@ -83,6 +84,8 @@ def test_a_request_left_in_vitrina_is_mailed_to_the_bitrix_manager_once(tmp_path
                 "Такой же, но розовый",
             )
             assert fields["PHOTO"].startswith("приложено")
+            [photo] = mail["PATHS"]
+            assert (site / photo.lstrip("/")).read_bytes() == jpeg, "her photo, attached to the mail"
 
             def delivered() -> bool:
                 leads = httpx.get(

@@ -17,15 +17,16 @@ final class StandInMail
             'CREATE TABLE IF NOT EXISTS b_event_type (ID INTEGER PRIMARY KEY AUTOINCREMENT, LID CHAR(2), EVENT_NAME VARCHAR(255), NAME VARCHAR(100), DESCRIPTION TEXT)',
             "CREATE TABLE IF NOT EXISTS b_event_message (ID INTEGER PRIMARY KEY AUTOINCREMENT, EVENT_NAME VARCHAR(255), LID VARCHAR(255), ACTIVE CHAR(1) DEFAULT 'Y',"
                 . " EMAIL_FROM VARCHAR(255), EMAIL_TO VARCHAR(255), SUBJECT VARCHAR(255), MESSAGE TEXT, BODY_TYPE VARCHAR(4) DEFAULT 'text')",
-            'CREATE TABLE IF NOT EXISTS b_event (ID INTEGER PRIMARY KEY AUTOINCREMENT, EVENT_NAME VARCHAR(255), LID VARCHAR(255), C_FIELDS TEXT, DATE_INSERT INTEGER)',
+            'CREATE TABLE IF NOT EXISTS b_event (ID INTEGER PRIMARY KEY AUTOINCREMENT, EVENT_NAME VARCHAR(255), LID VARCHAR(255), C_FIELDS TEXT, FILES TEXT, DATE_INSERT INTEGER)',
         ];
     }
 
-    /** @return list<array{EVENT_NAME: string, LID: string, FIELDS: array<string, string>}> what CEvent::Send queued */
+    /** @return list<array{EVENT_NAME: string, LID: string, FIELDS: array<string, string>, FILES: list<int>}> what CEvent::Send queued */
     public static function sent(): array
     {
         return array_map(static fn (array $row): array => [
             'EVENT_NAME' => $row['EVENT_NAME'], 'LID' => $row['LID'], 'FIELDS' => json_decode((string) $row['C_FIELDS'], true),
+            'FILES' => json_decode((string) $row['FILES'], true),
         ], StandIn::db()->query('SELECT * FROM b_event ORDER BY ID')->fetchAll());
     }
 
@@ -112,8 +113,8 @@ final class CEventMessage
 final class CEvent
 {
     /**
-     * Queue a mail event as Bitrix does (b_event; the mail agent sends it later): refused (false)
-     * when the event type does not exist.
+     * Queue a mail event as Bitrix does (b_event; the mail agent sends it later), with attached
+     * b_file ids: refused (false) when the event type does not exist.
      *
      * @param array<string, mixed> $arFields
      */
@@ -125,7 +126,8 @@ final class CEvent
 
         return StandInMail::insert('b_event', [
             'EVENT_NAME' => $event, 'LID' => implode(',', (array) $lid),
-            'C_FIELDS' => json_encode(array_map('strval', $arFields), JSON_UNESCAPED_UNICODE | JSON_THROW_ON_ERROR), 'DATE_INSERT' => StandIn::now(),
+            'C_FIELDS' => json_encode(array_map('strval', $arFields), JSON_UNESCAPED_UNICODE | JSON_THROW_ON_ERROR),
+            'FILES' => json_encode(array_map('intval', $files)), 'DATE_INSERT' => StandIn::now(),
         ]);
     }
 }

@@ -86,6 +86,9 @@ test('a signed lead.created sends the mail event once, to the site the customer 
     $f = $sent[0]['FIELDS'];
     same(['17', 'Айгерим', '+7 701 234 56 78', 'Такой же, но розовый', 'https://gifts.kz/catalog/roses/', '912'], [$f['LEAD_ID'], $f['NAME'], $f['PHONE'], $f['COMMENT'], $f['PAGE_URL'], $f['SEARCH_ID']]);
     check(str_starts_with($f['PHOTO'], 'приложено'), $f['PHOTO']);
+    same(1, count($sent[0]['FILES']), 'the photo is attached to the mail');
+    $path = CFile::GetPath($sent[0]['FILES'][0]);
+    same(base64_decode('/9j/4AAQ'), file_get_contents($shop->root . $path), "the customer's photo: {$path}");
     // Vitrina did not see the answer and delivers again: same webhook-id, a new timestamp.
     $again = post_lead($server, $body, signed($body, $secret, 'lead_17', time() + 30));
     same([200, 'duplicate'], [$again['status'], json_decode($again['body'], true)['status'] ?? null], $again['body']);
@@ -93,7 +96,11 @@ test('a signed lead.created sends the mail event once, to the site the customer 
     $other = lead_body(18, ['page_url' => null, 'photo' => null, 'comment' => null]);
     same(200, post_lead($server, $other, signed($other, $secret, 'lead_18'))['status']);
     $f = StandInMail::sent()[1];
-    same(['s1', '—', 'нет'], [$f['LID'], $f['FIELDS']['COMMENT'], $f['FIELDS']['PHOTO']], 'no page: the first site');
+    same(['s1', '—', 'нет', []], [$f['LID'], $f['FIELDS']['COMMENT'], $f['FIELDS']['PHOTO'], $f['FILES']], 'no page: the first site; no photo');
+    // A month later the agent forgets the request and deletes the photo, as Vitrina does its copy.
+    \Vitrinalab\Vitrina\LeadTable::forgetOld(time() + \Vitrinalab\Vitrina\LeadTable::KEEP_S + 60);
+    check(!is_file($shop->root . $path), 'the photo is gone');
+    same(null, CFile::GetPath(StandInMail::sent()[0]['FILES'][0]));
 });
 
 test('a bad signature, an old timestamp or a wrong message is refused and nothing is sent', function (): void {
@@ -114,9 +121,14 @@ test('a bad signature, an old timestamp or a wrong message is refused and nothin
     same([422, 'data.phone'], [$r['status'], json_decode($r['body'], true)['field'] ?? null], $r['body']);
     $long = lead_body(20, ['comment' => str_repeat('я', 2001)]);
     same('data.comment', json_decode(post_lead($server, $long, signed($long, $secret, 'lead_20'))['body'], true)['field'] ?? null);
+    foreach (['data:image/jpeg;base64,' . base64_encode('<?php echo 1;'), 'https://evil.example/x.jpg', 'data:text/html;base64,PGI+'] as $i => $bad) {
+        $badPhoto = lead_body(21 + $i, ['photo' => $bad]);
+        same('data.photo', json_decode(post_lead($server, $badPhoto, signed($badPhoto, $secret, 'lead_' . (21 + $i)))['body'], true)['field'] ?? null, $bad);
+    }
     $other = json_encode(['type' => 'product.updated', 'data' => []]);
     same(422, post_lead($server, $other, signed($other, $secret, 'x_1'))['status']);
     same([], StandInMail::sent(), 'nothing was mailed');
+    same([], StandIn::db()->query('SELECT ID FROM b_file')->fetchAll(), 'nothing was stored');
     // The one refused for its content may come again, fixed, under its own id.
     $fixed = lead_body(19);
     same(200, post_lead($server, $fixed, signed($fixed, $secret, 'lead_19'))['status']);

@@ -25,6 +25,8 @@ final class Leads
     public const EVENT = 'VITRINA_LEAD';
     public const OPTION = 'lead_secret';
     /** The same limits Vitrina's API puts on a request, so a field never arrives cut. */
+    /** Vitrina sends at most 900 kB of photo; base64 adds a third. */
+    private const MAX_PHOTO_CHARS = 2 * 1_048_576;
     private const LIMITS = ['name' => 200, 'phone' => 40, 'comment' => 2000, 'page_url' => 2000, 'language' => 2, 'created_at' => 40];
 
     public static function newSecret(): string
@@ -59,24 +61,39 @@ final class Leads
             return [422, ['error' => 'type: expected a "lead.created" message with "data", got ' . json_encode($message['type'] ?? null), 'field' => 'type']];
         }
         [$fields, $problem] = self::fields($message['data']);
+        [$photo, $photoProblem] = self::photo($message['data']['photo'] ?? null);
+        $problem ??= $photoProblem;
         if ($problem !== null) {
             return [422, ['error' => $problem[1], 'field' => $problem[0]]];
         }
         $site = self::site($fields['PAGE_URL']);
         $connection = Application::getConnection();
         $connection->startTransaction();
+        $fileId = null;
         try {
             // Claimed and queued in one transaction: a failed send leaves no claim, Vitrina retries.
             if (!LeadTable::claim((string) $headers['webhook-id'], (int) $fields['LEAD_ID'], $site, $now)) {
                 $connection->rollbackTransaction();
                 return [200, ['status' => 'duplicate', 'error' => 'webhook-id: this request was mailed already; it is not sent again']];
             }
-            if (!\CEvent::Send(self::EVENT, $site, $fields, 'N')) {
+            if ($photo !== null) {
+                // Attached to the mail: the manager sees the bouquet the customer means.
+                $fileId = \CFile::SaveFile(['name' => "vitrina-lead-{$fields['LEAD_ID']}.{$photo[1]}", 'type' => "image/{$photo[1]}",
+                    'content' => $photo[0], 'MODULE_ID' => Settings::MODULE_ID], Settings::MODULE_ID);
+                if (!$fileId) {
+                    throw new \RuntimeException('CFile::SaveFile could not store the customer\'s photo');
+                }
+                LeadTable::attach((string) $headers['webhook-id'], (int) $fileId);
+            }
+            if (!\CEvent::Send(self::EVENT, $site, $fields, 'N', '', $fileId ? [(int) $fileId] : [])) {
                 throw new \RuntimeException('CEvent::Send refused the mail event ' . self::EVENT . ' (is its type installed?)');
             }
             $connection->commitTransaction();
         } catch (\Throwable $e) {
             $connection->rollbackTransaction();
+            if ($fileId) {
+                \CFile::Delete((int) $fileId);
+            }
             throw $e;
         }
 
@@ -151,6 +168,33 @@ final class Leads
             'CREATED_AT' => $text['created_at'],
             'PHOTO' => (string) Loc::getMessage(\is_string($photo) && $photo !== '' ? 'VITRINALAB_VITRINA_LEAD_PHOTO_YES' : 'VITRINALAB_VITRINA_LEAD_PHOTO_NO'),
         ], null];
+    }
+
+    /**
+     * The customer's photo (a data: URL of a JPEG, PNG or WebP, as Vitrina sends it, checked by its
+     * first bytes) as [bytes, extension]; null without one; or the problem.
+     *
+     * @return array{0: array{0: string, 1: string}|null, 1: array{0: string, 1: string}|null}
+     */
+    public static function photo(mixed $photo): array
+    {
+        if ($photo === null || $photo === '') {
+            return [null, null];
+        }
+        $bytes = \is_string($photo) && \strlen($photo) <= self::MAX_PHOTO_CHARS && preg_match('#^data:image/(?:jpeg|png|webp);base64,([A-Za-z0-9+/=]+)$#', $photo, $m)
+            ? base64_decode($m[1], true) : false;
+        $kind = match (true) {
+            !\is_string($bytes) => null,
+            str_starts_with($bytes, "\xFF\xD8\xFF") => 'jpeg',
+            str_starts_with($bytes, "\x89PNG\r\n\x1A\n") => 'png',
+            str_starts_with($bytes, 'RIFF') && substr($bytes, 8, 4) === 'WEBP' => 'webp',
+            default => null,
+        };
+        if ($kind === null) {
+            return [null, ['data.photo', 'data.photo: expected a data:image/jpeg;base64,… picture (at most ' . intdiv(self::MAX_PHOTO_CHARS, 1_048_576) . ' MB), got ' . json_encode(mb_substr(\is_string($photo) ? $photo : (string) json_encode($photo), 0, 40))]];
+        }
+
+        return [[$bytes, $kind], null];
     }
 
     /** The site the customer was on (by the page's host), else the first site. */

@@ -13,6 +13,8 @@ use Bitrix\Main\ORM\Fields\StringField;
  * The customers' requests («Закажите похожий») Vitrina forwarded, by webhook-id: a request is
  * mailed to the manager once. Vitrina retries a delivery it did not see answered for about half an
  * hour under the same webhook-id, so rows are kept for days, not the signature's 5 minutes.
+ * The customer's photo attached to the mail (a b_file) goes with its row after KEEP_S, as Vitrina
+ * deletes its own copy after VITRINA_LEAD_PHOTO_RETENTION_DAYS (30 by default).
  */
 final class LeadTable extends DataManager
 {
@@ -29,6 +31,7 @@ final class LeadTable extends DataManager
             new StringField('WEBHOOK_ID', ['primary' => true, 'size' => NonceTable::MAX_LENGTH]),
             new IntegerField('LEAD_ID', ['required' => true]),
             new StringField('SITE_ID', ['size' => 2]),
+            new IntegerField('FILE_ID'),
             new IntegerField('RECEIVED_AT', ['required' => true]),
         ];
     }
@@ -43,7 +46,7 @@ final class LeadTable extends DataManager
         if (!$connection->isTableExists(self::getTableName())) {
             self::getEntity()->createDbTable(); // a module upgraded in place, not reinstalled
         }
-        $connection->queryExecute('DELETE FROM ' . self::getTableName() . ' WHERE RECEIVED_AT < ' . ($now - self::KEEP_S));
+        self::forgetOld($now);
         if (self::getById($webhookId)->fetch()) {
             return false;
         }
@@ -54,6 +57,26 @@ final class LeadTable extends DataManager
         }
 
         return true;
+    }
+
+    public static function attach(string $webhookId, int $fileId): void
+    {
+        self::update($webhookId, ['FILE_ID' => $fileId]);
+    }
+
+    /** Rows past KEEP_S, and their photos. */
+    public static function forgetOld(int $now): void
+    {
+        if (!Application::getConnection()->isTableExists(self::getTableName())) {
+            return; // upgraded in place and no request yet: claim() makes the table
+        }
+        $old = self::getList(['filter' => ['<RECEIVED_AT' => $now - self::KEEP_S]])->fetchAll();
+        foreach ($old as $row) {
+            if ((int) $row['FILE_ID'] > 0) {
+                \CFile::Delete((int) $row['FILE_ID']);
+            }
+            self::delete($row['WEBHOOK_ID']);
+        }
     }
 
     /** @return array{LEAD_ID: int, RECEIVED_AT: int}|null the last request received */
