@@ -125,6 +125,8 @@ test('a bad signature, an old timestamp or a wrong message is refused and nothin
         $badPhoto = lead_body(21 + $i, ['photo' => $bad]);
         same('data.photo', json_decode(post_lead($server, $badPhoto, signed($badPhoto, $secret, 'lead_' . (21 + $i)))['body'], true)['field'] ?? null, $bad);
     }
+    $longId = str_repeat('x', 201);
+    same(422, post_lead($server, $body, signed($body, $secret, $longId))['status'], 'a webhook-id too long to remember');
     $other = json_encode(['type' => 'product.updated', 'data' => []]);
     same(422, post_lead($server, $other, signed($other, $secret, 'x_1'))['status']);
     same([], StandInMail::sent(), 'nothing was mailed');

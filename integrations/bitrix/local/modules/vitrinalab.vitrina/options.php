@@ -8,8 +8,9 @@
  * rows, the oldest pending row, the last error, whether the agent runs on cron, "send everything
  * again", "send what changed", the manifest address for Vitrina), Storefront (the search widget,
  * «Похожие букеты» on product pages), Requests (where Vitrina sends «Закажите похожий», the lead
- * secret) and Bitrix's own rights tab. The secret is never written back into the page. Values are checked before they are saved: a wrong value is
- * shown next to its field and nothing is saved.
+ * secret) and Bitrix's own rights tab. Secrets are never written back into the page (a new lead
+ * secret is shown once, as the answer to «Создать новый секрет»). Values are checked before they
+ * are saved: a wrong value is shown next to its field and nothing is saved.
  */
 
 use Bitrix\Main\Application;
@@ -19,9 +20,9 @@ use Bitrix\Main\Localization\Loc;
 use Vitrinalab\Vitrina\BitrixHttpTransport;
 use Vitrinalab\Vitrina\Bulk;
 use Vitrinalab\Vitrina\Connection;
+use Vitrinalab\Vitrina\Cron;
 use Vitrinalab\Vitrina\Leads;
 use Vitrinalab\Vitrina\LeadTable;
-use Vitrinalab\Vitrina\Cron;
 use Vitrinalab\Vitrina\Log;
 use Vitrinalab\Vitrina\Outbox;
 use Vitrinalab\Vitrina\OutboxTable;

@@ -56,6 +56,9 @@ final class Leads
         if ($why !== null) {
             return [401, ['error' => $why]];
         }
+        if (\strlen((string) $headers['webhook-id']) > NonceTable::MAX_LENGTH) {
+            return [422, ['error' => 'webhook-id: at most ' . NonceTable::MAX_LENGTH . ' characters', 'field' => 'webhook-id']];
+        }
         $message = json_decode($body, true);
         if (!\is_array($message) || ($message['type'] ?? null) !== 'lead.created' || !\is_array($message['data'] ?? null)) {
             return [422, ['error' => 'type: expected a "lead.created" message with "data", got ' . json_encode($message['type'] ?? null), 'field' => 'type']];
@@ -74,7 +77,7 @@ final class Leads
             // Claimed and queued in one transaction: a failed send leaves no claim, Vitrina retries.
             if (!LeadTable::claim((string) $headers['webhook-id'], (int) $fields['LEAD_ID'], $site, $now)) {
                 $connection->rollbackTransaction();
-                return [200, ['status' => 'duplicate', 'error' => 'webhook-id: this request was mailed already; it is not sent again']];
+                return [200, ['status' => 'duplicate', 'detail' => 'webhook-id: this request was mailed already; it is not sent again']];
             }
             if ($photo !== null) {
                 // Attached to the mail: the manager sees the bouquet the customer means.
@@ -90,10 +93,10 @@ final class Leads
             }
             $connection->commitTransaction();
         } catch (\Throwable $e) {
-            $connection->rollbackTransaction();
             if ($fileId) {
-                \CFile::Delete((int) $fileId);
+                \CFile::Delete((int) $fileId); // while its b_file row still exists, so the file goes too
             }
+            $connection->rollbackTransaction();
             throw $e;
         }
 

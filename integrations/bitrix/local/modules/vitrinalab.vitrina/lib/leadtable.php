@@ -82,6 +82,9 @@ final class LeadTable extends DataManager
     /** @return array{LEAD_ID: int, RECEIVED_AT: int}|null the last request received */
     public static function last(): ?array
     {
+        if (!Application::getConnection()->isTableExists(self::getTableName())) {
+            return null;
+        }
         $row = self::getList(['order' => ['RECEIVED_AT' => 'DESC'], 'limit' => 1])->fetch();
 
         return $row === false ? null : ['LEAD_ID' => (int) $row['LEAD_ID'], 'RECEIVED_AT' => (int) $row['RECEIVED_AT']];
