@@ -118,6 +118,14 @@ def test_install_configure_send_and_remove_the_module_in_a_browser(
             public = httpx.get(f"{url}/catalog/", timeout=10).text
             assert snippet in public
 
+            # 4b. Requests: the address and the secret (masked) for Vitrina's lead webhook.
+            page.click(".adm-detail-tab >> text=Заявки")
+            lead_url = "https://flowers.kz/bitrix/tools/vitrinalab.vitrina/lead.php"
+            assert page.inner_text(".vitrina-lead-url") == f"VITRINA_LEAD_WEBHOOK_URL={lead_url}"
+            assert page.inner_text(".vitrina-lead-secret").startswith("whsec_")
+            assert page.inner_text(".vitrina-lead-secret").endswith("…")
+            _shot(page, "07-requests.png")
+
             with serve_site(php, site, lang="en") as url_en:
                 page.goto(f"{url_en}/bitrix/admin/settings.php?mid=vitrinalab.vitrina&lang=en")
                 assert "Connection to Vitrina" in page.inner_text("body")

@@ -37,6 +37,8 @@ UNIT_SCRIPTS = [
     "test_failures.php",
     "test_data.php",
     "test_exchange.php",
+    "test_leads.php",
+    "test_storefront.php",
 ]
 
 

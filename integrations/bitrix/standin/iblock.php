@@ -396,6 +396,37 @@ final class CSite
 
 final class CFile
 {
+    /**
+     * Store a file as Bitrix does (under /upload/<dir>/<3 hex>/, a b_file row); 'content' holds the
+     * bytes. The id, or false.
+     *
+     * @param array{name: string, content: string, type?: string, MODULE_ID?: string} $arFile
+     */
+    public static function SaveFile(array $arFile, string $strSavePath): int|false
+    {
+        $subdir = trim($strSavePath, '/') . '/' . substr(md5($arFile['name'] . random_int(0, PHP_INT_MAX)), 0, 3);
+        $dir = rtrim((string) $_SERVER['DOCUMENT_ROOT'], '/') . "/upload/{$subdir}";
+        @mkdir($dir, 0777, true);
+        if (file_put_contents("{$dir}/{$arFile['name']}", $arFile['content']) === false) {
+            return false;
+        }
+        $db = StandIn::db();
+        $h = $db->getSqlHelper();
+        $db->queryExecute("INSERT INTO b_file (SUBDIR, FILE_NAME) VALUES ('{$h->forSql($subdir)}', '{$h->forSql($arFile['name'])}')");
+
+        return $db->getInsertedId();
+    }
+
+    /** The file and its row. */
+    public static function Delete(mixed $ID): void
+    {
+        $path = self::GetPath($ID);
+        if ($path !== null) {
+            @unlink(rtrim((string) $_SERVER['DOCUMENT_ROOT'], '/') . $path);
+        }
+        StandIn::db()->queryExecute('DELETE FROM b_file WHERE ID = ' . (int) $ID);
+    }
+
     /** '/upload/<SUBDIR>/<FILE_NAME>' (relative to the site), or null for an unknown id. */
     public static function GetPath(mixed $fileId): ?string
     {

@@ -8,7 +8,9 @@
  *   /bitrix/admin/settings.php?mid=ID    a module's options.php inside an admin page
  *   /bitrix/admin/partner_modules.php?id=ID&install=Y | &uninstall=Y[&step=2&savedata=Y]
  *   /bitrix/admin/1c_exchange.php?type=catalog&mode=...   the exchange with 1C (standin/exchange.php)
- *   anything else                        a public page (OnBeforeProlog handlers and Asset strings run)
+ *   /catalog/<code or id>/               a product page (sets CATALOG_CURRENT_ELEMENT_ID, as bitrix:catalog)
+ *   anything else                        a public page (OnBeforeProlog handlers and Asset strings run,
+ *                                        OnEndBufferContent handlers get the page)
  */
 
 declare(strict_types=1);
@@ -100,5 +102,22 @@ if ($path === '/bitrix/admin/partner_modules.php') {
     return;
 }
 
+// /catalog/<code or id>/ is a product page, as the catalog complex component serves it: its
+// element.php leaves the element's id in $GLOBALS['CATALOG_CURRENT_ELEMENT_ID'].
+$product = '';
+if (preg_match('#^/catalog/([A-Za-z0-9_-]+)/$#', $path, $match)) {
+    $h = StandIn::db()->getSqlHelper();
+    $element = StandIn::db()->query("SELECT e.ID, e.NAME FROM b_iblock_element e JOIN b_iblock b ON b.ID = e.IBLOCK_ID WHERE b.IBLOCK_TYPE_ID = 'catalog'"
+        . " AND (e.CODE = '{$h->forSql($match[1])}' OR e.ID = " . (int) $match[1] . ') ORDER BY e.ID')->fetch();
+    if ($element !== false) {
+        $GLOBALS['CATALOG_CURRENT_ELEMENT_ID'] = (int) $element['ID'];
+        $product = '<div class="product-item-detail"><h2>' . htmlspecialcharsbx($element['NAME']) . '</h2></div><div id="similar-here"></div>';
+    }
+}
 $head = implode("\n", \Bitrix\Main\Page\Asset::getInstance()->strings);
-echo "<!DOCTYPE html><html><head><meta charset=\"utf-8\">{$head}</head><body><h1>Магазин</h1><p>" . htmlspecialcharsbx($path) . "</p></body></html>";
+$content = "<!DOCTYPE html><html><head><meta charset=\"utf-8\">{$head}</head><body><h1>Магазин</h1><p>" . htmlspecialcharsbx($path) . "</p>{$product}<footer>©</footer></body></html>";
+// The epilog's OnEndBufferContent: handlers may change the whole page.
+foreach (GetModuleEvents('main', 'OnEndBufferContent', true) as $arEvent) {
+    ExecuteModuleEventEx($arEvent, [&$content]);
+}
+echo $content;

@@ -15,6 +15,7 @@ require_once __DIR__ . '/main.php';
 require_once __DIR__ . '/iblock.php';
 require_once __DIR__ . '/catalog.php';
 require_once __DIR__ . '/exchange.php';
+require_once __DIR__ . '/mail.php';
 
 final class StandIn
 {
@@ -64,7 +65,7 @@ final class StandIn
         $db = new \Bitrix\Main\DB\Connection($dbPath);
         \Bitrix\Main\Application::setConnection($db);
         $GLOBALS['APPLICATION'] ??= new CMain();
-        foreach ([
+        foreach (array_merge([
             'CREATE TABLE IF NOT EXISTS b_module (ID VARCHAR(50) PRIMARY KEY, DATE_ACTIVE INTEGER)',
             'CREATE TABLE IF NOT EXISTS b_option (MODULE_ID VARCHAR(50), NAME VARCHAR(100), VALUE TEXT, PRIMARY KEY (MODULE_ID, NAME))',
             'CREATE TABLE IF NOT EXISTS b_module_to_module (ID INTEGER PRIMARY KEY AUTOINCREMENT, FROM_MODULE_ID VARCHAR(50), MESSAGE_ID VARCHAR(255),'
@@ -90,7 +91,7 @@ final class StandIn
             'CREATE TABLE IF NOT EXISTS b_event_log (ID INTEGER PRIMARY KEY AUTOINCREMENT, TIMESTAMP_X INTEGER, SEVERITY VARCHAR(50), AUDIT_TYPE_ID VARCHAR(50),'
                 . ' MODULE_ID VARCHAR(50), ITEM_ID VARCHAR(255), DESCRIPTION TEXT)',
             'CREATE TABLE IF NOT EXISTS b_catalog_currency_rate (ID INTEGER PRIMARY KEY AUTOINCREMENT, CURRENCY CHAR(3), BASE_CURRENCY CHAR(3), RATE REAL, RATE_CNT INTEGER DEFAULT 1, DATE_RATE INTEGER)',
-        ] as $ddl) {
+        ], StandInMail::schema()) as $ddl) {
             $db->standin($ddl);
         }
         foreach (['main', 'iblock', 'catalog', 'currency'] as $module) {

@@ -16,6 +16,8 @@
  *                                                   clock S seconds ahead (rows waiting out a backoff are due)
  *   php shop.php DIR outbox                         the outbox rows: [[STATUS, RESPONSE_ACTION, ATTEMPTS], ...]
  *   php shop.php DIR dump                           {id: {"name", "price", "enabled"}} as Vitrina should have them
+ *   php shop.php DIR lead-secret                    the module's secret for requests (VITRINA_LEAD_WEBHOOK_SECRET)
+ *   php shop.php DIR mail                           the mail events sent: [{"EVENT_NAME", "LID", "FIELDS", "FILES", "PATHS"}, ...]
  *
  * Every change picks products deterministically (by id order), so the test knows what changed.
  */
@@ -91,6 +93,13 @@ switch ($command) {
             $out[$id] = ['name' => $p['title'], 'price' => (int) round($p['price'] * 100), 'enabled' => $p['isAvailable']];
         }
         echo json_encode($out, JSON_UNESCAPED_UNICODE), "\n";
+        break;
+    case 'lead-secret':
+        echo \Bitrix\Main\Config\Option::get(MODULE_ID, 'lead_secret'), "\n";
+        break;
+    case 'mail':
+        $sent = array_map(static fn (array $m): array => $m + ['PATHS' => array_map([CFile::class, 'GetPath'], $m['FILES'])], StandInMail::sent());
+        echo json_encode($sent, JSON_UNESCAPED_UNICODE), "\n";
         break;
     default:
         fwrite(STDERR, "unknown command {$command}\n");

@@ -29,4 +29,7 @@ $vitrinalab_vitrina_default_option = [
     'keep_delivered_s' => '604800',
     'widget_enabled' => 'N',
     'widget_url' => '',
+    'similar_enabled' => 'N',
+    'similar_target' => '',
+    'lead_secret' => '',
 ];

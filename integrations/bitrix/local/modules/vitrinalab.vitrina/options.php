@@ -6,9 +6,11 @@
  * Tabs: Vitrina (address, secret, check the connection), Catalog (info blocks, price type,
  * product URL base, property codes, or the shop's own REST API), Sending (outbox state, failed
  * rows, the oldest pending row, the last error, whether the agent runs on cron, "send everything
- * again", "send what changed", the manifest address for Vitrina), Storefront (the search widget)
- * and Bitrix's own rights tab. The secret is never written back into the page. Values are checked before they are saved: a wrong value is
- * shown next to its field and nothing is saved.
+ * again", "send what changed", the manifest address for Vitrina), Storefront (the search widget,
+ * «Похожие букеты» on product pages), Requests (where Vitrina sends «Закажите похожий», the lead
+ * secret) and Bitrix's own rights tab. Secrets are never written back into the page (a new lead
+ * secret is shown once, as the answer to «Создать новый секрет»). Values are checked before they
+ * are saved: a wrong value is shown next to its field and nothing is saved.
  */
 
 use Bitrix\Main\Application;
@@ -19,10 +21,13 @@ use Vitrinalab\Vitrina\BitrixHttpTransport;
 use Vitrinalab\Vitrina\Bulk;
 use Vitrinalab\Vitrina\Connection;
 use Vitrinalab\Vitrina\Cron;
+use Vitrinalab\Vitrina\Leads;
+use Vitrinalab\Vitrina\LeadTable;
 use Vitrinalab\Vitrina\Log;
 use Vitrinalab\Vitrina\Outbox;
 use Vitrinalab\Vitrina\OutboxTable;
 use Vitrinalab\Vitrina\Settings;
+use Vitrinalab\Vitrina\Signer;
 use Vitrinalab\Vitrina\Widget;
 
 defined('B_PROLOG_INCLUDED') && B_PROLOG_INCLUDED === true || die();
@@ -51,7 +56,8 @@ $fields = [
     'prop_height' => 'text', 'prop_width' => 'text', 'prop_composition' => 'text', 'prop_type' => 'text', 'prop_more_photo' => 'text',
     'shop_api_url' => 'text', 'shop_api_token' => 'password',
     'send_rate' => 'number', 'bulk_batch' => 'number', 'batch_size' => 'number', 'timeout_s' => 'number',
-    'widget_enabled' => 'checkbox', 'widget_url' => 'text',
+    'widget_enabled' => 'checkbox', 'widget_url' => 'text', 'similar_enabled' => 'checkbox', 'similar_target' => 'text',
+    'lead_secret' => 'password',
 ];
 $values = [];
 foreach (array_keys($fields) as $name) {
@@ -85,8 +91,14 @@ if ($request->isPost() && $right >= 'W' && check_bitrix_sessid()) {
         foreach (Settings::numberProblems($posted) as $name => [$min, $max]) {
             $errors[$name] = $m('ERR_NUMBER', ['#MIN#' => (string) $min, '#MAX#' => (string) $max, '#VALUE#' => $posted[$name]]);
         }
-        if ($posted['widget_enabled'] === 'Y' && !preg_match('#^https?://#', $posted['widget_url'])) {
+        if (($posted['widget_enabled'] === 'Y' || $posted['similar_enabled'] === 'Y') && !preg_match('#^https?://#', $posted['widget_url'])) {
             $errors['widget_url'] = $m('ERR_URL', ['#VALUE#' => $posted['widget_url']]);
+        }
+        if (!Widget::isSelector($posted['similar_target'])) {
+            $errors['similar_target'] = $m('ERR_SELECTOR', ['#VALUE#' => $posted['similar_target']]);
+        }
+        if ($posted['lead_secret'] !== '' && !Signer::isValid($posted['lead_secret'])) {
+            $errors['lead_secret'] = $m('ERR_SECRET_INVALID');
         }
         if ($errors === []) {
             foreach ($posted as $name => $value) {
@@ -103,6 +115,11 @@ if ($request->isPost() && $right >= 'W' && check_bitrix_sessid()) {
     } elseif ($request->getPost('send_changed') !== null) {
         Bulk::request(Bulk::CHANGED, time());
         $notes[] = $m('BULK_STARTED_CHANGED');
+    } elseif ($request->getPost('lead_secret_new') !== null) {
+        // Shown in full this once, as the answer to the admin's own request; never again after.
+        $values['lead_secret'] = Leads::newSecret();
+        Option::set($module_id, 'lead_secret', $values['lead_secret']);
+        $notes[] = $m('LEAD_SECRET_NEW_NOTE', ['#SECRET#' => $values['lead_secret']]);
     } elseif ($request->getPost('requeue') !== null) {
         $notes[] = $m('REQUEUED', ['#COUNT#' => (string) $outbox->requeue([], time())]);
     }
@@ -123,6 +140,7 @@ $counts = $outbox->counts();
 $bulk = Bulk::state();
 $host = $values['product_url_base'] !== '' ? $values['product_url_base'] : 'https://' . ($_SERVER['HTTP_HOST'] ?? 'shop.example');
 $apiUrl = rtrim($host, '/') . '/bitrix/tools/' . $module_id . '/api.php';
+$leadUrl = rtrim($host, '/') . '/bitrix/tools/' . $module_id . '/lead.php';
 
 foreach ($notes as $note) {
     CAdminMessage::ShowNote($note);
@@ -150,6 +168,7 @@ $tabControl = new CAdminTabControl('vitrina_tabs', [
     ['DIV' => 'vitrina_catalog', 'TAB' => $m('TAB_CATALOG'), 'TITLE' => $m('TAB_CATALOG_TITLE')],
     ['DIV' => 'vitrina_sending', 'TAB' => $m('TAB_SENDING'), 'TITLE' => $m('TAB_SENDING_TITLE')],
     ['DIV' => 'vitrina_widget', 'TAB' => $m('TAB_WIDGET'), 'TITLE' => $m('TAB_WIDGET_TITLE')],
+    ['DIV' => 'vitrina_leads', 'TAB' => $m('TAB_LEADS'), 'TITLE' => $m('TAB_LEADS_TITLE')],
     ['DIV' => 'vitrina_rights', 'TAB' => $m('TAB_RIGHTS'), 'TITLE' => $m('TAB_RIGHTS_TITLE')],
 ]);
 ?>
@@ -159,7 +178,7 @@ $tabControl = new CAdminTabControl('vitrina_tabs', [
     .vitrina-counts td { padding: 2px 12px 2px 0; }
     .vitrina-failed { border-collapse: collapse; font-size: 12px; }
     .vitrina-failed td, .vitrina-failed th { border: 1px solid #dce7ed; padding: 3px 6px; text-align: left; }
-    code.vitrina-snippet { display: block; background: #f5f9f9; padding: 6px; word-break: break-all; max-width: 560px; }
+    code.vitrina-snippet, code.vitrina-lead-url { display: block; background: #f5f9f9; padding: 6px; word-break: break-all; max-width: 560px; }
 </style>
 <form method="post" action="<?= $APPLICATION->GetCurPage() ?>?mid=<?= urlencode($module_id) ?>&amp;lang=<?= LANGUAGE_ID ?>">
 <?= bitrix_sessid_post() ?>
@@ -256,6 +275,17 @@ if (preg_match('#^https?://#', $values['widget_url'])) {
 // This page's own address is the site's as a browser sends it in Origin (admin and shop share a host).
 $origin = (!empty($_SERVER['HTTPS']) && $_SERVER['HTTPS'] !== 'off' ? 'https' : 'http') . '://' . ($_SERVER['HTTP_HOST'] ?? 'shop.example');
 $row('cors', $m('WIDGET_CORS'), '<code class="vitrina-origin">VITRINA_CORS_ORIGINS=' . $h($origin) . '</code>', $m('WIDGET_CORS_HINT'));
+
+$row('similar_enabled', $m('SIMILAR_ENABLED'), '<input type="checkbox" id="similar_enabled" name="similar_enabled" value="Y"' . ($values['similar_enabled'] === 'Y' ? ' checked' : '') . '>', $m('SIMILAR_HINT'));
+$row('similar_target', $m('SIMILAR_TARGET'), $text('similar_target', 'text', 30), $m('SIMILAR_TARGET_HINT'));
+
+$tabControl->BeginNextTab();
+$row('lead_url', $m('LEAD_URL'), '<code class="vitrina-lead-url">VITRINA_LEAD_WEBHOOK_URL=' . $h($leadUrl) . '</code>', $m('LEAD_URL_HINT'));
+$stored = Option::get($module_id, 'lead_secret');
+$row('lead_secret', $m('LEAD_SECRET'), ($stored !== '' ? '<code class="vitrina-lead-secret">' . $h(Leads::masked($stored)) . '</code><br>' : '') . $text('lead_secret', 'password')
+    . ' <input type="submit" name="lead_secret_new" value="' . $h($m('LEAD_SECRET_NEW')) . '">', $m('LEAD_SECRET_HINT'));
+$lastLead = LeadTable::last();
+$row('lead_last', $m('LEAD_LAST'), $h($lastLead === null ? $m('LEAD_NONE') : $m('LEAD_LAST_ROW', ['#ID#' => (string) $lastLead['LEAD_ID'], '#AT#' => date('d.m.Y H:i', $lastLead['RECEIVED_AT'])])), $m('LEAD_MAIL_HINT'));
 
 $tabControl->BeginNextTab();
 // Bitrix's own rights tab (MODULE_GROUP_RIGHTS = 'Y'): which user groups may read or change these settings.

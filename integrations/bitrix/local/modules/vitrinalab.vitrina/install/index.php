@@ -8,6 +8,9 @@ use Bitrix\Main\Localization\Loc;
 use Bitrix\Main\ModuleManager;
 use Vitrinalab\Vitrina\Agent;
 use Vitrinalab\Vitrina\Events;
+use Vitrinalab\Vitrina\LeadMail;
+use Vitrinalab\Vitrina\Leads;
+use Vitrinalab\Vitrina\LeadTable;
 use Vitrinalab\Vitrina\OutboxTable;
 use Vitrinalab\Vitrina\NonceTable;
 use Vitrinalab\Vitrina\Sequence;
@@ -19,7 +22,8 @@ Loc::loadMessages(__FILE__);
  * Install / uninstall of the Vitrina module (Marketplace → Installed solutions).
  *
  * Install: register the module, create its two tables, register the event handlers and the
- * agent, copy tools/api.php to /bitrix/tools/vitrinalab.vitrina/. Uninstall asks whether to keep
+ * agent, the mail event VITRINA_LEAD and the lead secret, copy tools/ (api.php, lead.php) to
+ * /bitrix/tools/vitrinalab.vitrina/. Uninstall asks whether to keep
  * the tables (unstep1.php) and reverses the rest.
  */
 class vitrinalab_vitrina extends CModule
@@ -65,6 +69,10 @@ class vitrinalab_vitrina extends CModule
             $this->InstallDB();
             $this->InstallEvents();
             $this->InstallFiles();
+            LeadMail::install();
+            if (Option::get($this->MODULE_ID, Leads::OPTION) === '') {
+                Option::set($this->MODULE_ID, Leads::OPTION, Leads::newSecret()); // VITRINA_LEAD_WEBHOOK_SECRET
+            }
             \CAgent::AddAgent(Agent::CALL, $this->MODULE_ID, 'N', Agent::INTERVAL_S);
         } catch (\Throwable $e) {
             // Half an install is worse than none: take back what was done, say why.
@@ -136,6 +144,9 @@ class vitrinalab_vitrina extends CModule
         if (!$connection->isTableExists(NonceTable::getTableName())) {
             NonceTable::getEntity()->createDbTable();
         }
+        if (!$connection->isTableExists(LeadTable::getTableName())) {
+            LeadTable::getEntity()->createDbTable();
+        }
 
         return true;
     }
@@ -143,13 +154,14 @@ class vitrinalab_vitrina extends CModule
     public function UnInstallDB()
     {
         $connection = Application::getConnection();
-        foreach ([OutboxTable::getTableName(), SentTable::getTableName(), NonceTable::getTableName()] as $table) {
+        foreach ([OutboxTable::getTableName(), SentTable::getTableName(), NonceTable::getTableName(), LeadTable::getTableName()] as $table) {
             if ($connection->isTableExists($table)) {
                 $connection->dropTable($table);
             }
         }
-        // unRegisterModule leaves options behind, the webhook secret among them.
+        // unRegisterModule leaves options behind, the webhook secrets among them.
         Option::delete($this->MODULE_ID);
+        LeadMail::uninstall();
 
         return true;
     }
@@ -178,7 +190,7 @@ class vitrinalab_vitrina extends CModule
         return true;
     }
 
-    /** tools/api.php → /bitrix/tools/vitrinalab.vitrina/api.php: where Vitrina asks for the manifest. */
+    /** tools/ → /bitrix/tools/vitrinalab.vitrina/: api.php (the manifest, resends) and lead.php (requests). */
     public function InstallFiles()
     {
         CopyDirFiles(__DIR__ . '/tools', Application::getDocumentRoot() . '/bitrix/tools/' . $this->MODULE_ID, true, true);

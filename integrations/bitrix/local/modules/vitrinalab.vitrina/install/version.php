@@ -1,6 +1,6 @@
 <?php
 
 $arModuleVersion = [
-    'VERSION' => '2.0.0',
-    'VERSION_DATE' => '2026-11-30 00:00:00',
+    'VERSION' => '2.1.0',
+    'VERSION_DATE' => '2026-12-07 00:00:00',
 ];

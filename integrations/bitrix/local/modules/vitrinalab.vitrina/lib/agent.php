@@ -41,6 +41,7 @@ final class Agent
         self::phase('send', static function () use ($settings): void {
             Sender::create($settings)->run();
         });
+        self::phase('leads', static fn () => LeadTable::forgetOld(time()));
 
         return self::CALL;
     }

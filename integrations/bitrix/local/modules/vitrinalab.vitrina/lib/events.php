@@ -37,6 +37,7 @@ final class Events
         ['catalog', 'OnSuccessCatalogImport1C', 'onImportSuccess'],
         ['catalog', 'OnCompleteCatalogImport1C', 'onImportSuccess'],
         ['main', 'OnBeforeProlog', 'onBeforeProlog'],
+        ['main', 'OnEndBufferContent', 'onEndBufferContent'],
     ];
 
     private static ?Catalog $catalog = null;
@@ -187,6 +188,14 @@ final class Events
     public static function onBeforeProlog(): void
     {
         self::safely('OnBeforeProlog', static fn () => Widget::inject());
+    }
+
+    /** «Похожие букеты» on a catalog product page, when enabled (see Widget). */
+    public static function onEndBufferContent(string &$content): void
+    {
+        self::safely('OnEndBufferContent', static function () use (&$content): void {
+            $content = Widget::withSimilar($content, $GLOBALS['CATALOG_CURRENT_ELEMENT_ID'] ?? null);
+        });
     }
 
     /**

@@ -11,12 +11,18 @@ use Bitrix\Main\Page\Asset;
  * The storefront search widget Vitrina serves (a script, e.g. https://vitrina.example.kz/widget.js):
  * added to every public page of the site through Bitrix's Asset manager, so no template file is
  * edited and uninstalling the module removes it.
+ *
+ * «Похожие букеты»: on a catalog product page the same script with data-similar-to="<element id>"
+ * draws a row of similar bouquets where its tag is. The id is the one Bitrix's catalog complex
+ * component leaves in $GLOBALS['CATALOG_CURRENT_ELEMENT_ID'] (its element.php template sets it for
+ * the "viewed"/"recommended" blocks); the tag goes in at OnEndBufferContent, when the page is
+ * complete, before </body> — or, with data-target, into the element the shop names.
  */
 final class Widget
 {
     public static function inject(): void
     {
-        if ((\defined('ADMIN_SECTION') && ADMIN_SECTION === true) || Option::get(Settings::MODULE_ID, 'widget_enabled') !== 'Y') {
+        if (self::isAdmin() || Option::get(Settings::MODULE_ID, 'widget_enabled') !== 'Y') {
             return;
         }
         $url = Option::get(Settings::MODULE_ID, 'widget_url');
@@ -30,9 +36,45 @@ final class Widget
      * The tag itself, the same as Vitrina's /widget page shows (``defer``: the widget runs once
      * the page is parsed, so its ``data-target`` finds the shop's search box), also shown on the
      * settings page for a template that wants it by hand.
+     *
+     * @param array<string, string> $attributes data-* attributes
      */
-    public static function snippet(string $url): string
+    public static function snippet(string $url, array $attributes = []): string
     {
-        return '<script src="' . htmlspecialcharsbx($url) . '" defer></script>';
+        $extra = '';
+        foreach ($attributes as $name => $value) {
+            $extra .= ' ' . $name . '="' . htmlspecialcharsbx($value) . '"';
+        }
+
+        return '<script src="' . htmlspecialcharsbx($url) . '"' . $extra . ' defer></script>';
+    }
+
+    /** The page with the «Похожие букеты» row added, when the option is on and this is a product page. */
+    public static function withSimilar(string $content, mixed $elementId): string
+    {
+        $id = filter_var($elementId, FILTER_VALIDATE_INT, ['options' => ['min_range' => 1]]);
+        $url = Option::get(Settings::MODULE_ID, 'widget_url');
+        if ($id === false || self::isAdmin() || Option::get(Settings::MODULE_ID, 'similar_enabled') !== 'Y' || !preg_match('#^https?://#', $url)) {
+            return $content;
+        }
+        $end = strripos($content, '</body>');
+        if ($end === false) {
+            return $content; // not an HTML page (JSON of an AJAX call, a file)
+        }
+        $target = Option::get(Settings::MODULE_ID, 'similar_target');
+        $tag = self::snippet($url, ['data-similar-to' => (string) $id] + ($target !== '' ? ['data-target' => $target] : []));
+
+        return substr($content, 0, $end) . $tag . "\n" . substr($content, $end);
+    }
+
+    /** A CSS selector safe inside an attribute (or none). */
+    public static function isSelector(string $value): bool
+    {
+        return mb_strlen($value) <= 200 && !preg_match('/["\'<>`\x00-\x1f]/', $value);
+    }
+
+    private static function isAdmin(): bool
+    {
+        return \defined('ADMIN_SECTION') && ADMIN_SECTION === true;
     }
 }
