@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import SECRET
-from tests.search.test_visual_search import upload, wait_until_idle
+from tests.search.listed import list_products
+from tests.search.test_visual_search import upload
 from tests.support.photos import jpeg, photo_server, sample_photos
 from tests.support.recolour import colour_variant, warm_cast
-from tests.support.webhooks import sample_product, send
 
 PHOTOS = sample_photos()
 FLOWER = PHOTOS["flower"]  # a real photograph of a pink-red flower (scikit-learn)
@@ -41,12 +40,9 @@ def shop(live_app, sqlite_url, photos_served):
     """The variants, the products with a warm-cast second photo and a few others, indexed."""
     shots = {pid: [jpeg(photo)] for pid, photo in (VARIANTS | OTHERS).items()}
     shots |= {pid: [jpeg(photo), jpeg(warm_cast(photo))] for pid, photo in WARM.items()}
+    titles = {pid: {"title": f"Букет {pid}"} for pid in shots}
     with live_app(sqlite_url, run_worker=True) as client:
-        for pid, photos in shots.items():
-            urls = [photos_served.add(f"/p/{pid}/{k}.jpg", data) for k, data in enumerate(photos)]
-            product = sample_product(id=pid, title=f"Букет {pid}", image=urls[0], images=urls)
-            assert send(client, "created", product, secret=SECRET).status_code == 200
-        stats = wait_until_idle(client)
+        stats = list_products(client, photos_served, shots, folder="p", fields=titles)
         assert stats["total_indexed"] == sum(len(p) for p in shots.values())
         yield client, shots, photos_served.base_url
 

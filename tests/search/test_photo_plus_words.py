@@ -16,6 +16,7 @@ from dataclasses import replace
 import pytest
 
 from tests.conftest import SECRET
+from tests.search.listed import list_products
 from tests.search.test_verified_matches import BOUQUETS_DRAWN, IDS, VARIANT_ID
 from tests.search.test_visual_search import upload, wait_until_idle
 from tests.support.photos import jpeg, photo_server
@@ -73,22 +74,11 @@ def photos_served():
 @pytest.fixture
 def shop(live_app, sqlite_url, photos_served):
     """A running Vitrina whose worker indexed the bouquets and the colour variant."""
+    recipes = [*zip(IDS, BOUQUETS_DRAWN, strict=True), (VARIANT_ID, VARIANT)]
+    shots = {pid: [jpeg(render(bouquet, v), 88) for v in (0, 1)] for pid, bouquet in recipes}
+    fields = {pid: {"title": TITLES[pid], "price": f"{PRICES[pid]} ₸"} for pid in shots}
     with live_app(sqlite_url, run_worker=True) as client:
-        recipes = [*zip(IDS, BOUQUETS_DRAWN, strict=True), (VARIANT_ID, VARIANT)]
-        for product_id, bouquet in recipes:
-            urls = [
-                photos_served.add(f"/w/{product_id}/{v}.jpg", jpeg(render(bouquet, v), 88))
-                for v in (0, 1)
-            ]
-            product = sample_product(
-                id=product_id,
-                title=TITLES[product_id],
-                price=f"{PRICES[product_id]} ₸",
-                image=urls[0],
-                images=urls,
-            )
-            assert send(client, "created", product, secret=SECRET).status_code == 200
-        wait_until_idle(client)
+        list_products(client, photos_served, shots, folder="w", fields=fields)
         yield client, sqlite_url
 
 

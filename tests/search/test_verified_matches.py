@@ -16,10 +16,9 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import SECRET
-from tests.search.test_visual_search import upload, wait_until_idle
+from tests.search.listed import list_products
+from tests.search.test_visual_search import upload
 from tests.support.photos import jpeg, photo_server, sample_photos
-from tests.support.webhooks import sample_product, send
 from vitrina.search.customer_photos import occluded, recoloured, screen, story, warm
 from vitrina.standin.photos import (
     FLOWER_COLOURS,
@@ -71,18 +70,11 @@ def photos_served():
 @pytest.fixture
 def shop(live_app, sqlite_url, photos_served):
     """A running Vitrina whose worker indexed the bouquets and the colour variant."""
+    recipes = [*zip(IDS, BOUQUETS_DRAWN, strict=True), (VARIANT_ID, VARIANT)]
+    shots = {pid: [jpeg(render(bouquet, v), 88) for v in (0, 1)] for pid, bouquet in recipes}
+    titles = {pid: {"title": f"Букет {pid}"} for pid in shots}
     with live_app(sqlite_url, run_worker=True) as client:
-        recipes = [*zip(IDS, BOUQUETS_DRAWN, strict=True), (VARIANT_ID, VARIANT)]
-        for product_id, bouquet in recipes:
-            urls = [
-                photos_served.add(f"/b/{product_id}/{v}.jpg", jpeg(render(bouquet, v), 88))
-                for v in (0, 1)
-            ]
-            product = sample_product(
-                id=product_id, title=f"Букет {product_id}", image=urls[0], images=urls
-            )
-            assert send(client, "created", product, secret=SECRET).status_code == 200
-        stats = wait_until_idle(client)
+        stats = list_products(client, photos_served, shots, folder="b", fields=titles)
         assert stats["total_indexed"] == 2 * (BOUQUETS + 1)
         yield client, sqlite_url
 

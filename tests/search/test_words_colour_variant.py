@@ -14,10 +14,8 @@ from dataclasses import replace
 
 import pytest
 
-from tests.conftest import SECRET
-from tests.search.test_visual_search import wait_until_idle
+from tests.search.listed import list_products
 from tests.support.photos import jpeg, photo_server
-from tests.support.webhooks import sample_product, send
 from vitrina.search.customer_photos import tilted, zoom
 from vitrina.standin.photos import KIND_COLOURS, Bouquet, random_bouquet, render
 
@@ -58,15 +56,9 @@ def photos_served():
 @pytest.fixture
 def shop(live_app, sqlite_url, photos_served):
     """A running Vitrina whose worker indexed the catalog (two shop photos a product)."""
+    shots = {pid: [jpeg(render(bouquet, v), 88) for v in (0, 1)] for pid, bouquet in catalog().items()}
     with live_app(sqlite_url, run_worker=True) as client:
-        for product_id, bouquet in catalog().items():
-            urls = [
-                photos_served.add(f"/v/{product_id}/{v}.jpg", jpeg(render(bouquet, v), 88))
-                for v in (0, 1)
-            ]
-            product = sample_product(id=product_id, image=urls[0], images=urls)
-            assert send(client, "created", product, secret=SECRET).status_code == 200
-        wait_until_idle(client)
+        list_products(client, photos_served, shots, folder="v")
         yield client
 
 
