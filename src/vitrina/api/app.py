@@ -6,6 +6,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import Depends, FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -29,10 +30,12 @@ from vitrina.runtime import build_api_services
 from vitrina.search.routes import router as search_router
 from vitrina.sync.routes import router as webhook_router
 from vitrina.sync.stats import router as stats_router
-from vitrina.telegram.bot import TelegramBot
 from vitrina.telegram.routes import router as telegram_router
 from vitrina.web.docs import install_docs
 from vitrina.web.routes import install_web
+
+if TYPE_CHECKING:  # the library (0.1 s) loads only when a bot is configured
+    from vitrina.telegram.bot import TelegramBot
 from vitrina.web.security_headers import SecurityHeadersMiddleware
 
 log = logging.getLogger("vitrina")
@@ -58,6 +61,8 @@ def start_telegram_bot(
     VITRINA_TELEGRAM_WEBHOOK_SECRET is set, else long polling."""
     if not settings.telegram_bot_token:
         return None
+    from vitrina.telegram.bot import TelegramBot  # python-telegram-bot: only for a shop's bot
+
     bot = TelegramBot(settings, services.searcher(), services.sessions, on_lead=wake_leads)
     # After the migrated database (``vitrina serve`` migrates in the background).
     bot.start_soon(

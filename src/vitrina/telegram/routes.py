@@ -8,14 +8,16 @@ the chat's next update, and resends an update it got no 200 for (the bot skips r
 from __future__ import annotations
 
 import hmac
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 
 from vitrina.errors import InvalidPayload, NotFound, ServiceUnavailable, Unauthorized
 from vitrina.http.deps import ServicesDep
 from vitrina.http.json_body import loads_strict
-from vitrina.telegram.bot import TelegramBot
+
+if TYPE_CHECKING:  # the library (0.1 s) loads only when a bot is configured
+    from vitrina.telegram.bot import TelegramBot
 
 router = APIRouter(tags=["telegram"])
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name, not a secret)
@@ -23,8 +25,8 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name, 
 
 def webhook_bot(request: Request) -> TelegramBot | None:
     """The bot this app runs in webhook mode, if any."""
-    bot = getattr(request.app.state, "telegram", None)
-    return bot if isinstance(bot, TelegramBot) and not bot.polling else None
+    bot: TelegramBot | None = getattr(request.app.state, "telegram", None)
+    return bot if bot is not None and not bot.polling else None
 
 
 @router.post("/api/v1/telegram/webhook", include_in_schema=False)
