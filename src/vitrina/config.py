@@ -32,7 +32,12 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def _check_whsec(secret: str) -> None:
-    """Refuse a Standard Webhooks secret whose key is not base64 of at least 16 bytes."""
+    """Refuse a Standard Webhooks secret without its ``whsec_`` prefix or whose key is not
+    base64 of at least 16 bytes."""
+    if not secret.startswith("whsec_"):
+        raise ValueError(
+            f"must start with 'whsec_' (got {secret[:10]!r}…); make one with `vitrina secret new`"
+        )
     body = secret.removeprefix("whsec_")
     try:
         key = base64.b64decode(body, validate=True)
@@ -186,11 +191,6 @@ class Settings(BaseSettings):
     @classmethod
     def _whsec(cls, value: list[str]) -> list[str]:
         for secret in value:
-            if not secret.startswith("whsec_"):
-                raise ValueError(
-                    f"every secret must start with 'whsec_' (got {secret[:10]!r}…); "
-                    "make one with `vitrina secret new`"
-                )
             _check_whsec(secret)
         return value
 
@@ -229,22 +229,11 @@ class Settings(BaseSettings):
             raise ValueError(f"must be a time zone such as Asia/Almaty, got {value!r}") from None
         return value
 
-    @field_validator("lead_webhook_url")
-    @classmethod
-    def _lead_url(cls, value: str | None) -> str | None:
-        if value is None or value.strip() == "":
-            return None
-        if not _is_web_address(value):
-            raise ValueError(f"must be an http(s) address, got {value!r}")
-        return value
-
     @field_validator("lead_webhook_secret")
     @classmethod
     def _lead_secret(cls, value: str | None) -> str | None:
         if value is None or value.strip() == "":
             return None
-        if not value.startswith("whsec_"):
-            raise ValueError(f"must start with 'whsec_' (got {value[:10]!r}…)")
         _check_whsec(value)
         return value
 
@@ -257,7 +246,7 @@ class Settings(BaseSettings):
             raise ValueError("must be printable text, not empty (unset it to turn it off)")
         return value
 
-    @field_validator("bitrix_url", "bitrix_module_url")
+    @field_validator("bitrix_url", "bitrix_module_url", "lead_webhook_url")
     @classmethod
     def _web_address(cls, value: str | None) -> str | None:
         if value is not None and value.strip() == "":
