@@ -54,7 +54,6 @@ class Startup:
         self.settings, self.services = settings, services
         self.run_worker, self.migrate = run_worker, migrate
         self.lead_sender = lead_sender  # started once its table exists, like the worker
-        self._lead_sender_started = False
         self._stopping = threading.Event()
         self._lock = threading.Lock()  # a step starting vs. stop() tearing down
         self._stop_reconcile: Callable[[], None] | None = None
@@ -85,7 +84,7 @@ class Startup:
                 self._stop_reconcile()
             if self.services.worker is not None:
                 self.services.worker.stop()
-            if self.lead_sender is not None and self._lead_sender_started:
+            if self.lead_sender is not None:
                 self.lead_sender.stop()
 
     def _guarded(self, target: Callable[[], None]) -> None:
@@ -111,7 +110,6 @@ class Startup:
             self._stop_reconcile = start_reconcile_schedule(self.settings, self.services.sessions)
             if self.lead_sender is not None:
                 self.lead_sender.start()
-                self._lead_sender_started = True
         if isinstance(self.services.search, SearchProcess):
             self.services.search.start()  # a second or two of imports
 

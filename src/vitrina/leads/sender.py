@@ -66,7 +66,8 @@ class LeadSender:
     def stop(self) -> None:
         self._stop.set()
         self.wakeup.set()
-        self._thread.join(timeout=TIMEOUT_S + 5)
+        if self._thread.ident is not None:  # started (an app may stop before its start-up did)
+            self._thread.join(timeout=TIMEOUT_S + 5)
         self.client.close()
 
     def _run(self) -> None:
