@@ -21,10 +21,28 @@ from typing import Literal
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-RGB = tuple[int, int, int]
-Point = tuple[float, float]
+from vitrina.standin.flowers import (
+    FLOWER_HEADS,
+    RGB,
+    FlowerKind,
+    Point,
+    gypsophila,
+    jitter,
+    shade,
+)
+from vitrina.standin.wrapping import (
+    basket,
+    basket_handle,
+    bow,
+    box,
+    film,
+    hat_box,
+    leaves,
+    paper_back,
+    paper_front,
+    stems,
+)
 
-FlowerKind = Literal["rose", "tulip", "peony", "eustoma", "chrysanthemum", "hydrangea", "chamomile"]
 Layout = Literal["dome", "oval", "fan", "cascade"]
 Wrap = Literal["kraft", "paper", "film", "none", "box", "basket"]
 
@@ -100,8 +118,6 @@ RIBBON_COLOURS: tuple[RGB, ...] = (
     (20, 20, 20),
     (120, 60, 160),
 )
-
-_GREENS: tuple[RGB, ...] = ((46, 110, 52), (70, 132, 60), (96, 150, 90), (120, 160, 130))
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,38 +229,38 @@ def _draw_bouquet(bouquet: Bouquet, s: int) -> Image.Image:
     flower_r = radius * min(0.62, math.sqrt(0.9 / heads) * 1.05)
 
     if bouquet.wrap in ("kraft", "paper"):
-        _paper_back(draw, rng, (cx, cy), radius, tie, bouquet.wrap_colour)
+        paper_back(draw, rng, (cx, cy), radius, tie, bouquet.wrap_colour)
     if bouquet.wrap == "basket":
-        _basket_handle(draw, (cx, cy), radius, bouquet.wrap_colour)
+        basket_handle(draw, (cx, cy), radius, bouquet.wrap_colour)
     if bouquet.wrap == "box":
         draw.ellipse(
-            _box((cx, cy + 0.15 * radius), 1.05 * radius, 0.3 * radius),
-            fill=_shade(bouquet.wrap_colour, 0.55),
+            box((cx, cy + 0.15 * radius), 1.05 * radius, 0.3 * radius),
+            fill=shade(bouquet.wrap_colour, 0.55),
         )
     if bouquet.wrap not in ("box", "basket"):
-        _stems(draw, rng, points, tie, s)
-    _leaves(draw, rng, (cx, cy), radius, bouquet.leaves, s)
+        stems(draw, rng, points, tie, s)
+    leaves(draw, rng, (cx, cy), radius, bouquet.leaves, s)
 
     # Lower heads drawn last: they are nearer the camera and overlap the ones behind.
     for (x, y), group in sorted(zip(points, kinds, strict=True), key=lambda item: item[0][1]):
         r = flower_r * KIND_SIZE[group.kind] * rng.uniform(0.9, 1.1)
-        colour = _jitter(rng, FLOWER_COLOURS[group.colour], 0.06)
-        _FLOWERS[group.kind](draw, rng, x, y, r, colour)
+        colour = jitter(rng, FLOWER_COLOURS[group.colour], 0.06)
+        FLOWER_HEADS[group.kind](draw, rng, x, y, r, colour)
     if bouquet.filler:
-        _gypsophila(draw, rng, (cx, cy), radius, s)
+        gypsophila(draw, rng, (cx, cy), radius, s)
 
     if bouquet.wrap in ("kraft", "paper"):
-        _paper_front(draw, (cx, cy), radius, tie, bouquet.wrap_colour)
+        paper_front(draw, (cx, cy), radius, tie, bouquet.wrap_colour)
     elif bouquet.wrap == "film":
-        layer = _film(layer, (cx, cy), radius, tie, bouquet.wrap_colour)
+        layer = film(layer, (cx, cy), radius, tie, bouquet.wrap_colour)
         draw = ImageDraw.Draw(layer)
     elif bouquet.wrap == "box":
-        _hat_box(draw, (cx, cy), radius, bouquet.wrap_colour, s)
+        hat_box(draw, (cx, cy), radius, bouquet.wrap_colour, s)
     elif bouquet.wrap == "basket":
-        _basket(draw, (cx, cy), radius, bouquet.wrap_colour, s)
+        basket(draw, (cx, cy), radius, bouquet.wrap_colour, s)
     if bouquet.ribbon is not None and bouquet.wrap != "box":
         knot = tie if bouquet.wrap != "basket" else (cx + 0.8 * radius, cy + 0.45 * radius)
-        _bow(draw, knot, 0.05 * s, bouquet.ribbon)
+        bow(draw, knot, 0.05 * s, bouquet.ribbon)
     return layer
 
 
@@ -285,335 +301,6 @@ def _assign(rng: random.Random, groups: Sequence[FlowerGroup], heads: int) -> li
     while len(out) < heads:
         out.append(groups[0])
     return out
-
-
-# --- flowers ---------------------------------------------------------------------------------
-
-
-def _petal(
-    cx: float, cy: float, angle: float, start: float, length: float, width: float, n: int = 14
-) -> list[Point]:
-    """An ellipse-shaped petal pointing along ``angle``, beginning ``start`` from the centre."""
-    a, b = length / 2, width / 2
-    mx, my = cx + math.cos(angle) * (start + a), cy + math.sin(angle) * (start + a)
-    ca, sa = math.cos(angle), math.sin(angle)
-    pts = []
-    for i in range(n):
-        t = 2 * math.pi * i / n
-        px, py = a * math.cos(t), b * math.sin(t)
-        pts.append((mx + px * ca - py * sa, my + px * sa + py * ca))
-    return pts
-
-
-def _circle(
-    draw: ImageDraw.ImageDraw, x: float, y: float, r: float, fill: RGB, outline: RGB | None = None
-) -> None:
-    draw.ellipse((x - r, y - r, x + r, y + r), fill=fill, outline=outline)
-
-
-def _rose(
-    draw: ImageDraw.ImageDraw, rng: random.Random, x: float, y: float, r: float, c: RGB
-) -> None:
-    _circle(draw, x, y, r, _shade(c, 0.7))
-    spin = rng.uniform(0, math.tau)
-    for ring, (count, reach) in enumerate(((6, 0.55), (5, 0.42), (4, 0.3), (3, 0.18))):
-        tone = _shade(c, 0.82 + ring * 0.08)
-        for i in range(count):
-            angle = spin + ring * 0.6 + math.tau * i / count
-            draw.polygon(
-                _petal(x, y, angle, r * reach * 0.15, r * reach * 1.7, r * reach * 1.4),
-                fill=tone,
-                outline=_shade(c, 0.6),
-            )
-    _circle(draw, x, y, r * 0.1, _shade(c, 0.55))
-
-
-def _peony(
-    draw: ImageDraw.ImageDraw, rng: random.Random, x: float, y: float, r: float, c: RGB
-) -> None:
-    _circle(draw, x, y, r, _shade(c, 0.8))
-    for ring, (count, reach) in enumerate(((11, 0.62), (9, 0.5), (8, 0.36), (6, 0.22))):
-        tone = _mix(c, (255, 255, 255), 0.05 + ring * 0.09)
-        for i in range(count):
-            angle = rng.uniform(0, math.tau) if ring == 3 else math.tau * i / count + ring
-            draw.polygon(
-                _petal(x, y, angle, r * reach * 0.2, r * reach * 1.5, r * reach * 1.3),
-                fill=tone,
-                outline=_shade(c, 0.78),
-            )
-    if rng.random() < 0.3:
-        _circle(draw, x, y, r * 0.12, (236, 200, 80))
-
-
-def _tulip(
-    draw: ImageDraw.ImageDraw, rng: random.Random, x: float, y: float, r: float, c: RGB
-) -> None:
-    tilt = rng.uniform(-0.3, 0.3) - math.pi / 2
-    draw.polygon(_petal(x, y + r * 0.5, tilt - 0.35, 0, r * 1.5, r * 0.8), fill=_shade(c, 0.75))
-    draw.polygon(_petal(x, y + r * 0.5, tilt + 0.35, 0, r * 1.5, r * 0.8), fill=_shade(c, 0.75))
-    draw.polygon(_petal(x, y + r * 0.55, tilt, 0, r * 1.6, r * 1.0), fill=c, outline=_shade(c, 0.6))
-    draw.line((x, y - r * 0.4, x, y + r * 0.6), fill=_shade(c, 0.85), width=max(1, int(r * 0.08)))
-
-
-def _eustoma(
-    draw: ImageDraw.ImageDraw, rng: random.Random, x: float, y: float, r: float, c: RGB
-) -> None:
-    edge = c
-    inner = _mix(c, (255, 255, 255), 0.55) if rng.random() < 0.5 else c
-    spin = rng.uniform(0, math.tau)
-    for i in range(5):
-        angle = spin + math.tau * i / 5
-        draw.polygon(_petal(x, y, angle, 0, r * 1.0, r * 0.85), fill=edge, outline=_shade(c, 0.7))
-    for i in range(5):
-        angle = spin + 0.6 + math.tau * i / 5
-        draw.polygon(_petal(x, y, angle, 0, r * 0.6, r * 0.5), fill=inner)
-    _circle(draw, x, y, r * 0.12, (120, 150, 60))
-
-
-def _chrysanthemum(
-    draw: ImageDraw.ImageDraw, rng: random.Random, x: float, y: float, r: float, c: RGB
-) -> None:
-    spin = rng.uniform(0, math.tau)
-    for ring, (count, reach) in enumerate(((24, 1.0), (18, 0.75), (12, 0.5))):
-        tone = _shade(c, 0.85 + ring * 0.07)
-        for i in range(count):
-            angle = spin + ring * 0.13 + math.tau * i / count
-            draw.polygon(
-                _petal(x, y, angle, r * 0.1, r * reach * 0.9, r * 0.16, n=8),
-                fill=tone,
-                outline=_shade(c, 0.7),
-            )
-    _circle(draw, x, y, r * 0.18, _mix(c, (150, 170, 60), 0.5))
-
-
-def _hydrangea(
-    draw: ImageDraw.ImageDraw, rng: random.Random, x: float, y: float, r: float, c: RGB
-) -> None:
-    _circle(draw, x, y, r * 0.95, _shade(c, 0.7))
-    for _ in range(34):
-        d, a = r * 0.85 * math.sqrt(rng.random()), rng.uniform(0, math.tau)
-        fx, fy = x + d * math.cos(a), y + d * math.sin(a)
-        tone = _jitter(rng, c, 0.1)
-        spin = rng.uniform(0, math.tau)
-        for i in range(4):
-            draw.polygon(
-                _petal(fx, fy, spin + math.tau * i / 4, 0, r * 0.2, r * 0.16, n=8),
-                fill=tone,
-                outline=_shade(tone, 0.8),
-            )
-        _circle(draw, fx, fy, r * 0.025, _shade(tone, 0.6))
-
-
-def _chamomile(
-    draw: ImageDraw.ImageDraw, rng: random.Random, x: float, y: float, r: float, c: RGB
-) -> None:
-    spin = rng.uniform(0, math.tau)
-    for i in range(16):
-        draw.polygon(
-            _petal(x, y, spin + math.tau * i / 16, r * 0.2, r * 0.8, r * 0.22, n=8),
-            fill=c,
-            outline=(200, 200, 196),
-        )
-    _circle(draw, x, y, r * 0.3, (236, 180, 30), outline=(200, 140, 20))
-
-
-_FLOWERS: dict[
-    FlowerKind, Callable[[ImageDraw.ImageDraw, random.Random, float, float, float, RGB], None]
-] = {
-    "rose": _rose,
-    "peony": _peony,
-    "tulip": _tulip,
-    "eustoma": _eustoma,
-    "chrysanthemum": _chrysanthemum,
-    "hydrangea": _hydrangea,
-    "chamomile": _chamomile,
-}
-
-
-def _gypsophila(
-    draw: ImageDraw.ImageDraw, rng: random.Random, centre: Point, radius: float, s: int
-) -> None:
-    for _ in range(40):
-        d, a = radius * 1.05 * math.sqrt(rng.random()), rng.uniform(0, math.tau)
-        gx, gy = centre[0] + d * math.cos(a), centre[1] + d * math.sin(a) * 0.9
-        for _ in range(6):
-            _circle(
-                draw,
-                gx + rng.gauss(0, s * 0.01),
-                gy + rng.gauss(0, s * 0.01),
-                s * 0.004,
-                (250, 250, 248),
-            )
-
-
-# --- greenery and wrapping -------------------------------------------------------------------
-
-
-def _stems(
-    draw: ImageDraw.ImageDraw, rng: random.Random, points: Sequence[Point], tie: Point, s: int
-) -> None:
-    width = max(2, int(s * 0.006))
-    for x, y in points[:: max(1, len(points) // 14)]:
-        green = rng.choice(_GREENS)
-        end = (tie[0] + (tie[0] - x) * 0.25 + rng.uniform(-0.02, 0.02) * s, 0.99 * s)
-        draw.line((x, y, tie[0], tie[1], *end), fill=green, width=width, joint="curve")
-
-
-def _leaves(
-    draw: ImageDraw.ImageDraw, rng: random.Random, centre: Point, radius: float, count: int, s: int
-) -> None:
-    for _ in range(count):
-        a = rng.uniform(math.pi * 0.9, math.pi * 2.1)
-        start = radius * rng.uniform(0.55, 0.9)
-        draw.polygon(
-            _petal(centre[0], centre[1], a, start, radius * 0.45, radius * 0.16),
-            fill=rng.choice(_GREENS),
-            outline=(30, 80, 36),
-        )
-
-
-def _paper_back(
-    draw: ImageDraw.ImageDraw,
-    rng: random.Random,
-    centre: Point,
-    radius: float,
-    tie: Point,
-    colour: RGB,
-) -> None:
-    """The sheet behind the flowers, its top cut in uneven peaks like crumpled paper."""
-    cx, cy = centre
-    pts: list[Point] = [(tie[0] - radius * 0.15, tie[1])]
-    steps = 9
-    for i in range(steps + 1):
-        a = math.pi * (1.05 + 0.9 * i / steps)
-        reach = radius * (1.42 if i % 2 else 1.18) * rng.uniform(0.95, 1.05)
-        pts.append((cx + reach * math.cos(a), cy + reach * math.sin(a) * 1.05 + radius * 0.1))
-    pts.append((tie[0] + radius * 0.15, tie[1]))
-    draw.polygon(pts, fill=_shade(colour, 0.85), outline=_shade(colour, 0.65))
-
-
-def _paper_front(
-    draw: ImageDraw.ImageDraw, centre: Point, radius: float, tie: Point, colour: RGB
-) -> None:
-    """Two overlapping front sheets meeting at the tie, and the paper's tail below it."""
-    cx, cy = centre
-    for side, tone in ((-1, 0.95), (1, 1.0)):
-        pts = [
-            (cx + side * radius * 1.25, cy + radius * 0.25),
-            (cx - side * radius * 0.15, cy + radius * 0.85),
-            (tie[0] - side * radius * 0.05, tie[1]),
-            (tie[0] + side * radius * 0.22, tie[1]),
-        ]
-        draw.polygon(pts, fill=_shade(colour, tone), outline=_shade(colour, 0.7))
-        draw.line(
-            (pts[0], (tie[0] + side * radius * 0.1, tie[1])),
-            fill=_shade(colour, 0.78),
-            width=max(1, int(radius * 0.012)),
-        )
-    bottom = tie[1] + radius * 0.5
-    draw.polygon(
-        [
-            (tie[0] - radius * 0.18, tie[1]),
-            (tie[0] + radius * 0.18, tie[1]),
-            (tie[0] + radius * 0.3, bottom),
-            (tie[0] - radius * 0.3, bottom),
-        ],
-        fill=_shade(colour, 0.9),
-        outline=_shade(colour, 0.7),
-    )
-
-
-def _film(layer: Image.Image, centre: Point, radius: float, tie: Point, colour: RGB) -> Image.Image:
-    """A see-through film cone: blended on its own layer (ImageDraw would overwrite alpha)."""
-    cx, cy = centre
-    film = Image.new("RGBA", layer.size, (0, 0, 0, 0))
-    draw = ImageDraw.Draw(film)
-    pts = [
-        (cx - radius * 1.35, cy - radius * 0.4),
-        (cx - radius * 0.2, cy + radius * 0.95),
-        (tie[0] - radius * 0.1, tie[1]),
-        (tie[0] + radius * 0.1, tie[1]),
-        (cx + radius * 0.2, cy + radius * 0.95),
-        (cx + radius * 1.35, cy - radius * 0.4),
-        (cx + radius * 1.15, cy + radius * 0.35),
-        (cx - radius * 1.15, cy + radius * 0.35),
-    ]
-    draw.polygon(pts, fill=(*colour, 70), outline=(*_shade(colour, 0.8), 160))
-    return Image.alpha_composite(layer, film)
-
-
-def _box(centre: Point, rx: float, ry: float) -> tuple[float, float, float, float]:
-    return (centre[0] - rx, centre[1] - ry, centre[0] + rx, centre[1] + ry)
-
-
-def _hat_box(draw: ImageDraw.ImageDraw, centre: Point, radius: float, colour: RGB, s: int) -> None:
-    """A round hat box; its front wall hides the lower flowers as a real one does."""
-    cx, cy = centre
-    top, bottom = cy + 0.15 * radius, min(cy + 1.5 * radius, 0.97 * s)
-    rx, ry = 1.05 * radius, 0.3 * radius
-    draw.ellipse(_box((cx, bottom), rx, ry), fill=_shade(colour, 0.8))
-    draw.rectangle((cx - rx, top, cx + rx, bottom), fill=colour)
-    draw.chord(
-        _box((cx, top), rx, ry), 0, 180, fill=_shade(colour, 1.08), outline=_shade(colour, 0.75)
-    )
-    band = (top + bottom) / 2
-    draw.rectangle((cx - rx, band - 0.03 * s, cx + rx, band), fill=_shade(colour, 0.7))
-
-
-def _basket_handle(draw: ImageDraw.ImageDraw, centre: Point, radius: float, colour: RGB) -> None:
-    cx, cy = centre
-    draw.arc(
-        _box((cx, cy + 0.2 * radius), 1.0 * radius, 1.45 * radius),
-        180,
-        360,
-        fill=_shade(colour, 0.8),
-        width=max(3, int(radius * 0.08)),
-    )
-
-
-def _basket(draw: ImageDraw.ImageDraw, centre: Point, radius: float, colour: RGB, s: int) -> None:
-    cx, cy = centre
-    top, bottom = cy + 0.2 * radius, min(cy + 1.25 * radius, 0.97 * s)
-    pts = [
-        (cx - 1.15 * radius, top),
-        (cx + 1.15 * radius, top),
-        (cx + 0.85 * radius, bottom),
-        (cx - 0.85 * radius, bottom),
-    ]
-    draw.polygon(pts, fill=colour, outline=_shade(colour, 0.6))
-    step = radius * 0.12
-    y = top + step / 2
-    row = 0
-    while y < bottom:  # the weave: alternating short strokes row by row
-        half = 1.15 * radius - (y - top) / (bottom - top) * 0.3 * radius
-        x = cx - half + (step if row % 2 else 0)
-        while x < cx + half - step:
-            draw.line(
-                (x, y, x + step * 0.8, y), fill=_shade(colour, 0.7), width=max(1, int(step * 0.25))
-            )
-            x += step * 2
-        y += step * 0.5
-        row += 1
-
-
-def _bow(draw: ImageDraw.ImageDraw, knot: Point, size: float, colour: RGB) -> None:
-    x, y = knot
-    dark = _shade(colour, 0.75)
-    draw.polygon(
-        [(x, y), (x - size * 1.6, y - size), (x - size * 1.6, y + size)], fill=colour, outline=dark
-    )
-    draw.polygon(
-        [(x, y), (x + size * 1.6, y - size), (x + size * 1.6, y + size)], fill=colour, outline=dark
-    )
-    draw.polygon(
-        [(x - size * 0.2, y), (x - size * 1.1, y + size * 3), (x - size * 0.6, y + size * 3)],
-        fill=dark,
-    )
-    draw.polygon(
-        [(x + size * 0.2, y), (x + size * 1.0, y + size * 3), (x + size * 0.5, y + size * 3)],
-        fill=dark,
-    )
-    _circle(draw, x, y, size * 0.35, dark)
 
 
 # --- camera and light ------------------------------------------------------------------------
@@ -657,23 +344,3 @@ def _light(photo: Image.Image, camera: random.Random, variant: int) -> Image.Ima
     noise = np.random.default_rng(camera.getrandbits(32)).normal(0, 2.0, pixels.shape)
     out = (pixels * gain + tint + noise).clip(0, 255).astype(np.uint8)
     return Image.fromarray(out, "RGB").filter(ImageFilter.SMOOTH)
-
-
-# --- colour ----------------------------------------------------------------------------------
-
-
-def _shade(c: RGB, f: float) -> RGB:
-    return (min(255, int(c[0] * f)), min(255, int(c[1] * f)), min(255, int(c[2] * f)))
-
-
-def _mix(a: RGB, b: RGB, t: float) -> RGB:
-    return (
-        int(a[0] + (b[0] - a[0]) * t),
-        int(a[1] + (b[1] - a[1]) * t),
-        int(a[2] + (b[2] - a[2]) * t),
-    )
-
-
-def _jitter(rng: random.Random, c: RGB, amount: float) -> RGB:
-    f = 1 + rng.uniform(-amount, amount)
-    return _shade(c, f)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from vitrina.standin.photos import Bouquet, FlowerKind, random_bouquet
+from vitrina.standin.flowers import FlowerKind
+from vitrina.standin.photos import Bouquet, random_bouquet
 
 SHOP_TZ = timezone(timedelta(hours=5))  # Almaty: createdAt comes as +0500
 ORIGINAL_SIZE = 640
