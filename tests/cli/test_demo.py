@@ -25,7 +25,7 @@ from tests.support.eventually import eventually
 from tests.support.live import free_port
 from vitrina.cli.demo import cli_command, port_free
 from vitrina.cli.main import app
-from vitrina.standin.server import ProductEvent, send_webhook
+from vitrina.standin.webhooks import ProductEvent, send_webhook
 
 
 def _demo_env() -> dict[str, str]:

@@ -11,11 +11,7 @@ Photo URLs point at the stand-in's own address, as the real ones point at the sh
 
 from __future__ import annotations
 
-import asyncio
-import html
-import json
 import random
-import socket
 import threading
 import time
 import uuid
@@ -23,18 +19,10 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 import httpx
-import uvicorn
-from fastapi import FastAPI, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from vitrina.catalog.money import format_tenge
-from vitrina.ingest.signatures import signed_headers
-from vitrina.standin.photos import render_jpeg
 from vitrina.standin.seed import (
     PRODUCT_FIELDS,
     SHOP_TZ,
@@ -44,40 +32,13 @@ from vitrina.standin.seed import (
     format_price,
     price_for,
 )
+from vitrina.standin.serving import ServerThread, StartsAndStops, listening_socket, quiet_server
+from vitrina.standin.shop_api import build_shop_app
+from vitrina.standin.webhooks import EventType, ProductEvent, send_webhook
 
-EventType = Literal["product.created", "product.updated", "product.deleted"]
 FaultScope = Literal["api", "photos", "all"]
 
 DEFAULT_TOKEN = "standin-token"  # noqa: S105 — a pretend shop's token, not a secret
-DEFAULT_LIMIT = 20
-MAX_LIMIT = 100
-_TRUE = {"true", "1", "y", "yes"}
-_FALSE = {"false", "0", "n", "no"}
-
-
-@dataclass(frozen=True, slots=True)
-class ProductEvent:
-    """One change at the source, in Vitrina's webhook envelope."""
-
-    event_type: EventType
-    product_data: dict[str, Any]
-    event_id: str
-    sequence: int
-    occurred_at: str
-
-    def envelope(self) -> dict[str, Any]:
-        """The JSON body a good sender posts (what Vitrina's own Bitrix module sends)."""
-        return {
-            "event_type": self.event_type,
-            "product_data": self.product_data,
-            "event_id": self.event_id,
-            "sequence": self.sequence,
-            "occurred_at": self.occurred_at,
-        }
-
-    def legacy_body(self) -> dict[str, Any]:
-        """The body the shop's old ``init.php`` handler posts: no ordering, no id."""
-        return {"event_type": self.event_type, "product_data": self.product_data}
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +68,7 @@ class _Stored:
     photo_paths: set[str] = field(default_factory=set)
 
 
-class StandIn:
+class StandIn(StartsAndStops):
     """The shop: a seeded in-memory catalog behind the real REST API, photos and webhooks.
 
     ``public_url`` overrides the address written into photo URLs (e.g. behind a proxy);
@@ -135,11 +96,10 @@ class StandIn:
         self._photos: dict[str, PhotoRef] = {}
         self._faults: deque[Fault] = deque()
         self._sequence = 0
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._serving = ServerThread("Bitrix stand-in")
         for _ in range(products):
             self._add(self._factory.new())
-        self.app = self._build_app()
+        self.app = build_shop_app(self)
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -153,31 +113,13 @@ class StandIn:
 
     def start(self, port: int = 0, host: str = "127.0.0.1") -> str:
         """Serve in a background thread; returns the base URL (``port=0`` picks a free port)."""
-        if self._thread is not None:
-            raise RuntimeError("The stand-in is already running.")
-        sock = self._bind(host, port)
-        server = self._make_server()
-        thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="bitrix-standin", daemon=True
-        )
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                server.should_exit = True
-                sock.close()
-                raise RuntimeError(f"The Bitrix stand-in did not start on {host}:{port}.")
-            time.sleep(0.01)
-        self._server, self._thread = server, thread
+        sock, self._bound_url = listening_socket(host, port)
+        self._serving.start(self.app, sock)
         return self.base_url
 
     def stop(self) -> None:
         """Stop the background server and wait for it (idempotent)."""
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        self._server, self._thread = None, None
+        self._serving.stop()
 
     def serve_forever(
         self,
@@ -187,45 +129,10 @@ class StandIn:
         on_ready: Callable[[str], None] | None = None,
     ) -> None:
         """Serve in the calling thread until Ctrl-C; ``on_ready`` gets the base URL once bound."""
-        sock = self._bind(host, port)
+        sock, self._bound_url = listening_socket(host, port)
         if on_ready is not None:
             on_ready(self.base_url)
-        self._make_server().run(sockets=[sock])
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def _bind(self, host: str, port: int) -> socket.socket:
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        # Accepted connections inherit this; without it, keep-alive requests given to uvicorn as a
-        # ready socket stall ~40 ms each on Nagle's algorithm plus delayed ACKs.
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.bind((host, port))
-        # Listening from here on: a client told the address (``on_ready``) before uvicorn runs
-        # waits in the backlog instead of being refused.
-        sock.listen(2048)
-        bound_port = sock.getsockname()[1]
-        # A wildcard bind is reached through loopback; URLs must name an address that answers.
-        shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(
-            host, f"[{host}]" if ":" in host else host
-        )
-        self._bound_url = f"http://{shown}:{bound_port}"
-        return sock
-
-    def _make_server(self) -> uvicorn.Server:
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off")
-        return uvicorn.Server(config)
+        quiet_server(self.app).run(sockets=[sock])
 
     # --- the catalog -----------------------------------------------------------------------------
 
@@ -233,7 +140,7 @@ class StandIn:
     def products(self) -> list[dict[str, Any]]:
         """Every product as the API serves it, in listing order."""
         with self._lock:
-            return [self._public(stored.fields) for stored in self._products.values()]
+            return [self.served(stored.fields) for stored in self._products.values()]
 
     @property
     def product_ids(self) -> list[int]:
@@ -245,7 +152,7 @@ class StandIn:
         """One product as the detail endpoint serves it, or ``None``."""
         with self._lock:
             stored = self._products.get(product_id)
-            return None if stored is None else self._public(stored.fields)
+            return None if stored is None else self.served(stored.fields)
 
     def create_product(self, **fields: Any) -> ProductEvent:
         """Add a generated product (``fields`` override what was generated) to the end."""
@@ -258,7 +165,7 @@ class StandIn:
                 self._factory.reserve_id(int(fields["id"]))
             generated.fields.update(fields)
             stored = self._add(generated)
-            return self._event("product.created", self._public(stored.fields))
+            return self._event("product.created", self.served(stored.fields))
 
     def update_product(
         self, product_id: int, *, replace_photos: bool | int = False, **fields: Any
@@ -284,7 +191,7 @@ class StandIn:
                 stored.fields["image"], stored.fields["images"] = image, images
                 self._add_photos(stored, photos)
             stored.fields.update(fields)
-            return self._event("product.updated", self._public(stored.fields))
+            return self._event("product.updated", self.served(stored.fields))
 
     def delete_product(self, product_id: int) -> ProductEvent:
         """Remove a product and its photos (their URLs answer 404 from now on)."""
@@ -376,16 +283,18 @@ class StandIn:
         with self._lock:
             self._faults.extend(Fault(status, header, delay, scope) for _ in range(count))
 
-    def _record(self, record: RequestRecord) -> None:
+    def record_request(self, method: str, path: str, query: str, status: int) -> None:
+        """Note an answered request (the HTTP side calls this; tests count retries by it)."""
         with self._lock:
-            self.requests.append(record)
+            self.requests.append(RequestRecord(method, path, query, status))
 
     def clear_faults(self) -> None:
         """Forget faults not yet used."""
         with self._lock:
             self._faults.clear()
 
-    def _take_fault(self, path: str) -> Fault | None:
+    def take_fault(self, path: str) -> Fault | None:
+        """The fault for a request to ``path``, if one is waiting for its scope."""
         scope = (
             "api" if path.startswith("/api/") else "photos" if path.startswith("/upload/") else ""
         )
@@ -417,7 +326,7 @@ class StandIn:
             raise KeyError(f"no product {product_id} in the stand-in")
         return stored
 
-    def _public(self, fields: dict[str, Any]) -> dict[str, Any]:
+    def served(self, fields: dict[str, Any]) -> dict[str, Any]:
         """Fields as served: photo paths become absolute URLs on this server."""
         out = dict(fields)
         out["image"] = self._absolute(fields.get("image"))
@@ -432,9 +341,10 @@ class StandIn:
             return base + url
         return url
 
-    def _select(
+    def listing(
         self, type_: str | None, available: bool | None, product_id: int | None
     ) -> list[dict[str, Any]]:
+        """Stored fields of the products a listing with these filters returns, in order."""
         with self._lock:
             return [
                 stored.fields
@@ -443,212 +353,6 @@ class StandIn:
                 and (available is None or bool(stored.fields.get("isAvailable")) is available)
                 and (product_id is None or pid == product_id)
             ]
-
-    # --- HTTP ------------------------------------------------------------------------------------
-
-    def _build_app(self) -> FastAPI:
-        app = FastAPI(title="Bitrix stand-in", docs_url=None, redoc_url=None, openapi_url=None)
-
-        app.add_middleware(_Misbehaviour, standin=self)
-
-        def authorised(request: Request) -> bool:
-            scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
-            return scheme.lower() == "bearer" and credentials.strip() == self.token
-
-        def unauthorised() -> JSONResponse:
-            return _failure(
-                401,
-                "Authorization required: send Authorization: Bearer <token>.",
-                {"WWW-Authenticate": "Bearer"},
-            )
-
-        async def list_products(request: Request) -> JSONResponse:
-            if not authorised(request):
-                return unauthorised()
-            query = request.query_params
-            try:
-                limit = _int_param(query.get("limit"), "limit")
-                offset = _int_param(query.get("offset"), "offset")
-                product_id = _int_param(query.get("id"), "id")
-                available = _bool_param(query.get("isAvailable"))
-                type_ = query.get("type") or None
-            except ValueError as exc:
-                return _failure(400, str(exc))
-            limit = DEFAULT_LIMIT if limit is None else limit
-            offset = 0 if offset is None else offset
-            if not 1 <= limit <= MAX_LIMIT:
-                return _failure(400, f"limit must be between 1 and {MAX_LIMIT}.")
-            if offset < 0:
-                return _failure(400, "offset must not be negative.")
-            if type_ not in (None, "catalog", "vitrina"):
-                return _failure(400, "type must be catalog or vitrina.")
-            selected = self._select(type_, available, product_id)
-            page = [self._public(fields) for fields in selected[offset : offset + limit]]
-            return JSONResponse(
-                {
-                    "success": True,
-                    "data": page,
-                    "pagination": {
-                        "total": len(selected),
-                        "limit": limit,
-                        "offset": offset,
-                        "hasMore": offset + len(page) < len(selected),
-                    },
-                }
-            )
-
-        async def product_detail(request: Request) -> JSONResponse:
-            if not authorised(request):
-                return unauthorised()
-            try:
-                product_id = _int_param(request.query_params.get("id"), "id")
-            except ValueError as exc:
-                return _failure(400, str(exc))
-            if product_id is None:
-                return _failure(400, "id is required.")
-            product = self.product(product_id)
-            if product is None:
-                return _failure(404, f"Product {product_id} not found.")
-            return JSONResponse({"success": True, "data": product})
-
-        # Sync on purpose: rendering is CPU work and FastAPI runs sync routes in a thread pool.
-        def photo(path: str) -> Response:
-            with self._lock:
-                ref = self._photos.get("/upload/" + path)
-            if ref is None:
-                return Response("Not Found", status_code=404, media_type="text/plain")
-            body = render_jpeg(ref.bouquet, ref.variant, ref.size)
-            return Response(
-                body, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=86400"}
-            )
-
-        # A shop has a page per product: where a customer who found a bouquet goes to buy it.
-        def product_page(product_id: str) -> Response:
-            known = product_id.isascii() and product_id.isdigit()
-            product = self.product(int(product_id)) if known else None
-            if product is None:
-                return Response("Товар не найден", status_code=404, media_type="text/plain")
-            return HTMLResponse(_product_page(product))
-
-        for route in ("/api/v2/products/", "/api/v2/products"):
-            app.add_api_route(route, list_products, methods=["GET"], include_in_schema=False)
-        for route in ("/api/v2/products/detail", "/api/v2/products/detail/"):
-            app.add_api_route(route, product_detail, methods=["GET"], include_in_schema=False)
-        app.add_api_route("/upload/{path:path}", photo, methods=["GET"], include_in_schema=False)
-        app.add_api_route(
-            "/catalog/{product_id}/", product_page, methods=["GET"], include_in_schema=False
-        )
-        return app
-
-
-def _product_page(product: dict[str, Any]) -> str:
-    """A product's page as a small Bitrix shop renders it (Russian, for phones)."""
-    title = html.escape(str(product.get("title", "")))
-    price = product.get("price")
-    shown = format_tenge(price * 100) if isinstance(price, int) else str(price)
-    available = "В наличии" if product.get("isAvailable") else "Нет в наличии"
-    image = html.escape(str(product.get("image") or ""), quote=True)
-    return (
-        '<!doctype html><html lang="ru"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{title} — демо-магазин</title></head><body>"
-        f'<h1>{title}</h1><img src="{image}" alt="{title}" style="max-width:100%">'
-        f"<p>{html.escape(shown)} · {available}</p>"
-        "<button disabled>В корзину</button>"
-        "<p><small>Это демонстрационный магазин Vitrina: купить здесь нельзя.</small></p>"
-        "</body></html>"
-    )
-
-
-class _Misbehaviour:
-    """ASGI middleware: applies injected faults and records every answered request."""
-
-    def __init__(self, app: ASGIApp, standin: StandIn) -> None:
-        self.app = app
-        self.standin = standin
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path: str = scope["path"]
-        status = 0
-
-        query = scope.get("query_string", b"").decode("latin-1")
-
-        async def recording_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            elif message["type"] == "http.response.body" and not message.get("more_body", False):
-                # Recorded before the last byte leaves: a client that has its answer must
-                # already see its request in ``requests`` (tests count retries by it).
-                self.standin._record(RequestRecord(scope["method"], path, query, status))
-            await send(message)
-
-        fault = self.standin._take_fault(path)
-        if fault is not None and fault.delay:
-            await asyncio.sleep(fault.delay)
-        if fault is not None and fault.status is not None:
-            headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-            await _failure(fault.status, "Injected failure.", headers)(
-                scope, receive, recording_send
-            )
-        else:
-            await self.app(scope, receive, recording_send)
-
-
-def send_webhook(
-    vitrina_url: str,
-    secret: str | Sequence[str],
-    event: ProductEvent,
-    *,
-    legacy: bool = False,
-    timeout: float = 10.0,
-) -> httpx.Response:
-    """POST ``event`` to Vitrina's webhook URL, signed the Standard Webhooks way.
-
-    Several secrets produce several ``v1,`` signatures, as a sender does during key rotation.
-    ``legacy=True`` imitates the shop's old handler instead: the bare body and the secret in
-    ``X-Webhook-Secret``.
-    """
-    secrets_ = [secret] if isinstance(secret, str) else list(secret)
-    if legacy:
-        body = json.dumps(event.legacy_body(), ensure_ascii=False).encode()
-        headers = {"X-Webhook-Secret": secrets_[0]}
-    else:
-        body = json.dumps(event.envelope(), ensure_ascii=False).encode()
-        timestamp = int(time.time())
-        headers = signed_headers(secrets_[0], body, event.event_id, timestamp)
-        headers["webhook-signature"] = " ".join(
-            signed_headers(s, body, event.event_id, timestamp)["webhook-signature"]
-            for s in secrets_
-        )
-    headers["Content-Type"] = "application/json"
-    return httpx.post(vitrina_url, content=body, headers=headers, timeout=timeout)
-
-
-def _failure(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"success": False, "error": message}, status_code=status, headers=headers)
-
-
-def _int_param(value: str | None, name: str) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise ValueError(f"{name} must be an integer, got {value!r}.") from None
-
-
-def _bool_param(value: str | None) -> bool | None:
-    if value is None or value == "":
-        return None
-    if value.lower() in _TRUE:
-        return True
-    if value.lower() in _FALSE:
-        return False
-    raise ValueError(f"isAvailable must be true or false, got {value!r}.")
 
 
 def _check_fields(fields: Iterable[str]) -> None:

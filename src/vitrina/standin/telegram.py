@@ -10,18 +10,15 @@ outage (:meth:`fail_next`). Tests, the benchmark and the demo's pretend chat
 from __future__ import annotations
 
 import io
-import socket
-import threading
 import time
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import httpx
-import uvicorn
 from fastapi import FastAPI
 from PIL import Image
 
+from vitrina.standin.serving import ServerThread, StartsAndStops, listening_socket
 from vitrina.standin.telegram_api import BotApiServer, SentMessage
 from vitrina.standin.telegram_chat import install_chat_page
 
@@ -29,13 +26,12 @@ __all__ = ["SentMessage", "TelegramStandIn"]
 
 
 @dataclass
-class TelegramStandIn(BotApiServer):
+class TelegramStandIn(BotApiServer, StartsAndStops):
     """The Bot API server for one bot, with customers in private chats."""
 
     transcript: list[tuple[int, int, dict[str, Any]]] = field(default_factory=list)
     """What customers sent: (update id, chat id, update body); the pretend chat page shows it."""
-    _server: uvicorn.Server | None = None
-    _thread: threading.Thread | None = None
+    _serving: ServerThread = field(default_factory=lambda: ServerThread("Telegram stand-in"))
     # One client for every webhook post, as Telegram keeps its connections: a new httpx client
     # per post builds a TLS context each time, ~100 ms on a loaded machine.
     _webhook_client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=60))
@@ -44,47 +40,14 @@ class TelegramStandIn(BotApiServer):
 
     def start(self, port: int = 0, host: str = "127.0.0.1") -> str:
         """Serve in a background thread; returns the root URL (``VITRINA_TELEGRAM_API_URL``)."""
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.bind((host, port))
-        sock.listen(512)
-        self.base_url = f"http://{host}:{sock.getsockname()[1]}"
-        config = uvicorn.Config(self.app(), log_level="warning", access_log=False, lifespan="off")
-        server = uvicorn.Server(config)
-        thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="telegram-standin", daemon=True
-        )
-        thread.start()
-        deadline = time.monotonic() + 30
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                server.should_exit = True
-                raise RuntimeError(f"The Telegram stand-in did not start on {host}:{port}.")
-            time.sleep(0.01)
-        self._server, self._thread = server, thread
+        sock, self.base_url = listening_socket(host, port, backlog=512)
+        self._serving.start(self.app(), sock)
         return self.base_url
 
     def stop(self) -> None:
         """Stop the background server (idempotent)."""
         self._webhook_client.close()
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        self._server, self._thread = None, None
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        self._serving.stop()
 
     def app(self) -> FastAPI:
         """The Bot API and, at ``/``, the demo's pretend chat."""
