@@ -16,7 +16,8 @@ from cryptography.x509.oid import NameOID
 from tests.images import photo_server
 from tests.images.photo_server import PhotoServer
 from vitrina.images.address_policy import AddressPolicy, system_resolver
-from vitrina.images.fetch import FetchLimits, HttpPhotoFetcher
+from vitrina.images.fetch import HttpPhotoFetcher
+from vitrina.images.fetched import FetchLimits
 
 BIG = 256 * 1024  # the test byte limit; the "huge" photos are twice that
 

@@ -24,7 +24,7 @@ from vitrina.errors import (
     PhotoUnreachable,
     TooManyRedirects,
 )
-from vitrina.images.fetch import FetchedPhoto
+from vitrina.images.fetched import FetchedPhoto
 
 
 def fetch_photo(fetcher: object, url: str) -> FetchedPhoto:

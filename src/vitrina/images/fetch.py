@@ -6,11 +6,9 @@ nothing here: the thread also decodes and embeds, and a blocking fetch keeps the
 
 Safety comes from three places:
 
-* **where we connect** — a custom httpcore network backend resolves the host itself, checks every
-  address with :class:`~vitrina.images.address_policy.AddressPolicy` and connects to the checked
-  IP. The URL, ``Host`` header, SNI and certificate check stay on the real host name, and a DNS
-  answer cannot change between the check and the connect (DNS rebinding), because there is only
-  one answer. Redirects are followed by hand, so every hop goes through the same check.
+* **where we connect** — every connection goes through
+  :mod:`~vitrina.images.guarded_network`, which connects only to addresses it checked itself.
+  Redirects are followed by hand, so every hop goes through the same check.
 * **how much we read** — connect/read timeouts capped by a total deadline, a byte limit checked
   against ``Content-Length`` and again while streaming, no content decoding (``identity``).
 * **what we accept** — the type is sniffed from the bytes (an HTML error page served as
@@ -22,13 +20,11 @@ from __future__ import annotations
 import hashlib
 import ssl
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Self
 
-import httpcore
 import httpx
 
 from vitrina.config import Settings
@@ -52,9 +48,10 @@ from vitrina.images.address_policy import (
     AddressPolicy,
     HostNotFound,
     Resolver,
-    system_resolver,
 )
 from vitrina.images.decode import read_image_header, sniff_image_format
+from vitrina.images.fetched import FetchedPhoto, FetchLimits
+from vitrina.images.guarded_network import GuardedNetworkBackend, GuardedTransport
 from vitrina.retry import parse_retry_after
 
 _MIME = {
@@ -71,119 +68,6 @@ _SNIFF_BYTES = 16  # enough for every signature sniff_image_format knows
 _USER_AGENT = "Vitrina-photo-indexer/0.1"
 # Only formats we can decode: a server negotiating on Accept must not pick AVIF or HEIC for us.
 _ACCEPT = "image/webp,image/jpeg,image/png,image/gif,image/bmp,image/tiff;q=0.9,*/*;q=0.1"
-
-
-# --- results ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class FetchedPhoto:
-    """A downloaded photo whose bytes are known to be an image of acceptable size."""
-
-    url: str
-    final_url: str
-    data: bytes
-    content_type: str  # sniffed from the bytes, e.g. "image/jpeg"; never the server's claim
-    sha256: str  # hex digest of ``data``: the key for "already embedded, skip it"
-    width: int
-    height: int
-
-
-class PhotoFetcher(Protocol):
-    """Downloads one photo; raises a :class:`~vitrina.errors.PhotoFetchError` on failure."""
-
-    def fetch(self, url: str) -> FetchedPhoto: ...
-
-
-@dataclass(frozen=True, slots=True)
-class FetchLimits:
-    """How long and how much one photo may take."""
-
-    max_bytes: int = 10 * 1024 * 1024
-    max_pixels: int = 40_000_000
-    deadline_s: float = 10.0  # the whole fetch, redirects included
-    connect_timeout_s: float = 5.0
-    read_timeout_s: float = 10.0  # the longest silence between two packets
-    max_redirects: int = 3
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> FetchLimits:
-        """``image_timeout_s`` is the total deadline; connecting gets at most 5 s of it."""
-        deadline = settings.image_timeout_s
-        return cls(
-            max_bytes=settings.image_max_bytes,
-            max_pixels=settings.image_max_pixels,
-            deadline_s=deadline,
-            connect_timeout_s=min(5.0, deadline),
-            read_timeout_s=deadline,
-        )
-
-
-# --- the network backend: the only place a socket is opened -----------------------------------
-
-
-class GuardedNetworkBackend(httpcore.NetworkBackend):
-    """Resolves, checks and connects to the checked IP, so DNS cannot be rebound in between."""
-
-    def __init__(self, policy: AddressPolicy, resolver: Resolver | None = None) -> None:
-        self._policy = policy
-        self._resolver = resolver or system_resolver
-        self._inner = httpcore.SyncBackend()
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        addresses = self._policy.resolve(host, port, self._resolver)
-        error: httpcore.ConnectError | None = None
-        for address in addresses[:3]:  # a few fallbacks (IPv6 then IPv4), not a port scan
-            try:
-                return self._inner.connect_tcp(
-                    address, port, timeout, local_address, socket_options
-                )
-            except httpcore.ConnectError as exc:
-                error = exc
-        assert error is not None
-        raise error
-
-    def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        raise AddressBlocked(path, None, "a local socket")
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
-
-
-class _GuardedTransport(httpx.HTTPTransport):
-    """httpx's transport with its connection pool built on :class:`GuardedNetworkBackend`.
-
-    httpx 0.28 has no public ``network_backend`` argument yet (encode/httpx#3749), so the pool is
-    replaced after construction — and if httpx ever renames it we fail here, closed, rather than
-    quietly connecting through an unguarded pool.
-    """
-
-    def __init__(
-        self, backend: GuardedNetworkBackend, ssl_context: ssl.SSLContext, limits: httpx.Limits
-    ) -> None:
-        super().__init__(verify=ssl_context, trust_env=False, limits=limits)
-        if not isinstance(getattr(self, "_pool", None), httpcore.ConnectionPool):
-            raise RuntimeError("httpx internals changed: cannot install the guarded pool")
-        self._pool.close()
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=ssl_context,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=backend,
-        )
 
 
 # --- the fetcher ------------------------------------------------------------------------------
@@ -208,7 +92,7 @@ class HttpPhotoFetcher:
         self.limits = limits or FetchLimits()
         self.policy = policy
         backend = GuardedNetworkBackend(policy, resolver)
-        transport = _GuardedTransport(
+        transport = GuardedTransport(
             backend,
             ssl_context or httpx.create_ssl_context(),
             httpx.Limits(max_connections=max_connections, max_keepalive_connections=10),

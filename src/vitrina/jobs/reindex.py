@@ -26,7 +26,7 @@ from vitrina.db import utcnow, write_session
 from vitrina.embedding import Embedder
 from vitrina.errors import ImageRejected, PhotoFetchError, VitrinaError
 from vitrina.images.decode import decode_image
-from vitrina.images.fetch import FetchedPhoto, PhotoFetcher
+from vitrina.images.fetched import FetchedPhoto, PhotoFetcher
 from vitrina.metrics import observe_embedding, observe_fetch_failure
 from vitrina.vectors.models import ImageVector
 from vitrina.vectors.repository import (

@@ -29,7 +29,7 @@ from vitrina.descriptors.repository import description
 from vitrina.embedding import Embedder
 from vitrina.errors import InvalidPayload, NotFound, PhotoFetchError, ServiceUnavailable
 from vitrina.images.decode import decode_image
-from vitrina.images.fetch import PhotoFetcher
+from vitrina.images.fetched import PhotoFetcher
 from vitrina.search.photo_url import for_customer
 from vitrina.search.ranking import INLIER_SHARE, Candidate, QueryPhoto, rank, verify_leading
 from vitrina.search.schemas import MatchCheck, SearchResponse, SearchResult
