@@ -1,186 +1,45 @@
 """From photo to purchase on a phone (Chromium through Playwright, touch, ru-RU).
 
-The pages and the widget fit 360 and 390 px before and after a search; the widget sits politely
-on a shop's page (inline beside its search box, or floating clear of its chat bubble); an
-earlier photo's results go the moment a new one is chosen; Back brings the results back; a
+An earlier photo's results go the moment a new one is chosen; Back brings the results back; a
 busy server's Retry-After is waited out; a site missing from the CORS list is refused before
-any work and told so in the console; a customer with no match leaves a request that reaches
-the shop signed and shows on the dashboard.
+any work and told so in the console; a customer with no match leaves a request that reaches the
+shop signed and shows on the dashboard; sold-out bouquets and the first frame are right.
 """
 
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from PIL import Image
 
 from tests.conftest import SECRET
 from tests.search.test_visual_search import wait_until_idle
 from tests.support.eventually import eventually
-from tests.support.photos import PhotoServer, photo_server, sample_photos
-from tests.support.receiver import Receiver, receiver
+from tests.support.photos import sample_photos
 from tests.support.webhooks import sample_product, send
-from tests.web.test_browser import SCREENSHOTS, wait_for
+from tests.web.phone_store import LEAD_SECRET, OVERFLOW, Store, open_store, phone
+from tests.web.test_browser import SCREENSHOTS
 from tests.web.test_widget_browser import (
     NAMES,
     PRICES,
-    PRODUCT_PAGE,
     SLUGS,
-    STOREFRONT,
     choose_photo,
     log_in,
 )
-from vitrina.ingest.signatures import new_secret, verify
-from vitrina.standin.photos import Bouquet, random_bouquet, render, render_jpeg
+from vitrina.ingest.signatures import verify
+from vitrina.standin.photos import render, render_jpeg
 
 pytestmark = pytest.mark.slow
-
-OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
-PHONES = [{"width": 360, "height": 740}, {"width": 390, "height": 844}]
-SEARCH_BOX = """<!DOCTYPE html>
-<html lang="ru"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-  body {{ margin: 0; font-family: Georgia, serif; }}
-  header {{ display: flex; gap: 8px; align-items: center; padding: 8px; background: #f3e9e4; }}
-  #search {{ display: flex; flex: 1; gap: 6px; align-items: center; min-width: 0; }}
-  #search input {{ flex: 1; min-width: 0; font-size: 16px; padding: 10px; }}
-  .chat {{ position: fixed; right: 16px; bottom: 16px; width: 60px; height: 60px;
-           border-radius: 50%; background: #25d366; }}
-</style></head>
-<body>
-<header><b>Цветы</b><form id="search"><input placeholder="Поиск по сайту"><button>Найти</button></form></header>
-<main style="padding:16px"><p>Букеты с доставкой по Алматы.</p></main>
-<a class="chat" href="#whatsapp" aria-label="WhatsApp"></a>
-<script src="{vitrina}/widget.js" {attributes} defer></script>
-</body></html>
-"""
-
-
-LEAD_SECRET = new_secret()
-Store = tuple[httpx.Client, PhotoServer, list[Bouquet], Receiver]
 
 
 @pytest.fixture
 def store(live_app: Any, sqlite_url: str, model_dir: Path) -> Iterator[Store]:
-    """The widget test's shop (three indexed bouquets whose pages are on the shop's site), and
-    the shop's receiver of leads."""
-    rng = random.Random(20251130)
-    bouquets = [random_bouquet(rng) for _ in NAMES]
-    with photo_server() as shop, receiver() as leads, live_app(
-        sqlite_url,
-        run_worker=True,
-        model_dir=model_dir,
-        image_hosts_allow=["127.0.0.1"],
-        cors_origins=[shop.base_url],
-        shop_base_url=shop.base_url,
-        lead_webhook_url=leads.url,
-        lead_webhook_secret=LEAD_SECRET,
-    ) as client:
-        html = STOREFRONT.format(vitrina=client.base_url).encode()
-        shop.add("/", html, content_type="text/html; charset=utf-8")
-        for n, (bouquet, name, price, slug) in enumerate(
-            zip(bouquets, NAMES, PRICES, SLUGS, strict=True)
-        ):
-            url = shop.add(f"/upload/{slug}.jpg", render_jpeg(bouquet, 0))
-            page = PRODUCT_PAGE.format(name=name).encode()
-            shop.add(f"/catalog/{slug}/", page, content_type="text/html; charset=utf-8")
-            product = sample_product(
-                id=8001 + n, title=name, price=price, image=url, images=[url],
-                DETAIL_PAGE_URL=f"/catalog/{slug}/",
-            )
-            assert send(client, "created", product, secret=SECRET).status_code == 200
-        wait_for(client, lambda s: s["total_indexed"] == len(NAMES))
-        yield client, shop, bouquets, leads
-
-
-def phone(browser: Any, size: dict[str, int]) -> Any:
-    return browser.new_page(locale="ru-RU", viewport=size, is_mobile=True, has_touch=True)
-
-
-def overlaps(a: dict[str, float], b: dict[str, float]) -> bool:
-    return not (
-        a["x"] + a["width"] <= b["x"]
-        or b["x"] + b["width"] <= a["x"]
-        or a["y"] + a["height"] <= b["y"]
-        or b["y"] + b["height"] <= a["y"]
-    )
-
-
-@pytest.mark.parametrize("size", PHONES, ids=["360", "390"])
-def test_the_pages_fit_a_phone_before_and_after_a_search(browser, store, tmp_path, size):
-    client, _, bouquets, _ = store
-    base = str(client.base_url)
-    query = tmp_path / "photo.jpg"
-    query.write_bytes(render_jpeg(bouquets[1], 3))
-    page = phone(browser, size)
-    page.goto(base + "/")
-    assert page.evaluate(OVERFLOW) <= 0
-    # The photo picker speaks Russian: the browser's own "Choose File" is not shown.
-    assert page.locator("#drop .pick").inner_text() == "Выбрать фото"
-    assert page.locator("#file").bounding_box()["width"] <= 1
-    page.set_input_files("#file", str(query))
-    page.locator("#results .card").first.wait_for()
-    assert page.evaluate(OVERFLOW) <= 0
-    # The view went to the results: the first card comes onto the screen (scrolling smoothly).
-    card = page.locator("#results .card").first
-    eventually(lambda: 0 <= card.bounding_box()["y"] < size["height"] - 100)
-    if size["width"] == 360:
-        page.screenshot(path=str(SCREENSHOTS / "search-phone.png"))
-    page.goto(base + "/widget")
-    assert page.evaluate(OVERFLOW) <= 0
-    log_in(page, base)
-    assert page.evaluate(OVERFLOW) <= 0
-    page.close()
-
-
-def test_the_widget_sits_beside_a_search_box_without_widening_a_phone_page(
-    browser, store, tmp_path
-):
-    client, shop, bouquets, _ = store
-    html = SEARCH_BOX.format(vitrina=client.base_url, attributes='data-target="#search" data-mode="icon"')
-    shop.add("/inline/", html.encode(), content_type="text/html; charset=utf-8")
-    query = tmp_path / "photo.jpg"
-    query.write_bytes(render_jpeg(bouquets[0], 2))
-    page = phone(browser, {"width": 390, "height": 844})
-    page.goto(shop.base_url + "/inline/")
-    button = page.get_by_role("button", name="Найти по фото")
-    button.wait_for()
-    assert page.evaluate(OVERFLOW) <= 0
-    box, field = button.bounding_box(), page.get_by_placeholder("Поиск по сайту").bounding_box()
-    assert box["height"] >= 44 and box["width"] <= 60  # an icon, not a wrapped label
-    assert abs((box["y"] + box["height"] / 2) - (field["y"] + field["height"] / 2)) < 12  # one row
-    assert box["x"] + box["width"] <= 390
-    page.screenshot(path=str(SCREENSHOTS / "widget-inline-phone.png"))
-    choose_photo(page, query)
-    page.locator("[data-vitrina] li a").first.wait_for()
-    assert page.evaluate(OVERFLOW) <= 0
-    page.close()
-
-
-def test_the_floating_button_moves_clear_of_the_shops_chat_bubble(browser, store):
-    client, shop, _, _ = store
-    html = SEARCH_BOX.format(vitrina=client.base_url, attributes='data-offset="16 92"')
-    shop.add("/offset/", html.encode(), content_type="text/html; charset=utf-8")
-    html = SEARCH_BOX.format(vitrina=client.base_url, attributes='data-position="left"')
-    shop.add("/left/", html.encode(), content_type="text/html; charset=utf-8")
-    page = phone(browser, {"width": 360, "height": 740})
-    for path in ("/offset/", "/left/"):
-        page.goto(shop.base_url + path)
-        button = page.get_by_role("button", name="Найти по фото")
-        button.wait_for()
-        chat = page.locator(".chat").bounding_box()
-        for name in ("Найти по фото", "Сфотографировать"):
-            assert not overlaps(page.get_by_role("button", name=name).bounding_box(), chat), path
-        assert page.evaluate(OVERFLOW) <= 0
-    assert button.bounding_box()["x"] <= 16  # data-position="left"
-    page.close()
+    with open_store(live_app, sqlite_url, model_dir) as opened:
+        yield opened
 
 
 def test_a_new_photo_clears_the_old_results_at_once(browser, store, tmp_path):
@@ -255,8 +114,11 @@ def test_the_widget_waits_as_long_as_a_busy_server_asks(browser, store, tmp_path
             answered.append("429")
             route.fulfill(
                 status=429,
-                headers={"Retry-After": "1", "Access-Control-Allow-Origin": shop.base_url,
-                         "Access-Control-Expose-Headers": "Retry-After"},
+                headers={
+                    "Retry-After": "1",
+                    "Access-Control-Allow-Origin": shop.base_url,
+                    "Access-Control-Expose-Headers": "Retry-After",
+                },
                 body='{"error": {"code": "rate_limited"}}',
             )
         else:
@@ -379,8 +241,13 @@ def test_a_sold_out_bouquet_is_named_with_what_is_on_sale_below(browser, store, 
     client, shop, bouquets, _ = store
     url = shop.base_url + f"/upload/{SLUGS[1]}.jpg"
     product = sample_product(
-        id=8002, title=NAMES[1], price=PRICES[1], image=url, images=[url],
-        DETAIL_PAGE_URL=f"/catalog/{SLUGS[1]}/", isAvailable=False,
+        id=8002,
+        title=NAMES[1],
+        price=PRICES[1],
+        image=url,
+        images=[url],
+        DETAIL_PAGE_URL=f"/catalog/{SLUGS[1]}/",
+        isAvailable=False,
     )
     assert send(client, "updated", product, secret=SECRET).status_code == 200
     wait_until_idle(client)
