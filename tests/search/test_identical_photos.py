@@ -10,7 +10,7 @@ import pytest
 
 from tests.search.listed import list_products
 from tests.search.test_visual_search import upload
-from tests.support.photos import jpeg, photo_server, sample_photos
+from tests.support.photos import jpeg, sample_photos
 from tests.support.recolour import colour_variant, warm_cast
 
 PHOTOS = sample_photos()
@@ -27,12 +27,6 @@ VARIANTS = {
 # Products whose second photo was taken under warm light (the orange variant among them).
 WARM = {7104: VARIANTS[7104], 7200: PHOTOS["china"], 7201: PHOTOS["coffee"]}
 OTHERS = {7300: PHOTOS["chelsea"], 7301: PHOTOS["astronaut"], 7302: PHOTOS["rocket"]}
-
-
-@pytest.fixture(scope="module")
-def photos_served():
-    with photo_server() as server:
-        yield server
 
 
 @pytest.fixture

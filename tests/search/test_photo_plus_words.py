@@ -19,7 +19,7 @@ from tests.conftest import SECRET
 from tests.search.listed import list_products
 from tests.search.test_verified_matches import BOUQUETS_DRAWN, IDS, VARIANT_ID
 from tests.search.test_visual_search import upload, wait_until_idle
-from tests.support.photos import jpeg, photo_server
+from tests.support.photos import jpeg
 from tests.support.webhooks import sample_product, send
 from vitrina.descriptors.colour import main_colour
 from vitrina.descriptors.features import describe_catalog_photo
@@ -63,12 +63,6 @@ VARIANT = replace(
 )
 ORIGINAL_COLOUR = stored_colour(BOUQUETS_DRAWN[0])
 VARIANT_COLOUR = stored_colour(VARIANT)
-
-
-@pytest.fixture(scope="module")
-def photos_served():
-    with photo_server() as server:
-        yield server
 
 
 @pytest.fixture

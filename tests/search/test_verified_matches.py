@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 
 from tests.search.listed import list_products
 from tests.search.test_visual_search import upload
-from tests.support.photos import jpeg, photo_server, sample_photos
+from tests.support.photos import jpeg, sample_photos
 from vitrina.search.customer_photos import occluded, recoloured, screen, story, warm
 from vitrina.standin.photos import (
     FLOWER_COLOURS,
@@ -59,12 +59,6 @@ def variant_of(bouquet: Bouquet) -> Bouquet:
 
 
 VARIANT = variant_of(BOUQUETS_DRAWN[0])
-
-
-@pytest.fixture(scope="module")
-def photos_served():
-    with photo_server() as server:
-        yield server
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from dataclasses import replace
 import pytest
 
 from tests.search.listed import list_products
-from tests.support.photos import jpeg, photo_server
+from tests.support.photos import jpeg
 from vitrina.search.customer_photos import tilted, zoom
 from vitrina.standin.photos import KIND_COLOURS, Bouquet, random_bouquet, render
 
@@ -45,12 +45,6 @@ def catalog() -> dict[int, Bouquet]:
     for n in range(3):
         found[5106 + n] = random_bouquet(rng)
     return found
-
-
-@pytest.fixture(scope="module")
-def photos_served():
-    with photo_server() as server:
-        yield server
 
 
 @pytest.fixture
