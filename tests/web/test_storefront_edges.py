@@ -54,7 +54,9 @@ def test_a_search_from_a_site_not_allowed_is_refused_before_any_work(live_app, s
             headers={"Origin": "https://wrong.shop.kz"},
         )
         assert refused.status_code == 403
+        assert refused.json()["status"] == "error"  # the one error shape of every route
         assert refused.json()["error"]["code"] == "origin_not_allowed"
+        assert refused.json()["error"]["field"] == "Origin"
         assert "access-control-allow-origin" not in refused.headers
         # The same bad photo from the shop's site or Vitrina's own page is looked at (422).
         for origin in ("https://shop.kz", str(client.base_url)):

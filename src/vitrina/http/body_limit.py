@@ -8,11 +8,10 @@ gets 413 naming the limit.
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vitrina.errors import PayloadTooLarge
+from vitrina.http.errors import error_response
 
 DEFAULT_LIMIT = 1024 * 1024
 # Multipart boundaries, form fields and JSON around a photo: a generous allowance.
@@ -43,7 +42,7 @@ class BodyLimitMiddleware:
         limit = self.photo_limit if scope["path"] in PHOTO_PATHS else DEFAULT_LIMIT
         declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
         if declared is not None and declared.isdigit() and int(declared[:20]) > limit:
-            await _refuse(send, limit)
+            await _refuse(scope, receive, send, limit)
             return
         seen = 0
         exceeded = False
@@ -67,7 +66,7 @@ class BodyLimitMiddleware:
             # The route failed on the cut body in its own way; the truth is "too large".
             if message["type"] == "http.response.start" and not answered:
                 answered = True
-                await _refuse(send, limit)
+                await _refuse(scope, receive, send, limit)
 
         await self.app(scope, limited_receive, checked_send)
 
@@ -76,20 +75,9 @@ def _message(limit: int) -> str:
     return f"The request body is larger than the limit of {limit} bytes."
 
 
-async def _refuse(send: Send, limit: int) -> None:
-    body = json.dumps(
-        {"status": "error", "error": {"code": "payload_too_large", "message": _message(limit)}}
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                # The rest of the body is still on the wire: do not reuse the connection.
-                (b"connection", b"close"),
-            ],
-        }
+async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+    # The rest of the body is still on the wire: do not reuse the connection.
+    refusal = error_response(
+        413, "payload_too_large", _message(limit), headers={"connection": "close"}
     )
-    await send({"type": "http.response.body", "body": body})
+    await refusal(scope, receive, send)

@@ -14,7 +14,6 @@ to list its site sees it there.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vitrina.db import utcnow
+from vitrina.http.errors import error_response
 
 log = logging.getLogger("vitrina.cors")
 # What the widget calls: the searches, a product, "more like this" and a customer's request.
@@ -110,29 +110,13 @@ class StorefrontCORS:
         if scope.get("method") == "OPTIONS":
             await self.cors(scope, receive, send)  # Starlette's 400 for a disallowed preflight
             return
-        await _refuse(send, origin)
+        await _refuse(scope, receive, send, origin)
 
 
-async def _refuse(send: Send, origin: str) -> None:
+async def _refuse(scope: Scope, receive: Receive, send: Send, origin: str) -> None:
     """403 in the one JSON error shape; no CORS headers, so the shop's page cannot read it."""
-    body = json.dumps(
-        {
-            "error": {
-                "code": "origin_not_allowed",
-                "message": f"Origin {origin[:200]} is not in VITRINA_CORS_ORIGINS; "
-                "this site may not use Vitrina's search.",
-                "field": "Origin",
-            }
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 403,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
+    message = (
+        f"Origin {origin[:200]} is not in VITRINA_CORS_ORIGINS; this site may not use Vitrina's "
+        "search."
     )
-    await send({"type": "http.response.body", "body": body})
+    await error_response(403, "origin_not_allowed", message, "Origin")(scope, receive, send)
