@@ -60,9 +60,9 @@ def _sites(product_data: Mapping[str, Any]) -> list[tuple[str, str | None]]:
         return [(site, None)]
     listed = product_data["sites"]
     if not isinstance(listed, list) or not 0 < len(listed) <= MAX_SITES:
-        shown = listed if not isinstance(listed, list) else f"a list of {len(listed)}"
+        shown = f"{len(listed)} sites" if isinstance(listed, list) else repr(listed)
         raise InvalidPayload(
-            f"product_data.sites: expected a list of 1–{MAX_SITES} sites, got {shown!r}",
+            f"product_data.sites: expected a list of 1–{MAX_SITES} sites, got {shown}",
             field="product_data.sites",
         )
     sites = []
