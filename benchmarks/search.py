@@ -66,7 +66,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks._server import percentile
 from tests.support.photos import jpeg, sample_photos
 
-from vitrina.catalog.models import Product, ProductImage
+from vitrina.catalog.models import Product, ProductImage, ProductShop
 from vitrina.config import load_settings
 from vitrina.db import make_engine
 from vitrina.descriptors.features import describe_catalog_photo
@@ -303,6 +303,10 @@ def fill(engine: Engine, x: NDArray[np.float32], model: str, *, first_id: int = 
                     }
                     for k, i in enumerate(rows)
                 ],
+            )
+            conn.execute(
+                insert(ProductShop),
+                [{"product_id": first_id + i, "shop_id": i % SHOPS + 1} for i in rows],
             )
             conn.execute(
                 insert(ProductImage),
@@ -811,7 +815,7 @@ def graph_probe(n: int, threads: int, model_dir: str, folder: str, vectors: str)
             image_ids=ids,
             product_ids=ids,
             created=[created] * len(ids),
-            attrs=[((i - 1) % SHOPS + 1, 100 * i, True, "vitrina") for i in ids],
+            attrs=[(((i - 1) % SHOPS + 1,), 100 * i, True, "vitrina") for i in ids],
             vectors=chunk,
         )
         with table.open("ab") as handle:

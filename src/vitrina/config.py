@@ -129,6 +129,8 @@ class Settings(BaseSettings):
 
     # storefront
     shop_base_url: str | None = None
+    # a multi-site shop's other sites (``https://gifts.kz``): product pages on them are followed
+    shop_site_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
     product_url_template: str | None = None
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     language: str | None = None
@@ -167,7 +169,12 @@ class Settings(BaseSettings):
     log_json: bool | None = None
 
     @field_validator(
-        "webhook_secrets", "image_hosts_allow", "trusted_proxies", "cors_origins", mode="before"
+        "webhook_secrets",
+        "image_hosts_allow",
+        "trusted_proxies",
+        "cors_origins",
+        "shop_site_urls",
+        mode="before",
     )
     @classmethod
     def _csv(cls, value: object) -> object:
@@ -279,6 +286,14 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"must be the shop's http(s) address, like https://shop.kz/, got {value!r}"
             )
+        return value
+
+    @field_validator("shop_site_urls")
+    @classmethod
+    def _site_urls(cls, value: list[str]) -> list[str]:
+        for url in value:
+            if not _is_web_address(url):
+                raise ValueError(f"every entry must be an http(s) address, like https://gifts.kz, got {url!r}")
         return value
 
     @field_validator("product_url_template")

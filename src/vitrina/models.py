@@ -1,7 +1,7 @@
 """Imports every table module so ``Base.metadata`` holds the whole schema (for Alembic)."""
 
 from vitrina.analytics.models import SearchClick, SearchEvent
-from vitrina.catalog.models import Product, ProductImage
+from vitrina.catalog.models import Product, ProductImage, ProductShop
 from vitrina.db import Base
 from vitrina.descriptors.models import PhotoFeatures
 from vitrina.http.models import DashboardSession
@@ -23,6 +23,7 @@ __all__ = [
     "PhotoFeatures",
     "Product",
     "ProductImage",
+    "ProductShop",
     "ProductSyncState",
     "SearchCalibration",
     "SearchClick",

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from sqlalchemy import Engine, delete, insert, update
 from sqlalchemy.orm import Session
 
-from vitrina.catalog.models import Product, ProductImage
+from vitrina.catalog.models import Product, ProductImage, ProductShop
 from vitrina.db import make_engine, utcnow
 from vitrina.vectors import graph as vector_graph
 from vitrina.vectors import hnsw_index
@@ -45,23 +45,24 @@ def vectors(n: int, seed: int) -> NDArray[np.float32]:
 def add_products(engine: Engine, x: NDArray[np.float32], first_id: int = 1, **row: object) -> None:
     """Products ``first_id…`` with one photo and one vector each; shop, price, type vary."""
     ids = range(first_id, first_id + len(x))
+    products = [
+        {
+            "id": i,
+            "shop_id": i % SHOPS + 1,
+            "name": f"product {i}",
+            "price": 100 * (i % 1000),
+            "enabled": True,
+            "type": "vitrina" if i % 3 else "catalog",
+            "image": f"https://shop.example/{i}.jpg",
+            "source_payload": {},
+            **row,
+        }
+        for i in ids
+    ]
     with engine.begin() as conn:
+        conn.execute(insert(Product), products)
         conn.execute(
-            insert(Product),
-            [
-                {
-                    "id": i,
-                    "shop_id": i % SHOPS + 1,
-                    "name": f"product {i}",
-                    "price": 100 * (i % 1000),
-                    "enabled": True,
-                    "type": "vitrina" if i % 3 else "catalog",
-                    "image": f"https://shop.example/{i}.jpg",
-                    "source_payload": {},
-                    **row,
-                }
-                for i in ids
-            ],
+            insert(ProductShop), [{"product_id": p["id"], "shop_id": p["shop_id"]} for p in products]
         )
         conn.execute(
             insert(ProductImage),
@@ -316,7 +317,7 @@ def test_a_photo_with_several_vectors_is_one_hit_scored_by_its_best():
             image_ids=photo,
             product_ids=photo,
             created=[utcnow()] * 3000,
-            attrs=[(1, 100, True, "vitrina")] * 3000,
+            attrs=[((1,), 100, True, "vitrina")] * 3000,
             vectors=x,
         )
     )

@@ -363,10 +363,14 @@ final class CIBlock
         return self::GetList([], ['ID' => $ID])->fetch();
     }
 
-    /** #SITE_DIR#, #ID#/#ELEMENT_ID#, #CODE#/#ELEMENT_CODE#, #IBLOCK_ID#, #IBLOCK_CODE#; double slashes collapsed. */
+    /**
+     * #SITE_DIR# (the folder of the info block's main site, b_iblock.LID, as Bitrix's element
+     * list joins it), #ID#/#ELEMENT_ID#, #CODE#/#ELEMENT_CODE#, #IBLOCK_ID#, #IBLOCK_CODE#;
+     * double slashes collapsed.
+     */
     public static function ReplaceDetailUrl(string $url, array $arr, bool $server = false, string|false $arrType = false): string
     {
-        $site = StandIn::db()->query('SELECT s.DIR FROM b_iblock_site i JOIN b_lang s ON s.LID = i.SITE_ID WHERE i.IBLOCK_ID = ' . (int) ($arr['IBLOCK_ID'] ?? 0) . ' ORDER BY s.SORT LIMIT 1')->fetch();
+        $site = StandIn::db()->query('SELECT s.DIR FROM b_iblock b JOIN b_lang s ON s.LID = b.LID WHERE b.ID = ' . (int) ($arr['IBLOCK_ID'] ?? 0))->fetch();
         $url = strtr($url, [
             '#SITE_DIR#' => (string) ($site['DIR'] ?? '/'),
             '#ID#' => (string) ($arr['ID'] ?? ''), '#ELEMENT_ID#' => (string) ($arr['ID'] ?? ''),

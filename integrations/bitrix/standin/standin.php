@@ -74,7 +74,7 @@ final class StandIn
                 . " IS_PERIOD CHAR(1) NOT NULL DEFAULT 'N', AGENT_INTERVAL INTEGER NOT NULL, ACTIVE CHAR(1) NOT NULL DEFAULT 'Y', NEXT_EXEC INTEGER NOT NULL, LAST_EXEC INTEGER)",
             'CREATE TABLE IF NOT EXISTS b_lang (LID CHAR(2) PRIMARY KEY, DIR VARCHAR(50), SERVER_NAME VARCHAR(255), NAME VARCHAR(100), SORT INTEGER DEFAULT 100)',
             'CREATE TABLE IF NOT EXISTS b_file (ID INTEGER PRIMARY KEY AUTOINCREMENT, SUBDIR VARCHAR(255), FILE_NAME VARCHAR(255))',
-            "CREATE TABLE IF NOT EXISTS b_iblock (ID INTEGER PRIMARY KEY AUTOINCREMENT, IBLOCK_TYPE_ID VARCHAR(50), CODE VARCHAR(50), NAME VARCHAR(255), DETAIL_PAGE_URL VARCHAR(255), SORT INTEGER DEFAULT 500)",
+            "CREATE TABLE IF NOT EXISTS b_iblock (ID INTEGER PRIMARY KEY AUTOINCREMENT, IBLOCK_TYPE_ID VARCHAR(50), LID CHAR(2), CODE VARCHAR(50), NAME VARCHAR(255), DETAIL_PAGE_URL VARCHAR(255), SORT INTEGER DEFAULT 500)",
             'CREATE TABLE IF NOT EXISTS b_iblock_site (IBLOCK_ID INTEGER, SITE_ID CHAR(2))',
             "CREATE TABLE IF NOT EXISTS b_iblock_property (ID INTEGER PRIMARY KEY AUTOINCREMENT, IBLOCK_ID INTEGER, CODE VARCHAR(50), NAME VARCHAR(255), PROPERTY_TYPE CHAR(1) DEFAULT 'S', MULTIPLE CHAR(1) DEFAULT 'N', SORT INTEGER DEFAULT 500)",
             "CREATE TABLE IF NOT EXISTS b_iblock_element (ID INTEGER PRIMARY KEY AUTOINCREMENT, IBLOCK_ID INTEGER NOT NULL, NAME VARCHAR(255) NOT NULL, CODE VARCHAR(255) DEFAULT '',"
@@ -133,7 +133,9 @@ final class StandIn
     {
         $db = self::db();
         $h = $db->getSqlHelper();
-        $db->queryExecute("INSERT INTO b_iblock (IBLOCK_TYPE_ID, CODE, NAME, DETAIL_PAGE_URL) VALUES ('{$h->forSql($type)}', '', '{$h->forSql($name)}', '{$h->forSql($detailUrl)}')");
+        // b_iblock.LID: the main site (the first ticked), whose folder Bitrix builds addresses with
+        $lid = $h->forSql($sites[0] ?? '');
+        $db->queryExecute("INSERT INTO b_iblock (IBLOCK_TYPE_ID, LID, CODE, NAME, DETAIL_PAGE_URL) VALUES ('{$h->forSql($type)}', '{$lid}', '', '{$h->forSql($name)}', '{$h->forSql($detailUrl)}')");
         $id = $db->getInsertedId();
         foreach ($sites as $site) {
             $db->queryExecute("INSERT INTO b_iblock_site (IBLOCK_ID, SITE_ID) VALUES ({$id}, '{$h->forSql($site)}')");

@@ -54,6 +54,47 @@ test('a product is built from the element, its retail price, stock, photos and m
     same(40, strlen($p['stamp']));
 });
 
+test('an info block bound to several sites sends every site with the product page on each', function (): void {
+    $shop = new_shop();
+    install_module($shop);
+    StandIn::addSite('s3', 'flowers.kz', '/kz/', 'Гүлдер');
+    foreach (['s2', 's3'] as $site) { // the admin ticks two more sites on the info block
+        StandIn::db()->queryExecute("INSERT INTO b_iblock_site (IBLOCK_ID, SITE_ID) VALUES ({$shop->catalog}, '{$site}')");
+    }
+    $id = add_product($shop, 'Пионы', 15000);
+    $code = CIBlockElement::GetList([], ['ID' => $id], false, false, ['ID', 'CODE'])->Fetch()['CODE'];
+    $p = catalog()->products([$id])[$id];
+    same('s1', $p['siteId'], 'the first site, for Vitrina versions that read only siteId');
+    same([
+        ['siteId' => 's1', 'url' => "https://flowers.kz/catalog/{$code}/"],
+        ['siteId' => 's2', 'url' => "https://gifts.kz/catalog/{$code}/"],
+        ['siteId' => 's3', 'url' => "https://flowers.kz/kz/catalog/{$code}/"],
+    ], $p['sites']);
+    same($p['sites'][0]['url'], $p['url']);
+    Option::set(MODULE_ID, 'site_urls', 's2=https://www.gifts.kz');
+    same("https://www.gifts.kz/catalog/{$code}/", catalog()->products([$id])[$id]['sites'][1]['url'], 'the per-site address setting');
+    foreach (['s1', 's2', 's3'] as $site) {
+        same([$id], array_column(catalog()->manifest(0, 10, $site)['items'], 'id'), "the manifest of {$site}");
+        same(1, catalog()->manifest(0, 10, $site)['total']);
+    }
+});
+
+test('the info block\'s main site comes first, whatever order Bitrix lists its sites in', function (): void {
+    $shop = new_shop();
+    install_module($shop);
+    StandIn::addSite('s3', 'flowers.kz', '/kz/', 'Гүлдер');
+    StandIn::db()->queryExecute("INSERT INTO b_iblock_site (IBLOCK_ID, SITE_ID) VALUES ({$shop->catalog}, 's3')");
+    StandIn::db()->queryExecute("UPDATE b_iblock SET LID = 's3' WHERE ID = {$shop->catalog}"); // DETAIL_PAGE_URL: /kz/…
+    $id = add_product($shop, 'Пионы', 15000);
+    $code = CIBlockElement::GetList([], ['ID' => $id], false, false, ['ID', 'CODE'])->Fetch()['CODE'];
+    $p = catalog()->products([$id])[$id];
+    same('s3', $p['siteId']);
+    same([
+        ['siteId' => 's3', 'url' => "https://flowers.kz/kz/catalog/{$code}/"],
+        ['siteId' => 's1', 'url' => "https://flowers.kz/catalog/{$code}/"],
+    ], $p['sites']);
+});
+
 test('a list property gives the type its XML_ID, and a text property its text', function (): void {
     $shop = new_shop();
     StandIn::db()->queryExecute("UPDATE b_iblock_property SET PROPERTY_TYPE = 'L' WHERE CODE = 'TYPE'");

@@ -66,6 +66,7 @@ test('install from the admin → configure and check → products saved in Bitri
     // Bitrix never reuses element ids; start high so repeated runs against one Vitrina don't collide.
     StandIn::startIdsAt('b_iblock_element', random_int(1, 1000) * 1000 + 700_000);
     $gifts = StandIn::addIblock('Подарки', ['s2'], '#SITE_DIR#/gifts/#ELEMENT_ID#/');
+    $season = StandIn::addIblock('Сезонное', ['s1', 's2'], '#SITE_DIR#/season/#ELEMENT_ID#/'); // on both sites
     $server = start_server(BITRIX_ROOT . '/standin/router.php', ['STANDIN_ROOT' => $shop->root, 'VITRINA_STANDIN_DB' => $shop->db, 'STANDIN_LANG' => 'en']);
     $admin = $server['url'] . '/bitrix/admin';
 
@@ -78,7 +79,7 @@ test('install from the admin → configure and check → products saved in Bitri
     // 2. Settings: a wrong secret is caught by "check the connection"; the right one passes.
     $form = [
         'sessid' => StandIn::$sessid, 'check' => 'Y', 'vitrina_url' => $vitrinaUrl, 'secret' => 'whsec_' . base64_encode(random_bytes(32)),
-        'source' => 'iblock', 'iblock_ids' => [(string) $shop->catalog, (string) $gifts], 'price_type_id' => (string) RETAIL,
+        'source' => 'iblock', 'iblock_ids' => [(string) $shop->catalog, (string) $gifts, (string) $season], 'price_type_id' => (string) RETAIL,
         'product_url_base' => 'https://flowers.kz', 'prop_height' => 'HEIGHT', 'prop_width' => 'WIDTH', 'prop_composition' => 'COMPOSITION',
         'prop_type' => 'TYPE', 'prop_more_photo' => 'MORE_PHOTO', 'send_rate' => '20', 'bulk_batch' => '500', 'batch_size' => '50', 'timeout_s' => '5', 'widget_url' => '',
     ];
@@ -103,6 +104,24 @@ test('install from the admin → configure and check → products saved in Bitri
     same(['Букет «Розовый рассвет»', 495000, true, 1, 70, 2], [$product['name'], $product['price'], $product['enabled'], $product['shop_id'], $product['height'], count($product['images'])]);
     check(str_starts_with($product['image'], 'https://flowers.kz/upload/iblock/'), $product['image']);
     same([1500000, 2], [vitrina_product($vitrinaUrl, $gift)['price'], vitrina_product($vitrinaUrl, $gift)['shop_id']], 'site s2 → shop 2');
+
+    // 3b. An info block on two sites: its product is in both shops, until a site is unticked.
+    $tulips = (int) (new CIBlockElement())->Add(['IBLOCK_ID' => $season, 'NAME' => 'Тюльпаны к 8 марта', 'DETAIL_PICTURE' => StandIn::addFile('tulips.jpg')]);
+    CCatalogProduct::Add(['ID' => $tulips, 'QUANTITY' => 4]);
+    CPrice::Add(['PRODUCT_ID' => $tulips, 'CATALOG_GROUP_ID' => RETAIL, 'PRICE' => 9000, 'CURRENCY' => 'KZT']);
+    cron($shop);
+    $inShop = static function (int $shopId) use ($vitrinaUrl, $tulips): bool {
+        $r = get("{$vitrinaUrl}/api/v1/products?shop_id={$shopId}&limit=200");
+        same(200, $r['status'], $r['body']);
+
+        return in_array($tulips, array_column(json_decode($r['body'], true)['items'], 'id'), true);
+    };
+    same([true, true], [$inShop(1), $inShop(2)], 'listed in the shop of each site');
+    same([1, "https://flowers.kz/season/{$tulips}/"], [vitrina_product($vitrinaUrl, $tulips)['shop_id'], vitrina_product($vitrinaUrl, $tulips)['page_url']], 'the first site is the primary shop');
+    StandIn::db()->queryExecute("DELETE FROM b_iblock_site WHERE IBLOCK_ID = {$season} AND SITE_ID = 's2'");
+    (new CIBlockElement())->Update($tulips, ['NAME' => 'Тюльпаны']);
+    cron($shop);
+    same([true, false], [$inShop(1), $inShop(2)], 'site s2 unticked: gone from shop 2 only');
 
     // 4. A price change and a sell-out, then a delete.
     CPrice::Update(retail_price_id($rose), ['PRICE' => 5200]);

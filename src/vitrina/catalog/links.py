@@ -4,8 +4,9 @@ Resolution happens when a product is shown, not when it is stored, so setting
 ``VITRINA_SHOP_BASE_URL`` or ``VITRINA_PRODUCT_URL_TEMPLATE`` later applies to every product.
 
 Customers follow these addresses from ``/go`` and the widget, so a stored address is kept only
-when it is on the shop's own site — the host of ``VITRINA_SHOP_BASE_URL``, of the template, or
-of the Bitrix module (``VITRINA_BITRIX_MODULE_URL``, which runs on the shop's site) — and never
+when it is on the shop's own site — the host of ``VITRINA_SHOP_BASE_URL``, of the template, of
+the Bitrix module (``VITRINA_BITRIX_MODULE_URL``, which runs on the shop's site) or of a
+multi-site shop's other sites (``VITRINA_SHOP_SITE_URLS``) — and never
 when protocol-relative (``//evil.example/x``) or carrying userinfo
 (``http://shop.example@evil.example/``). When no site is configured at all, absolute addresses
 are kept as the shop sent them (there is nothing to compare with).
@@ -35,7 +36,7 @@ class ProductLinks:
         if base is None and template is not None:
             parts = urlsplit(template)
             base = f"{parts.scheme}://{parts.netloc}/"
-        sites = (settings.shop_base_url, template, settings.bitrix_module_url)
+        sites = (settings.shop_base_url, template, settings.bitrix_module_url, *settings.shop_site_urls)
         hosts = {_site_host(site) for site in sites if site}
         return cls(base_url=base, template=template, own_hosts=frozenset(hosts - {""}))
 

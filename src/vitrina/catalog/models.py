@@ -52,6 +52,24 @@ class Product(Base):
     )
 
 
+class ProductShop(Base):
+    """A shop a product is in, with its page there. A Bitrix info block bound to several sites
+    puts its products on each; every product has at least the row of its ``products.shop_id``
+    (the primary shop). Written with the product, in the same transaction."""
+
+    __tablename__ = "product_shops"
+
+    product_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("products.id", ondelete="CASCADE"), primary_key=True
+    )
+    shop_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    page_url: Mapped[str | None] = mapped_column(
+        Text, doc="the product's page on this shop's site, as sent (maybe relative)"
+    )
+
+    __table_args__ = (Index("ix_product_shops_shop", "shop_id", "product_id"),)
+
+
 class ProductImage(Base):
     """One photo of a product, in display order, with what we know about its content."""
 

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import cast
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, selectinload
 
-from vitrina.catalog.models import Product, ProductImage
+from vitrina.catalog.models import Product, ProductImage, ProductShop
 from vitrina.catalog.product_data import ProductData
 from vitrina.db import utcnow
 
@@ -30,7 +40,7 @@ def list_products(
     """A page of products in id order, and the total matching the filters."""
     query = select(Product)
     if shop_id is not None:
-        query = query.where(Product.shop_id == shop_id)
+        query = query.where(in_shop(shop_id))
     if enabled_only:
         query = query.where(Product.enabled.is_(True))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -40,7 +50,19 @@ def list_products(
     return rows, total
 
 
+def in_shop(shop_id: int) -> ColumnElement[bool]:
+    """Products that are in shop ``shop_id`` (its own, or one of several sites' shops)."""
+    return Product.id.in_(select(ProductShop.product_id).where(ProductShop.shop_id == shop_id))
+
+
+def shops_of(session: Session, product_id: int) -> list[int]:
+    """The shops product ``product_id`` is in, in id order."""
+    query = select(ProductShop.shop_id).where(ProductShop.product_id == product_id)
+    return sorted(session.scalars(query))
+
+
 _PRODUCTS = cast(Table, Product.__table__)
+_SHOPS = cast(Table, ProductShop.__table__)
 _IMAGES = cast(Table, ProductImage.__table__)
 
 # The webhook's statements, built once: with the values passed as parameters SQLAlchemy reuses
@@ -57,11 +79,29 @@ _MOVE_IMAGE = (
     .values(position=bindparam("new_position"), is_primary=bindparam("new_primary"))
 )
 _INSERT_IMAGE = insert(_IMAGES)
+_PRODUCT_SHOPS = select(_SHOPS.c.shop_id, _SHOPS.c.page_url).where(
+    _SHOPS.c.product_id == bindparam("product_id")
+)
+_INSERT_SHOP = insert(_SHOPS)
+_UPDATE_SHOP = (
+    update(_SHOPS)
+    .where(_SHOPS.c.product_id == bindparam("pid"), _SHOPS.c.shop_id == bindparam("shop"))
+    .values(page_url=bindparam("page"))
+)
 _DISABLE_PRODUCT = update(_PRODUCTS).where(_PRODUCTS.c.id == bindparam("product_id"))
 
 
-def upsert_product(session: Session, shop_id: int, data: ProductData) -> bool:
-    """Create or update a product and its photos; return whether it was created.
+def upsert_product(
+    session: Session,
+    shop_id: int,
+    data: ProductData,
+    pages: Mapping[int, str | None] | None = None,
+) -> bool:
+    """Create or update a product, its photos and its shops; return whether it was created.
+
+    ``pages`` are the shops the product is in, each with its page there (``None``: the
+    product's own ``page_url``); by default only ``shop_id``, the primary one. A shop no longer
+    listed loses the product.
 
     Core statements, not the ORM unit of work: this runs on every webhook, and the ORM's
     bookkeeping cost more than the SQL itself (about 1 ms of the 2.6 ms a webhook took).
@@ -76,13 +116,50 @@ def upsert_product(session: Session, shop_id: int, data: ProductData) -> bool:
         "source_payload": data.raw,
         "updated_at": now,
     }
+    if pages is not None and pages.get(shop_id) is not None:
+        values["page_url"] = pages[shop_id]  # the primary shop's own site
     connection = session.connection()
     updated = connection.execute(_UPDATE_PRODUCT, {"product_id": data.id, **values})
     created = not updated.rowcount
     if created:
         connection.execute(_INSERT_PRODUCT, {"id": data.id, "created_at": now, **values})
     _sync_images(connection, data, created)
+    _sync_shops(connection, data, created, {shop_id: None} if pages is None else pages)
     return created
+
+
+def _sync_shops(
+    connection: Connection, data: ProductData, created: bool, pages: Mapping[int, str | None]
+) -> None:
+    wanted = {shop: page or data.page_url for shop, page in pages.items()}
+    existing = (
+        {}
+        if created
+        else {
+            row.shop_id: row.page_url
+            for row in connection.execute(_PRODUCT_SHOPS, {"product_id": data.id})
+        }
+    )
+    gone = [shop for shop in existing if shop not in wanted]
+    if gone:
+        connection.execute(
+            delete(_SHOPS).where(_SHOPS.c.product_id == data.id, _SHOPS.c.shop_id.in_(gone))
+        )
+    # A page only replaces one: a listing without addresses keeps what the webhook set.
+    changed = [
+        {"pid": data.id, "shop": shop, "page": page}
+        for shop, page in wanted.items()
+        if shop in existing and page is not None and existing[shop] != page
+    ]
+    if changed:
+        connection.execute(_UPDATE_SHOP, changed)
+    added = [
+        {"product_id": data.id, "shop_id": shop, "page_url": page}
+        for shop, page in wanted.items()
+        if shop not in existing
+    ]
+    if added:
+        connection.execute(_INSERT_SHOP, added)
 
 
 def _sync_images(connection: Connection, data: ProductData, created: bool) -> None:

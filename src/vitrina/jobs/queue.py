@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
 from vitrina.catalog.models import Product
+from vitrina.catalog.repository import in_shop
 from vitrina.db import utcnow
 from vitrina.descriptors.models import PhotoFeatures
 from vitrina.jobs.models import DEAD, DONE, PENDING, RUNNING, Job
@@ -71,7 +72,7 @@ def enqueue_products(
     earlier colour descriptor."""
     query = select(Product.id, Product.shop_id).where(Product.enabled.is_(True))
     if shop_id is not None:
-        query = query.where(Product.shop_id == shop_id)
+        query = query.where(in_shop(shop_id))
     if stale_only:
         # Here, not at the top: the queue is on the webhook path, and the colour module brings
         # OpenCV, which the API process need not load before it answers.

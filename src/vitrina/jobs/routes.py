@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict
 
-from vitrina.catalog.repository import get_product
+from vitrina.catalog.repository import get_product, shops_of
 from vitrina.db import database_errors, write_session
 from vitrina.errors import InvalidPayload, NotFound, ServiceUnavailable
 from vitrina.http.bounds import RowId
@@ -85,10 +85,11 @@ async def reindex_one(
             product = get_product(session, body.product_id)
             if product is None:
                 raise NotFound(f"product {body.product_id} not found")
-            if body.shop_id is not None and product.shop_id != body.shop_id:
+            shops = shops_of(session, product.id)
+            if body.shop_id is not None and body.shop_id not in shops:
+                named = ", ".join(str(shop) for shop in shops)
                 raise InvalidPayload(
-                    f"shop_id: product {body.product_id} belongs to shop {product.shop_id}, "
-                    f"not {body.shop_id}",
+                    f"shop_id: product {body.product_id} is in shop {named}, not {body.shop_id}",
                     field="shop_id",
                 )
             if not wait:

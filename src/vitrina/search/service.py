@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from vitrina.catalog.links import ProductLinks
-from vitrina.catalog.models import Product, ProductImage
+from vitrina.catalog.models import Product, ProductImage, ProductShop
 from vitrina.config import Settings
 from vitrina.descriptors.features import describe_query_photo, product_crop
 from vitrina.descriptors.repository import description
@@ -321,21 +321,32 @@ class SearchService:
     ) -> list[SearchResult]:
         if not candidates:
             return []
+        # Within a shop, the product's page on that shop's site (a product may be in several);
+        # without a shop filter nothing joins and the product's own page is shown.
+        shop = false() if filters.shop_id is None else ProductShop.shop_id == filters.shop_id
         rows = session.execute(
-            select(Product, ProductImage.id, ProductImage.url)
+            select(
+                Product,
+                ProductImage.id,
+                ProductImage.url,
+                ProductShop.shop_id,
+                ProductShop.page_url,
+            )
             .join(ProductImage, ProductImage.product_id == Product.id)
+            .outerjoin(ProductShop, (ProductShop.product_id == Product.id) & shop)
             .where(ProductImage.id.in_([c.hit.image_id for c in candidates]))
         ).all()
-        current = {image_id: (product, url) for product, image_id, url in rows}
+        current = {row[1]: row for row in rows}
         results = []
         for candidate in candidates:
             hit = candidate.hit
             found = current.get(hit.image_id)
             if found is None:
                 continue
-            product, url = found
+            product, _, url, in_shop, shop_page = found
+            page = product.page_url if shop_page is None else shop_page
             if (
-                not _passes(product, filters)
+                not _passes(product, filters, in_shop is not None)
                 or (threshold is not None and hit.similarity < threshold)
                 or not (product.available or candidate.exact)  # sold out: only as the match
             ):
@@ -349,7 +360,7 @@ class SearchService:
                     image_url=product.image,
                     matched_image_url=url,
                     similarity=round(min(1.0, hit.similarity), 4),
-                    page_url=self.links.page_url(product.id, product.page_url),
+                    page_url=self.links.page_url(product.id, page),
                     available=product.available,
                     score=round(candidate.score, 4),
                     colour_similarity=(
@@ -372,11 +383,11 @@ class SearchService:
         return results
 
 
-def _passes(product: Product, filters: SearchFilters) -> bool:
+def _passes(product: Product, filters: SearchFilters, in_shop: bool) -> bool:
     """The final check against the current row: what the index knew may be a moment old."""
     return (
         product.enabled
-        and (filters.shop_id is None or product.shop_id == filters.shop_id)
+        and (filters.shop_id is None or in_shop)
         and (filters.price_min is None or product.price >= filters.price_min)
         and (filters.price_max is None or product.price <= filters.price_max)
         and (filters.type is None or product.type == filters.type)

@@ -23,7 +23,7 @@ from vitrina.http.state import Services
 from vitrina.ingest.bitrix_format import check_date_range, parse_product_id
 from vitrina.ingest.schemas import IncomingEvent, WebhookEnvelope, WebhookResult
 from vitrina.ingest.signatures import verify, verify_legacy
-from vitrina.ingest.sites import shop_for_product
+from vitrina.ingest.sites import shops_for_product
 from vitrina.metrics import observe_webhook
 from vitrina.sync.service import EventOutcome, apply_events, log_rejection
 
@@ -91,13 +91,13 @@ async def product_sync(request: Request) -> Response:
     body = await request.body()  # at most 1 MiB: BodyLimitMiddleware stops it while read
     signed_id = authenticate(request.headers, body, services.settings)
     event = parse_event(body, signed_id)
-    shop_id = shop_for_product(services.settings, event.product_data)
+    shops = shops_for_product(services.settings, event.product_data)
     request_id = getattr(request.state, "request_id", None)
     # On the writer thread(s), not anyio's pool: cheaper to hand over (anyio's machinery was
     # ~10 % of a webhook) and, on SQLite, one writer in arrival order.
     context = contextvars.copy_context()  # the request id follows into the thread's logs
     result = await asyncio.get_running_loop().run_in_executor(
-        services.writer, context.run, _apply, services, event, shop_id, request_id, started
+        services.writer, context.run, _apply, services, event, shops, request_id, started
     )
     observe_webhook(result.action)
     if result.reindex_queued:
@@ -157,13 +157,22 @@ def parse_event(body: bytes, signed_id: str | None) -> IncomingEvent:
 
 
 def _apply(
-    services: Services, event: IncomingEvent, shop_id: int, request_id: str | None, started: float
+    services: Services,
+    event: IncomingEvent,
+    shops: dict[int, str | None],
+    request_id: str | None,
+    started: float,
 ) -> EventOutcome:
     for attempt in range(2):
         try:
             with database_errors(), write_session(services.sessions) as session:
                 (outcome,) = apply_events(
-                    session, [event], shop_id=shop_id, request_id=request_id, started=started
+                    session,
+                    [event],
+                    shop_id=next(iter(shops)),  # the primary shop: the first site's
+                    shops=shops,
+                    request_id=request_id,
+                    started=started,
                 )
                 return outcome
         except InvalidPayload as exc:

@@ -25,7 +25,7 @@ The ordering rule for events, in one place:
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
@@ -98,6 +98,7 @@ def apply_events(
     events: Sequence[IncomingEvent],
     *,
     shop_id: int,
+    shops: Mapping[int, str | None] | None = None,
     source: str = "webhook",
     request_id: str | None = None,
     started: float | None = None,
@@ -107,7 +108,9 @@ def apply_events(
     Every event's product data is parsed first: bad data raises :class:`InvalidPayload` before
     any write. A duplicate is logged and changes nothing. ``started`` is when the work began (the
     request's arrival) for the log's ``processing_ms``; by default each event is timed on its own.
-    ``request_id`` is the request's id, logged with each outcome.
+    ``request_id`` is the request's id, logged with each outcome. ``shops`` are every shop the
+    products are in, each with its page there (``shop_id`` is the primary one); by default
+    ``shop_id`` alone.
     """
     parsed = [(event, _product_data(event)) for event in events]  # validate before any write
     duplicate = [seen_before(session, event.idempotency_key) for event in events]
@@ -123,7 +126,8 @@ def apply_events(
             continue
         outcomes.append(
             _apply_event(
-                session, locked[event.product_id], event, data, shop_id, source, request_id, began
+                session, locked[event.product_id], event, data, shop_id, shops, source,
+                request_id, began,
             )
         )
     return outcomes
@@ -168,6 +172,7 @@ def _apply_event(
     event: IncomingEvent,
     data: ProductData | None,
     shop_id: int,
+    shops: Mapping[int, str | None] | None,
     source: str,
     request_id: str | None,
     began: float,
@@ -179,7 +184,7 @@ def _apply_event(
     state = locked.state or SyncState()
     action: EventAction
     if data is not None:
-        action = "created" if upsert_product(session, shop_id, data) else "updated"
+        action = "created" if upsert_product(session, shop_id, data, shops) else "updated"
         product_exists = True
     else:
         product_exists = disable_product(session, event.product_id)

@@ -62,6 +62,9 @@ WALK_COST = 8.0
 MAX_EF = 4096
 DEPTH_FROM = 250_000  # graphs larger than this walk deeper than ``vector_ef_search``
 
+# A product's filter attributes: the shops it is in, its price, whether enabled, its type.
+Attrs = tuple[tuple[int, ...], int, bool, str | None]
+
 
 def plan_walk(eligible: int, total: int, limit: int, ef_search: int) -> int | None:
     """``efSearch`` for a filtered graph walk, or None when an exact scan of the eligible
@@ -119,7 +122,8 @@ class Graph:
     image: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     product: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     alive: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
-    shop: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    # per shop, which labels are in it: a product may be in several shops (multi-site Bitrix)
+    in_shop: dict[int, NDArray[np.bool_]] = field(default_factory=dict)
     price: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     enabled: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
     kind: NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
@@ -194,11 +198,10 @@ class Graph:
         if need <= len(self.image):
             return
         capacity = max(need, int(len(self.image) * 1.25) + 1024)
-        for name in ("image", "product", "alive", "shop", "price", "enabled", "kind"):
-            old = getattr(self, name)
-            new = np.zeros(capacity, dtype=old.dtype)
-            new[: len(old)] = old
-            setattr(self, name, new)
+        for name in ("image", "product", "alive", "price", "enabled", "kind"):
+            setattr(self, name, _grown(getattr(self, name), capacity))
+        for shop, member in self.in_shop.items():
+            self.in_shop[shop] = _grown(member, capacity)
 
     def apply_vectors(self, batch: VectorBatch) -> None:
         """Add a batch of rows; a photo that is already indexed has its old vectors retired."""
@@ -239,19 +242,29 @@ class Graph:
                 self.dead += len(labels)
                 self.unsaved += len(labels)
 
-    def set_product(self, product: int, attrs: tuple[int, int, bool, str | None]) -> None:
+    def set_product(self, product: int, attrs: Attrs) -> None:
         for label in self.labels_of_product.get(product, ()):
             self._set(label, *attrs)
 
-    def _set(self, label: int, shop: int, price: int, enabled: bool, kind: str | None) -> None:
-        self.shop[label], self.price[label], self.enabled[label] = shop, price, enabled
+    def _set(
+        self, label: int, shops: tuple[int, ...], price: int, enabled: bool, kind: str | None
+    ) -> None:
+        for shop in shops:
+            if shop not in self.in_shop:
+                self.in_shop[shop] = np.zeros(len(self.image), dtype=bool)
+        for shop, member in self.in_shop.items():
+            member[label] = shop in shops
+        self.price[label], self.enabled[label] = price, enabled
         self.kind[label] = self.kinds.setdefault(kind, len(self.kinds))
 
     def eligible(self, filters: SearchFilters) -> NDArray[np.bool_]:
         n = self.size
         mask = self.alive[:n] & self.enabled[:n]
         if filters.shop_id is not None:
-            mask &= self.shop[:n] == filters.shop_id
+            member = self.in_shop.get(filters.shop_id)
+            if member is None:
+                return np.zeros(n, dtype=bool)
+            mask &= member[:n]
         if filters.price_min is not None:
             mask &= self.price[:n] >= filters.price_min
         if filters.price_max is not None:
@@ -327,7 +340,7 @@ class VectorBatch:
     image_ids: list[int]
     product_ids: list[int]
     created: list[datetime]
-    attrs: list[tuple[int, int, bool, str | None]]
+    attrs: list[Attrs]
     vectors: NDArray[np.float32]
 
     def photos(self) -> list[list[int]]:
@@ -347,3 +360,9 @@ class VectorBatch:
             attrs=[self.attrs[i] for i in rows],
             vectors=np.ascontiguousarray(self.vectors[list(rows)]),
         )
+
+
+def _grown(old: NDArray[Any], capacity: int) -> NDArray[Any]:
+    new = np.zeros(capacity, dtype=old.dtype)
+    new[: len(old)] = old
+    return new

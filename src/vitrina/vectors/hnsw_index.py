@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from vitrina.vectors import index_file
 from vitrina.vectors.base import Hit, SearchFilters
-from vitrina.vectors.graph import PARAMS, Graph, VectorBatch, rerank
+from vitrina.vectors.graph import PARAMS, Attrs, Graph, VectorBatch, rerank
 from vitrina.vectors.models import ImageVector
 from vitrina.vectors.projection import REDUCED_DIM, Projection, train_projection
 from vitrina.vectors.table import LOAD_CHUNK, new_vectors, read_products, read_vectors, stored
@@ -61,7 +61,7 @@ FIRST_PIECE_ROWS = 32
 @dataclass
 class _Changes:
     vectors: list[VectorBatch]
-    products: list[tuple[int, tuple[int, int, bool, str | None], datetime]]
+    products: list[tuple[int, Attrs, datetime]]
     stored: int | None = None  # rows in the table, when counted
 
 

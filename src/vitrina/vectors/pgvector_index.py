@@ -217,7 +217,11 @@ class PgVectorIndex:
         clauses = ["p.enabled"]
         params: dict[str, Any] = {}
         if filters.shop_id is not None:
-            clauses.append("p.shop_id = :shop_id")
+            # the product's shops (a product may be in several): the primary key's lookup
+            clauses.append(
+                "EXISTS (SELECT 1 FROM product_shops s"
+                " WHERE s.product_id = p.id AND s.shop_id = :shop_id)"
+            )
             params["shop_id"] = filters.shop_id
         if filters.price_min is not None:
             clauses.append("p.price >= :price_min")

@@ -14,8 +14,8 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vitrina.catalog.models import Product
-from vitrina.vectors.graph import Graph, VectorBatch
+from vitrina.catalog.models import Product, ProductShop
+from vitrina.vectors.graph import Attrs, Graph, VectorBatch
 from vitrina.vectors.models import ImageVector
 
 LOAD_CHUNK = 2000  # rows per read when building: bounds the transient float32 memory
@@ -40,7 +40,6 @@ def read_vectors(
             ImageVector.product_id,
             ImageVector.embedding,
             ImageVector.created_at,
-            Product.shop_id,
             Product.price,
             Product.enabled,
             Product.type,
@@ -53,7 +52,7 @@ def read_vectors(
             chunk = only[start : start + 500]
             rows = session.execute(query.where(ImageVector.image_id.in_(chunk))).all()
             if rows:
-                yield _batch(rows)
+                yield _batch(session, rows)
         return
     # Ordered by photo and cut only between photos: a photo's vectors (several once regions
     # are stored) arrive in one batch, which is how a replaced photo is told from a new one.
@@ -68,28 +67,30 @@ def read_vectors(
         while cut and pending[cut - 1].image_id == last:
             cut -= 1
         if cut:
-            yield _batch(pending[:cut])
+            yield _batch(session, pending[:cut])
             pending = pending[cut:]
     if pending:
-        yield _batch(pending)
+        yield _batch(session, pending)
 
 
 def read_products(
     session: Session, since: datetime | None
-) -> Iterator[tuple[int, tuple[int, int, bool, str | None], datetime]]:
-    """Every product's filter attributes, or those updated since ``since`` (with the overlap)."""
-    query = select(
-        Product.id,
-        Product.shop_id,
-        Product.price,
-        Product.enabled,
-        Product.type,
-        Product.updated_at,
-    )
+) -> Iterator[tuple[int, Attrs, datetime]]:
+    """Every product's filter attributes, or those updated since ``since`` (with the overlap).
+    A change of its shops is written with the product, so it moves ``updated_at`` too."""
+    query = select(Product.id, Product.price, Product.enabled, Product.type, Product.updated_at)
+    members = select(ProductShop.product_id, ProductShop.shop_id)
     if since is not None:
         query = query.where(Product.updated_at >= since - OVERLAP)
+        members = members.join(Product, Product.id == ProductShop.product_id).where(
+            Product.updated_at >= since - OVERLAP
+        )
+    shops: dict[int, list[int]] = {}
+    for product, shop in session.execute(members):
+        shops.setdefault(product, []).append(shop)
     for row in session.execute(query):
-        yield row.id, (row.shop_id, row.price, row.enabled, row.type), row.updated_at
+        attrs = (tuple(shops.get(row.id, ())), row.price, row.enabled, row.type)
+        yield row.id, attrs, row.updated_at
 
 
 def new_vectors(session: Session, model: str, graph: Graph) -> list[VectorBatch]:
@@ -109,12 +110,26 @@ def new_vectors(session: Session, model: str, graph: Graph) -> list[VectorBatch]
     return list(read_vectors(session, model, only=new)) if new else []
 
 
-def _batch(rows: Sequence[Any]) -> VectorBatch:
+def _shops_of(session: Session, products: set[int]) -> dict[int, tuple[int, ...]]:
+    """The shops each of ``products`` is in."""
+    shops: dict[int, list[int]] = {}
+    ordered = sorted(products)
+    for start in range(0, len(ordered), 500):
+        query = select(ProductShop.product_id, ProductShop.shop_id).where(
+            ProductShop.product_id.in_(ordered[start : start + 500])
+        )
+        for product, shop in session.execute(query):
+            shops.setdefault(product, []).append(shop)
+    return {product: tuple(of) for product, of in shops.items()}
+
+
+def _batch(session: Session, rows: Sequence[Any]) -> VectorBatch:
+    shops = _shops_of(session, {r.product_id for r in rows})
     return VectorBatch(
         image_ids=[r.image_id for r in rows],
         product_ids=[r.product_id for r in rows],
         created=[r.created_at for r in rows],
-        attrs=[(r.shop_id, r.price, r.enabled, r.type) for r in rows],
+        attrs=[(shops.get(r.product_id, ()), r.price, r.enabled, r.type) for r in rows],
         vectors=np.ascontiguousarray(
             np.stack([np.asarray(r.embedding, dtype=np.float32) for r in rows])
         ),

@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import UploadFile
 
 from vitrina.analytics.searches import record_search
-from vitrina.catalog.models import Product
+from vitrina.catalog.models import Product, ProductShop
 from vitrina.db import MAX_BIGINT, database_errors
 from vitrina.errors import ImageTooLarge, InvalidPayload, VitrinaError
 from vitrina.http.bounds import RowId
@@ -100,7 +100,12 @@ def _shops(services: Services) -> list[int]:
     """Shops that have products on sale, for the shop filter (empty when the database is down)."""
     try:
         with services.sessions() as session:
-            query = select(Product.shop_id).where(Product.enabled.is_(True)).distinct()
+            query = (
+                select(ProductShop.shop_id)
+                .join(Product, Product.id == ProductShop.product_id)
+                .where(Product.enabled.is_(True))
+                .distinct()
+            )
             return sorted(session.scalars(query))
     except SQLAlchemyError:
         return []

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from vitrina.catalog.models import Product
+from vitrina.catalog.repository import in_shop
 from vitrina.config import Settings
 from vitrina.db import write_session
 from vitrina.integrations.bitrix.importer import mark_failed
@@ -167,6 +168,6 @@ def _known(sessions: sessionmaker[Session], shop_id: int) -> dict[int, Known]:
     stamp = Product.source_payload["stamp"].as_string()
     with sessions() as session:
         rows = session.execute(
-            select(Product.id, Product.enabled & Product.available, stamp).where(Product.shop_id == shop_id)
+            select(Product.id, Product.enabled & Product.available, stamp).where(in_shop(shop_id))
         )
         return {row[0]: Known(bool(row[1]), row[2]) for row in rows}

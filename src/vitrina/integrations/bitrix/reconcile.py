@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vitrina.catalog.models import Product
 from vitrina.catalog.product_data import ProductData
+from vitrina.catalog.repository import in_shop
 from vitrina.config import Settings
 from vitrina.db import make_engine, make_sessionmaker, utcnow, write_session
 from vitrina.errors import InvalidPayload, VitrinaError
@@ -162,7 +163,7 @@ def _read_source(
     with sessions() as session:
         enabled = set(
             session.scalars(
-                select(Product.id).where(Product.shop_id == shop_id, Product.enabled.is_(True))
+                select(Product.id).where(in_shop(shop_id), Product.enabled.is_(True))
             )
         )
     vanished: list[int] = []

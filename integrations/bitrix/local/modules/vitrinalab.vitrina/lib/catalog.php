@@ -7,7 +7,8 @@ namespace Vitrinalab\Vitrina;
 
 /**
  * Products read from Bitrix itself, in the format Vitrina's webhook parser reads
- * (product-detail.json's `data`), plus `url` (the product page), `siteId`, `currency` and
+ * (product-detail.json's `data`), plus `url` (the product page), `siteId` (the info block's first
+ * site), `sites` (every site of the info block with the product's page there), `currency` and
  * `stamp` (a hash of everything else: changes with any field Vitrina sees, so it is the change
  * stamp of the manifest — price and stock changes included, which TIMESTAMP_X misses).
  *
@@ -19,7 +20,7 @@ final class Catalog
 {
     private const SELECT = ['ID', 'IBLOCK_ID', 'NAME', 'CODE', 'ACTIVE', 'DETAIL_PICTURE', 'PREVIEW_PICTURE', 'DETAIL_PAGE_URL', 'DATE_CREATE'];
 
-    /** @var array<int, ?string> */
+    /** @var array<int, list<array{LID: string, DIR: string}>> info block id => its sites, first first */
     private array $sites = [];
     /** @var array<string, string> site id => scheme://host for links */
     private array $bases = [];
@@ -35,12 +36,28 @@ final class Catalog
         $this->prices = new Prices($settings->priceTypeId);
     }
 
-    /** The site an info block belongs to (its first site), which is the shop in Vitrina. */
-    public function siteOf(int $iblockId): ?string
+    /**
+     * The sites an info block is bound to (b_iblock_site: one row per site, in no set order),
+     * its main site (b_iblock.LID) first: DETAIL_PAGE_URL is built with that site's folder.
+     * Each site is a shop in Vitrina (VITRINA_BITRIX_SITE_SHOPS).
+     *
+     * @return list<array{LID: string, DIR: string}>
+     */
+    public function sitesOf(int $iblockId): array
     {
         if (!\array_key_exists($iblockId, $this->sites)) {
-            $row = \CIBlock::GetSite($iblockId)->fetch();
-            $this->sites[$iblockId] = $row === false ? null : (string) $row['LID'];
+            $main = (string) ((\CIBlock::GetArrayByID($iblockId) ?: [])['LID'] ?? '');
+            $sites = [];
+            $result = \CIBlock::GetSite($iblockId);
+            while ($row = $result->fetch()) {
+                $site = ['LID' => (string) $row['LID'], 'DIR' => (string) ($row['DIR'] ?? '/')];
+                if ($site['LID'] === $main) {
+                    array_unshift($sites, $site);
+                } else {
+                    $sites[] = $site;
+                }
+            }
+            $this->sites[$iblockId] = $sites;
         }
 
         return $this->sites[$iblockId];
@@ -144,7 +161,10 @@ final class Catalog
             return $this->settings->iblockIds;
         }
 
-        return array_values(array_filter($this->settings->iblockIds, fn (int $id): bool => $this->siteOf($id) === $siteId));
+        return array_values(array_filter(
+            $this->settings->iblockIds,
+            fn (int $id): bool => \in_array($siteId, array_column($this->sitesOf($id), 'LID'), true),
+        ));
     }
 
     /**
@@ -220,7 +240,8 @@ final class Catalog
     private function payload(int $id, array $fields, array $props, array $offers, array $prices, array $stock): array
     {
         [$price, $available] = $this->priceAndAvailability($id, $offers, $prices, $stock);
-        $siteId = $this->siteOf((int) $fields['~IBLOCK_ID']);
+        $sites = $this->sitesOf((int) $fields['~IBLOCK_ID']);
+        $siteId = $sites[0]['LID'] ?? null;
         $base = $this->baseOf($siteId);
         $images = [];
         $main = (int) ($fields['~DETAIL_PICTURE'] ?: $fields['~PREVIEW_PICTURE']);
@@ -250,6 +271,9 @@ final class Catalog
             'siteId' => $siteId,
             'offers' => \count($offers),
         ];
+        if ($sites !== []) {
+            $payload['sites'] = $this->pages((string) $fields['~DETAIL_PAGE_URL'], $sites);
+        }
         $payload['stamp'] = sha1(json_encode($payload, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES | JSON_THROW_ON_ERROR));
 
         return $payload;
@@ -357,6 +381,29 @@ final class Catalog
      * is percent-encoded segment by segment (Cyrillic file names); a query string
      * (`/catalog/detail.php?ID=5`, a site without SEF) and a fragment are kept as they are.
      */
+    /**
+     * The product's page on each site: that site's address base, and its folder where the
+     * address starts with the first site's (Bitrix builds DETAIL_PAGE_URL for the first site;
+     * "#SITE_DIR#" of the template is the site's folder, "/" for a site on its own domain).
+     *
+     * @param list<array{LID: string, DIR: string}> $sites
+     * @return list<array{siteId: string, url: string}>
+     */
+    private function pages(string $path, array $sites): array
+    {
+        $firstDir = rtrim($sites[0]['DIR'], '/') . '/';
+        $pages = [];
+        foreach ($sites as $site) {
+            $here = $path;
+            if ($site['DIR'] !== $sites[0]['DIR'] && str_starts_with($path, $firstDir)) {
+                $here = rtrim($site['DIR'], '/') . '/' . substr($path, \strlen($firstDir));
+            }
+            $pages[] = ['siteId' => $site['LID'], 'url' => $this->absolute($here, $this->baseOf($site['LID']))];
+        }
+
+        return $pages;
+    }
+
     private function absolute(string $path, string $base): string
     {
         if (preg_match('#^https?://#i', $path)) {
