@@ -7,11 +7,16 @@ needs when it runs, so ``vitrina --help`` stays fast.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.console import Console
 
 from vitrina.cli import calibration, demo, dev, indexing, models, sync, telegram
 from vitrina.cli.settings import settings_or_exit
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__.split("\n\n")[0])
 secret_app = typer.Typer(no_args_is_help=True, help="Webhook secrets.")
@@ -40,12 +45,17 @@ def serve(
     settings = settings_or_exit()  # before the heavy imports: a bad setting answers at once
     import uvicorn
 
-    from vitrina.api.app import create_app
+    from vitrina.api.booting import BootingApp
     from vitrina.http.slow_clients import GuardedHttpProtocol
     from vitrina.logs import configure_logging
 
+    def build() -> FastAPI:
+        from vitrina.api.app import create_app  # the routes and all they import: after listening
+
+        return create_app(settings, run_worker=worker, migrate=True)
+
     configure_logging(settings.log_level, json_logs=settings.log_json)
-    application = create_app(settings, run_worker=worker, migrate=True)
+    application = BootingApp(build)  # /healthz answers while ``build`` runs
     # proxy_headers=False: X-Forwarded-For is trusted only from VITRINA_TRUSTED_PROXIES (the app
     # applies it), not from uvicorn's default of 127.0.0.1.
     uvicorn.run(
