@@ -113,6 +113,6 @@ from vitrina.logs import configure_logging
 
 settings_or_exit()
 """
-    loaded = heavy_modules_after(code, ("fastapi", "jinja2", "httpx", "prometheus_client",
+    loaded = heavy_modules_after(code, ("fastapi", "jinja2", "httpx", "prometheus_client", "rich",
                                         "vitrina.api.app", "vitrina.catalog.models"))
     assert loaded == set()
