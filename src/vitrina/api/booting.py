@@ -1,12 +1,12 @@
 """``vitrina serve``'s first second: answer ``/healthz`` while the real app is imported and built.
 
-Importing the whole app — its routes, the ORM models, NumPy, Pillow, httpx, Jinja2, Prometheus —
-took three times as long as the server itself (issue 20: start-up to ``/healthz`` 3.5× ``import
-fastapi``). This ASGI app is what uvicorn serves: it imports nothing of Vitrina's routes, builds
-the real app in a thread once the server is up, runs the real app's lifespan, and from then on
-hands every request to it. Until then ``/healthz`` is 200, ``/readyz`` is 503 naming the app as
-loading, and every other route 503 ``starting`` with ``Retry-After`` — what the real app answers
-while it migrates. Tests and the demo build the real app directly (``create_app``).
+Importing the whole app — FastAPI, its routes, the ORM models, httpx, Jinja2, Prometheus — was
+about two thirds of the start (issue 20: start-up to ``/healthz`` was 3.5× ``import fastapi``).
+This ASGI app is what uvicorn serves: it imports none of that, builds the real app in a thread
+once the server is up, runs the real app's lifespan, and from then on hands every request to it.
+Until then ``/healthz`` is 200, ``/readyz`` is 503 naming the app as loading (or why it failed
+to build), and every other route 503 ``starting`` with ``Retry-After`` — what the real app
+answers while it migrates. Tests and the demo build the real app directly (``create_app``).
 """
 
 from __future__ import annotations
