@@ -11,9 +11,9 @@ from pathlib import Path
 HEAVY = ("onnx", "onnxruntime", "faiss", "cv2", "alembic")
 
 
-def heavy_modules_after(code: str) -> set[str]:
-    """Which of ``HEAVY`` a fresh interpreter has imported after running ``code``."""
-    probe = f"import sys\n{code}\nprint(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+def heavy_modules_after(code: str, heavy: tuple[str, ...] = HEAVY) -> set[str]:
+    """Which of ``heavy`` a fresh interpreter has imported after running ``code``."""
+    probe = f"import sys\n{code}\nprint(' '.join(m for m in {heavy!r} if m in sys.modules))"
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=300
     )

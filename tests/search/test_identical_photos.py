@@ -7,6 +7,7 @@ real worker indexing real photographs.
 from __future__ import annotations
 
 import pytest
+from PIL import Image
 
 from tests.search.listed import list_products
 from tests.search.test_visual_search import upload
@@ -27,12 +28,15 @@ VARIANTS = {
 # Products whose second photo was taken under warm light (the orange variant among them).
 WARM = {7104: VARIANTS[7104], 7200: PHOTOS["china"], 7201: PHOTOS["coffee"]}
 OTHERS = {7300: PHOTOS["chelsea"], 7301: PHOTOS["astronaut"], 7302: PHOTOS["rocket"]}
+# A phone's 12-megapixel photo: the worker and the search both decode it in draft mode (at 1/8
+# and 1/4 of its size), yet the same file must still find itself.
+BIG = {7400: PHOTOS["china"].resize((4000, 3000), Image.Resampling.BICUBIC)}
 
 
 @pytest.fixture
 def shop(live_app, sqlite_url, photos_served):
     """The variants, the products with a warm-cast second photo and a few others, indexed."""
-    shots = {pid: [jpeg(photo)] for pid, photo in (VARIANTS | OTHERS).items()}
+    shots = {pid: [jpeg(photo)] for pid, photo in (VARIANTS | OTHERS | BIG).items()}
     shots |= {pid: [jpeg(photo), jpeg(warm_cast(photo))] for pid, photo in WARM.items()}
     titles = {pid: {"title": f"Букет {pid}"} for pid in shots}
     with live_app(sqlite_url, run_worker=True) as client:
@@ -64,4 +68,11 @@ def test_a_warm_cast_catalog_photo_finds_itself_through_that_photo(shop):
 def test_the_plain_photo_of_a_product_with_a_warm_cast_one_still_finds_itself(shop):
     client, shots, base = shop
     for pid in WARM:
+        assert_finds_itself(client, shots[pid][0], pid, f"{base}/p/{pid}/0.jpg")
+
+
+def test_a_12_megapixel_photo_decoded_in_draft_mode_finds_itself(shop):
+    client, shots, base = shop
+    for pid in BIG:
+        assert len(shots[pid][0]) > 500_000  # a real big file, not a thumbnail
         assert_finds_itself(client, shots[pid][0], pid, f"{base}/p/{pid}/0.jpg")

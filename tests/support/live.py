@@ -11,6 +11,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from tests.support.eventually import eventually
+from vitrina.api.booting import BootingApp
 from vitrina.http.slow_clients import GuardedHttpProtocol
 
 
@@ -21,7 +22,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_in_thread(app: FastAPI) -> Iterator[str]:
+def serve_in_thread(app: FastAPI | BootingApp) -> Iterator[str]:
     """Serve ``app`` on a free port; yield its base URL; shut down cleanly on exit."""
     port = free_port()
     config = uvicorn.Config(

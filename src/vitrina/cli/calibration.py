@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 
 from vitrina.cli.indexing import _settings
+from vitrina.cli.output import err, out
 from vitrina.cli.settings import migrated_database
-
-console = Console()
-errors = Console(stderr=True)
 
 
 def calibrate(
@@ -34,7 +31,7 @@ def calibrate(
         indexing = build_indexing(settings, make_sessionmaker(engine), fetcher)
         service = build_search(settings, engine, indexing)
         try:
-            with console.status("downloading photos and searching…") as status:
+            with out().status("downloading photos and searching…") as status:
                 found = calibrate_shop(
                     service,
                     photos=photos,
@@ -42,15 +39,15 @@ def calibrate(
                     progress=lambda done, total: status.update(f"photo {done} of {total}…"),
                 )
         except VitrinaError as exc:
-            errors.print(f"[red]error:[/red] {exc.message}")
+            err().print(f"[red]error:[/red] {exc.message}")
             raise typer.Exit(1) from None
         for problem in found.skipped:
-            errors.print(f"[yellow]skipped[/yellow] {problem}")
-        console.print(found.report(), highlight=False)
-        console.print(f"thresholds for {service.embedder.name}: {found.thresholds.to_json()}")
+            err().print(f"[yellow]skipped[/yellow] {problem}")
+        out().print(found.report(), highlight=False)
+        out().print(f"thresholds for {service.embedder.name}: {found.thresholds.to_json()}")
         if store:
             with write_session(service.sessions) as session:
                 store_calibration(session, service.embedder.name, found)
-            console.print("stored; restart the service and the worker to use them.")
+            out().print("stored; restart the service and the worker to use them.")
         else:
-            console.print("not stored (add --store to keep them).")
+            out().print("not stored (add --store to keep them).")

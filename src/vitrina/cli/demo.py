@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
+
+from vitrina.cli.output import escape, out
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from vitrina.config import Settings
     from vitrina.standin.server import StandIn
 
-console = Console(soft_wrap=True)  # never break a secret or a URL across lines
 SHOP_ID = 1
 
 
@@ -62,7 +61,7 @@ def demo(
     """Run the offline demo: a seeded pretend Bitrix shop, imported, indexed and served."""
 
     if not port_free(host, port):
-        console.print(
+        out(soft_wrap=True).print(
             f"[red]error:[/red] port {port} on {host} is in use (another demo?). "
             f"Stop it or choose another port: {escape(_port_hint(host, port))}."
         )
@@ -72,7 +71,7 @@ def demo(
     folder.mkdir(parents=True, exist_ok=True)
     with _exclusive(folder) as locked:
         if not locked:
-            console.print(
+            out(soft_wrap=True).print(
                 f"[red]error:[/red] another demo is using {escape(str(folder))}. "
                 f"Stop it or choose another port: {escape(_port_hint(host, port))}."
             )
@@ -103,7 +102,7 @@ def _run(
     admin_token = secrets.token_urlsafe(18)
     bitrix_token = "demo-" + secrets.token_urlsafe(12)
 
-    with console.status(f"Generating a shop of {products} bouquets…"):
+    with out(soft_wrap=True).status(f"Generating a shop of {products} bouquets…"):
         standin = StandIn(products, token=bitrix_token, seed=seed)
         bitrix_url = _start_standin(standin, bitrix_port)
         telegram = TelegramStandIn()  # the shop's bot, long-polling a pretend Telegram
@@ -127,7 +126,7 @@ def _run(
                 telegram_api_url=telegram.base_url,
             )
         except VitrinaError as exc:
-            console.print(f"[red]error:[/red] {escape(exc.message)}")
+            out(soft_wrap=True).print(f"[red]error:[/red] {escape(exc.message)}")
             raise typer.Exit(2) from None
         _serve(settings, host, port, standin, webhook_secret, change_every)
     finally:
@@ -159,7 +158,7 @@ def _serve(
     engine = make_engine(settings.database_url)
     upgrade(engine)
     sessions = make_sessionmaker(engine)
-    console.print(f"[bold]Bitrix stand-in[/bold] on [cyan]{settings.bitrix_url}[/cyan]")
+    out(soft_wrap=True).print(f"[bold]Bitrix stand-in[/bold] on [cyan]{settings.bitrix_url}[/cyan]")
     with BitrixClient(settings.bitrix_url, settings.bitrix_token) as client:
         import_with_progress(sessions, client, shop_id=SHOP_ID)
 
@@ -177,21 +176,21 @@ def _serve(
         while not server.started:
             if stop.wait(0.05):
                 return
-        console.print()
-        console.print(f"[bold green]Vitrina demo[/bold green] on [cyan]{base}[/cyan]")
-        console.print(f"  search      {base}/            (upload a photo of a bouquet)")
-        console.print(f"  dashboard   {base}/dashboard   (admin token below)")
-        console.print(f"  API docs    {base}/docs")
-        console.print(f"  admin token {settings.admin_token}")
-        console.print(f"  Bitrix      {standin.base_url}  (token {settings.bitrix_token})")
-        console.print(f"  Telegram    {settings.telegram_api_url}/  (a pretend chat with the shop's bot)")
-        console.print(f"  webhooks    the stand-in signs with {webhook_secret}")
-        console.print(f"              and posts to {webhook_url}")
+        out(soft_wrap=True).print()
+        out(soft_wrap=True).print(f"[bold green]Vitrina demo[/bold green] on [cyan]{base}[/cyan]")
+        out(soft_wrap=True).print(f"  search      {base}/            (upload a photo of a bouquet)")
+        out(soft_wrap=True).print(f"  dashboard   {base}/dashboard   (admin token below)")
+        out(soft_wrap=True).print(f"  API docs    {base}/docs")
+        out(soft_wrap=True).print(f"  admin token {settings.admin_token}")
+        out(soft_wrap=True).print(f"  Bitrix      {standin.base_url}  (token {settings.bitrix_token})")
+        out(soft_wrap=True).print(f"  Telegram    {settings.telegram_api_url}/  (a pretend chat with the shop's bot)")
+        out(soft_wrap=True).print(f"  webhooks    the stand-in signs with {webhook_secret}")
+        out(soft_wrap=True).print(f"              and posts to {webhook_url}")
         # Without the variable the CLI uses its default database, not this one.
-        console.print(f"  CLI         {escape(cli_command(settings.database_url, 'search PHOTO.jpg'))}")
+        out(soft_wrap=True).print(f"  CLI         {escape(cli_command(settings.database_url, 'search PHOTO.jpg'))}")
         if change_every:
-            console.print(f"  changes     one shop edit every {change_every:g} s, sent as a webhook")
-        console.print("Indexing the catalog in the background… Ctrl-C to stop.")
+            out(soft_wrap=True).print(f"  changes     one shop edit every {change_every:g} s, sent as a webhook")
+        out(soft_wrap=True).print("Indexing the catalog in the background… Ctrl-C to stop.")
         _watch_indexing(sessions, stop)
 
     def churn() -> None:
@@ -211,7 +210,7 @@ def _serve(
                 line += f" → webhook not delivered ({type(exc).__name__})"
                 if settings.reconcile_every:
                     line += f"; the reconcile (every {settings.reconcile_every:g} s) will heal it"
-            console.print(escape(line))
+            out(soft_wrap=True).print(escape(line))
 
     threads = [threading.Thread(target=announce, name="demo-announce", daemon=True)]
     if change_every:
@@ -227,7 +226,7 @@ def _serve(
         for thread in threads:
             thread.join(timeout=5)
         engine.dispose()
-        console.print("Demo stopped.")
+        out(soft_wrap=True).print("Demo stopped.")
 
 
 def _watch_indexing(sessions: sessionmaker[Session], stop: threading.Event) -> None:
@@ -243,7 +242,7 @@ def _watch_indexing(sessions: sessionmaker[Session], stop: threading.Event) -> N
             return
         if open_jobs == 0:
             suffix = f" ({dead} could not be indexed: see /dashboard)" if dead else ""
-            console.print(f"[bold green]Catalog indexed[/bold green]: search is ready{suffix}.")
+            out(soft_wrap=True).print(f"[bold green]Catalog indexed[/bold green]: search is ready{suffix}.")
             return
 
 
@@ -344,7 +343,7 @@ class _ReconcileAnnouncer(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         healed = getattr(record, "healed", 0)
         if healed:
-            console.print(
+            out(soft_wrap=True).print(
                 f"[bold yellow]reconcile[/bold yellow] healed {healed} change(s) that no webhook "
                 f"delivered: {escape(record.getMessage())}"
             )

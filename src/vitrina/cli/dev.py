@@ -7,11 +7,11 @@ import threading
 from typing import Annotated
 
 import typer
-from rich.console import Console
+
+from vitrina.cli.output import out
 
 app = typer.Typer(help="Developer tools: stand-ins for the services Vitrina talks to.",
                   no_args_is_help=True)
-console = Console()
 
 
 @app.callback()
@@ -47,21 +47,21 @@ def bitrix(
     if webhook_url and not webhook_secret:
         raise typer.BadParameter("--webhook-secret is needed to sign webhooks.")
     token = token or secrets.token_urlsafe(16)
-    with console.status(f"Generating {products} products…"):
+    with out().status(f"Generating {products} products…"):
         standin = StandIn(products, token=token, seed=seed)
     stop = threading.Event()
 
     def ready(base_url: str) -> None:
-        console.print(f"[bold]Bitrix stand-in[/bold] on [cyan]{base_url}[/cyan]")
-        console.print(f"  token     {token}")
-        console.print(f"  products  {products} (seed {seed})")
-        console.print(f"  try       curl -H 'Authorization: Bearer {token}' "
+        out().print(f"[bold]Bitrix stand-in[/bold] on [cyan]{base_url}[/cyan]")
+        out().print(f"  token     {token}")
+        out().print(f"  products  {products} (seed {seed})")
+        out().print(f"  try       curl -H 'Authorization: Bearer {token}' "
                       f"'{base_url}/api/v2/products/?limit=2'", soft_wrap=True)
         if change_every:
             target = webhook_url or "nowhere (no --webhook-url)"
-            console.print(f"  changes   one every {change_every:g} s, webhooks to {target}")
+            out().print(f"  changes   one every {change_every:g} s, webhooks to {target}")
             threading.Thread(target=churn, name="standin-changes", daemon=True).start()
-        console.print("Ctrl-C to stop.")
+        out().print("Ctrl-C to stop.")
 
     def churn() -> None:
         while not stop.wait(change_every):
@@ -73,12 +73,12 @@ def bitrix(
                     line += f" → HTTP {response.status_code}"
                 except Exception as exc:  # the demo goes on even when Vitrina is down
                     line += f" → not delivered ({exc})"
-            console.print(line)
+            out().print(line)
 
     try:
         standin.serve_forever(port, host, on_ready=ready)
     except KeyboardInterrupt:
         # uvicorn shuts down gracefully, then re-raises the Ctrl-C it caught; that is a normal stop.
-        console.print("Stopped.")
+        out().print("Stopped.")
     finally:
         stop.set()

@@ -8,16 +8,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 
+from vitrina.cli.output import err, out
 from vitrina.cli.settings import migrated_database, settings_or_exit
 
 if TYPE_CHECKING:
     from vitrina.config import Settings
 
 jobs_app = typer.Typer(no_args_is_help=True, help="The reindex job queue.")
-console = Console()
-errors = Console(stderr=True)
 
 
 def _settings() -> Settings:
@@ -74,7 +72,7 @@ def search(
     settings = _settings()
     words = read_words(text)
     if words is not None:
-        console.print(describe(words, settings.language or "ru") or "Понял: ничего из этих слов")
+        out().print(describe(words, settings.language or "ru") or "Понял: ничего из этих слов")
     with migrated_database(settings) as engine, HttpPhotoFetcher.from_settings(settings) as fetcher:
         indexing = build_indexing(settings, make_sessionmaker(engine), fetcher)
         service = build_search(settings, engine, indexing)
@@ -88,7 +86,7 @@ def search(
                 words=words,
             )
         except VitrinaError as exc:
-            errors.print(f"[red]error:[/red] {exc.message}")
+            err().print(f"[red]error:[/red] {exc.message}")
             raise typer.Exit(1) from None
     table = Table(
         title=f"{len(found.results)} of {found.total_indexed} photos "
@@ -110,7 +108,7 @@ def search(
             if r.product_id in exact and check is not None
             else "similar",
         )
-    console.print(table)
+    out().print(table)
 
 
 @jobs_app.command("list")
@@ -136,7 +134,7 @@ def jobs_list(
                 str(job.attempts),
                 job.last_error if job.state == "dead" else (job.outcome or ""),
             )
-    console.print(table)
+    out().print(table)
 
 
 @jobs_app.command("retry")
@@ -151,9 +149,9 @@ def jobs_retry(job_id: int) -> None:
     ):
         job = queue.retry_dead(session, job_id)
     if job is None:
-        errors.print(f"[red]error:[/red] job {job_id} not found or not dead")
+        err().print(f"[red]error:[/red] job {job_id} not found or not dead")
         raise typer.Exit(1)
-    console.print(f"job {job_id} queued again")
+    out().print(f"job {job_id} queued again")
 
 
 def prune(
@@ -169,7 +167,7 @@ def prune(
     keep = days if days is not None else settings.retention_days
     with migrated_database(settings) as engine, write_session(make_sessionmaker(engine)) as session:
         pruned = prune_history(session, keep)
-    console.print(
+    out().print(
         f"deleted {pruned.events} events, {pruned.jobs} finished jobs and {pruned.searches} "
         f"search records older than {keep:g} days"
     )
@@ -203,7 +201,7 @@ def reindex(
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            console=console,
+            console=out(),
         ) as progress:
             task = progress.add_task("reindex", total=len(ids))
             while True:
@@ -222,4 +220,4 @@ def reindex(
                     break
         with sessions() as session:
             dead = len(queue.list_jobs(session, state="dead", limit=1000))
-    console.print(f"{len(ids)} products queued; dead jobs in the queue: {dead}")
+    out().print(f"{len(ids)} products queued; dead jobs in the queue: {dead}")

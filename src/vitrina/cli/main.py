@@ -1,22 +1,27 @@
 """The ``vitrina`` command: serve, migrate, worker, search, calibrate, jobs, import, reconcile, demo, telegram, …
 
 Assembled here and only here: the command modules define plain functions and sub-apps, and never
-import this one. Every module imported here is cheap (Typer and Rich); a command imports what it
-needs when it runs, so ``vitrina --help`` stays fast.
+import this one. Every module imported here is cheap (Typer; Rich loads with the first output,
+``cli/output.py``); a command imports what it needs when it runs, so ``vitrina --help`` stays
+fast and ``vitrina serve`` answers ``/healthz`` sooner.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
-from rich.console import Console
 
 from vitrina.cli import calibration, demo, dev, indexing, models, sync, telegram
+from vitrina.cli.output import err
 from vitrina.cli.settings import settings_or_exit
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__.split("\n\n")[0])
 secret_app = typer.Typer(no_args_is_help=True, help="Webhook secrets.")
 
-console = Console(stderr=True)
 
 
 def migrate() -> None:
@@ -27,7 +32,7 @@ def migrate() -> None:
     settings = settings_or_exit()
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    console.print(f"database at revision {current_revision(engine)}")
+    err().print(f"database at revision {current_revision(engine)}")
     engine.dispose()
 
 
@@ -40,12 +45,17 @@ def serve(
     settings = settings_or_exit()  # before the heavy imports: a bad setting answers at once
     import uvicorn
 
-    from vitrina.api.app import create_app
+    from vitrina.api.booting import BootingApp
     from vitrina.http.slow_clients import GuardedHttpProtocol
     from vitrina.logs import configure_logging
 
+    def build() -> FastAPI:
+        from vitrina.api.app import create_app  # the routes and all they import: after listening
+
+        return create_app(settings, run_worker=worker, migrate=True)
+
     configure_logging(settings.log_level, json_logs=settings.log_json)
-    application = create_app(settings, run_worker=worker, migrate=True)
+    application = BootingApp(build)  # /healthz answers while ``build`` runs
     # proxy_headers=False: X-Forwarded-For is trusted only from VITRINA_TRUSTED_PROXIES (the app
     # applies it), not from uvicorn's default of 127.0.0.1.
     uvicorn.run(

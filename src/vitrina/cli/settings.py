@@ -10,15 +10,13 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
-from rich.console import Console
-from rich.markup import escape
+
+from vitrina.cli.output import err, escape
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from vitrina.config import Settings
-
-errors = Console(stderr=True)
 
 
 def settings_or_exit() -> Settings:
@@ -40,7 +38,7 @@ def settings_or_exit() -> Settings:
 
 def fail(message: str) -> NoReturn:
     """One line on stderr (never wrapped: it names a setting or a path), then exit code 2."""
-    errors.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
+    err().print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
     raise typer.Exit(2)
 
 

@@ -12,9 +12,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
+from vitrina.cli.output import err, escape, out
 from vitrina.cli.settings import migrated_database, settings_or_exit
 
 if TYPE_CHECKING:
@@ -27,8 +26,6 @@ if TYPE_CHECKING:
     from vitrina.integrations.bitrix.importer import ImportProgress, Rejected
     from vitrina.integrations.bitrix.reconcile import ReconcileResult
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True)
 
 BitrixUrl = Annotated[
     str | None,
@@ -113,10 +110,10 @@ def import_with_progress(
     elapsed = time.perf_counter() - started
     _report_rejections(progress.rejected)
     for change in progress.skipped_changes:
-        err.print(f"[yellow]kept[/yellow] product {change.product_id}: {escape(change.detail)}")
+        err().print(f"[yellow]kept[/yellow] product {change.product_id}: {escape(change.detail)}")
     resumed = f" (resumed at {progress.resumed_from})" if progress.resumed_from else ""
     done = progress.offset - progress.resumed_from
-    out.print(
+    out(soft_wrap=True).print(
         f"Imported {progress.offset} products from {escape(client.base_url)} into shop "
         f"{shop_id}{resumed}: {_counts(progress)} in {elapsed:.1f} s "
         f"({done / elapsed if elapsed > 0 else 0:.0f} products/s)."
@@ -144,15 +141,15 @@ def reconcile_command(
     with (
         _database(settings) as sessions,
         _bitrix(url, api_token) as client,
-        err.status("Reading the shop's catalog…"),
+        err().status("Reading the shop's catalog…"),
     ):
         result = reconcile(
             sessions, client, shop_id=shop_id, source_url=client.base_url, dry_run=dry_run
         )
     _report_rejections(result.rejected)
     if result.changes:
-        out.print(_changes_table(result))
-    out.print(result.summary())
+        out(soft_wrap=True).print(_changes_table(result))
+    out(soft_wrap=True).print(result.summary())
 
 
 def _changes_table(result: ReconcileResult) -> Table:
@@ -189,9 +186,9 @@ def _counts(progress: ImportProgress) -> str:
 def _report_rejections(rejected: list[Rejected]) -> None:
     for bad in rejected[:SHOWN_REJECTIONS]:
         who = f"product {bad.product_id}" if bad.product_id else f"item at position {bad.position}"
-        err.print(f"[yellow]skipped[/yellow] {who}: {escape(bad.error)}")
+        err().print(f"[yellow]skipped[/yellow] {who}: {escape(bad.error)}")
     if len(rejected) > SHOWN_REJECTIONS:
-        err.print(f"… and {len(rejected) - SHOWN_REJECTIONS} more unreadable products")
+        err().print(f"… and {len(rejected) - SHOWN_REJECTIONS} more unreadable products")
 
 
 def _manifest_source(
@@ -199,7 +196,7 @@ def _manifest_source(
 ) -> bool:
     """Whether to go through the module's manifest; exit 2 on an unknown ``--source``."""
     if source not in ("auto", "rest", "manifest"):
-        err.print(f"[red]error:[/red] --source: expected auto, rest or manifest, got {source!r}.")
+        err().print(f"[red]error:[/red] --source: expected auto, rest or manifest, got {source!r}.")
         raise typer.Exit(2)
     if source != "auto":
         return source == "manifest"
@@ -216,7 +213,7 @@ def _run_manifest(
     settings = settings_or_exit()
     url = module_url or settings.bitrix_module_url
     if not url:
-        err.print(
+        err().print(
             "[red]error:[/red] the module's --module-url (VITRINA_BITRIX_MODULE_URL) is not set."
         )
         raise typer.Exit(2)
@@ -238,7 +235,7 @@ def _resolve(
                                 ("--token (VITRINA_BITRIX_TOKEN)", token))
             if not value
         )
-        err.print(f"[red]error:[/red] the shop's {missing} is not set.")
+        err().print(f"[red]error:[/red] the shop's {missing} is not set.")
         raise typer.Exit(2)
     return settings, url, token, shop if shop is not None else settings.default_shop_id
 
@@ -261,12 +258,12 @@ def _bitrix(url: str, token: str) -> Iterator[BitrixClient]:
         with BitrixClient(url, token) as client:
             yield client
     except BitrixAuthError as exc:
-        err.print(f"[red]error:[/red] {escape(exc.message)}")
-        err.print("Nothing more was imported; fix the token and run the command again.")
+        err().print(f"[red]error:[/red] {escape(exc.message)}")
+        err().print("Nothing more was imported; fix the token and run the command again.")
         raise typer.Exit(1) from None
     except BitrixError as exc:
-        err.print(f"[red]error:[/red] {escape(exc.message)}")
-        err.print("Progress so far is saved; run the same command again to continue.")
+        err().print(f"[red]error:[/red] {escape(exc.message)}")
+        err().print("Progress so far is saved; run the same command again to continue.")
         raise typer.Exit(1) from None
 
 
@@ -287,7 +284,7 @@ def _progress() -> Iterator[Progress]:
         TextColumn("{task.fields[counts]}"),
         TextColumn("[cyan]{task.fields[rate]}"),
         TimeElapsedColumn(),
-        console=err,
+        console=err(),
         transient=False,
     )
     with bar:

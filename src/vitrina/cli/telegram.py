@@ -7,19 +7,18 @@ import signal
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from vitrina.cli.output import err
 from vitrina.cli.settings import migrated_database, settings_or_exit
 
 app = typer.Typer(no_args_is_help=False)
-console = Console(stderr=True)
 WEBHOOK_PATH = "/api/v1/telegram/webhook"
 
 
 def _token_or_exit() -> None:
     settings = settings_or_exit()
     if not settings.telegram_bot_token:
-        console.print("[red]error:[/red] set VITRINA_TELEGRAM_BOT_TOKEN (BotFather gives it).")
+        err().print("[red]error:[/red] set VITRINA_TELEGRAM_BOT_TOKEN (BotFather gives it).")
         raise typer.Exit(2)
 
 
@@ -50,7 +49,7 @@ def telegram(ctx: typer.Context) -> None:
             loop.add_signal_handler(sig, stop.set)
         bot.start_soon(polling=True)
         await asyncio.to_thread(searcher.warm, True)
-        console.print("Telegram bot polling for updates; Ctrl-C to stop.")
+        err().print("Telegram bot polling for updates; Ctrl-C to stop.")
         await stop.wait()
         await bot.stop()
 
@@ -75,11 +74,11 @@ def set_webhook(
     _token_or_exit()
     settings = settings_or_exit()
     if not settings.telegram_webhook_secret:
-        console.print("[red]error:[/red] set VITRINA_TELEGRAM_WEBHOOK_SECRET first.")
+        err().print("[red]error:[/red] set VITRINA_TELEGRAM_WEBHOOK_SECRET first.")
         raise typer.Exit(2)
     target = url or (f"{settings.public_url}{WEBHOOK_PATH}" if settings.public_url else None)
     if target is None or not target.startswith(("https://", "http://")):
-        console.print("[red]error:[/red] give --url or set VITRINA_PUBLIC_URL (https://…).")
+        err().print("[red]error:[/red] give --url or set VITRINA_PUBLIC_URL (https://…).")
         raise typer.Exit(2)
     from telegram import Bot
 

@@ -1,9 +1,10 @@
 """The indexing worker: a few named threads that claim jobs, run them and record the outcome.
 
 Threads rather than asyncio tasks: each job is blocking work (HTTP download, Pillow decode, ONNX
-inference, database writes) and ONNX Runtime releases the GIL. Each thread is a two-stage
-pipeline: while the model embeds one batch, a helper thread claims the next one and downloads
-and decodes its photos, so the model rarely waits for the network. Stopping is graceful: the
+inference, database writes) and ONNX Runtime releases the GIL. Each thread is a three-stage
+pipeline: while the model embeds one batch, a helper thread claims the next one and downloads,
+decodes and describes its photos, and another writes the previous one, so the model rarely
+waits for the network or the database. Stopping is graceful: the
 stop event ends the loops after their current batch; jobs claimed but not finished at the
 deadline are released back to the queue (and a process killed outright leaves leases that
 expire).
@@ -131,7 +132,10 @@ class Worker:
             log.error("the embedder failed to load: %s", exc.message)
         name = threading.current_thread().name
         ahead: Future[Batch | None] | None = None
-        with ThreadPoolExecutor(1, thread_name_prefix=f"{name}-download") as downloads:
+        with (
+            ThreadPoolExecutor(1, thread_name_prefix=f"{name}-download") as downloads,
+            ThreadPoolExecutor(1, thread_name_prefix=f"{name}-write") as writes,
+        ):
             while not self._stop.is_set():
                 try:
                     claimed, ahead = ahead, None  # a failed claim is not awaited twice
@@ -142,7 +146,8 @@ class Worker:
                                 # The next batch downloads while this one is embedded.
                                 ahead = downloads.submit(self._claim_and_gather)
                         finally:
-                            self._finish(batch)
+                            # Written behind: the model starts on the next batch meanwhile.
+                            self._finish(batch, writes)
                 except VitrinaError as exc:  # the database went away: wait and try again
                     log.warning("worker loop: %s", exc.message)
                     batch = None
@@ -258,19 +263,33 @@ class Worker:
             self._held.subtract(job.job_id for job in jobs)
             self._held = +self._held  # drop the ids no batch holds any more
 
-    def _finish(self, batch: Batch) -> None:
+    def _finish(self, batch: Batch, writes: ThreadPoolExecutor | None = None) -> None:
+        """Embed the batch in this thread, then write it: on ``writes`` when given (the loop's
+        writer, so the model goes on with the next batch meanwhile), else here."""
+        if batch.error is None:
+            try:
+                embed(self.ctx, batch.works)
+            except Exception as exc:  # recorded on the jobs by the write, like a failed download
+                batch = batch._replace(error=exc)
+        if writes is None:
+            self._write(batch)
+        else:
+            writes.submit(self._write, batch)
+
+    def _write(self, batch: Batch) -> None:
         try:
             self._execute(batch)
+        except Exception:  # the database went away while failing the jobs: their leases expire
+            log.exception("the outcome of %d jobs was not recorded", len(batch.jobs))
         finally:
             self._forget(batch.jobs)
 
     def _execute(self, batch: Batch) -> None:
-        """Embed the batch, then write vectors and job outcomes in one transaction."""
+        """Write the embedded batch's vectors and job outcomes in one transaction."""
         claimed = batch.jobs
         try:
             if batch.error is not None:
                 raise batch.error
-            embed(self.ctx, batch.works)
             with write_session(self.sessions) as session:
                 results = apply(session, self.ctx, batch.works)
                 done = []
