@@ -105,6 +105,16 @@ def enqueue_products(
     return [product_id for product_id, _ in rows]
 
 
+def anything_due(session: Session) -> bool:
+    """A cheap read before taking the write lock: idle workers must not slow down webhooks."""
+    now = utcnow()
+    due = exists().where(
+        ((Job.state == PENDING) & (Job.run_after <= now))
+        | ((Job.state == RUNNING) & (Job.lease_until <= now))
+    )
+    return bool(session.scalar(select(due)))
+
+
 def claim(
     session: Session,
     worker_id: str,

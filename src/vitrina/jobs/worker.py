@@ -24,13 +24,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
-from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from vitrina.db import database_errors, utcnow, write_session
+from vitrina.db import database_errors, write_session
 from vitrina.errors import VitrinaError
 from vitrina.jobs import queue
-from vitrina.jobs.models import PENDING, RUNNING, Job
 from vitrina.jobs.reindex import Failure, IndexingContext, Work, apply, embed, gather
 from vitrina.logs import request_id_var
 
@@ -238,8 +236,8 @@ class Worker:
         """
         if self._stop.is_set():
             return None
-        with database_errors():
-            if not self._anything_due():
+        with database_errors(), self.sessions() as session:
+            if not queue.anything_due(session):
                 return None
         with database_errors(), write_session(self.sessions) as session:
             claimed = [
@@ -386,18 +384,3 @@ class Worker:
             )
         finally:
             request_id_var.reset(token)
-
-    def _anything_due(self) -> bool:
-        """A cheap read before taking the write lock: idle workers must not slow down webhooks."""
-        now = utcnow()
-        with self.sessions() as session:
-            return bool(
-                session.scalar(
-                    select(
-                        exists().where(
-                            ((Job.state == PENDING) & (Job.run_after <= now))
-                            | ((Job.state == RUNNING) & (Job.lease_until <= now))
-                        )
-                    )
-                )
-            )
