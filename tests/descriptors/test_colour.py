@@ -199,41 +199,64 @@ PHOTO = 0.8
 
 
 def test_of_two_colour_variants_that_verify_the_closer_colour_is_first_and_exact():
-    # (inliers, colour cells agreeing, colour names, cosine) of the pink and the white variant
-    assert the_match([(140, 0.6, 0.5, PHOTO), (150, 0.95, 0.9, PHOTO)], EXACT) == ([1], True)
+    # (inliers, colour cells agreeing, colour names, cosine, hue agreeing) of the pink and the white variant
+    assert the_match([(140, 0.6, 0.5, PHOTO, 1.0), (150, 0.95, 0.9, PHOTO, 1.0)], EXACT) == (
+        [1],
+        True,
+    )
     # White and pale pink peonies pass the colour cells alike; the names tell them apart.
-    assert the_match([(150, 1.0, 0.95, PHOTO), (140, 0.99, 0.55, PHOTO)], EXACT) == ([0], True)
+    assert the_match([(150, 1.0, 0.95, PHOTO, 1.0), (140, 0.99, 0.55, PHOTO, 1.0)], EXACT) == (
+        [0],
+        True,
+    )
 
 
 def test_when_two_colours_fit_the_photo_alike_neither_is_exact():
-    match, exact = the_match([(150, 0.95, None, PHOTO), (140, 0.93, None, PHOTO)], EXACT)
+    match, exact = the_match([(150, 0.95, None, PHOTO, 1.0), (140, 0.93, None, PHOTO, 1.0)], EXACT)
     assert match == [0]  # still first: it is this arrangement, in one of its colours
     assert not exact
 
 
 def test_the_shops_own_photo_is_exact_whatever_colours_of_it_fit_alike():
     """A near-duplicate of one variant's photo is that variant, not a tie between colours."""
-    found = [(150, 0.95, None, 0.93), (160, 0.97, None, 0.999), (150, 0.96, None, 0.95)]
+    found = [
+        (150, 0.95, None, 0.93, 1.0),
+        (160, 0.97, None, 0.999, 1.0),
+        (150, 0.96, None, 0.95, 1.0),
+    ]
     assert the_match(found, EXACT) == ([1], True)
     # ... but only when its colours pass: a recoloured copy is no near-duplicate's twin.
-    assert the_match([(150, 0.5, None, 0.99), (150, 0.96, None, 0.9)], EXACT) == ([0], False)
+    assert the_match([(150, 0.5, None, 0.99, 1.0), (150, 0.96, None, 0.9, 1.0)], EXACT) == (
+        [0],
+        False,
+    )
 
 
 def test_a_geometric_match_whose_colours_disagree_is_first_but_not_exact():
     """A recoloured copy, or a screen photo washed out by glare: the arrangement is found."""
-    assert the_match([(9, 0.9, 0.9, PHOTO), (90, 0.3, 0.2, PHOTO)], EXACT) == ([1], False)
+    assert the_match([(9, 0.9, 0.9, PHOTO, 1.0), (90, 0.3, 0.2, PHOTO, 1.0)], EXACT) == ([1], False)
+
+
+def test_a_match_whose_cells_agree_but_whose_hue_does_not_is_first_but_not_exact():
+    """A recoloured variant with the product itself absent: leaves and wrap agree cell for
+    cell, the flowers' hue does not."""
+    assert the_match([(150, 0.95, None, PHOTO, 0.3)], EXACT) == ([0], False)
+    assert the_match([(150, 0.95, None, PHOTO, 1.0)], EXACT) == ([0], True)
 
 
 def test_products_sharing_one_photo_are_exact_together():
-    shared = (120, 0.97, 0.9, PHOTO)
-    assert the_match([shared, shared, (60, 0.5, 0.4, PHOTO)], EXACT) == ([0, 1], True)
-    copy = (120, 0.97, 0.9, 0.999)
-    assert the_match([copy, copy, (60, 0.5, 0.4, PHOTO)], EXACT) == ([0, 1], True)
+    shared = (120, 0.97, 0.9, PHOTO, 1.0)
+    assert the_match([shared, shared, (60, 0.5, 0.4, PHOTO, 1.0)], EXACT) == ([0, 1], True)
+    copy = (120, 0.97, 0.9, 0.999, 1.0)
+    assert the_match([copy, copy, (60, 0.5, 0.4, PHOTO, 1.0)], EXACT) == ([0, 1], True)
 
 
 def test_a_far_weaker_look_alike_is_no_rival():
-    assert the_match([(150, 0.9, 0.9, PHOTO), (20, 0.95, 0.9, PHOTO)], EXACT) == ([0], True)
-    assert the_match([(5, 1.0, 1.0, 1.0)], EXACT) == ([], False)
+    assert the_match([(150, 0.9, 0.9, PHOTO, 1.0), (20, 0.95, 0.9, PHOTO, 1.0)], EXACT) == (
+        [0],
+        True,
+    )
+    assert the_match([(5, 1.0, 1.0, 1.0, 1.0)], EXACT) == ([], False)
 
 
 checks = st.tuples(
@@ -241,6 +264,7 @@ checks = st.tuples(
     st.floats(0, 1),
     st.one_of(st.none(), st.floats(0, 1)),
     st.floats(0, 0.98),  # customers' photos, no near-duplicates
+    st.floats(0, 1),
 )
 
 
@@ -252,15 +276,17 @@ def test_a_colour_variant_that_fits_as_well_takes_exact_away(found, rival):
     assert all(found[k][0] >= EXACT.min_inliers for k in match)
     if not exact:
         return
-    inliers, agreement, names, cosine = found[match[0]]
-    twin = (max(inliers + 1, EXACT.min_inliers), agreement, names, cosine)  # another photo
+    inliers, agreement, names, cosine, hue = found[match[0]]
+    twin = (max(inliers + 1, EXACT.min_inliers), agreement, names, cosine, hue)  # another photo
     assert the_match([*found, twin], EXACT)[1] is False
 
 
-@given(st.lists(checks, max_size=8), st.integers(0, 400), st.floats(0, 1))
-def test_a_near_duplicate_that_passes_is_exact_whatever_else_verifies(others, inliers, agreement):
+@given(st.lists(checks, max_size=8), st.integers(0, 400), st.floats(0, 1), st.floats(0, 1))
+def test_a_near_duplicate_that_passes_is_exact_whatever_else_verifies(
+    others, inliers, agreement, hue
+):
     """The shop's own photo searched as it is: no colour variant takes its exact match away."""
-    copy = (max(inliers, EXACT.min_inliers) + 400, agreement, None, 0.999)
+    copy = (max(inliers, EXACT.min_inliers) + 400, agreement, None, 0.999, hue)
     match, exact = the_match([*others, copy], EXACT)
     assert match == [len(others)]
-    assert exact == (agreement >= EXACT.colour_agree)
+    assert exact == (agreement >= EXACT.colour_agree and hue >= EXACT.hue_agree)

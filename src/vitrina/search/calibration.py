@@ -82,6 +82,7 @@ class Seen:
     inliers: int | None
     agreement: float
     same_colour: bool = False
+    hue: float = 0.0
 
 
 @dataclass
@@ -119,6 +120,7 @@ def observe(service: SearchService, cases: Iterable[Case]) -> list[Observation]:
                         None if c.verification is None else c.verification.inliers,
                         0.0 if c.verification is None else c.verification.colour_agreement,
                         c.same_colour,
+                        0.0 if c.verification is None else c.verification.hue_agreement,
                     )
                     for c in found
                 ],
@@ -146,7 +148,8 @@ def replay(observation: Observation, thresholds: Thresholds) -> Answer:
     leading = [s for s in nearest_in_shape(scored) if s.similarity >= thresholds.verify_floor]
     checked = [s for s in leading if s.inliers is not None]
     first, exact = the_match(
-        [(s.inliers or 0, s.agreement, s.colour, s.similarity) for s in checked], thresholds
+        [(s.inliers or 0, s.agreement, s.colour, s.similarity, s.hue) for s in checked],
+        thresholds,
     )
     ids = [checked[k].product_id for k in first]
     ranked = ids + [s.product_id for s in scored if s.product_id not in ids]
@@ -235,7 +238,8 @@ def sweep(
         (q.exact_precision, q.exact_recall, trial)
         for inliers in (8, 10, 12, 14, 16, 18, 20, 24, 28, 32, 40)
         for agree in (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
-        for trial in [replace(base, min_inliers=inliers, colour_agree=agree)]
+        for hue in (0.0, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9)
+        for trial in [replace(base, min_inliers=inliers, colour_agree=agree, hue_agree=hue)]
         for q in [measure(trial)]
     ]
     precise = min(EXACT_PRECISION, max(precision for precision, _, _ in found) - 0.005)

@@ -175,12 +175,17 @@ def verify_leading(
             outcome = verify(features, target)
             if candidate.verification is None or outcome.inliers > candidate.verification.inliers:
                 candidate.verification = outcome
-            check = candidate.verification
-            candidate.exact = passes(check.inliers, check.colour_agreement, thresholds)
+            candidate.exact = passes(check_of(candidate.verification), thresholds)
     checked = [c for c in leading if c.verification is not None]
     first, exact = the_match(
         [
-            (c.verification.inliers, c.verification.colour_agreement, c.colour, c.similarity)
+            (
+                c.verification.inliers,
+                c.verification.colour_agreement,
+                c.colour,
+                c.similarity,
+                c.verification.hue_agreement,
+            )
             for c in checked
             if c.verification is not None
         ],
@@ -192,17 +197,37 @@ def verify_leading(
     candidates.sort(key=lambda c: (c.hit.product_id in front, c.score), reverse=True)
 
 
-def passes(inliers: int, agreement: float, thresholds: Thresholds) -> bool:
-    """A geometric match whose colours agree where the photos overlap."""
-    return inliers >= thresholds.min_inliers and agreement >= thresholds.colour_agree
+# One verified candidate as the exact rule sees it: inliers, colour agreement (cells),
+# colour-name similarity, cosine, hue agreement.
+Check = tuple[int, float, float | None, float, float]
 
 
-def the_match(
-    checks: Sequence[tuple[int, float, float | None, float]], thresholds: Thresholds
-) -> tuple[list[int], bool]:
+def check_of(verification: Verification) -> Check:
+    """What :func:`passes` reads of one verification (names and cosine do not matter there)."""
+    return (
+        verification.inliers,
+        verification.colour_agreement,
+        None,
+        0.0,
+        verification.hue_agreement,
+    )
+
+
+def passes(check: Check, thresholds: Thresholds) -> bool:
+    """A geometric match whose colours agree where the photos overlap: the cells, and the hue
+    of the chromatic ones (a recoloured variant of the bouquet fails the hue)."""
+    inliers, agreement, _, _, hue = check
+    return (
+        inliers >= thresholds.min_inliers
+        and agreement >= thresholds.colour_agree
+        and hue >= thresholds.hue_agree
+    )
+
+
+def the_match(checks: Sequence[Check], thresholds: Thresholds) -> tuple[list[int], bool]:
     """Which of the verified candidates, given each one's ``(inliers, colour agreement,
-    colour-name similarity, cosine)`` nearest first, show the product photographed (they go
-    first), and whether they are exact.
+    colour-name similarity, cosine, hue agreement)`` nearest first, show the product
+    photographed (they go first), and whether they are exact.
 
     Every candidate with ``min_inliers`` is the same arrangement, unless it has far fewer
     inliers than the strongest (a look-alike). A near-duplicate of one catalog photo (cosine
@@ -224,18 +249,18 @@ def the_match(
     if checks[nearest][3] >= NEAR_DUPLICATE:
         copies = [k for k in matched if checks[k][:2] == checks[nearest][:2]]
         if all(checks[k][3] < checks[nearest][3] for k in matched if k not in copies):
-            return copies, passes(checks[nearest][0], checks[nearest][1], thresholds)
+            return copies, passes(checks[nearest], thresholds)
     best = max(matched, key=lambda k: checks[k][1])  # of equals, the nearest
-    inliers, agreement, names, _ = checks[best]
+    inliers, agreement, names, _, _ = checks[best]
     twins = [k for k in matched if checks[k][:2] == (inliers, agreement)]
     clearly_better = all(
         agreement >= other_agreement + VARIANT_MARGIN
         or (names is not None and other_names is not None and names >= other_names + NAME_MARGIN)
         for k in matched
         if k not in twins
-        for _, other_agreement, other_names, _ in [checks[k]]
+        for _, other_agreement, other_names, _, _ in [checks[k]]
     )
-    return twins, clearly_better and passes(inliers, agreement, thresholds)
+    return twins, clearly_better and passes(checks[best], thresholds)
 
 
 def nearest_in_shape(candidates: list[T]) -> list[T]:

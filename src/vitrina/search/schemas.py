@@ -136,6 +136,11 @@ class MatchCheck(BaseModel):
     colour_agreement: float = Field(
         description="share of the matched points whose colours agree (white balance allowed)"
     )
+    hue_agreement: float = Field(
+        default=1.0,
+        description="share of the matched coloured points whose hue agrees (white balance "
+        "allowed): what tells the bouquet photographed from its recoloured variant",
+    )
 
 
 class SearchResult(BaseModel):
@@ -208,6 +213,7 @@ class SearchResponse(BaseModel):
     similar_threshold: float
     exact_min_inliers: int | None = None
     exact_colour_agree: float | None = None
+    exact_hue_agree: float | None = None
     search_id: int | None = Field(
         default=None,
         description="This search in the analytics; send customers to "

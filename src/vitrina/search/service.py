@@ -283,6 +283,7 @@ class SearchService:
             similar_threshold=thresholds.similar,
             exact_min_inliers=thresholds.min_inliers,
             exact_colour_agree=thresholds.colour_agree,
+            exact_hue_agree=thresholds.hue_agree,
         )
 
     def candidates(
@@ -374,6 +375,7 @@ class SearchService:
                             inliers=check.inliers,
                             matches=check.matches,
                             colour_agreement=round(check.colour_agreement, 3),
+                            hue_agreement=round(check.hue_agreement, 3),
                         )
                     ),
                 )

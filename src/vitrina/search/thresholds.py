@@ -29,6 +29,8 @@ class Thresholds:
     colour_weight: float  # how much colour similarity moves the ranking score
     # added to the score of a bouquet of the query's main colour, when that colour is clear
     colour_gate: float = 0.0
+    # share of the chromatic overlapping cells whose hue must agree, for an exact match
+    hue_agree: float = 0.0
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -53,6 +55,7 @@ DEFAULTS: dict[str, Thresholds] = {
         verify_floor=0.30,
         min_inliers=18,
         colour_agree=0.9,
+        hue_agree=0.8,
         colour_weight=1.5,
         colour_gate=0.2,
     ),
@@ -61,6 +64,7 @@ DEFAULTS: dict[str, Thresholds] = {
         verify_floor=0.60,
         min_inliers=18,
         colour_agree=0.9,
+        hue_agree=0.8,
         colour_weight=0.3,
         colour_gate=0.03,
     ),
@@ -69,6 +73,7 @@ DEFAULTS: dict[str, Thresholds] = {
         verify_floor=0.45,
         min_inliers=18,
         colour_agree=0.9,
+        hue_agree=0.8,
         colour_weight=0.5,
         colour_gate=0.05,
     ),
