@@ -135,6 +135,27 @@ def build_catalog(
     return products, colours
 
 
+def open_catalog(folder: str, embedder_name: str):  # type: ignore[no-untyped-def]
+    """A migrated SQLite database in ``folder`` and a loaded embedder: the benchmarks' set-up."""
+    settings = load_settings(database_url=f"sqlite:///{folder}/bench.db", embedder=embedder_name)
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    embedder = get_embedder(settings=settings)
+    embedder.load()
+    return settings, engine, embedder
+
+
+def search_service(settings, engine, embedder) -> SearchService:  # type: ignore[no-untyped-def]
+    """The search as the search process runs it, over the indexed catalog (no photo URLs)."""
+    return SearchService(
+        settings=settings,
+        sessions=sessionmaker(engine),
+        embedder=embedder,
+        index=HnswIndex(embedder.name, embedder.dim),
+        fetcher=None,  # type: ignore[arg-type]
+    )
+
+
 def index_catalog(settings, embedder, engine, products, colours) -> dict[str, float]:  # type: ignore[no-untyped-def]
     """Insert products and photos, then do what the worker does per photo; time its parts."""
     with engine.begin() as conn:
@@ -243,11 +264,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings(database_url=f"sqlite:///{tmp}/quality.db", embedder=args.embedder)
-        engine = make_engine(settings.database_url)
-        upgrade(engine)
-        embedder = get_embedder(settings=settings)
-        embedder.load()
+        settings, engine, embedder = open_catalog(tmp, args.embedder)
         pairs: list[tuple[int, int]] = []
         products, colours = build_catalog(args.bouquets, args.seed, pairs)
         cost = index_catalog(settings, embedder, engine, products, colours)
@@ -267,13 +284,7 @@ def main() -> None:
             print(words_table(words, len(asked), len(pairs)))
             print(f"\nmisses ({len(misses)}):", *misses, sep="\n")
             return
-        service = SearchService(
-            settings=settings,
-            sessions=sessionmaker(engine),
-            embedder=embedder,
-            index=HnswIndex(embedder.name, embedder.dim),
-            fetcher=None,  # type: ignore[arg-type]
-        )
+        service = search_service(settings, engine, embedder)
         calibrate = [c for c in cases if c.product_id % 2 == 0]
         held_out = [c for c in cases if c.product_id % 2 == 1]
         shipped = service.thresholds  # the defaults in thresholds.py

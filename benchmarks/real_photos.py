@@ -35,18 +35,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
-from sqlalchemy.orm import sessionmaker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from quality import index_catalog, table
+from quality import index_catalog, open_catalog, search_service, table
 from tests.support.recolour import VARIANT_COLOURS, colour_variant, warm_cast
 
-from vitrina.config import load_settings
-from vitrina.db import make_engine
-from vitrina.embedding import get_embedder
-from vitrina.migrations import upgrade
 from vitrina.search.calibration import (
     TOP,
     Answer,
@@ -64,7 +59,6 @@ from vitrina.search.calibration import (
 from vitrina.search.customer_photos import jpeg_bytes
 from vitrina.search.service import SearchService
 from vitrina.vectors.base import SearchFilters
-from vitrina.vectors.hnsw_index import HnswIndex
 
 SOURCES = Path(__file__).resolve().parent / "real_photos" / "sources.tsv"
 CATALOG_SIDE = 800  # shop photos are served about this large
@@ -243,20 +237,10 @@ def main() -> None:
     sources = load_sources()
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings(database_url=f"sqlite:///{tmp}/real.db", embedder=args.embedder)
-        engine = make_engine(settings.database_url)
-        upgrade(engine)
-        embedder = get_embedder(settings=settings)
-        embedder.load()
+        settings, engine, embedder = open_catalog(tmp, args.embedder)
         catalog = build_catalog(sources, folder)
         cost = index_catalog(settings, embedder, engine, catalog.products, catalog.colours)
-        service = SearchService(
-            settings=settings,
-            sessions=sessionmaker(engine),
-            embedder=embedder,
-            index=HnswIndex(embedder.name, embedder.dim),
-            fetcher=None,  # type: ignore[arg-type]
-        )
+        service = search_service(settings, engine, embedder)
         rng = random.Random(args.seed)
         cases: list[Case] = []
         for pid, _ in catalog.products:

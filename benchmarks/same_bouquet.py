@@ -20,24 +20,17 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy.orm import sessionmaker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from quality import index_catalog, table
+from quality import index_catalog, open_catalog, search_service, table
 from real_photos import build_catalog, load_sources, photo_dir, shop_photo
 
-from vitrina.config import load_settings
-from vitrina.db import make_engine
-from vitrina.embedding import get_embedder
 from vitrina.images.decode import decode_image
-from vitrina.migrations import upgrade
 from vitrina.search.calibration import Answer, answer_of
 from vitrina.search.customer_photos import jpeg_bytes
-from vitrina.search.service import SearchService
 from vitrina.vectors.base import SearchFilters
-from vitrina.vectors.hnsw_index import HnswIndex
 
 PAIRS = Path(__file__).resolve().parent / "same_bouquet" / "pairs.tsv"
 FIRST_PAIR_ID = 10_001  # above every product real_photos.py makes
@@ -97,19 +90,9 @@ def main() -> None:
             colours[pid] = colour
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings(database_url=f"sqlite:///{tmp}/same.db", embedder=args.embedder)
-        engine = make_engine(settings.database_url)
-        upgrade(engine)
-        embedder = get_embedder(settings=settings)
-        embedder.load()
+        settings, engine, embedder = open_catalog(tmp, args.embedder)
         index_catalog(settings, embedder, engine, products, colours)
-        service = SearchService(
-            settings=settings,
-            sessions=sessionmaker(engine),
-            embedder=embedder,
-            index=HnswIndex(embedder.name, embedder.dim),
-            fetcher=None,  # type: ignore[arg-type]
-        )
+        service = search_service(settings, engine, embedder)
         searched = [
             (pid, answer_of(service.search(
                 service.embed_bytes(data), top_k=TOP, threshold=None, filters=SearchFilters()
