@@ -108,11 +108,11 @@ def main() -> None:
         stored = np.stack([whole(photos[0]) for _, photos in products])
         cosine = []
         for data, pid in queries:
-            order = np.argsort(-(stored @ whole(data)))[:TOP]
+            similarity = stored @ whole(data)
+            order = np.argsort(-similarity)[:TOP]
             ranked = [ids[i] for i in order]
-            cosine.append((pid, Answer(ranked, {ranked[0]} if
-                          float(stored[order[0]] @ whole(data)) >= embedder.exact_threshold
-                          else set())))  # fmt: skip
+            exact = {ranked[0]} if similarity[order[0]] >= embedder.exact_threshold else set()
+            cosine.append((pid, Answer(ranked, exact)))
 
     print(
         f"catalog: {len(products)} products ({len(pairs)} of them the pairs' bouquets); "
