@@ -6,7 +6,7 @@ Apart from ``hnsw_index.py``, which decides when to read and how to apply what i
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -85,11 +85,9 @@ def read_products(
         members = members.join(Product, Product.id == ProductShop.product_id).where(
             Product.updated_at >= since - OVERLAP
         )
-    shops: dict[int, list[int]] = {}
-    for product, shop in session.execute(members):
-        shops.setdefault(product, []).append(shop)
+    shops = _by_product(session.execute(members))
     for row in session.execute(query):
-        attrs = (tuple(shops.get(row.id, ())), row.price, row.enabled, row.type)
+        attrs = (shops.get(row.id, ()), row.price, row.enabled, row.type)
         yield row.id, attrs, row.updated_at
 
 
@@ -112,14 +110,21 @@ def new_vectors(session: Session, model: str, graph: Graph) -> list[VectorBatch]
 
 def _shops_of(session: Session, products: set[int]) -> dict[int, tuple[int, ...]]:
     """The shops each of ``products`` is in."""
-    shops: dict[int, list[int]] = {}
     ordered = sorted(products)
+    pairs: list[tuple[int, int]] = []
     for start in range(0, len(ordered), 500):
         query = select(ProductShop.product_id, ProductShop.shop_id).where(
             ProductShop.product_id.in_(ordered[start : start + 500])
         )
-        for product, shop in session.execute(query):
-            shops.setdefault(product, []).append(shop)
+        pairs += session.execute(query)
+    return _by_product(pairs)
+
+
+def _by_product(pairs: Iterable[tuple[int, int]]) -> dict[int, tuple[int, ...]]:
+    """(product, shop) rows → each product's shops."""
+    shops: dict[int, list[int]] = {}
+    for product, shop in pairs:
+        shops.setdefault(product, []).append(shop)
     return {product: tuple(of) for product, of in shops.items()}
 
 
