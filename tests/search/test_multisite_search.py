@@ -54,6 +54,28 @@ def test_a_two_site_product_is_found_in_each_shop_until_a_site_drops_it(live_app
         assert set(in_two) == {1, 2}
         assert found(client, query, 3) == {}
 
+        # «Похожие» and the click keep to the shop asked for.
+        def similar(shop: int | None) -> set[int]:
+            params = {} if shop is None else {"shop_id": shop}
+            answer = client.get("/api/v1/products/1/similar", params=params)
+            assert answer.status_code == 200, answer.text
+            return {r["product_id"] for r in answer.json()["results"]}
+
+        assert (similar(None), similar(1), similar(2)) == ({2}, set(), {2})
+
+        def go(product: int, shop: int | None) -> tuple[int, str | None]:
+            params = {} if shop is None else {"shop_id": shop}
+            answer = client.get(f"/go/{product}", params=params, follow_redirects=False)
+            return answer.status_code, answer.headers.get("location")
+
+        assert go(1, 2) == (302, "https://b.kz/catalog/roses/1/")
+        assert go(1, 1) == (302, "https://a.kz/catalog/roses/1/")
+        assert go(1, None) == (302, "https://a.kz/catalog/roses/1/")  # the primary site's page
+        status, _ = go(2, 1)
+        assert status == 404  # not on shop 1's site: no page to send its customer to
+        page = client.get("/", params={"similar_to": 1, "shop_id": 2}).text
+        assert '/go/2?s=' in page and "shop_id=2" in page
+
         dropped = sample_product(
             id=1, siteId="s1", sites=SITES[:1], image=urls["chelsea"], images=[urls["chelsea"]]
         )

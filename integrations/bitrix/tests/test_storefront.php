@@ -56,6 +56,40 @@ test('«Похожие букеты»: when on, a product page gets the widget w
     check(!str_contains(get("{$server['url']}/catalog/{$id}/"), 'data-similar-to'), 'no script address, no tag');
 });
 
+test('a shop on several sites: the widget and «Похожие букеты» of each site carry its Vitrina shop; an unmapped site none', function (): void {
+    $shop = new_shop();
+    install_module($shop, ['widget_url' => WIDGET, 'widget_enabled' => 'Y', 'similar_enabled' => 'Y', 'widget_shops' => 's1=1, s2=2']);
+    $id = add_product($shop, 'Розы', 15000);
+    foreach (['s1' => '1', 's2' => '2'] as $site => $shopId) {
+        $server = site_server($shop, ['STANDIN_SITE' => $site]);
+        $page = get("{$server['url']}/catalog/{$id}/");
+        check(str_contains($page, '<script src="' . WIDGET . '" data-shop-id="' . $shopId . '" defer></script>'), "the button's tag on {$site}: {$page}");
+        check(str_contains($page, 'data-similar-to="' . $id . '" data-shop-id="' . $shopId . '" defer'), "the row's tag on {$site}");
+    }
+    $server = site_server($shop, ['STANDIN_SITE' => 's3']);
+    check(!str_contains(get("{$server['url']}/catalog/{$id}/"), 'data-shop-id'), 'a site not in the list searches every shop');
+});
+
+test('the settings page refuses site shops that are not «site=number» pairs and saves good ones', function (): void {
+    $shop = new_shop();
+    install_module($shop);
+    $server = site_server($shop, ['STANDIN_LANG' => 'en']);
+    $url = $server['url'] . '/bitrix/admin/settings.php?mid=vitrinalab.vitrina&lang=en';
+    $form = [
+        'sessid' => StandIn::$sessid, 'save' => 'Y', 'vitrina_url' => 'http://vitrina.test', 'secret' => '', 'source' => 'iblock',
+        'iblock_ids' => [(string) $shop->catalog], 'price_type_id' => '2', 'product_url_base' => 'https://flowers.kz',
+        'prop_height' => 'HEIGHT', 'prop_width' => 'WIDTH', 'prop_composition' => 'COMPOSITION', 'prop_type' => 'TYPE', 'prop_more_photo' => 'MORE_PHOTO',
+        'send_rate' => '20', 'bulk_batch' => '500', 'batch_size' => '50', 'timeout_s' => '5',
+        'widget_url' => WIDGET, 'similar_target' => '',
+    ];
+    $page = post_form($url, ['widget_shops' => 's1=first, s2=2'] + $form);
+    check(str_contains($page, 'Settings not saved'), 'refused');
+    check(str_contains($page, 'got &quot;s1=first, s2=2&quot;'), 'the value is named');
+    same('', Option::get(MODULE_ID, 'widget_shops'), 'nothing saved');
+    check(str_contains(post_form($url, ['widget_shops' => 's1=1, s2=2'] + $form), 'Settings saved'), 'saved');
+    same('s1=1, s2=2', Option::get(MODULE_ID, 'widget_shops'), 'kept as typed');
+});
+
 test('the settings page saves the «Похожие букеты» option and refuses a selector that would break the tag', function (): void {
     $shop = new_shop();
     install_module($shop);

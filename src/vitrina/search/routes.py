@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 
 from vitrina.analytics.searches import record_click, record_search
 from vitrina.catalog.links import ProductLinks, is_absolute
-from vitrina.catalog.models import Product
+from vitrina.catalog.models import Product, ProductShop
 from vitrina.db import database_errors
 from vitrina.errors import ImageTooLarge, InvalidPayload, NotFound
 from vitrina.http.bounds import PriceMinor, RowId
@@ -158,7 +158,13 @@ async def search_upload(
     dependencies=[SearchQuota],
 )
 async def similar_products(
-    product_id: RowId, services: ServicesDep, top_k: Annotated[int, Query(ge=1, le=100)] = 20
+    product_id: RowId,
+    services: ServicesDep,
+    top_k: Annotated[int, Query(ge=1, le=100)] = 20,
+    shop_id: Annotated[
+        RowId | None,
+        Query(description="Only this shop's products (a multi-site shop's site), with its pages."),
+    ] = None,
 ) -> SearchResponse:
     """More like this product (the product itself excluded)."""
     started = time.perf_counter()
@@ -169,7 +175,7 @@ async def similar_products(
             product_id=product_id,
             top_k=top_k,
             threshold=None,
-            filters=SearchFilters(exclude_product_id=product_id),
+            filters=SearchFilters(shop_id=shop_id, exclude_product_id=product_id),
             started=started,
         )
 
@@ -186,8 +192,12 @@ def go_to_product(
     product_id: RowId,
     services: ServicesDep,
     s: Annotated[RowId | None, Query(description="The search's `search_id`.")] = None,
+    shop_id: Annotated[
+        RowId | None, Query(description="The shop searched: its site's page of the product.")
+    ] = None,
 ) -> RedirectResponse:
-    """A customer chose a result: count the click, then go to the product's page.
+    """A customer chose a result: count the click, then go to the product's page (on the site
+    of ``shop_id`` when given: a multi-site shop's customer stays on the site they searched).
 
     The address comes only from the catalog (the product's own page URL or the template), never
     from the request, so this cannot send anyone to a site the shop does not link to.
@@ -195,8 +205,13 @@ def go_to_product(
     with database_errors(), services.sessions() as session:
         product = session.get(Product, product_id)
         stored = product.page_url if product is not None else None
+        in_shop = None if shop_id is None else session.get(ProductShop, (product_id, shop_id))
     if product is None:
         raise NotFound(f"product {product_id} not found")
+    if shop_id is not None:
+        if in_shop is None:
+            raise NotFound(f"product {product_id} is not in shop {shop_id}")
+        stored = in_shop.page_url or stored
     target = ProductLinks.from_settings(services.settings).page_url(product_id, stored)
     if target is None or not is_absolute(target):
         raise NotFound(f"product {product_id} has no page address on the shop")

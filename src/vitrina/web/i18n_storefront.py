@@ -54,6 +54,10 @@ RU: dict[str, str] = {
     "opt-similar": (
         "Ряд «Похожие букеты» для страницы товара (в наличии), вместо кнопки; ID — код товара."
     ),
+    "opt-shop": (
+        "Только букеты этого магазина Vitrina и ссылки на его сайт — для магазина на нескольких "
+        "сайтах Битрикса: номер магазина сайта из VITRINA_BITRIX_SITE_SHOPS."
+    ),
     "opt-lang": "Язык: ru, kk или en (иначе язык страницы, иначе русский).",
     "opt-color": "Цвет кнопок, например #b0305a.",
     "Beside the shop's search box": "Рядом со строкой поиска магазина",
@@ -162,6 +166,10 @@ EN: dict[str, str] = {
     "opt-similar": (
         "A row of similar bouquets (available ones) for a product page, instead of the button; "
         "ID is the product's id."
+    ),
+    "opt-shop": (
+        "Only this Vitrina shop's bouquets, linked to its site: for a shop on several Bitrix "
+        "sites, the site's shop number from VITRINA_BITRIX_SITE_SHOPS."
     ),
     "opt-lang": "The language: ru, kk or en (else the page's language, else Russian).",
     "opt-color": "The buttons' colour, like #b0305a.",

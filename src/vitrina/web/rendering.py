@@ -7,6 +7,7 @@ A little JavaScript (``static/``) asks the same routes for just a fragment of a 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -42,12 +43,15 @@ def duration(seconds: float | None) -> str:
     return f"{seconds / 86400:.0f} d"
 
 
-def click_url(item: SearchResult, search_id: int | None) -> str | None:
-    """Where a result card links: through the click counter when the page address is absolute;
-    ``None`` when there is no page to go to from Vitrina's own site."""
+def click_url(item: SearchResult, search_id: int | None, shop_id: int | None = None) -> str | None:
+    """Where a result card links: through the click counter when the page address is absolute
+    (to the page on ``shop_id``'s site when the search was in one shop); ``None`` when there is
+    no page to go to from Vitrina's own site."""
     if item.page_url is None or not is_absolute(item.page_url):
         return None
-    return f"/go/{item.product_id}" + (f"?s={search_id}" if search_id is not None else "")
+    asked = {"s": search_id, "shop_id": shop_id}
+    query = urlencode({name: value for name, value in asked.items() if value is not None})
+    return f"/go/{item.product_id}" + (f"?{query}" if query else "")
 
 
 def make_templates() -> Jinja2Templates:

@@ -6,6 +6,8 @@
      data-target="#selector"     put the button inside that element instead of floating it;
      data-mode="icon"            a compact camera icon (44 px) that fits beside a search box;
      data-similar-to="ID"        no button: a row of bouquets like product ID (a product page);
+     data-shop-id="N"            only shop N's bouquets, linked to its pages (a multi-site shop:
+                                 the Vitrina shop of this site, VITRINA_BITRIX_SITE_SHOPS);
      data-lang="ru|kk|en"        the language (else the page's lang, else Russian);
      data-color="#b0305a"        the accent colour.
    Everything lives in an open shadow root, so the shop's CSS and the widget's never meet. Plain
@@ -18,6 +20,8 @@
   if (!similarTo && window.__vitrinaWidget) return;  // one search button per page
   if (!similarTo) window.__vitrinaWidget = true;
   var api = me.src.replace(/\/widget\.js(\?.*)?$/, "");
+  var shop = me.getAttribute("data-shop-id");
+  if (shop !== null && !/^[0-9]{1,19}$/.test(shop)) { console.error("Vitrina: data-shop-id must be a shop id, got " + JSON.stringify(shop)); return; }
   var lang = (me.getAttribute("data-lang") || document.documentElement.lang || "ru").slice(0, 2).toLowerCase();
   var T = lang === "en" ? {
     open: "Find by photo", title: "Search by photo", find: "Find", again: "Another photo",
@@ -121,7 +125,10 @@
   }
   function link(r, searchId) {
     var page = r.page_url || "";
-    if (/^https?:\/\//i.test(page)) return api + "/go/" + r.product_id + (searchId != null ? "?s=" + searchId : "");
+    var asked = [];
+    if (searchId != null) asked.push("s=" + searchId);
+    if (shop) asked.push("shop_id=" + shop);
+    if (/^https?:\/\//i.test(page)) return api + "/go/" + r.product_id + (asked.length ? "?" + asked.join("&") : "");
     return /^[a-z][a-z0-9+.-]*:/i.test(page) ? "" : page;  // relative only; never another scheme
   }
   // One card: the photo, at most one verdict («Точно такой», «Похожий», «Нет в наличии»), name, price.
@@ -156,7 +163,7 @@
     var mountRow = function () {
       var into = target && document.querySelector(target);
       if (into) into.appendChild(host); else me.parentNode.insertBefore(host, me);
-      fetch(api + "/api/v1/products/" + similarTo + "/similar?top_k=8", { headers: { Accept: "application/json" } })
+      fetch(api + "/api/v1/products/" + similarTo + "/similar?top_k=8" + (shop ? "&shop_id=" + shop : ""), { headers: { Accept: "application/json" } })
         .then(function (response) { if (!response.ok) throw response.status; return response.json(); })
         .then(function (answer) {
           var shown = answer.results.filter(function (r) { return r.available !== false; });
@@ -286,6 +293,7 @@
       body.append("file", blob, "photo.jpg");
       body.append("top_k", "12");
       body.append("channel", "widget");
+      if (shop) body.append("shop_id", shop);
       if (words.value.trim()) { body.append("text", words.value.trim()); body.append("language", lang); }
       return fetch(api + "/api/v1/search/upload", { method: "POST", body: body, headers: { Accept: "application/json" } });
     }).then(function (response) {

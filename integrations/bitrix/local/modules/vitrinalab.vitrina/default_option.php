@@ -31,5 +31,6 @@ $vitrinalab_vitrina_default_option = [
     'widget_url' => '',
     'similar_enabled' => 'N',
     'similar_target' => '',
+    'widget_shops' => '',
     'lead_secret' => '',
 ];

@@ -56,7 +56,7 @@ $fields = [
     'prop_height' => 'text', 'prop_width' => 'text', 'prop_composition' => 'text', 'prop_type' => 'text', 'prop_more_photo' => 'text',
     'shop_api_url' => 'text', 'shop_api_token' => 'password',
     'send_rate' => 'number', 'bulk_batch' => 'number', 'batch_size' => 'number', 'timeout_s' => 'number',
-    'widget_enabled' => 'checkbox', 'widget_url' => 'text', 'similar_enabled' => 'checkbox', 'similar_target' => 'text',
+    'widget_enabled' => 'checkbox', 'widget_url' => 'text', 'similar_enabled' => 'checkbox', 'similar_target' => 'text', 'widget_shops' => 'text',
     'lead_secret' => 'password',
 ];
 $values = [];
@@ -96,6 +96,9 @@ if ($request->isPost() && $right >= 'W' && check_bitrix_sessid()) {
         }
         if (!Widget::isSelector($posted['similar_target'])) {
             $errors['similar_target'] = $m('ERR_SELECTOR', ['#VALUE#' => $posted['similar_target']]);
+        }
+        if (Widget::siteShops($posted['widget_shops']) === null) {
+            $errors['widget_shops'] = $m('ERR_WIDGET_SHOPS', ['#VALUE#' => $posted['widget_shops']]);
         }
         if ($posted['lead_secret'] !== '' && !Signer::isValid($posted['lead_secret'])) {
             $errors['lead_secret'] = $m('ERR_SECRET_INVALID');
@@ -278,6 +281,7 @@ $row('cors', $m('WIDGET_CORS'), '<code class="vitrina-origin">VITRINA_CORS_ORIGI
 
 $row('similar_enabled', $m('SIMILAR_ENABLED'), '<input type="checkbox" id="similar_enabled" name="similar_enabled" value="Y"' . ($values['similar_enabled'] === 'Y' ? ' checked' : '') . '>', $m('SIMILAR_HINT'));
 $row('similar_target', $m('SIMILAR_TARGET'), $text('similar_target', 'text', 30), $m('SIMILAR_TARGET_HINT'));
+$row('widget_shops', $m('WIDGET_SHOPS'), $text('widget_shops', 'text', 30), $m('WIDGET_SHOPS_HINT'));
 
 $tabControl->BeginNextTab();
 $row('lead_url', $m('LEAD_URL'), '<code class="vitrina-lead-url">VITRINA_LEAD_WEBHOOK_URL=' . $h($leadUrl) . '</code>', $m('LEAD_URL_HINT'));

@@ -17,6 +17,9 @@ use Bitrix\Main\Page\Asset;
  * component leaves in $GLOBALS['CATALOG_CURRENT_ELEMENT_ID'] (its element.php template sets it for
  * the "viewed"/"recommended" blocks); the tag goes in at OnEndBufferContent, when the page is
  * complete, before </body> — or, with data-target, into the element the shop names.
+ *
+ * A shop on several sites maps them to Vitrina shops ("widget_shops", as VITRINA_BITRIX_SITE_SHOPS):
+ * each site's tag then carries data-shop-id, so its customers see its own bouquets and pages.
  */
 final class Widget
 {
@@ -29,7 +32,7 @@ final class Widget
         if (!preg_match('#^https?://#', $url)) {
             return;
         }
-        Asset::getInstance()->addString(self::snippet($url));
+        Asset::getInstance()->addString(self::snippet($url, self::shopOfSite()));
     }
 
     /**
@@ -62,9 +65,45 @@ final class Widget
             return $content; // not an HTML page (JSON of an AJAX call, a file)
         }
         $target = Option::get(Settings::MODULE_ID, 'similar_target');
-        $tag = self::snippet($url, ['data-similar-to' => (string) $id] + ($target !== '' ? ['data-target' => $target] : []));
+        $tag = self::snippet($url, ['data-similar-to' => (string) $id] + ($target !== '' ? ['data-target' => $target] : []) + self::shopOfSite());
 
         return substr($content, 0, $end) . $tag . "\n" . substr($content, $end);
+    }
+
+    /**
+     * The "widget_shops" option, "s1=1, s2=2" (as Vitrina's VITRINA_BITRIX_SITE_SHOPS): site id =>
+     * Vitrina shop id; null when it is not such a list (the settings page refuses it).
+     *
+     * @return array<string, int>|null
+     */
+    public static function siteShops(string $value): ?array
+    {
+        $shops = [];
+        foreach (preg_split('/[\s,;]+/', trim($value)) ?: [] as $pair) {
+            if ($pair === '') {
+                continue;
+            }
+            if (!preg_match('/^([A-Za-z0-9_]{1,2})=([1-9][0-9]{0,17})$/', $pair, $m)) {
+                return null;
+            }
+            $shops[$m[1]] = (int) $m[2];
+        }
+
+        return $shops;
+    }
+
+    /**
+     * data-shop-id for this site, when the shop maps its sites to Vitrina shops: the widget then
+     * searches only this site's shop and links to this site's pages.
+     *
+     * @return array<string, string>
+     */
+    private static function shopOfSite(): array
+    {
+        $shops = self::siteShops(Option::get(Settings::MODULE_ID, 'widget_shops')) ?? [];
+        $site = \defined('SITE_ID') ? (string) SITE_ID : '';
+
+        return isset($shops[$site]) ? ['data-shop-id' => (string) $shops[$site]] : [];
     }
 
     /** A CSS selector safe inside an attribute (or none). */

@@ -96,6 +96,9 @@ $MESS['VITRINALAB_VITRINA_OPT_SIMILAR_ENABLED'] = 'Show "Similar bouquets" on th
 $MESS['VITRINALAB_VITRINA_OPT_SIMILAR_HINT'] = 'On a catalog product page (bitrix:catalog.element inside the bitrix:catalog complex component, which sets $GLOBALS[\'CATALOG_CURRENT_ELEMENT_ID\']) the module adds the widget script with data-similar-to="product id": a row of similar bouquets in stock. Needs the script address above; the template is not edited.';
 $MESS['VITRINALAB_VITRINA_OPT_SIMILAR_TARGET'] = 'Where to put the row (CSS selector)';
 $MESS['VITRINALAB_VITRINA_OPT_SIMILAR_TARGET_HINT'] = 'For example .product-item-detail-tabs-container. Empty: at the end of the page, before &lt;/body&gt;.';
+$MESS['VITRINALAB_VITRINA_OPT_WIDGET_SHOPS'] = 'Vitrina shops by site';
+$MESS['VITRINALAB_VITRINA_OPT_WIDGET_SHOPS_HINT'] = 'For several sites: the same pairs as VITRINA_BITRIX_SITE_SHOPS on the Vitrina server, e.g. <code>s1=1, s2=2</code>. Each site\'s photo search and "Similar bouquets" then show only its shop\'s bouquets, linked to that site\'s pages. Empty: one shop.';
+$MESS['VITRINALAB_VITRINA_OPT_ERR_WIDGET_SHOPS'] = 'Pairs "site=shop number", e.g. s1=1, s2=2, got "#VALUE#".';
 $MESS['VITRINALAB_VITRINA_OPT_ERR_SELECTOR'] = 'A CSS selector without quotes or angle brackets, up to 200 characters, got "#VALUE#".';
 $MESS['VITRINALAB_VITRINA_OPT_TAB_LEADS'] = 'Requests';
 $MESS['VITRINALAB_VITRINA_OPT_TAB_LEADS_TITLE'] = '"Order one like this" requests from the search by photo';

@@ -95,6 +95,9 @@ $MESS['VITRINALAB_VITRINA_OPT_ERR_SITE_URLS'] = 'Укажите пары «са�
 $MESS['VITRINALAB_VITRINA_OPT_SIMILAR_ENABLED'] = 'Показывать «Похожие букеты» на странице товара';
 $MESS['VITRINALAB_VITRINA_OPT_SIMILAR_HINT'] = 'На странице товара каталога (компонент bitrix:catalog.element в комплексном bitrix:catalog, который задаёт $GLOBALS[\'CATALOG_CURRENT_ELEMENT_ID\']) модуль добавляет скрипт виджета с data-similar-to="ID товара": ряд похожих букетов в наличии. Нужен адрес скрипта выше; шаблон не меняется.';
 $MESS['VITRINALAB_VITRINA_OPT_SIMILAR_TARGET'] = 'Куда вставить ряд (CSS-селектор)';
+$MESS['VITRINALAB_VITRINA_OPT_WIDGET_SHOPS'] = 'Магазины Витрины по сайтам';
+$MESS['VITRINALAB_VITRINA_OPT_WIDGET_SHOPS_HINT'] = 'Для нескольких сайтов: те же пары, что VITRINA_BITRIX_SITE_SHOPS на сервере Витрины, например <code>s1=1, s2=2</code>. Тогда на каждом сайте поиск по фото и «Похожие букеты» показывают только букеты его магазина, а ссылки ведут на страницы этого сайта. Пусто — один магазин.';
+$MESS['VITRINALAB_VITRINA_OPT_ERR_WIDGET_SHOPS'] = 'Укажите пары «сайт=номер магазина», например s1=1, s2=2, получено «#VALUE#».';
 $MESS['VITRINALAB_VITRINA_OPT_SIMILAR_TARGET_HINT'] = 'Например, .product-item-detail-tabs-container. Пусто — в конце страницы, перед &lt;/body&gt;.';
 $MESS['VITRINALAB_VITRINA_OPT_ERR_SELECTOR'] = 'Нужен CSS-селектор без кавычек и угловых скобок, до 200 символов, получено «#VALUE#».';
 $MESS['VITRINALAB_VITRINA_OPT_TAB_LEADS'] = 'Заявки';
