@@ -40,6 +40,11 @@ INLIER_SHARE = 0.4  # a match needs this share of the strongest one's inliers (e
 # Cosine at which a verified photo is the query photo itself (re-encoded, resized): a shop's own
 # photo came back 0.985-1.0 on real photographs, another colour of the same bouquet 0.87-0.98.
 NEAR_DUPLICATE = 0.985
+# Cosine by which the nearest product must lead every other for its colours not to count
+# against it: colour re-ranks look-alikes, it must not bury the one photo clearly nearest in
+# shape (white daisies beside a red box: cosine 0.80 to its bouquet, 0.61 to the next, colour
+# agreement 0.49 cost it 0.76 of score and the top 20). 0.05-0.15 measured alike (issue 25).
+CLEAR_LEAD = 0.1
 
 
 class Ranked(Protocol):
@@ -48,6 +53,16 @@ class Ranked(Protocol):
 
     @property
     def similarity(self) -> float: ...
+
+
+class Scored(Ranked, Protocol):
+    """A candidate as scored: cosine, colour agreement, the query's main colour or not."""
+
+    @property
+    def colour(self) -> float | None: ...
+
+    @property
+    def same_colour(self) -> bool: ...
 
 
 T = TypeVar("T", bound=Ranked)
@@ -139,7 +154,10 @@ def rank(
         known = per_product.get(hit.product_id)
         if known is None or represents(candidate) > represents(known):
             per_product[hit.product_id] = candidate
-    return sorted(per_product.values(), key=lambda c: c.score, reverse=True)
+    products = list(per_product.values())
+    for candidate, score in zip(products, ranking_scores(products, thresholds), strict=True):
+        candidate.score = score
+    return sorted(products, key=lambda c: c.score, reverse=True)
 
 
 def represents(candidate: Candidate) -> tuple[bool, float]:
@@ -272,6 +290,27 @@ def nearest_in_shape(candidates: list[T]) -> list[T]:
     product. By cosine, not by the colour-fused score: a customer photo whose colour reads
     wrong must not push its own product out of the check."""
     return sorted(candidates, key=lambda c: c.similarity, reverse=True)[:VERIFIED]
+
+
+def ranking_scores(candidates: Sequence[Scored], thresholds: Thresholds) -> list[float]:
+    """Each product's :func:`ranking_score`, except that the one nearer in shape than every
+    other by :data:`CLEAR_LEAD` loses nothing to colour: colour re-ranks look-alikes."""
+    clear = clear_nearest([c.similarity for c in candidates])
+    return [
+        ranking_score(c.similarity, 1.0 if k == clear else c.colour, c.same_colour, thresholds)
+        for k, c in enumerate(candidates)
+    ]
+
+
+def clear_nearest(similarities: Sequence[float]) -> int | None:
+    """The position of the cosine that leads every other by :data:`CLEAR_LEAD`, if one does."""
+    if not similarities:
+        return None
+    nearest = max(range(len(similarities)), key=similarities.__getitem__)
+    runner_up = max((s for k, s in enumerate(similarities) if k != nearest), default=None)
+    if runner_up is None or similarities[nearest] - runner_up >= CLEAR_LEAD:
+        return nearest
+    return None
 
 
 def ranking_score(
