@@ -271,7 +271,8 @@ def the_match(checks: Sequence[Check], thresholds: Thresholds) -> tuple[list[int
     # Cells and hue together: a recoloured variant's cells can agree as well as the product's
     # (leaves, paper, background), its hue cannot. On real photographs all 48 held-out queries
     # that lost first place lost it to a variant of their bouquet, most by a hundredth of cells
-    # and half the hue; with the hue counted 29 of them come first (issue 25).
+    # and half the hue; with the hue counted 32 of them come first, 3 others do not (48 -> 19
+    # not first, issue 25).
     best = max(matched, key=lambda k: checks[k][1] + checks[k][4])  # of equals, the nearest
     inliers, agreement, names, _, _ = checks[best]
     twins = [k for k in matched if checks[k][:2] == (inliers, agreement)]
