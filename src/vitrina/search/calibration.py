@@ -28,7 +28,7 @@ from vitrina.errors import NotFound, VitrinaError
 from vitrina.images.decode import decode_image
 from vitrina.search.customer_photos import CUSTOMER_STYLES, jpeg_bytes, recoloured
 from vitrina.search.models import SearchCalibration
-from vitrina.search.ranking import QueryPhoto, nearest_in_shape, ranking_score, the_match
+from vitrina.search.ranking import QueryPhoto, nearest_in_shape, ranking_scores, the_match
 from vitrina.search.schemas import SearchResponse
 from vitrina.search.service import SearchService
 from vitrina.search.thresholds import Thresholds
@@ -140,11 +140,9 @@ class Answer:
 
 def replay(observation: Observation, thresholds: Thresholds) -> Answer:
     """The answer search would give with ``thresholds`` (the same rules as the service)."""
-    scored = sorted(
-        observation.seen,
-        key=lambda s: ranking_score(s.similarity, s.colour, s.same_colour, thresholds),
-        reverse=True,
-    )
+    scores = ranking_scores(observation.seen, thresholds)
+    order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
+    scored = [observation.seen[k] for k in order]
     leading = [s for s in nearest_in_shape(scored) if s.similarity >= thresholds.verify_floor]
     checked = [s for s in leading if s.inliers is not None]
     first, exact = the_match(
