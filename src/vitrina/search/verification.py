@@ -7,8 +7,10 @@ What the check decides — which product goes first and whether it is ``exact``
 of the rest of the check (the homography, laying the query over its colour grid), so each pass
 matches every candidate first, then checks them strongest first, and leaves out the ones whose
 matches could no longer reach that share of the strongest inliers found so far: whatever they
-would verify with, they are look-alikes beside it. A candidate with fewer matches than
-``min_inliers`` is told so without a homography, and colours are compared only for a match.
+would verify with, they are look-alikes beside it. A candidate keeps its best check over the
+passes, so a later pass does not check it again when its matches cannot beat that; one with
+fewer matches than ``min_inliers`` is told so without a homography, and colours are compared
+only for a match.
 
 The passes themselves (region, whole photo, mirrored region: :meth:`QueryPhoto.feature_sets`)
 end, as before, at a match with twice the inlier threshold whose colours pass; a candidate left
@@ -117,6 +119,9 @@ def check_pass(checks: list[Check], thresholds: Thresholds, need: Need) -> None:
     # equals, the nearest by cosine first, as the candidates come.)
     left_out = []
     for check in sorted(checks, key=lambda c: c.bound, reverse=True):
+        known = check.candidate.verification
+        if known is not None and check.bound <= known.inliers:
+            continue  # an earlier feature set did as well as this one can: it stays
         if need is Need.ANSWER and check.bound < INLIER_SHARE * strongest(everyone, thresholds):
             left_out.append(check)
         else:
