@@ -37,7 +37,8 @@ embedder ≤ 550 MB, restart ≤ 5 s; at 1M, ≤ 5 ms p50 and RSS ≤ 3.5 GB. Po
 (bulk insert through pgvector's text format and the HNSW build are slow at 100k on 2 cores);
 ``--pg-sizes 10000,100000`` to include 100k.
 Run: ``.venv/bin/python benchmarks/search.py [--sizes 10000,100000] [--no-postgres]
-[--graph-sizes 1000000 --build-threads 2 --graph-vectors spectrum]``.
+[--graph-sizes 1000000 --build-threads 2 --graph-vectors spectrum]``; ``--customer-only``: only
+the customer's JPEG and its baseline (embed + ``service.search``) at each size.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ from vitrina.config import load_settings
 from vitrina.db import make_engine
 from vitrina.descriptors.features import describe_catalog_photo
 from vitrina.descriptors.models import PhotoFeatures
-from vitrina.embedding import get_embedder
+from vitrina.embedding import Embedder, get_embedder
 from vitrina.images.decode import decode_image
 from vitrina.migrations import upgrade
 from vitrina.search.customer_photos import jpeg_bytes, story
@@ -363,14 +364,18 @@ def brute(x: NDArray[np.float32], q: NDArray[np.float32], k: int) -> NDArray[np.
     return top[np.argsort(-scores[top])]
 
 
-def timed(run: Callable[[int], object]) -> list[float]:
+def timed(run: Callable[[int], object], cpu: list[float] | None = None) -> list[float]:
+    """Wall ms per call (and into ``cpu`` the process's CPU ms, every thread: what a loaded
+    machine inflates least)."""
     for i in range(5):
         run(i)
     out = []
     for i in range(QUERIES):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         run(i)
         out.append((time.perf_counter() - t0) * 1000)
+        if cpu is not None:
+            cpu.append((time.process_time() - c0) * 1000)
     return out
 
 
@@ -445,9 +450,8 @@ def bench(
     embedder: object,
     photos: list[bytes],
     model_dir: str,
+    customer_only: bool = False,
 ) -> list[str]:
-    from vitrina.embedding import Embedder
-
     assert isinstance(embedder, Embedder)
     model, dim = embedder.name, embedder.dim
     rng = np.random.default_rng(n)
@@ -494,6 +498,10 @@ def bench(
 
         return run
 
+    if customer_only:
+        lines = customer_rows(backend, engine, n, service, embedder, photos, notes)
+        engine.dispose()
+        return lines + [f"# {note}" for note in notes]
     lines = []
     base_all = timed(lambda i: brute(x, qs[i], TOP_K))
     lines.append(row(backend, n, "brute-force numpy (baseline)", base_all, None))
@@ -522,28 +530,7 @@ def bench(
     lat = timed(lambda i: service.search(qs[i], top_k=TOP_K, threshold=None, filters=shop(i)))
     lines.append(row(backend, n, "service.search, shop filter", lat, base_shop))
 
-    def embed(i: int) -> NDArray[np.float32]:
-        return np.asarray(embedder.embed_images([photos[i % len(photos)]])[0], dtype=np.float32)
-
-    lat = timed(embed)
-    lines.append(row(backend, n, "embed query JPEG alone", lat, None))
-    lat = timed(lambda i: service.search(embed(i), top_k=TOP_K, threshold=None, filters=none))
-    lines.append(row(backend, n, "embed + service.search", lat, base_all))
-    baseline_query = lat
-    describe_s = describe_all(engine, n, photos[0])
-    notes.append(f"{backend} {n}: photo_features for every photo {describe_s:.1f} s")
-
-    # Half the queries plain photos, half story screenshots (two regions: two embeddings and
-    # two index searches), as customers send them.
-    framed = [jpeg_bytes(story(decode_image(p), random.Random(k))) for k, p in enumerate(photos)]
-    mixed = [q for pair in zip(photos, framed, strict=True) for q in pair]
-
-    def query_photo(i: int) -> object:
-        photo = service.embed_bytes(mixed[i % len(mixed)])
-        return service.search(photo, top_k=TOP_K, threshold=None, filters=none)
-
-    lat = timed(query_photo)
-    lines.append(row(backend, n, "JPEG: regions+colour+verify", lat, baseline_query))
+    lines += customer_rows(backend, engine, n, service, embedder, photos, notes, base_all)
 
     # recall@20 (image ids) against the exact answer over the same eligible rows, and whether
     # a near-duplicate query finds its own photo first (what a customer's photo needs)
@@ -610,6 +597,52 @@ def bench(
         notes += sweep_notes + spectrum_notes
     engine.dispose()
     return lines + [f"# {note}" for note in notes]
+
+
+def customer_rows(
+    backend: str,
+    engine: Engine,
+    n: int,
+    service: SearchService,
+    embedder: Embedder,
+    photos: list[bytes],
+    notes: list[str],
+    base_all: list[float] | None = None,
+) -> list[str]:
+    """A customer's JPEG end to end (regions, colour, verification) against embedding the
+    photo and ``service.search`` alone: the ratio issue 20 sets (``--customer-only`` runs just
+    these rows, minutes instead of the whole size's run)."""
+    none = SearchFilters()
+
+    def embed(i: int) -> NDArray[np.float32]:
+        return np.asarray(embedder.embed_images([photos[i % len(photos)]])[0], dtype=np.float32)
+
+    lines = []
+    lat = timed(embed)
+    lines.append(row(backend, n, "embed query JPEG alone", lat, None))
+    base_cpu: list[float] = []
+    lat = timed(
+        lambda i: service.search(embed(i), top_k=TOP_K, threshold=None, filters=none), base_cpu
+    )
+    lines.append(row(backend, n, "embed + service.search", lat, base_all))
+    baseline_query = lat
+    describe_s = describe_all(engine, n, photos[0])
+    notes.append(f"{backend} {n}: photo_features for every photo {describe_s:.1f} s")
+
+    # Half the queries plain photos, half story screenshots (two regions: two embeddings and
+    # two index searches), as customers send them.
+    framed = [jpeg_bytes(story(decode_image(p), random.Random(k))) for k, p in enumerate(photos)]
+    mixed = [q for pair in zip(photos, framed, strict=True) for q in pair]
+
+    def query_photo(i: int) -> object:
+        photo = service.embed_bytes(mixed[i % len(mixed)])
+        return service.search(photo, top_k=TOP_K, threshold=None, filters=none)
+
+    cpu: list[float] = []
+    lat = timed(query_photo, cpu)
+    lines.append(row(backend, n, "JPEG: regions+colour+verify", lat, baseline_query))
+    lines.append(row(backend, n, "  the same, process CPU", cpu, base_cpu))
+    return lines
 
 
 def spectrum_bench(
@@ -979,6 +1012,11 @@ def main() -> None:
     parser.add_argument("--pg-sizes", default="10000")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--model-dir", default=None)
+    parser.add_argument(
+        "--customer-only",
+        action="store_true",
+        help="only a customer's JPEG end to end and its baseline (embed + service.search)",
+    )
     parser.add_argument("--graph-sizes", default="", help="e.g. 1000000: index step, no database")
     parser.add_argument("--build-threads", type=int, default=2)
     parser.add_argument(
@@ -1002,7 +1040,8 @@ def main() -> None:
         header = f"{'backend':<9} {'photos':>7} {'what':<42} {'p50 ms':>8} {'p99 ms':>8}  vs base"
         print(header, flush=True)
         for n in sizes:
-            for line in bench("sqlite", f"sqlite:///{tmp}/s{n}.db", n, embedder, photos, model_dir):
+            url = f"sqlite:///{tmp}/s{n}.db"
+            for line in bench("sqlite", url, n, embedder, photos, model_dir, args.customer_only):
                 print(line, flush=True)
         for n in [int(s) for s in args.graph_sizes.split(",") if s]:
             for vectors in args.graph_vectors.split(","):

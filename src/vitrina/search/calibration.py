@@ -32,6 +32,7 @@ from vitrina.search.ranking import QueryPhoto, nearest_in_shape, ranking_scores,
 from vitrina.search.schemas import SearchResponse
 from vitrina.search.service import SearchService
 from vitrina.search.thresholds import Thresholds
+from vitrina.search.verification import Need
 from vitrina.vectors.base import SearchFilters
 from vitrina.vectors.models import ImageVector
 
@@ -101,7 +102,9 @@ def observe(service: SearchService, cases: Iterable[Case]) -> list[Observation]:
     for case in cases:
         photo = service.embed_bytes(case.data)
         with service.sessions() as session:
-            found = service.candidates(session, photo, case.filters, TOP, probe)
+            found = service.candidates(
+                session, photo, case.filters, TOP, probe, need=Need.EVERYTHING
+            )
             plain = service.candidates(
                 session,
                 QueryPhoto(photo.vectors[:1]),

@@ -2,7 +2,7 @@
 
 A product keeps its best photo; the score adds colour agreement to the cosine (and a bonus for
 the query's main colour, when it is clear); the leading candidates by cosine are verified with
-local features (``descriptors/verify``), and the one showing the product photographed goes
+local features (``search/verification``), and the one showing the product photographed goes
 first, "exact" only when its colours agree (:func:`the_match`). The calibration replays the
 same rules (``search/calibration``).
 """
@@ -20,14 +20,13 @@ from sqlalchemy.orm import Session
 
 from vitrina.descriptors.colour import confident_colour, main_colours, similarities
 from vitrina.descriptors.features import PhotoDescription
-from vitrina.descriptors.repository import colours, keypoints
+from vitrina.descriptors.repository import colours
 from vitrina.descriptors.verify import (
     QUERY_KEYPOINTS,
     LocalFeatures,
     Verification,
     local_features,
     mirrored,
-    verify,
 )
 from vitrina.search.thresholds import Thresholds
 from vitrina.vectors.base import Hit
@@ -166,53 +165,6 @@ def represents(candidate: Candidate) -> tuple[bool, float]:
     the query's framing read its colours nearer the product's plain photo, and that photo then
     stood for it at cosine 0.95 instead of itself at 1.0 (real photographs, issue 25)."""
     return candidate.similarity >= NEAR_DUPLICATE, candidate.score
-
-
-def verify_leading(
-    session: Session, photo: QueryPhoto, candidates: list[Candidate], thresholds: Thresholds
-) -> None:
-    """Geometric check of the leading candidates; the product photographed moves to the
-    front, exact or not (:func:`the_match`)."""
-    if photo.description is None or not candidates:
-        return
-    leading = [
-        c for c in nearest_in_shape(candidates) if c.hit.similarity >= thresholds.verify_floor
-    ]
-    stored = keypoints(session, [c.hit.image_id for c in leading])
-    # A match with few inliers may be a look-alike that the next feature set shows a far
-    # stronger match beside (the product itself, cut or tilted in the region): only a strong
-    # one ends the search early.
-    strong = STRONG * thresholds.min_inliers
-    for features in photo.feature_sets():
-        if any(c.exact and c.verification and c.verification.inliers >= strong for c in leading):
-            break
-        for candidate in leading:
-            target = stored.get(candidate.hit.image_id)
-            if target is None:
-                continue
-            outcome = verify(features, target)
-            if candidate.verification is None or outcome.inliers > candidate.verification.inliers:
-                candidate.verification = outcome
-            candidate.exact = passes(check_of(candidate.verification), thresholds)
-    checked = [c for c in leading if c.verification is not None]
-    first, exact = the_match(
-        [
-            (
-                c.verification.inliers,
-                c.verification.colour_agreement,
-                c.colour,
-                c.similarity,
-                c.verification.hue_agreement,
-            )
-            for c in checked
-            if c.verification is not None
-        ],
-        thresholds,
-    )
-    front = {checked[k].hit.product_id for k in first}  # one candidate per product
-    for candidate in leading:
-        candidate.exact = exact and candidate.hit.product_id in front
-    candidates.sort(key=lambda c: (c.hit.product_id in front, c.score), reverse=True)
 
 
 # One verified candidate as the exact rule sees it: inliers, colour agreement (cells),

@@ -131,15 +131,20 @@ class MatchCheck(BaseModel):
         description="verified geometrically, the colours agree, and no other colour of the "
         "same bouquet fits the photo as well"
     )
-    inliers: int = Field(description="local features one homography explains (RANSAC)")
+    inliers: int = Field(
+        description="local features one homography explains (RANSAC; 0 when the matches are "
+        "fewer than a match needs)"
+    )
     matches: int = Field(description="local features matched before the geometric check")
     colour_agreement: float = Field(
-        description="share of the matched points whose colours agree (white balance allowed)"
+        description="share of the matched points whose colours agree (white balance allowed; "
+        "compared only for a geometric match, else 0)"
     )
     hue_agreement: float = Field(
         default=1.0,
         description="share of the matched coloured points whose hue agrees (white balance "
-        "allowed): what tells the bouquet photographed from its recoloured variant",
+        "allowed): what tells the bouquet photographed from its recoloured variant (0 "
+        "without a geometric match)",
     )
 
 
@@ -159,7 +164,9 @@ class SearchResult(BaseModel):
         default=None, description="how alike the colours are, 0-1 (None: not known yet)"
     )
     verification: MatchCheck | None = Field(
-        default=None, description="the geometric check, for the leading results"
+        default=None,
+        description="the geometric check, for the leading results (none when it was not "
+        "needed: a far stronger match was found)",
     )
     page_url: str | None = Field(default=None, description=PAGE_URL_DESCRIPTION)
     available: bool = Field(

@@ -32,7 +32,7 @@ from vitrina.errors import InvalidPayload, NotFound, PhotoFetchError, ServiceUna
 from vitrina.images.decode import decode_image
 from vitrina.images.fetched import PhotoFetcher
 from vitrina.search.photo_url import for_customer
-from vitrina.search.ranking import INLIER_SHARE, Candidate, QueryPhoto, rank, verify_leading
+from vitrina.search.ranking import INLIER_SHARE, Candidate, QueryPhoto, rank
 from vitrina.search.schemas import MatchCheck, SearchResponse, SearchResult
 from vitrina.search.thresholds import (
     Thresholds,
@@ -40,6 +40,7 @@ from vitrina.search.thresholds import (
     resolve,
     stored_thresholds,
 )
+from vitrina.search.verification import Need, verify_leading
 from vitrina.search.words import follow_words
 from vitrina.vectors.base import Hit, SearchFilters, VectorIndex
 from vitrina.vectors.models import ImageVector
@@ -295,9 +296,10 @@ class SearchService:
         top_k: int,
         thresholds: Thresholds,
         words: Understood | None = None,
+        need: Need = Need.ANSWER,
     ) -> list[Candidate]:
-        """Ranked and verified candidates, one per product (calibration reads them directly),
-        then re-ranked for the customer's ``words``."""
+        """Ranked and verified candidates, one per product (calibration reads them directly,
+        with every check's numbers: ``need``), then re-ranked for the customer's ``words``."""
         # Several photos may belong to one product: ask for more photos than products.
         limit = max(top_k * 4, CANDIDATES)
         best: dict[int, Hit] = {}
@@ -308,7 +310,9 @@ class SearchService:
                 if known is None or hit.similarity > known.similarity:
                     best[hit.image_id] = hit
         candidates = rank(session, photo, list(best.values()), thresholds)
-        verify_leading(session, photo, candidates, thresholds)
+        if need is Need.ANSWER and words is not None and words.colour is not None:
+            need = Need.MATCHES  # the colour asked may be a weaker match's (words.py)
+        verify_leading(session, photo, candidates, thresholds, need)
         if words is not None:
             follow_words(session, candidates, words, thresholds, min_share=INLIER_SHARE)
         return candidates
