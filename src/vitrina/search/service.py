@@ -1,8 +1,9 @@
 """Visual search: embed the query photo, rank stored photos, join with the *current* catalog.
 
 The query is embedded whole and, when framed, as its product region too (``images/regions``);
-candidates are ranked by cosine plus colour and the leading ones verified with local features
-(``search/ranking``): only verified matches whose colours agree are "exact".
+candidates are ranked by cosine plus colour (``search/ranking``) and the leading ones verified
+with local features (``search/verification``): only verified matches whose colours agree are
+"exact".
 Results are joined with the product rows at answer time, so price, name and availability are
 always current and a disabled product is never returned even if its vectors are still stored.
 """
@@ -34,12 +35,7 @@ from vitrina.images.fetched import PhotoFetcher
 from vitrina.search.photo_url import for_customer
 from vitrina.search.ranking import INLIER_SHARE, Candidate, QueryPhoto, rank
 from vitrina.search.schemas import MatchCheck, SearchResponse, SearchResult
-from vitrina.search.thresholds import (
-    Thresholds,
-    default_thresholds,
-    resolve,
-    stored_thresholds,
-)
+from vitrina.search.thresholds import Thresholds, default_thresholds, resolve, stored_thresholds
 from vitrina.search.verification import Need, verify_leading
 from vitrina.search.words import follow_words
 from vitrina.vectors.base import Hit, SearchFilters, VectorIndex
