@@ -59,6 +59,7 @@ CONTRAST_FLOOR = 0.5  # a colour the border holds as much of as the middle weigh
 PLAIN = 0.05  # below this share of the middle standing out, the whole middle is described
 SOFTNESS = 4.0  # Lab distance over which a pixel's weight moves to the next-nearest name
 HIGHLIGHTS = 0.95  # the lightest 5 % of a photo: its whites, if it has any
+PETALS = 2.4  # highlights this much redder than blue are petals: warm light tints white ~1.4
 MAX_WARMTH = 1.3  # the most warm light scales red against blue, each way (~1.1 and 0.75)
 CONFIDENT = 0.4  # share of the flower colours the main one must hold to rank by it
 
@@ -115,11 +116,13 @@ def colour_descriptor(image: Image.Image, *, query: bool = False) -> ColourDescr
 
 
 _ROWS, _COLUMNS = np.mgrid[0:ANALYSIS_SIZE, 0:ANALYSIS_SIZE] / (ANALYSIS_SIZE - 1)
-_SPREAD_DOWN = np.where(np.less(_ROWS, CENTRE[0]), SPREAD_UP, SPREAD_DOWN)
+_ROW_SPREAD = np.where(np.less(_ROWS, CENTRE[0]), SPREAD_UP, SPREAD_DOWN)
 _CENTRE_PRIOR = np.exp(
-    -((_ROWS - CENTRE[0]) ** 2) / (2 * _SPREAD_DOWN**2)
+    -((_ROWS - CENTRE[0]) ** 2) / (2 * _ROW_SPREAD**2)
     - ((_COLUMNS - CENTRE[1]) ** 2) / (2 * SPREAD_ACROSS**2)
 ).astype(np.float32)
+_BORDER = np.ones((ANALYSIS_SIZE, ANALYSIS_SIZE), dtype=bool)
+_BORDER[2:-2, 2:-2] = False  # the outer two pixels all round
 _BINS = (int(100 // CONTRAST_BIN) + 1, int(256 // CONTRAST_BIN), int(256 // CONTRAST_BIN))
 
 
@@ -127,11 +130,10 @@ def _flower_weight(lab: NDArray[np.float32]) -> NDArray[np.float32]:
     """How much each pixel is likely to be the flowers: near the upper middle (the wrap and
     stems are below), and of a colour the middle holds more of than the border. A wall, the
     sky, a lawn or a table fill the border; when nothing stands out (a close-up whose flowers
-    fill the photo, white roses on a white table) the whole upper middle counts. Histograms summed over a box of bins: a pairwise distance matrix took 30
-    times longer."""
+    fill the photo, white roses on a white table) the whole upper middle counts. Histograms
+    summed over a box of bins: a pairwise distance matrix took 30 times longer."""
     pixels = _bins(lab.reshape(-1, 3))
-    border = np.concatenate([lab[:2].reshape(-1, 3), lab[-2:].reshape(-1, 3),
-                             lab[2:-2, :2].reshape(-1, 3), lab[2:-2, -2:].reshape(-1, 3)])  # fmt: skip
+    border = lab[_BORDER]
     middle = np.zeros(_BINS, dtype=np.float32)
     np.add.at(middle, pixels, _CENTRE_PRIOR.ravel() / _CENTRE_PRIOR.sum())
     edge = np.zeros(_BINS, dtype=np.float32)
@@ -174,7 +176,7 @@ def _without_warm_light(rgb: NDArray[np.float32], edge: NDArray[np.float32]) -> 
     lightness = rgb.sum(axis=2)
     highlight = np.median(rgb[lightness >= np.quantile(lightness, HIGHLIGHTS)], axis=0)
     tint = max(float(highlight[0]), 1.0) / max(float(highlight[2]), 1.0)
-    if tint > MAX_WARMTH**2 * 1.4:  # no whites at all: the highlights are yellow or orange petals
+    if tint > PETALS:  # no whites at all: the highlights are yellow or orange petals
         tint = 1.0
     ratio = min(max(float(edge[0]), 1.0) / max(float(edge[2]), 1.0), tint)
     warmth = float(np.clip(np.sqrt(ratio), 1.0, MAX_WARMTH))
