@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -38,14 +37,8 @@ from vitrina.search.ranking import ranking_score, the_match
 from vitrina.search.thresholds import DEFAULTS
 from vitrina.standin.photos import Bouquet, FlowerGroup, random_bouquet, render
 
-RGB = tuple[int, int, int]
-STUDIO: tuple[RGB, RGB] = ((246, 246, 243), (224, 224, 218))
-PHOTOS = Path(__file__).parents[1] / "fixtures" / "photos"
 
-
-def bouquet(
-    kind: str, colour: str, wrap: str, wrap_colour: RGB, background: tuple[RGB, RGB] = STUDIO
-) -> Bouquet:
+def bouquet(kind: str, colour: str, wrap: str, wrap_colour: tuple[int, int, int]) -> Bouquet:
     """A one-flower bouquet of ``colour`` in ``wrap``, otherwise a drawn stand-in bouquet."""
     base = random_bouquet(random.Random(11))
     return replace(
@@ -54,7 +47,7 @@ def bouquet(
         wrap=wrap,  # type: ignore[arg-type]
         wrap_colour=wrap_colour,
         layout="dome",
-        background=background,
+        background=((246, 246, 243), (224, 224, 218)),
     )
 
 
@@ -76,50 +69,6 @@ PINK_ROSES = bouquet("rose", "pink", "kraft", KRAFT)
 def test_a_shop_photo_is_named_by_its_flowers_not_its_wrapping(flowers, expected):
     photo = render(bouquet(*flowers), 0)
     assert main_colour(colour_descriptor(photo)) == expected
-
-
-DARK: tuple[RGB, RGB] = ((22, 22, 26), (48, 46, 52))
-LAWN: tuple[RGB, RGB] = ((86, 132, 58), (44, 84, 32))
-WOOD: tuple[RGB, RGB] = ((152, 112, 72), (108, 78, 50))
-
-
-@pytest.mark.parametrize(
-    ("flowers", "expected"),
-    [
-        (("rose", "white", "paper", (30, 30, 34), DARK), "white"),  # on black paper, dark room
-        (("rose", "white", "film", (232, 244, 250), LAWN), "white"),  # held over a lawn
-        (("peony", "white", "kraft", KRAFT, LAWN), "white"),
-        (("rose", "red", "kraft", KRAFT, WOOD), "red"),  # kraft on a wooden table
-        (("peony", "white", "paper", (246, 246, 246), STUDIO), "white"),  # white on white
-    ],
-)
-def test_the_flowers_are_named_whatever_is_around_them(flowers, expected):
-    photo = render(bouquet(*flowers), 0)
-    assert confident_colour(colour_descriptor(photo)) == expected
-    assert confident_colour(colour_descriptor(photo, query=True)) == expected
-
-
-@pytest.mark.parametrize(
-    ("photo", "expected"),
-    [
-        ("poppies_red.jpg", "red"),  # poppies against a blue sky, the sky fills the photo
-        ("scabiosa_purple.jpg", "purple"),  # a pale lilac flower against a grey wall
-        ("amaryllis_pink.jpg", "pink"),  # by a window: white frame, pale sky, green leaves
-        ("zinnia_orange.jpg", "orange"),  # a deep orange flower among leaves
-    ],
-)
-def test_a_real_photo_is_named_by_its_flowers_not_the_sky_wall_or_leaves(photo, expected):
-    """Real shop photographs: the old descriptor named these blue, white, blue and red."""
-    image = Image.open(PHOTOS / photo).convert("RGB")
-    assert confident_colour(colour_descriptor(image)) == expected
-    assert confident_colour(colour_descriptor(image, query=True)) == expected
-
-
-def test_a_close_up_whose_flowers_fill_the_photo_is_named_by_them():
-    """The border is the flowers too: nothing stands out, so the whole middle is named."""
-    petals = np.random.default_rng(1).normal(0, 14, (320, 320, 3)) + np.array([236, 70, 80])
-    photo = Image.fromarray(np.clip(petals, 0, 255).astype(np.uint8))
-    assert confident_colour(colour_descriptor(photo)) == "red"
 
 
 @pytest.mark.parametrize("seed", range(4))
