@@ -242,13 +242,18 @@ def test_admin_reindex_queues_a_shop_or_only_stale_products(catalog):
     assert client.post("/api/v1/reindex", json={}, headers={}).status_code == 401
 
 
-def test_photos_described_by_an_earlier_colour_descriptor_are_described_again(catalog):
+@pytest.mark.parametrize(
+    "earlier",
+    [bytes(78), bytes([1]) + bytes(22)],
+    ids=["a 78-byte hue histogram", "another version byte, the same size"],
+)
+def test_photos_described_by_an_earlier_colour_descriptor_are_described_again(catalog, earlier):
     """After an upgrade, a stale-only reindex finds photos whose colour descriptor an earlier
-    version made (a 78-byte hue histogram) and describes them again; search reads them as
-    unknown colour meanwhile instead of comparing two formats."""
+    version made (another size, or the same size with another version byte) and describes them
+    again; search reads them as unknown colour meanwhile instead of comparing two formats."""
     from sqlalchemy import create_engine, text
 
-    from vitrina.descriptors.colour import STORED_BYTES
+    from vitrina.descriptors.colour import STORED_BYTES, VERSION
 
     client, _, database_url = catalog
     engine = create_engine(database_url)
@@ -258,7 +263,7 @@ def test_photos_described_by_an_earlier_colour_descriptor_are_described_again(ca
         ).scalar_one()
         conn.execute(
             text("UPDATE photo_features SET colour = :c WHERE image_id = :i"),
-            {"c": bytes(78), "i": image_id},
+            {"c": earlier, "i": image_id},
         )
     body = upload(client, jpeg(altered(PHOTOS["chelsea"]))).json()
     assert body["results"][0]["product_id"] == IDS["chelsea"]
@@ -271,7 +276,7 @@ def test_photos_described_by_an_earlier_colour_descriptor_are_described_again(ca
             text("SELECT colour FROM photo_features WHERE image_id = :i"), {"i": image_id}
         ).scalar_one()
     engine.dispose()
-    assert len(colour) == STORED_BYTES
+    assert len(colour) == STORED_BYTES and colour[0] == VERSION
     body = upload(client, jpeg(altered(PHOTOS["chelsea"]))).json()
     assert body["results"][0]["colour_similarity"] is not None
 

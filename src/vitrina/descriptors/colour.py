@@ -28,7 +28,7 @@ flower colour fills the middle of the photo as much as the flowers do.
 
 Stored descriptors carry :data:`VERSION`; one of another version reads as ``None`` (unknown
 colour, never compared with this one) until ``vitrina reindex --stale-only`` describes the photo
-again — that query finds them by their size, so a new version must change :data:`STORED_BYTES`.
+again — that query finds them by their size and by their first byte.
 """
 
 from __future__ import annotations

@@ -76,7 +76,7 @@ def enqueue_products(
     if stale_only:
         # Here, not at the top: the queue is on the webhook path, and the colour module brings
         # OpenCV, which the API process need not load before it answers.
-        from vitrina.descriptors.colour import STORED_BYTES
+        from vitrina.descriptors.colour import STORED_BYTES, VERSION
 
         current = select(ImageVector.product_id).where(ImageVector.model == model)
         other = select(ImageVector.product_id).where(ImageVector.model != model)
@@ -85,10 +85,12 @@ def enqueue_products(
             .outerjoin(PhotoFeatures, PhotoFeatures.image_id == ImageVector.image_id)
             .where(
                 ImageVector.model == model,
-                # No features yet, or a colour descriptor of an earlier version (another size).
+                # No features yet, or a colour descriptor of an earlier version: another size,
+                # or the same size with another version byte (the first).
                 or_(
                     PhotoFeatures.image_id.is_(None),
                     func.length(PhotoFeatures.colour) != STORED_BYTES,
+                    func.substr(PhotoFeatures.colour, 1, 1) != bytes([VERSION]),
                 ),
             )
         )
