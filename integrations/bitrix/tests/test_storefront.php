@@ -28,6 +28,25 @@ function get(string $url): string
     return $response->body;
 }
 
+/**
+ * The settings page (in English) on a stand-in site, and a complete form for it with $fields over
+ * the module's usual settings.
+ *
+ * @return array{0: string, 1: array<string, mixed>}
+ */
+function settings_page(Shop $shop, array $fields): array
+{
+    $server = site_server($shop, ['STANDIN_LANG' => 'en']);
+    $form = [
+        'sessid' => StandIn::$sessid, 'save' => 'Y', 'vitrina_url' => 'http://vitrina.test', 'secret' => '', 'source' => 'iblock',
+        'iblock_ids' => [(string) $shop->catalog], 'price_type_id' => '2', 'product_url_base' => 'https://flowers.kz',
+        'prop_height' => 'HEIGHT', 'prop_width' => 'WIDTH', 'prop_composition' => 'COMPOSITION', 'prop_type' => 'TYPE', 'prop_more_photo' => 'MORE_PHOTO',
+        'send_rate' => '20', 'bulk_batch' => '500', 'batch_size' => '50', 'timeout_s' => '5',
+    ];
+
+    return [$server['url'] . '/bitrix/admin/settings.php?mid=vitrinalab.vitrina&lang=en', $fields + $form];
+}
+
 function post_form(string $url, array $form): string
 {
     $response = (new \Vitrinalab\Vitrina\BitrixHttpTransport())->request('POST', $url, ['Content-Type' => 'application/x-www-form-urlencoded'], http_build_query($form), 20.0);
@@ -73,15 +92,7 @@ test('a shop on several sites: the widget and «Похожие букеты» of
 test('the settings page refuses site shops that are not «site=number» pairs and saves good ones', function (): void {
     $shop = new_shop();
     install_module($shop);
-    $server = site_server($shop, ['STANDIN_LANG' => 'en']);
-    $url = $server['url'] . '/bitrix/admin/settings.php?mid=vitrinalab.vitrina&lang=en';
-    $form = [
-        'sessid' => StandIn::$sessid, 'save' => 'Y', 'vitrina_url' => 'http://vitrina.test', 'secret' => '', 'source' => 'iblock',
-        'iblock_ids' => [(string) $shop->catalog], 'price_type_id' => '2', 'product_url_base' => 'https://flowers.kz',
-        'prop_height' => 'HEIGHT', 'prop_width' => 'WIDTH', 'prop_composition' => 'COMPOSITION', 'prop_type' => 'TYPE', 'prop_more_photo' => 'MORE_PHOTO',
-        'send_rate' => '20', 'bulk_batch' => '500', 'batch_size' => '50', 'timeout_s' => '5',
-        'widget_url' => WIDGET, 'similar_target' => '',
-    ];
+    [$url, $form] = settings_page($shop, ['widget_url' => WIDGET, 'similar_target' => '']);
     $page = post_form($url, ['widget_shops' => 's1=first, s2=2'] + $form);
     check(str_contains($page, 'Settings not saved'), 'refused');
     check(str_contains($page, 'got &quot;s1=first, s2=2&quot;'), 'the value is named');
@@ -93,15 +104,7 @@ test('the settings page refuses site shops that are not «site=number» pairs an
 test('the settings page saves the «Похожие букеты» option and refuses a selector that would break the tag', function (): void {
     $shop = new_shop();
     install_module($shop);
-    $server = site_server($shop, ['STANDIN_LANG' => 'en']);
-    $url = $server['url'] . '/bitrix/admin/settings.php?mid=vitrinalab.vitrina&lang=en';
-    $form = [
-        'sessid' => StandIn::$sessid, 'save' => 'Y', 'vitrina_url' => 'http://vitrina.test', 'secret' => '', 'source' => 'iblock',
-        'iblock_ids' => [(string) $shop->catalog], 'price_type_id' => '2', 'product_url_base' => 'https://flowers.kz',
-        'prop_height' => 'HEIGHT', 'prop_width' => 'WIDTH', 'prop_composition' => 'COMPOSITION', 'prop_type' => 'TYPE', 'prop_more_photo' => 'MORE_PHOTO',
-        'send_rate' => '20', 'bulk_batch' => '500', 'batch_size' => '50', 'timeout_s' => '5',
-        'widget_url' => '', 'similar_enabled' => 'Y', 'similar_target' => '"><script>alert(1)</script>',
-    ];
+    [$url, $form] = settings_page($shop, ['widget_url' => '', 'similar_enabled' => 'Y', 'similar_target' => '"><script>alert(1)</script>']);
     $page = post_form($url, $form);
     check(str_contains($page, 'Settings not saved'), 'refused');
     check(str_contains($page, 'A CSS selector without quotes'), 'the selector is named');
