@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -220,11 +221,12 @@ def test_dashboard_shows_sync_activity_queue_and_dead_jobs(live_app, database_ur
 
 
 def test_days_without_events_are_shown_as_zero(live_app, sqlite_url):
-    with live_app(sqlite_url) as client:
+    with live_app(sqlite_url, timezone="Asia/Almaty") as client:
         data = client.get("/api/v1/dashboard", headers=ADMIN).json()
     days = [d["day"] for d in data["days"]]
-    assert days[-1] == utcnow().date().isoformat()
-    assert days[0] == (utcnow() - timedelta(days=13)).date().isoformat()
+    today = utcnow().astimezone(ZoneInfo("Asia/Almaty")).date()  # the shop's day, not UTC's
+    assert days[-1] == today.isoformat()
+    assert days[0] == (today - timedelta(days=13)).isoformat()
     assert all(d["applied"] == 0 and d["avg_ms"] is None for d in data["days"])
 
 
