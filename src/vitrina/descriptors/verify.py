@@ -143,7 +143,7 @@ def mirrored(image: Image.Image) -> LocalFeatures:
 class Matches:
     """The ratio-test matches of a query against one catalog photo, as point pairs in the
     query's order. RANSAC's inliers are some of them, so their count bounds the inliers: what
-    lets search skip a candidate that could not change its answer (``search/verifying``) at
+    lets search skip a candidate that could not change its answer (``search/verification``) at
     the cost of the matching alone (~1 ms of the ~3-5 ms of a whole check)."""
 
     source: NDArray[np.float32]  # in the query

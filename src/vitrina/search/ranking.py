@@ -207,8 +207,8 @@ def the_match(checks: Sequence[Check], thresholds: Thresholds) -> tuple[list[int
     and hue agree best (summed), and it is exact only when its colours pass on their own *and*
     it agrees clearly better than every other variant, by the cells or by the names of the whole
     photos' colours (white and pale pink peonies can pass the cells alike): when two colours
-    fit the photo equally, neither is called exact. Products that share one photo verify identically; they
-    are the match together, not rivals.
+    fit the photo equally, neither is called exact. Products that share one photo verify
+    identically; they are the match together, not rivals.
     """
     matched = [k for k, check in enumerate(checks) if check[0] >= thresholds.min_inliers]
     if not matched:
