@@ -49,7 +49,7 @@ def test_serve_answers_health_while_its_database_is_unreachable(
 
         body = eventually(says_why, what="/readyz naming the unreachable database")
         assert body["status"] == "starting" and body["ready"] == []
-        for path in ("/api/v1/products", "/", "/go/1"):
+        for path in ("/api/v1/products", "/", "/go/1", "/go/1?shop_id=2"):
             answer = client.get(path)
             assert answer.status_code == 503, (path, answer.text)
             assert int(answer.headers["Retry-After"]) >= 1

@@ -164,7 +164,7 @@ def test_signed_webhook_with_a_hostile_envelope(server, field, value):
 
 
 @SETTINGS
-@given(value=text_params, which=st.integers(0, 9))
+@given(value=text_params, which=st.integers(0, 11))
 def test_hostile_path_and_query_parameters(server, value, which):
     v = quote(value, safe="")
     path = [
@@ -178,6 +178,8 @@ def test_hostile_path_and_query_parameters(server, value, which):
         f"/api/v1/products?offset={v}",
         f"/go/{v}",
         f"/go/7?s={v}",
+        f"/api/v1/products/7/similar?shop_id={v}",
+        f"/go/7?shop_id={v}",
     ][which]
     sent_unchanged(server, lambda: server.get(path, headers={"accept": "text/html"}))
 
