@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from tests.support.photos import sample_photos
+from tests.support.recolour import warm_cast
 from vitrina.descriptors.features import describe_catalog_photo, describe_query_photo
 from vitrina.descriptors.verify import GRID, LocalFeatures, shared_cells, verify
 from vitrina.images.regions import product_region
@@ -71,6 +72,23 @@ def test_a_colour_variant_shares_more_cells_than_another_bouquet():
         strangers = [shared_cells(stored[n], s) for k, s in enumerate(stored) if k != n]
         assert shared_cells(stored[n], stored[n]) == 1.0
         assert kin > max(strangers), (main.kind, main.colour, other)
+
+
+def test_a_variant_shot_under_warm_light_still_shares_more_cells_than_another_bouquet():
+    """A shop photographs each colour on its own day: the white variant under a warm lamp is
+    still recognised as the red bouquet's variant (every cell shifted alike), not a stranger."""
+    rng = random.Random(11)
+    bouquets = [random_bouquet(rng) for _ in range(8)]
+    stored = [describe_catalog_photo(render(b, 0)).features for b in bouquets]
+    for n, bouquet in enumerate(bouquets):
+        main = bouquet.groups[0]
+        other = next((c for c in KIND_COLOURS[main.kind] if c != main.colour), None)
+        if other is None:
+            continue
+        variant = replace(bouquet, groups=(replace(main, colour=other), *bouquet.groups[1:]))
+        lit = describe_catalog_photo(warm_cast(render(variant, 0))).features
+        strangers = [shared_cells(lit, s) for k, s in enumerate(stored) if k != n]
+        assert shared_cells(lit, stored[n]) > max(strangers), (main.kind, main.colour, other)
 
 
 def test_region_is_the_photo_inside_a_story_frame():

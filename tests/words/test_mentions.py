@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vitrina.search.words import product_colour
 from vitrina.words import parse
-from vitrina.words.mentions import agreement, says_container, says_count
+from vitrina.words.mentions import agreement, colours_said, says_container, says_count
+
+# One adjective form of each flower colour, as titles use them («Букет из белых роз»).
+FORMS = {
+    "white": "белых",
+    "red": "красных",
+    "pink": "розовых",
+    "orange": "оранжевых",
+    "yellow": "жёлтых",
+    "blue": "синих",
+    "purple": "сиреневых",
+}
 
 
 def test_a_title_says_a_count_as_a_whole_number_not_as_a_price():
@@ -32,3 +47,38 @@ def test_agreement_counts_what_the_title_says_of_what_was_asked():
     assert agreement(asked, "51 роза в крафте") == 1
     assert agreement(asked, "25 роз в корзине") == 0
     assert agreement(parse("белые"), "51 роза в коробке") == 0
+
+
+def test_a_title_names_its_flowers_colours_in_any_language_and_a_boxs_colour_is_not_theirs():
+    assert colours_said("Букет из 25 белых роз") == {"white"}
+    assert colours_said("Ақ раушандар") == {"white"}
+    assert colours_said("Sunflowers yellow") == {"yellow"}
+    assert colours_said("Тюльпаны жёлтые и красные") == {"yellow", "red"}
+    assert colours_said("Бело-розовый букет") == {"white", "pink"}
+    assert colours_said("Розы в красной коробке") == set()
+    assert colours_said("Белые розы в красной коробке") == {"white"}
+    assert colours_said("Букет не красный") == set()
+    assert colours_said("Букет «Нежность»") == set()
+
+
+def test_the_shops_colour_field_then_the_title_then_the_composition_give_the_colour():
+    assert product_colour("Букет «Нежность»", {"colors": ["розовый"]}) == "pink"
+    assert product_colour("Красные розы", {"colors": "белый"}) == "white"
+    assert product_colour("Красные розы", {"colors": False}) == "red"
+    assert product_colour("Красные розы", {"composition": "розы, гипсофила белая"}) == "red"
+    assert product_colour("Букет «Нежность»", {"composition": "розы белые, эвкалипт"}) == "white"
+    assert product_colour("Букет с зелёным эвкалиптом", None) is None
+    assert product_colour("Букет «Нежность»", {"colors": "белый, розовый"}) is None
+    assert product_colour("Букет «Нежность»", {"colors": [1, None]}) is None
+    assert product_colour("Собранный букет", None) is None
+
+
+@given(
+    first=st.sampled_from(sorted(FORMS)),
+    second=st.sampled_from(sorted(FORMS)),
+    count=st.integers(1, 101),
+)
+def test_one_colour_named_is_the_products_and_two_are_a_mix(first, second, count):
+    assert product_colour(f"Букет из {count} {FORMS[first]} роз", None) == first
+    mixed = product_colour(f"Букет из {FORMS[first]} и {FORMS[second]} тюльпанов", None)
+    assert mixed == (first if first == second else None)

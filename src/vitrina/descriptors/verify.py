@@ -289,13 +289,23 @@ def shared_cells(a: LocalFeatures, b: LocalFeatures) -> float:
     arrangement keeps its leaves, wrap, ribbon and background where they were, so most cells
     outside the flowers stay the same; another bouquet's rarely line up. (ORB cannot tell: a
     red and a yellow rose differ in brightness, and the model's vectors move with the colour.)
+    A variant shot under other light shifts every cell alike: the share is also counted with
+    the second photo balanced to the first by each channel's median ratio over the product
+    cells, and the larger counts (balanced alone, a bouquet mostly of flowers, recoloured,
+    would be balanced by its flowers).
     """
     first, second = a.grid.astype(np.float32), b.grid.astype(np.float32)
     product = _product_cells(first) | _product_cells(second)
     if not product.any():
         return 0.0
-    same = np.linalg.norm(first - second, axis=2) < SAME_CELL
-    return float((same & product).sum() / product.sum())
+    gains = np.clip(
+        np.median((first[product] + 8.0) / (second[product] + 8.0), axis=0), *GAIN_RANGE
+    )
+    shares = (
+        float(((np.linalg.norm(first - seen, axis=2) < SAME_CELL) & product).sum() / product.sum())
+        for seen in (second, (second + 8.0) * gains - 8.0)
+    )
+    return max(shares)
 
 
 def _product_cells(grid: NDArray[np.float32]) -> NDArray[np.bool_]:

@@ -2,9 +2,11 @@
 
 - price words are filters (``search/asked.py``, read at the request), like the request's own ``filters`` (the tighter bound wins: words
   never widen what the shop's page asked for);
-- a colour word ranks by the bouquets' stored colour names instead of the photo's colours: the
-  customer has said the photo's colour is not the one wanted; the same arrangement in that
-  colour comes first and is the ``exact`` one;
+- a colour word ranks by the bouquets' colours instead of the photo's: the customer has said the
+  photo's colour is not the one wanted; the same arrangement in that colour comes first and is
+  the ``exact`` one. A bouquet's colour is the one its title names («Букет из белых роз»), else
+  its photo's stored colour name (the shop's words know white roses under warm light, the
+  descriptor sees yellow);
 - count and container words favour products whose title or composition says so.
 """
 
@@ -19,13 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vitrina.catalog.models import Product, ProductImage
-from vitrina.descriptors.colour import NAMES, main_colours, similarities
+from vitrina.descriptors.colour import FLOWER_NAMES, NAMES, main_colours, similarities
 from vitrina.descriptors.repository import colours, keypoints
 from vitrina.descriptors.verify import shared_cells
 from vitrina.search.ranking import ranking_score
 from vitrina.search.thresholds import Thresholds
 from vitrina.words import Understood
-from vitrina.words.mentions import agreement
+from vitrina.words.mentions import agreement, colours_said
 
 if TYPE_CHECKING:
     from vitrina.search.ranking import Candidate
@@ -40,6 +42,8 @@ MORE_OF_THE_COLOUR = 0.1
 # A product whose own words say the count or the container asked for gains this share of the
 # colour gate for each: enough to lead among look-alikes, not to bury the bouquet photographed.
 SAID_SHARE = 0.5
+
+Described = tuple[str, dict[str, Any] | None]  # a product's title and the shop's payload
 
 
 def wanted_colour(
@@ -56,6 +60,25 @@ def product_text(name: str, payload: dict[str, Any] | None) -> str:
     """What a product says of itself: its title and, when the shop sends one, its composition."""
     composition = (payload or {}).get("composition")
     return f"{name} {composition}" if isinstance(composition, str) else name
+
+
+def product_colour(name: str, payload: dict[str, Any] | None) -> str | None:
+    """The colour the shop gives the product's flowers, or ``None`` (unsaid, or a mix).
+
+    The shop's colour field (``colors``, ``false`` when unset) first, then the title, then the
+    composition: the first that names any flower colour decides, and naming several is a mix. A
+    title «Красные розы» with «гипсофила белая» in the composition is red; green, brown, grey
+    and black are the leaves', the kraft's and the box's («с зелёным эвкалиптом»), not counted.
+    """
+    payload = payload or {}
+    field = payload.get("colors")
+    said = [field] if isinstance(field, str) else field if isinstance(field, list) else []
+    composition = payload.get("composition")
+    for text in (" ".join(s for s in said if isinstance(s, str)), name, composition):
+        named = colours_said(text) & set(FLOWER_NAMES) if isinstance(text, str) else set()
+        if named:
+            return named.pop() if len(named) == 1 else None
+    return None
 
 
 def said_bonus(words: Understood | None, text: str, thresholds: Thresholds) -> float:
@@ -87,9 +110,10 @@ def follow_words(
     if words.colour is not None:
         front = _colour_front(session, candidates, words.colour, thresholds, min_share)
     if words.count is not None or words.container is not None:
-        texts = _product_texts(session, [c.hit.product_id for c in candidates])
+        described = _products(session, [c.hit.product_id for c in candidates])
         for candidate in candidates:
-            text = texts.get(candidate.hit.product_id, "")
+            found = described.get(candidate.hit.product_id)
+            text = product_text(*found) if found else ""
             candidate.score += said_bonus(words, text, thresholds)
     candidates.sort(key=lambda c: (id(c) in front, c.score), reverse=True)
 
@@ -119,8 +143,15 @@ def _colour_front(
         for candidate, similarity, is_named in zip(described, alike, main, strict=True):
             candidate.colour, candidate.same_colour = float(similarity), is_named
             named[id(candidate)] = is_named
+    products = _products(session, [c.hit.product_id for c in candidates])
     for candidate in candidates:
-        if id(candidate) not in named:
+        found = products.get(candidate.hit.product_id)
+        said = product_colour(*found) if found else None
+        if said is not None:  # the shop's own word for the flowers' colour
+            is_named = said == colour
+            candidate.colour, candidate.same_colour = float(is_named), is_named
+            named[id(candidate)] = is_named
+        elif id(candidate) not in named:
             candidate.colour, candidate.same_colour = None, False
         candidate.score = ranking_score(
             candidate.similarity, candidate.colour, candidate.same_colour, thresholds
@@ -187,11 +218,11 @@ def _product_photos(session: Session, product_ids: set[int]) -> dict[int, list[i
     return found
 
 
-def _product_texts(session: Session, product_ids: Sequence[int]) -> dict[int, str]:
-    """Title and composition of the candidates' products (one query for a search's few)."""
+def _products(session: Session, product_ids: Sequence[int]) -> dict[int, Described]:
+    """Title and source payload of the candidates' products (one query for a search's few)."""
     rows = session.execute(
         select(Product.id, Product.name, Product.source_payload).where(
             Product.id.in_(set(product_ids))
         )
     )
-    return {pid: product_text(name, payload) for pid, name, payload in rows}
+    return {pid: (name, payload) for pid, name, payload in rows}

@@ -3,13 +3,17 @@
 Count and container words favour products that say so: «51 роза в коробке» puts «Букет из 51
 розы в шляпной коробке» before a bouquet of 25 in paper. The product's text is read with the
 same lexicon as the customer's, so «коробочка», «қорап» and «box» all say box.
+
+A colour the title names is the bouquet's colour as the shop sees it: «Букет из белых роз» is
+white even when its photo was taken under warm light or on a lawn and the photo's colour
+descriptor names yellow or the grass.
 """
 
 from __future__ import annotations
 
 from vitrina.words.lexicon import lexicon
 from vitrina.words.tokens import tokenize
-from vitrina.words.understood import Understood, containers_named
+from vitrina.words.understood import Understood, colour_mentions, containers_named
 
 # A container asked for is also said by these (a hat box is a box).
 _ALSO = {"box": {"hat_box"}}
@@ -33,6 +37,21 @@ def says_container(text: str, container: str) -> bool:
     """``text`` names ``container`` (or a kind of it: a hat box is a box)."""
     named = containers_named([t.text for t in tokenize(text)], lexicon())
     return bool(named & ({container} | _ALSO.get(container, set())))
+
+
+def colours_said(text: str) -> set[str]:
+    """The colours ``text`` (a product's title, composition or colour field) names its flowers
+    by: several for a mix («жёлтые и красные тюльпаны», «бело-розовый»), none for «Нежность».
+
+    A colour said of a container («в красной коробке») is the box's, not the flowers'.
+    """
+    words = lexicon()
+    texts = [t.text for t in tokenize(text)]
+    return {
+        name
+        for at, name in colour_mentions(texts, words)
+        if not containers_named(texts[at + 1 : at + 2], words)
+    }
 
 
 def agreement(understood: Understood, text: str) -> int:

@@ -104,12 +104,18 @@ def _ends_with(texts: list[str], end: int, entries: Collection[Phrase], longest:
 
 def _colour(texts: list[str], words: Lexicon) -> str | None:
     """The colour asked for: the first one named after «но»/«but», else the first named."""
+    found = colour_mentions(texts, words)
+    contrast = max((at for at, text in enumerate(texts) if text in words.contrast), default=-1)
+    wanted = [name for at, name in found if at > contrast] or [name for _, name in found]
+    return wanted[0] if wanted else None
+
+
+def colour_mentions(texts: list[str], words: Lexicon) -> list[tuple[int, str]]:
+    """Every colour the words name and where (the word's position), leaving out the negated
+    ones («не красный», «қызыл емес»)."""
     found: list[tuple[int, str]] = []
-    contrast = -1
     at = 0
     while at < len(texts):
-        if texts[at] in words.contrast:
-            contrast = at
         size = _longest(texts, at, words.colours, words.longest_phrase)
         if size == 0:
             at += 1
@@ -120,8 +126,7 @@ def _colour(texts: list[str], words: Lexicon) -> str | None:
         if not negated:
             found.append((at, words.colours[tuple(texts[at : at + size])]))
         at += size
-    wanted = [name for at, name in found if at > contrast] or [name for _, name in found]
-    return wanted[0] if wanted else None
+    return found
 
 
 def _container(texts: list[str], words: Lexicon) -> str | None:
