@@ -107,6 +107,22 @@ test('a list property gives the type its XML_ID, and a text property its text', 
     same('catalog', catalog()->products([$other])[$other]['type']);
 });
 
+test('the colour property is sent as the shop names its flowers, false when unset as Bitrix\'s API', function (): void {
+    $shop = new_shop();
+    $white = StandIn::addEnum($shop->catalog, 'COLOR', 'Белый', 'white');
+    $pink = StandIn::addEnum($shop->catalog, 'COLOR', 'Розовый', 'pink');
+    install_module($shop);
+    $one = add_product($shop, 'Букет «Нежность»', 5000, 1, ['COLOR' => [$white]]);
+    $two = add_product($shop, 'Букет «Зефир»', 5000, 1, ['COLOR' => [$white, $pink]]);
+    $none = add_product($shop, 'Букет', 5000, 1);
+    $products = catalog()->products([$one, $two, $none]);
+    same(['Белый'], $products[$one]['colors'], 'the text a buyer reads, not the XML_ID');
+    same(['Белый', 'Розовый'], $products[$two]['colors']);
+    same(false, $products[$none]['colors']);
+    Option::set(MODULE_ID, 'prop_colors', '');
+    same(false, catalog()->products([$one])[$one]['colors'], 'no property mapped: unset');
+});
+
 test('availability follows stock and the active flag; a product without the price type is not sold', function (): void {
     $shop = new_shop();
     install_module($shop);

@@ -216,7 +216,7 @@ test('every message the module uses exists in lang/ru and lang/en, and nothing e
     // Built from parts in options.php: per-field and per-status names.
     foreach (['ERR_URL', 'ERR_NUMBER', 'ERR_SECRET_MISSING', 'ERR_SECRET_INVALID', 'ERR_IBLOCKS', 'ERR_PRICE_TYPE', 'ERR_URL_BASE', 'ERR_SITE_URLS', 'SOURCE_IBLOCK', 'SOURCE_SHOP_API',
         'STATUS_PENDING', 'STATUS_DELIVERED', 'STATUS_FAILED', 'BULK_MODE_ALL', 'BULK_MODE_CHANGED',
-        'PROP_HEIGHT', 'PROP_WIDTH', 'PROP_COMPOSITION', 'PROP_TYPE', 'PROP_MORE_PHOTO'] as $part) {
+        'PROP_HEIGHT', 'PROP_WIDTH', 'PROP_COMPOSITION', 'PROP_COLORS', 'PROP_TYPE', 'PROP_MORE_PHOTO'] as $part) {
         $used[] = 'VITRINALAB_VITRINA_OPT_' . $part;
     }
     $used = array_values(array_unique($used));

@@ -118,7 +118,7 @@ function new_shop(?string $dir = null): Shop
     StandIn::addPriceType(1, 'Базовая', true);
     StandIn::addPriceType(RETAIL, 'Розничная', false);
     $catalog = StandIn::addIblock('Букеты', ['s1'], '#SITE_DIR#/catalog/#ELEMENT_CODE#/', [
-        'HEIGHT' => ['Высота'], 'WIDTH' => ['Ширина'], 'COMPOSITION' => ['Состав', 'S', 'Y'],
+        'HEIGHT' => ['Высота'], 'WIDTH' => ['Ширина'], 'COMPOSITION' => ['Состав', 'S', 'Y'], 'COLOR' => ['Цвет', 'L', 'Y'],
         'TYPE' => ['Тип'], 'MORE_PHOTO' => ['Фото', 'F', 'Y'],
     ]);
     $offers = StandIn::addOffersIblock($catalog, ['s1']);

@@ -12,6 +12,7 @@ $vitrinalab_vitrina_default_option = [
     'prop_height' => 'HEIGHT',
     'prop_width' => 'WIDTH',
     'prop_composition' => 'COMPOSITION',
+    'prop_colors' => 'COLOR',
     'prop_type' => 'TYPE',
     'prop_more_photo' => 'MORE_PHOTO',
     'source' => 'iblock',

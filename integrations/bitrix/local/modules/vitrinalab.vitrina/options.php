@@ -53,7 +53,7 @@ $h = static fn (mixed $value): string => htmlspecialcharsbx((string) $value);
 $fields = [
     'vitrina_url' => 'text', 'secret' => 'password',
     'source' => 'source', 'iblock_ids' => 'iblocks', 'price_type_id' => 'price_type', 'product_url_base' => 'text', 'site_urls' => 'text',
-    'prop_height' => 'text', 'prop_width' => 'text', 'prop_composition' => 'text', 'prop_type' => 'text', 'prop_more_photo' => 'text',
+    'prop_height' => 'text', 'prop_width' => 'text', 'prop_composition' => 'text', 'prop_colors' => 'text', 'prop_type' => 'text', 'prop_more_photo' => 'text',
     'shop_api_url' => 'text', 'shop_api_token' => 'password',
     'send_rate' => 'number', 'bulk_batch' => 'number', 'batch_size' => 'number', 'timeout_s' => 'number',
     'widget_enabled' => 'checkbox', 'widget_url' => 'text', 'similar_enabled' => 'checkbox', 'similar_target' => 'text', 'widget_shops' => 'text',
@@ -212,7 +212,7 @@ foreach ($priceTypes as $id => $name) {
 $row('price_type_id', $m('PRICE_TYPE'), '<select id="price_type_id" name="price_type_id">' . $options . '</select>');
 $row('site_urls', $m('SITE_URLS'), $text('site_urls'), $m('SITE_URLS_HINT'));
 $row('product_url_base', $m('URL_BASE'), $text('product_url_base'), $m('URL_BASE_HINT'));
-foreach (['prop_height', 'prop_width', 'prop_composition', 'prop_type', 'prop_more_photo'] as $name) {
+foreach (['prop_height', 'prop_width', 'prop_composition', 'prop_colors', 'prop_type', 'prop_more_photo'] as $name) {
     $row($name, $m(strtoupper($name)), $text($name, 'text', 20));
 }
 $row('shop_api_url', $m('SHOP_API_URL'), $text('shop_api_url'), $m('SHOP_API_HINT'));

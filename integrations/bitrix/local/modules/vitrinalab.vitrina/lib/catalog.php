@@ -266,7 +266,7 @@ final class Catalog
             'catalogHeight' => $this->scalar($this->prop($props, 'height')),
             'catalogWidth' => $this->scalar($this->prop($props, 'width')),
             'composition' => $this->scalar($this->prop($props, 'composition')),
-            'colors' => false,
+            'colors' => $this->colours($this->prop($props, 'colors')),
             'url' => $this->absolute((string) $fields['~DETAIL_PAGE_URL'], $base),
             'siteId' => $siteId,
             'offers' => \count($offers),
@@ -365,6 +365,22 @@ final class Catalog
         }
 
         return $prop['~VALUE'];
+    }
+
+    /**
+     * The flower colours as the shop names them ("Белый", or several of a multiple property);
+     * false when unset, as Bitrix's own product API sends it.
+     *
+     * @return list<string>|false
+     */
+    private function colours(mixed $value): array|false
+    {
+        $names = array_values(array_filter(
+            array_map(static fn (mixed $v): string => trim((string) $v), \is_array($value) ? $value : [$value]),
+            static fn (string $v): bool => $v !== '',
+        ));
+
+        return $names === [] ? false : $names;
     }
 
     private function scalar(mixed $value): ?string

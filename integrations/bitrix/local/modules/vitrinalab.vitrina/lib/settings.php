@@ -19,7 +19,7 @@ final class Settings
     /**
      * @param list<string> $secrets whsec_ secrets; each signs (rotation)
      * @param list<int> $iblockIds catalog info blocks whose elements are products
-     * @param array<string, string> $properties payload field => property CODE (height, width, composition, type, more_photo)
+     * @param array<string, string> $properties payload field => property CODE (height, width, composition, colors, type, more_photo)
      * @param array<string, string> $siteUrls site id => its address for links, over the site's own server name
      */
     public function __construct(
@@ -66,6 +66,7 @@ final class Settings
                 'height' => trim($get('prop_height')),
                 'width' => trim($get('prop_width')),
                 'composition' => trim($get('prop_composition')),
+                'colors' => trim($get('prop_colors')),
                 'type' => trim($get('prop_type')),
                 'more_photo' => trim($get('prop_more_photo')),
             ],

@@ -28,6 +28,7 @@ $MESS['VITRINALAB_VITRINA_OPT_URL_BASE_HINT'] = 'For a site without a server nam
 $MESS['VITRINALAB_VITRINA_OPT_PROP_HEIGHT'] = 'Property code: height';
 $MESS['VITRINALAB_VITRINA_OPT_PROP_WIDTH'] = 'Property code: width';
 $MESS['VITRINALAB_VITRINA_OPT_PROP_COMPOSITION'] = 'Property code: composition';
+$MESS['VITRINALAB_VITRINA_OPT_PROP_COLORS'] = 'Property code: flower colour (Vitrina takes it over the photo\'s colour when a customer asks «такой же, но белый»)';
 $MESS['VITRINALAB_VITRINA_OPT_PROP_TYPE'] = 'Property code: type (catalog / vitrina)';
 $MESS['VITRINALAB_VITRINA_OPT_PROP_MORE_PHOTO'] = 'Property code: more photos';
 $MESS['VITRINALAB_VITRINA_OPT_SHOP_API_URL'] = 'Shop REST API address';

@@ -28,6 +28,7 @@ $MESS['VITRINALAB_VITRINA_OPT_URL_BASE_HINT'] = 'Для сайта без дом
 $MESS['VITRINALAB_VITRINA_OPT_PROP_HEIGHT'] = 'Код свойства «Высота»';
 $MESS['VITRINALAB_VITRINA_OPT_PROP_WIDTH'] = 'Код свойства «Ширина»';
 $MESS['VITRINALAB_VITRINA_OPT_PROP_COMPOSITION'] = 'Код свойства «Состав»';
+$MESS['VITRINALAB_VITRINA_OPT_PROP_COLORS'] = 'Код свойства «Цвет» (цвет цветов: Витрина верит ему больше, чем фото, когда покупатель просит «такой же, но белый»)';
 $MESS['VITRINALAB_VITRINA_OPT_PROP_TYPE'] = 'Код свойства «Тип» (catalog / vitrina)';
 $MESS['VITRINALAB_VITRINA_OPT_PROP_MORE_PHOTO'] = 'Код свойства «Доп. фото»';
 $MESS['VITRINALAB_VITRINA_OPT_SHOP_API_URL'] = 'Адрес REST API магазина';
