@@ -130,6 +130,7 @@ class Worker:
             log.error("the embedder failed to load: %s", exc.message)
         name = threading.current_thread().name
         ahead: Future[Batch | None] | None = None
+        woken = False
         with (
             ThreadPoolExecutor(1, thread_name_prefix=f"{name}-download") as downloads,
             ThreadPoolExecutor(1, thread_name_prefix=f"{name}-write") as writes,
@@ -137,7 +138,10 @@ class Worker:
             while not self._stop.is_set():
                 try:
                     claimed, ahead = ahead, None  # a failed claim is not awaited twice
-                    batch = claimed.result() if claimed is not None else self._claim_and_gather()
+                    if claimed is not None:
+                        batch = claimed.result()
+                    else:
+                        batch = self._claim_and_gather(surely_due=woken)
                     if batch is not None:
                         try:
                             if not self._stop.is_set():  # a stopping worker takes no new jobs
@@ -154,8 +158,9 @@ class Worker:
                     log.exception("worker loop crashed; continuing")
                     batch = None
                     self._stop.wait(1.0)
+                woken = False
                 if batch is None:
-                    self.wakeup.wait(self.poll_s)
+                    woken = self.wakeup.wait(self.poll_s)
                     self.wakeup.clear()
             if ahead is not None:
                 self._release_ahead(ahead)
@@ -228,17 +233,20 @@ class Worker:
         self._finish(batch)
         return True
 
-    def _claim_and_gather(self) -> Batch | None:
+    def _claim_and_gather(self, *, surely_due: bool = False) -> Batch | None:
         """Claim due jobs and download their photos; ``None`` when nothing was due.
 
-        A failure after the claim is kept in the batch, so :meth:`_finish` records it on the
-        jobs instead of leaving them running until their leases expire.
+        ``surely_due`` (woken because a job was just committed) skips the read that otherwise
+        keeps an idle worker from taking the write lock for nothing: a few ms of a webhook's
+        path to searchable. A failure after the claim is kept in the batch, so :meth:`_finish`
+        records it on the jobs instead of leaving them running until their leases expire.
         """
         if self._stop.is_set():
             return None
-        with database_errors(), self.sessions() as session:
-            if not queue.anything_due(session):
-                return None
+        if not surely_due:
+            with database_errors(), self.sessions() as session:
+                if not queue.anything_due(session):
+                    return None
         with database_errors(), write_session(self.sessions) as session:
             claimed = [
                 Claimed(job.id, job.product_id, job.request_id, job.started_at)
