@@ -83,7 +83,7 @@ class _Photo:
     image_id: int
     url: str
     fetched: FetchedPhoto | None = None
-    image: Image.Image | None = None  # decoded, when the bytes need embedding or describing
+    image: Image.Image | None = None  # decoded, when the bytes are new to this model
     vector: NDArray[np.float32] | None = None
     features: tuple[bytes, bytes] | None = None  # (colour, keypoints) for search
     error: PhotoFetchError | ImageRejected | None = None
@@ -145,33 +145,16 @@ def gather(ctx: IndexingContext, product_ids: Sequence[int]) -> list[Work]:
 
 
 def embed(ctx: IndexingContext, works: list[Work]) -> None:
-    """The second half of :func:`prepare`: one model call for every decoded photo of the batch,
-    while a helper thread describes them for search (colour, ORB).
-
-    Describing here rather than in :func:`gather` takes its ~10 ms a photo off a single
-    webhook's path (it ran before the model, now beside it: the model's threads leave a core
-    idle part of the time at batch 1); in a backlog the work is the same, only in another stage.
-    """
-    photos = [photo for work in works for photo in work.photos if photo.image is not None]
-    undescribed = [photo for photo in photos if photo.features is None]
-    with ThreadPoolExecutor(1, thread_name_prefix="vitrina-describe") as describing:
-        described = describing.submit(_describe, undescribed) if undescribed else None
-        try:
-            _embed(ctx, [photo for photo in photos if photo.vector is None])
-        finally:
-            if described is not None:
-                described.result()
-    for photo in photos:
-        photo.image = None  # free the decoded pixels early
-
-
-def _describe(photos: list[_Photo]) -> None:
-    """Colour and local features of decoded photos, kept for search's verification."""
-    from vitrina.descriptors.features import describe_catalog_photo
-
-    for photo in photos:
-        assert photo.image is not None
-        photo.features = describe_catalog_photo(photo.image).pack()
+    """The second half of :func:`prepare`: one model call for every decoded photo of the batch."""
+    _embed(
+        ctx,
+        [
+            photo
+            for work in works
+            for photo in work.photos
+            if photo.image is not None and photo.vector is None
+        ],
+    )
 
 
 def _in_threads(task: Callable[[_Photo], None], photos: list[_Photo]) -> None:
@@ -281,7 +264,7 @@ def _reuse_known(ctx: IndexingContext, photos: list[_Photo]) -> None:
 
 
 def _decode(ctx: IndexingContext, photo: _Photo) -> None:
-    """Decode for the model and for describing (both in :func:`embed`)."""
+    """Decode for the model and describe for search (colour, ORB) while the pixels are here."""
     assert photo.fetched is not None
     try:
         image = decode_image(
@@ -294,7 +277,12 @@ def _decode(ctx: IndexingContext, photo: _Photo) -> None:
         photo.fetched = None
         observe_fetch_failure(exc.code)
         return
-    photo.image = image  # embedded or described (or both) by :func:`embed`
+    if photo.features is None:
+        from vitrina.descriptors.features import describe_catalog_photo
+
+        photo.features = describe_catalog_photo(image).pack()
+    if photo.vector is None:
+        photo.image = image
 
 
 def _embed(ctx: IndexingContext, photos: list[_Photo]) -> None:
@@ -305,6 +293,7 @@ def _embed(ctx: IndexingContext, photos: list[_Photo]) -> None:
     vectors = ctx.embedder.embed_images([photo.image for photo in photos if photo.image])
     for photo, vector in zip(photos, vectors, strict=True):
         photo.vector = vector
+        photo.image = None  # free the decoded pixels early
     elapsed = time.perf_counter() - started
     observe_embedding(elapsed, len(photos))
     log.info("embedded %d photos in %.0f ms", len(photos), elapsed * 1000)
