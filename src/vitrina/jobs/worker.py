@@ -30,6 +30,7 @@ from vitrina.db import database_errors, write_session
 from vitrina.errors import VitrinaError
 from vitrina.jobs import queue
 from vitrina.jobs.reindex import Failure, IndexingContext, Work, apply, embed, gather
+from vitrina.jobs.wakeups import watch_for_commits
 from vitrina.logs import request_id_var
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ class Worker:
         batch_size: int = 16,
         retention_days: float = 0.0,
         prune: Callable[[Session, float], Pruned] | None = None,
+        watch_commits: bool = False,
     ) -> None:
         self.ctx = ctx
         self.sessions: sessionmaker[Session] = ctx.sessions
@@ -81,6 +83,9 @@ class Worker:
         self.retention_days = retention_days
         # Given by the process that builds the worker: history spans sync, jobs and search.
         self.prune = prune
+        # In a process of its own (``vitrina worker``) no webhook route wakes it: on SQLite it
+        # watches the database for commits instead (``jobs/wakeups.py``).
+        self.watch_commits = watch_commits
         self._pruned_at = 0.0
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.wakeup = threading.Event()
@@ -100,6 +105,10 @@ class Worker:
         heartbeat = threading.Thread(target=self._heartbeat, name="vitrina-heartbeat", daemon=True)
         heartbeat.start()
         self._threads.append(heartbeat)
+        if self.watch_commits:
+            watcher = watch_for_commits(self.sessions.kw["bind"], self.wakeup.set, self._stop)
+            if watcher is not None:
+                self._threads.append(watcher)
         log.info("worker %s started with %d threads", self.worker_id, self.concurrency)
 
     def stop(self, timeout: float = 30.0) -> None:
@@ -130,7 +139,6 @@ class Worker:
             log.error("the embedder failed to load: %s", exc.message)
         name = threading.current_thread().name
         ahead: Future[Batch | None] | None = None
-        woken = False
         with (
             ThreadPoolExecutor(1, thread_name_prefix=f"{name}-download") as downloads,
             ThreadPoolExecutor(1, thread_name_prefix=f"{name}-write") as writes,
@@ -138,10 +146,7 @@ class Worker:
             while not self._stop.is_set():
                 try:
                     claimed, ahead = ahead, None  # a failed claim is not awaited twice
-                    if claimed is not None:
-                        batch = claimed.result()
-                    else:
-                        batch = self._claim_and_gather(surely_due=woken)
+                    batch = claimed.result() if claimed is not None else self._claim_and_gather()
                     if batch is not None:
                         try:
                             if not self._stop.is_set():  # a stopping worker takes no new jobs
@@ -158,9 +163,8 @@ class Worker:
                     log.exception("worker loop crashed; continuing")
                     batch = None
                     self._stop.wait(1.0)
-                woken = False
                 if batch is None:
-                    woken = self.wakeup.wait(self.poll_s)
+                    self.wakeup.wait(self.poll_s)
                     self.wakeup.clear()
             if ahead is not None:
                 self._release_ahead(ahead)
@@ -233,20 +237,17 @@ class Worker:
         self._finish(batch)
         return True
 
-    def _claim_and_gather(self, *, surely_due: bool = False) -> Batch | None:
+    def _claim_and_gather(self) -> Batch | None:
         """Claim due jobs and download their photos; ``None`` when nothing was due.
 
-        ``surely_due`` (woken because a job was just committed) skips the read that otherwise
-        keeps an idle worker from taking the write lock for nothing: a few ms of a webhook's
-        path to searchable. A failure after the claim is kept in the batch, so :meth:`_finish`
-        records it on the jobs instead of leaving them running until their leases expire.
+        A failure after the claim is kept in the batch, so :meth:`_finish` records it on the
+        jobs instead of leaving them running until their leases expire.
         """
         if self._stop.is_set():
             return None
-        if not surely_due:
-            with database_errors(), self.sessions() as session:
-                if not queue.anything_due(session):
-                    return None
+        with database_errors(), self.sessions() as session:
+            if not queue.anything_due(session):
+                return None
         with database_errors(), write_session(self.sessions) as session:
             claimed = [
                 Claimed(job.id, job.product_id, job.request_id, job.started_at)
