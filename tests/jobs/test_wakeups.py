@@ -23,10 +23,10 @@ AN_HOUR = "3600"
 
 def found_first(client, data: bytes) -> int | None:  # type: ignore[no-untyped-def]
     """The product a customer's photo finds first (``None`` with no result)."""
-    response = client.post(
-        "/api/v1/search/upload", files={"file": ("query.jpg", data, "image/jpeg")}
+    response = client.post(  # a search process's first search loads it: slow on a busy machine
+        "/api/v1/search/upload", files={"file": ("query.jpg", data, "image/jpeg")}, timeout=180
     )
-    assert response.status_code == 200, response.text
+    assert response.status_code == 200, response.text  # a 503 while it starts: "not yet"
     results = response.json()["results"]
     return results[0]["product_id"] if results else None
 
@@ -46,6 +46,11 @@ def test_a_webhook_wakes_the_embedded_worker_and_the_next_search_finds_the_produ
             search_process=search_process,
         ) as client,
     ):
+        eventually(
+            lambda: client.get("/readyz").status_code == 200,
+            timeout=180,
+            what="the server's readiness (model, index)",
+        )
         for pid, data in ((1, first), (2, second)):
             url = photos.add(f"/upload/{pid}.jpg", data)
             product = sample_product(id=pid, image=url, images=[url])
