@@ -42,9 +42,14 @@ def build_indexing(
 
 
 def build_worker(
-    settings: Settings, indexing: IndexingContext, *, concurrency: int | None = None
+    settings: Settings,
+    indexing: IndexingContext,
+    *,
+    concurrency: int | None = None,
+    own_process: bool = False,
 ) -> Worker:
-    """A worker over ``indexing``; ``concurrency`` overrides ``VITRINA_WORKER_CONCURRENCY``."""
+    """A worker over ``indexing``; ``concurrency`` overrides ``VITRINA_WORKER_CONCURRENCY``.
+    ``own_process``: no webhook route shares its process to wake it (``vitrina worker``)."""
     return Worker(
         indexing,
         concurrency=concurrency or settings.worker_concurrency,
@@ -54,6 +59,7 @@ def build_worker(
         batch_size=settings.worker_batch,
         retention_days=settings.retention_days,
         prune=prune,
+        watch_commits=own_process,
     )
 
 

@@ -39,7 +39,7 @@ def worker(
     settings = _settings()
     with migrated_database(settings) as engine, HttpPhotoFetcher.from_settings(settings) as fetcher:
         indexing = build_indexing(settings, make_sessionmaker(engine), fetcher)
-        running = build_worker(settings, indexing, concurrency=concurrency)
+        running = build_worker(settings, indexing, concurrency=concurrency, own_process=True)
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())

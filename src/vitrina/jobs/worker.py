@@ -30,6 +30,7 @@ from vitrina.db import database_errors, write_session
 from vitrina.errors import VitrinaError
 from vitrina.jobs import queue
 from vitrina.jobs.reindex import Failure, IndexingContext, Work, apply, embed, gather
+from vitrina.jobs.wakeups import watch_for_commits
 from vitrina.logs import request_id_var
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ class Worker:
         batch_size: int = 16,
         retention_days: float = 0.0,
         prune: Callable[[Session, float], Pruned] | None = None,
+        watch_commits: bool = False,
     ) -> None:
         self.ctx = ctx
         self.sessions: sessionmaker[Session] = ctx.sessions
@@ -81,6 +83,9 @@ class Worker:
         self.retention_days = retention_days
         # Given by the process that builds the worker: history spans sync, jobs and search.
         self.prune = prune
+        # In a process of its own (``vitrina worker``) no webhook route wakes it: on SQLite it
+        # watches the database for commits instead (``jobs/wakeups.py``).
+        self.watch_commits = watch_commits
         self._pruned_at = 0.0
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.wakeup = threading.Event()
@@ -100,6 +105,10 @@ class Worker:
         heartbeat = threading.Thread(target=self._heartbeat, name="vitrina-heartbeat", daemon=True)
         heartbeat.start()
         self._threads.append(heartbeat)
+        if self.watch_commits:
+            watcher = watch_for_commits(self.sessions.kw["bind"], self.wakeup.set, self._stop)
+            if watcher is not None:
+                self._threads.append(watcher)
         log.info("worker %s started with %d threads", self.worker_id, self.concurrency)
 
     def stop(self, timeout: float = 30.0) -> None:
