@@ -115,6 +115,7 @@ class Worker:
         """Finish current jobs (up to ``timeout``), release what is still running, stop."""
         self._stop.set()
         self.wakeup.set()
+        log.info("worker %s stopping: finishing the jobs in hand, no new ones", self.worker_id)
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
