@@ -86,9 +86,8 @@ def colour_thumbnail(image: Image.Image) -> Image.Image:
     """The pixels the descriptor reads: ``image`` at :data:`ANALYSIS_SIZE` square. Describing
     the thumbnail gives the photo's descriptor (a thumbnail is not resized again), so a query
     described twice (as taken, and corrected for warm light) resizes once."""
-    return image.convert("RGB").resize(
-        (ANALYSIS_SIZE, ANALYSIS_SIZE), Image.Resampling.BILINEAR, reducing_gap=3.0
-    )
+    rgb = image if image.mode == "RGB" else image.convert("RGB")  # (converting RGB copies it)
+    return rgb.resize((ANALYSIS_SIZE, ANALYSIS_SIZE), Image.Resampling.BILINEAR, reducing_gap=3.0)
 
 
 def colour_descriptor(image: Image.Image, *, query: bool = False) -> ColourDescriptor:
