@@ -82,12 +82,17 @@ _FLOWER = np.array([name in FLOWER_NAMES for name in NAMES])
 ColourDescriptor = NDArray[np.float32]
 
 
+def colour_thumbnail(image: Image.Image) -> Image.Image:
+    """The pixels the descriptor reads: ``image`` at :data:`ANALYSIS_SIZE` square. Describing
+    the thumbnail gives the photo's descriptor (a thumbnail is not resized again), so a query
+    described twice (as taken, and corrected for warm light) resizes once."""
+    rgb = image if image.mode == "RGB" else image.convert("RGB")  # (converting RGB copies it)
+    return rgb.resize((ANALYSIS_SIZE, ANALYSIS_SIZE), Image.Resampling.BILINEAR, reducing_gap=3.0)
+
+
 def colour_descriptor(image: Image.Image, *, query: bool = False) -> ColourDescriptor:
     """How much of the product in ``image`` is each of :data:`NAMES` (sums to 1)."""
-    small = image.convert("RGB").resize(
-        (ANALYSIS_SIZE, ANALYSIS_SIZE), Image.Resampling.BILINEAR, reducing_gap=3.0
-    )
-    rgb = np.asarray(small, dtype=np.float32)
+    rgb = np.asarray(colour_thumbnail(image), dtype=np.float32)
     edge = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]], axis=0)
     if query:
         rgb = _without_warm_light(rgb, np.median(edge, axis=0))

@@ -8,17 +8,33 @@ photo; see ``docs/operations.md``). Search describes its query photos the same w
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from PIL import Image
 
 from vitrina.descriptors.colour import (
     ColourDescriptor,
     colour_descriptor,
+    colour_thumbnail,
     pack_colour,
     unpack_colour,
 )
 from vitrina.descriptors.verify import QUERY_KEYPOINTS, LocalFeatures, local_features
 from vitrina.images.regions import Box, product_region
+
+
+class Description(Protocol):
+    """What search reads of a photo's description: a stored :class:`PhotoDescription`, or a
+    customer's photo (:class:`QueryDescription`)."""
+
+    @property
+    def colour(self) -> ColourDescriptor | None: ...
+
+    @property
+    def features(self) -> LocalFeatures: ...
+
+    @property
+    def as_taken(self) -> ColourDescriptor | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +73,39 @@ def product_crop(image: Image.Image) -> tuple[Image.Image, Box | None]:
     return image.crop((region.left, region.top, region.right, region.bottom)), region
 
 
-def describe_query_photo(crop: Image.Image) -> PhotoDescription:
-    """A customer's photo, already cut to its product region: more keypoints than stored, since
-    the product may be small in it and only the query pays for them; its colour is corrected for
-    warm indoor light, and kept as taken too (the correction must never move a photo away from
-    itself)."""
-    return PhotoDescription(
-        colour_descriptor(crop, query=True),
-        local_features(crop, keypoints=QUERY_KEYPOINTS, query=True),
-        colour_descriptor(crop),
-    )
+class QueryDescription:
+    """A customer's photo, already cut to its product region: its colours at once (every search
+    ranks by them), its local features only when verification first reads them. Most searches
+    have no candidate worth verifying, and ORB is the costliest part of describing the photo
+    (issue 20: ~6 ms a search); the features, when read, are the ones computed eagerly.
+
+    More keypoints than stored, since the product may be small in the photo and only the query
+    pays for them; its colour is corrected for warm indoor light, and kept as taken too (the
+    correction must never move a photo away from itself). One thumbnail serves both colours.
+    """
+
+    __slots__ = ("_crop", "_features", "as_taken", "colour")
+
+    def __init__(self, crop: Image.Image) -> None:
+        thumbnail = colour_thumbnail(crop)
+        self.colour: ColourDescriptor = colour_descriptor(thumbnail, query=True)
+        self.as_taken: ColourDescriptor = colour_descriptor(thumbnail)
+        self._crop = crop
+        self._features: LocalFeatures | None = None
+
+    @property
+    def features(self) -> LocalFeatures:
+        """ORB of the region (computed on first read, then kept)."""
+        if self._features is None:
+            self._features = local_features(self._crop, keypoints=QUERY_KEYPOINTS, query=True)
+        return self._features
+
+    @property
+    def features_computed(self) -> bool:
+        """Whether :attr:`features` has been read (what a search spent on ORB)."""
+        return self._features is not None
+
+
+def describe_query_photo(crop: Image.Image) -> QueryDescription:
+    """A customer's photo, already cut to its product region (:class:`QueryDescription`)."""
+    return QueryDescription(crop)

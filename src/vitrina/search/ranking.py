@@ -19,7 +19,7 @@ from PIL import Image
 from sqlalchemy.orm import Session
 
 from vitrina.descriptors.colour import confident_colour, main_colours, similarities
-from vitrina.descriptors.features import PhotoDescription
+from vitrina.descriptors.features import Description
 from vitrina.descriptors.repository import colours
 from vitrina.descriptors.verify import (
     QUERY_KEYPOINTS,
@@ -77,7 +77,7 @@ class QueryPhoto:
     """
 
     vectors: NDArray[np.float32]
-    description: PhotoDescription | None = None
+    description: Description | None = None
     crop: Image.Image | None = None  # the product region (or the whole photo)
     image: Image.Image | None = None  # the whole photo, when the region is only part of it
     region: tuple[float, float, float, float] | None = None  # where the crop is, as fractions

@@ -15,16 +15,15 @@ import binascii
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
-from sqlalchemy import null, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from vitrina.catalog.links import ProductLinks
-from vitrina.catalog.models import Product, ProductImage, ProductShop
+from vitrina.catalog.models import Product, ProductImage
 from vitrina.config import Settings
 from vitrina.descriptors.features import describe_query_photo, product_crop
 from vitrina.descriptors.repository import description
@@ -34,7 +33,8 @@ from vitrina.images.decode import decode_image
 from vitrina.images.fetched import PhotoFetcher
 from vitrina.search.photo_url import for_customer
 from vitrina.search.ranking import INLIER_SHARE, Candidate, QueryPhoto, rank
-from vitrina.search.schemas import MatchCheck, SearchResponse, SearchResult
+from vitrina.search.results import current_results
+from vitrina.search.schemas import SearchResponse
 from vitrina.search.thresholds import Thresholds, default_thresholds, resolve, stored_thresholds
 from vitrina.search.verification import Need, verify_leading
 from vitrina.search.words import follow_words
@@ -260,7 +260,7 @@ class SearchService:
         thresholds = self.thresholds
         with self.sessions() as session:
             candidates = self.candidates(session, photo, filters, top_k, thresholds, words)
-            results = self._results(session, candidates, top_k, threshold, filters)
+            results = current_results(session, candidates, top_k, threshold, filters, self.links)
             total = self.index.count(session)
         exact = [r for r in results if r.verification is not None and r.verification.exact]
         similar = [
@@ -312,88 +312,3 @@ class SearchService:
         if words is not None:
             follow_words(session, candidates, words, thresholds, min_share=INLIER_SHARE)
         return candidates
-
-    def _results(
-        self,
-        session: Session,
-        candidates: list[Candidate],
-        top_k: int,
-        threshold: float | None,
-        filters: SearchFilters,
-    ) -> list[SearchResult]:
-        if not candidates:
-            return []
-        # Within a shop, the product's page on that shop's site (a product may be in several);
-        # without a shop filter the product's own page is shown, and nothing joins: SQLite
-        # does not skip an outer join whose condition is false, it scans (300 ms at 100k).
-        query = select(Product, ProductImage.id, ProductImage.url).join(
-            ProductImage, ProductImage.product_id == Product.id
-        )
-        if filters.shop_id is None:
-            query = query.add_columns(null(), null())
-        else:
-            query = query.add_columns(ProductShop.shop_id, ProductShop.page_url).outerjoin(
-                ProductShop,
-                (ProductShop.product_id == Product.id) & (ProductShop.shop_id == filters.shop_id),
-            )
-        image_ids = [c.hit.image_id for c in candidates]
-        # (product, image id, url, shop id, page there): Any, as the columns differ by branch
-        rows: list[Any] = list(session.execute(query.where(ProductImage.id.in_(image_ids))))
-        current = {row[1]: row for row in rows}
-        results = []
-        for candidate in candidates:
-            hit = candidate.hit
-            found = current.get(hit.image_id)
-            if found is None:
-                continue
-            product, _, url, in_shop, shop_page = found
-            page = product.page_url if shop_page is None else shop_page
-            if (
-                not _passes(product, filters, in_shop is not None)
-                or (threshold is not None and hit.similarity < threshold)
-                or not (product.available or candidate.exact)  # sold out: only as the match
-            ):
-                continue
-            check = candidate.verification
-            results.append(
-                SearchResult(
-                    product_id=product.id,
-                    name=product.name,
-                    price=product.price,
-                    image_url=product.image,
-                    matched_image_url=url,
-                    similarity=round(min(1.0, hit.similarity), 4),
-                    page_url=self.links.page_url(product.id, page),
-                    available=product.available,
-                    score=round(candidate.score, 4),
-                    colour_similarity=(
-                        None if candidate.colour is None else round(candidate.colour, 4)
-                    ),
-                    verification=(
-                        None
-                        if check is None
-                        else MatchCheck(
-                            exact=candidate.exact,
-                            inliers=check.inliers,
-                            matches=check.matches,
-                            colour_agreement=round(check.colour_agreement, 3),
-                            hue_agreement=round(check.hue_agreement, 3),
-                        )
-                    ),
-                )
-            )
-            if len(results) == top_k:
-                break
-        return results
-
-
-def _passes(product: Product, filters: SearchFilters, in_shop: bool) -> bool:
-    """The final check against the current row: what the index knew may be a moment old."""
-    return (
-        product.enabled
-        and (filters.shop_id is None or in_shop)
-        and (filters.price_min is None or product.price >= filters.price_min)
-        and (filters.price_max is None or product.price <= filters.price_max)
-        and (filters.type is None or product.type == filters.type)
-        and product.id != filters.exclude_product_id
-    )
