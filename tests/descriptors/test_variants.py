@@ -32,8 +32,8 @@ def arrangements(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
     seed = draw(st.integers(0, 2**16))
     rng = np.random.default_rng(seed)
     shared = rng.uniform(25, 200, (cells, 3)).astype(np.float32)
-    flowers = rng.random(cells) < draw(st.floats(0.1, 0.4))
-    flowers[: max(4, cells // 10)] = True
+    flowers = np.zeros(cells, bool)
+    flowers[rng.permutation(cells)[: round(cells * draw(st.floats(0.1, 0.4)))]] = True
     names = draw(st.permutations(sorted(FLOWERS)))[:3]
     shading = rng.uniform(0.85, 1.0, (cells, 1))
     photos = []

@@ -21,7 +21,6 @@ from vitrina.descriptors.verify import (
     HUE_TOLERANCE,
     Overlay,
     ab,
-    balanced,
     same_hue,
     white_balance,
 )
@@ -45,21 +44,27 @@ def variant_agreement(
     readings (``(k, n, 3)``: ``other`` around each cell), and a cell differs only as much as
     the nearest of them: a variant photographed apart lines up with ``own`` to within a cell,
     and an edge between leaves and flowers that moved by a cell is no difference. Each white
-    balance is taken out first (the query against ``own``, ``other`` against ``own``: variants
-    photographed apart may be lit differently), over all the cells: the leaves and wrap set it,
-    the flowers do not.
+    balance is taken out first: ``other`` against ``own`` over all the cells (variants
+    photographed apart may be lit differently), the query against ``own`` over the cells where
+    the two variants agree.
     """
     if len(query) < 6:
         return None
     readings = other[None] if other.ndim == 2 else other
     mine, gains = ab(own), white_balance(readings[0], own)
-    differs = np.min([np.linalg.norm(mine - ab(r * gains), axis=1) for r in readings], axis=0)
+    theirs = ab((readings * gains).reshape(-1, 3)).reshape(len(readings), -1, 2)
+    differs = np.linalg.norm(theirs - mine, axis=2).min(axis=0)
     # Clearly different hues only: a cell differing by the hue tolerance counts nothing, one
     # by twice that counts fully.
     weight = np.clip(differs / HUE_TOLERANCE - 1.0, 0.0, 1.0)
     if weight.sum() < DIFFERING_CELLS:
         return None
-    agree = same_hue(ab(query), ab(balanced(own, query)))
+    # The query's light is read where the variants agree (leaves, wrap, room): where the
+    # flowers fill most cells, a balance over them all would take a recolour for light.
+    light = weight == 0.0
+    if light.sum() < 6:
+        light[:] = True
+    agree = same_hue(ab(query), ab(own * white_balance(own[light], query[light])))
     return float((weight * agree).sum() / weight.sum())
 
 
@@ -87,18 +92,14 @@ def apart(own: Overlay, other: Overlay) -> float | None:
         return None
     # ``other`` at the point and a cell around it (3 x 3 readings): photographed apart, the
     # two grids line up to within a cell.
-    grid = other.candidate.grid.astype(np.float32)
-    readings = np.stack(
-        [
-            cv2.remap(
-                grid,
-                (x[inside] + dx).astype(np.float32).reshape(-1, 1),
-                (y[inside] + dy).astype(np.float32).reshape(-1, 1),
-                cv2.INTER_LINEAR,
-                borderMode=cv2.BORDER_REPLICATE,
-            ).reshape(-1, 3)
-            for dx, dy in NEIGHBOURHOOD
-        ]
-    )
+    shifts = np.array(NEIGHBOURHOOD, np.float32)[:, None, :]  # (k, 1, 2)
+    points = np.stack([x[inside], y[inside]], axis=1).astype(np.float32) + shifts
+    readings = cv2.remap(
+        other.candidate.grid.astype(np.float32),
+        points[..., 0].reshape(-1, 1),
+        points[..., 1].reshape(-1, 1),
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    ).reshape(len(NEIGHBOURHOOD), -1, 3)
     query, stored = own.cells()
     return variant_agreement(query[inside], stored[inside], np.asarray(readings, np.float32))
