@@ -239,16 +239,14 @@ def the_match(
     inliers, agreement, names, _, _ = checks[best]
     twins = [k for k in matched if checks[k][:2] == (inliers, agreement)]
     variants = [k for k in matched if k not in twins]
-    where = {
-        k: (None, None) if apart is None else (apart(best, k), apart(k, best)) for k in variants
-    }
+    mine = {k: None if apart is None else apart(best, k) for k in variants}
 
     def told_apart(k: int) -> bool:
         """The match is the colour photographed rather than variant ``k``: where the two differ,
         the query does not agree with ``k`` (that it agrees with the match, its judged hue
         says), or, where they cannot be compared, its cells or names agree clearly better."""
-        mine, theirs = where[k]
-        if mine is not None:
+        if apart is not None and mine[k] is not None:
+            theirs = apart(k, best)
             return theirs is None or theirs < thresholds.hue_agree
         _, other_agreement, other_names, _, _ = checks[k]
         return agreement >= other_agreement + VARIANT_MARGIN or (
@@ -258,9 +256,10 @@ def the_match(
     # Where the variants differ (the flowers), not over every cell (leaves, wrap, room agree
     # cell for cell): on real photographs 17 of the 21 wrong ``exact`` were a variant of a
     # bouquet the catalog did not have, passing by the cells it shares (issue 25).
-    compared = [mine for mine, _ in where.values() if mine is not None]
+    compared = [a for a in mine.values() if a is not None]
     judged = checks[best] if not compared else (*checks[best][:4], min(compared))
-    return twins, all(told_apart(k) for k in variants) and passes(judged, thresholds)
+    # (Its own colours first: the other way round is only asked of a match that passes.)
+    return twins, passes(judged, thresholds) and all(told_apart(k) for k in variants)
 
 
 def nearest_in_shape(candidates: list[T]) -> list[T]:
