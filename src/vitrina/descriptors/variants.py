@@ -29,6 +29,8 @@ from vitrina.descriptors.verify import (
 # difference says anything: fewer, and they are the same colours (a recolour that moved
 # nothing, or two products sharing one photo), which this cannot tell apart.
 DIFFERING_CELLS = 2.0
+# Share of the cells where the two variants must agree for the query's light to be read there.
+LIGHT_SHARE = 0.25
 # Offsets, in cells, at which the other variant is read around each cell: the centre first.
 NEIGHBOURHOOD = [(0, 0), *((dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1) if dx or dy)]
 
@@ -38,7 +40,7 @@ def variant_agreement(
 ) -> float | None:
     """How well the query agrees in hue with ``own`` on the cells where ``own`` and ``other``
     (two catalog photos of one arrangement) differ, as a share weighted by how much they differ
-    there; ``None`` when they hardly differ anywhere.
+    there; ``None`` when they hardly differ anywhere, or nearly everywhere.
 
     ``query`` and ``own`` are RGB rows of the same cells; ``other`` too, or several such
     readings (``(k, n, 3)``: ``other`` around each cell), and a cell differs only as much as
@@ -59,11 +61,13 @@ def variant_agreement(
     weight = np.clip(differs / HUE_TOLERANCE - 1.0, 0.0, 1.0)
     if weight.sum() < DIFFERING_CELLS:
         return None
-    # The query's light is read where the variants agree (leaves, wrap, room): where the
-    # flowers fill most cells, a balance over them all would take a recolour for light.
+    # The query's light is read where the variants agree (leaves, wrap, room): where they
+    # differ on most cells (a zoom into the flowers), a balance over those few would take a
+    # recolour for light (a zoomed orange zinnia agreed 0.86 with its yellow variant where
+    # the yellow and red ones differ, 24 cells of 344 agreeing), so nothing is judged.
     light = weight == 0.0
-    if light.sum() < 6:
-        light[:] = True
+    if light.sum() < max(6, LIGHT_SHARE * len(light)):
+        return None
     agree = same_hue(ab(query), ab(own * white_balance(own[light], query[light])))
     return float((weight * agree).sum() / weight.sum())
 
