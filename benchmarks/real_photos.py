@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import pickle
 import random
 import sys
 import tempfile
@@ -232,6 +233,10 @@ def main() -> None:
     parser.add_argument("--embedder", default="effnet-lite0")
     parser.add_argument("--seed", type=int, default=25)
     parser.add_argument("--show-failures", action="store_true")
+    parser.add_argument(
+        "--dump",
+        help="pickle the observations (both halves) to this file, to replay rules offline",
+    )
     args = parser.parse_args()
     folder = photo_dir(args.photos)
     sources = load_sources()
@@ -253,6 +258,9 @@ def main() -> None:
         observed = observe(service, calibrate)
         chosen, fitted = sweep(observed, shipped, catalog.colours)
         old_obs = observe(service, held_out)
+        if args.dump:
+            with open(args.dump, "wb") as handle:
+                pickle.dump((observed, old_obs, catalog.colours, catalog.group, shipped), handle)
         defaults = quality(held_out, [replay(o, shipped) for o in old_obs], catalog.colours)
         cosine = [cosine_answer(o, embedder.exact_threshold) for o in old_obs]
         old = quality(held_out, cosine, catalog.colours)

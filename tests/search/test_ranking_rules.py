@@ -101,3 +101,61 @@ def test_a_variant_agreeing_a_hundredth_better_in_cells_but_not_in_hue_does_not_
 
 def test_when_hue_agrees_alike_the_cells_still_decide():
     assert the_match([(150, 0.90, None, 0.9, 0.95), (150, 0.97, None, 0.9, 0.95)], EXACT)[0] == [1]
+
+
+def test_a_variant_of_a_bouquet_the_catalog_lacks_is_not_exact_where_the_variants_differ():
+    """The red bouquet photographed, only its pink, blue and yellow variants listed: the pink
+    one agrees best (its name is nearest) and passes on all its cells (leaves, wrap and room
+    agree cell for cell), but where the variants differ — the flowers — it does not agree."""
+    pink, blue, yellow = (
+        (108, 0.94, 0.9, 0.93, 0.93),
+        (151, 0.9, 0.5, 0.93, 0.84),
+        (
+            105,
+            0.95,
+            0.6,
+            0.93,
+            0.88,
+        ),
+    )
+    where = {(0, 1): 0.0, (0, 2): 0.14, (1, 0): 0.0, (1, 2): 0.0, (2, 0): 0.15, (2, 1): 0.2}
+    assert the_match([pink, blue, yellow], EXACT) == ([0], True)  # the hue over every cell
+    assert the_match([pink, blue, yellow], EXACT, lambda k, o: where[k, o]) == ([0], False)
+
+
+def test_the_bouquet_photographed_is_exact_where_its_variants_differ():
+    product, pink = (165, 1.0, 1.0, 0.99, 1.0), (108, 0.94, 0.9, 0.93, 0.93)
+    where = {(0, 1): 1.0, (1, 0): 0.3}
+    assert the_match([product, pink], EXACT, lambda k, o: where[k, o]) == ([0], True)
+    # Variants that cannot be compared there (no common frame, no differing cells): as before.
+    assert the_match([product, pink], EXACT, lambda k, o: None) == ([0], True)
+
+
+def test_a_lone_match_keeps_the_hue_over_all_its_cells():
+    def never(k: int, other: int) -> float | None:
+        raise AssertionError("a lone match has no variant to compare")
+
+    assert the_match([(108, 0.94, None, 0.93, 0.93)], EXACT, never) == ([0], True)
+    assert the_match([(108, 0.94, None, 0.93, 0.5)], EXACT, never) == ([0], False)
+
+
+@given(
+    agreements=st.lists(st.floats(0.0, 1.0) | st.none(), min_size=1, max_size=7),
+    hue=st.floats(0.0, 1.0),
+)
+def test_where_the_variants_differ_the_least_agreement_decides(agreements, hue):
+    """The match is exact only when it agrees where it differs from every variant it can be
+    compared with; when none can be, its hue over all cells decides."""
+    match = (200, 1.0, None, 0.95, hue)
+    others = [(150, 0.5, None, 0.9, 0.4) for _ in agreements]
+    exact = the_match([match, *others], EXACT, lambda k, o: agreements[o - 1] if k == 0 else 0.0)
+    known = [a for a in agreements if a is not None]
+    assert exact == ([0], (min(known) if known else hue) >= EXACT.hue_agree)
+
+
+def test_two_variants_agreeing_alike_where_they_differ_are_neither_exact():
+    """A washed-out photo that fits white and pale pink peonies alike where they differ."""
+    white, pink = (150, 0.95, None, 0.93, 0.95), (150, 0.93, None, 0.93, 0.95)
+    assert the_match([white, pink], EXACT, lambda k, o: 0.9) == ([0], False)
+    # Told apart where they differ, though the cells agree alike: the one agreeing there.
+    assert the_match([white, pink], EXACT, lambda k, o: 0.9 if k == 0 else 0.1) == ([0], True)

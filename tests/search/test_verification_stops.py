@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vitrina.descriptors.verify import Verification
-from vitrina.search.ranking import STRONG, Candidate, check_of, passes
+from vitrina.search.ranking import INLIER_SHARE, STRONG, Candidate, check_of, passes
 from vitrina.search.thresholds import DEFAULTS
 from vitrina.search.verification import Check, Need, check_passes, put_first
 from vitrina.vectors.base import Hit
@@ -164,3 +164,54 @@ def test_a_strong_match_whose_colours_fail_lets_the_next_pass_find_a_stronger_on
     early(candidates, rounds, Need.ANSWER)
     order, exact = answer(candidates)
     assert order == [2, 1] and exact == [2]
+
+
+@settings(max_examples=300, deadline=None)
+@given(search=searches())
+def test_every_variant_the_match_is_judged_against_keeps_the_same_check(search):
+    """The match is judged against its colour variants where they differ
+    (``descriptors/variants``), reading each one's homography from the feature set of the query
+    that checked it: stopping early must leave every candidate :func:`the_match` reads (a match
+    with at least the inlier share of the strongest) with the check of the same pass."""
+    leading, rounds = search
+    made_in: dict[int, int] = {}
+    alive: list[Verification] = []
+
+    def tagged(row: int, outcome: Outcome, enough: int) -> Verification:
+        found = checked(outcome, enough)
+        made_in[id(found)] = row
+        alive.append(found)
+        return found
+
+    before, after = fresh(leading), fresh(leading)
+    for row, outcomes_ in enumerate(rounds):
+        if any(
+            c.exact and c.verification is not None and c.verification.inliers >= STRONG * 18
+            for c in before
+        ):
+            break
+        for candidate, outcome in zip(before, outcomes_, strict=True):
+            found = tagged(row, outcome, 0)
+            if candidate.verification is None or found.inliers > candidate.verification.inliers:
+                candidate.verification = found
+            candidate.exact = passes(check_of(candidate.verification), EXACT)
+
+    def run(row: int, outcome: Outcome) -> Callable[[int], Verification]:
+        return lambda enough: tagged(row, outcome, enough)
+
+    check_passes(
+        (
+            [Check(c, o[1], run(row, o)) for c, o in zip(after, outcomes_, strict=True)]
+            for row, outcomes_ in enumerate(rounds)
+        ),
+        EXACT,
+        Need.ANSWER,
+    )
+    inliers = [c.verification.inliers for c in before if c.verification is not None]
+    most = max((n for n in inliers if n >= EXACT.min_inliers), default=0)
+    for reference, kept in zip(before, after, strict=True):
+        assert reference.verification is not None
+        n = reference.verification.inliers
+        if n >= EXACT.min_inliers and n >= INLIER_SHARE * most:
+            assert kept.verification == reference.verification
+            assert made_in[id(kept.verification)] == made_in[id(reference.verification)]

@@ -19,7 +19,7 @@ so the hue of the chromatic cells, compared in Lab, must agree too (:func:`hue_a
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -95,6 +95,9 @@ class Verification:
     matches: int
     colour_agreement: float = 0.0  # share of inliers whose colours agree after white balance
     hue_agreement: float = 0.0  # share of the chromatic cells whose hue agrees (Lab a*b*)
+    # Where the query lay over the photo: what comparing it with its colour variants reads
+    # (``descriptors/variants``); not part of the outcome's value.
+    overlay: Overlay | None = field(default=None, compare=False, repr=False)
 
     @property
     def inlier_ratio(self) -> float:
@@ -197,29 +200,50 @@ def verify(
     pixels = query.pixels
     if pixels is None:
         pixels = np.asarray(cv2.resize(query.grid, query.size, interpolation=cv2.INTER_NEAREST))
-    cells = laid_over(pixels, np.asarray(homography, np.float64), candidate)
-    if cells is None:
+    overlay = laid_over(pixels, np.asarray(homography, np.float64), candidate, query)
+    if overlay is None:
         return Verification(inliers, len(pairs))
-    return Verification(inliers, len(pairs), colour_agreement(*cells), hue_agreement(*cells))
+    cells = overlay.cells()
+    return Verification(
+        inliers, len(pairs), colour_agreement(*cells), hue_agreement(*cells), overlay
+    )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Overlay:
+    """The query laid over one catalog photo by the homography RANSAC found: the query's mean
+    colour in each of the photo's product cells it covers (``usable``)."""
+
+    query: LocalFeatures  # the query's feature set: its frame (the region, the whole photo)
+    homography: NDArray[np.float64]  # query pixels -> catalog photo pixels
+    candidate: LocalFeatures
+    colours: NDArray[np.float32]  # GRID x GRID x 3, the query's colour over each cell
+    usable: NDArray[np.bool_]  # GRID x GRID: covered, and the product (not the background)
+
+    def cells(self) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """``(query, candidate)`` RGB rows of the usable cells."""
+        return self.colours[self.usable], self.candidate.grid.astype(np.float32)[self.usable]
 
 
 def laid_over(
-    pixels: NDArray[np.uint8], homography: NDArray[np.float64], candidate: LocalFeatures
-) -> tuple[NDArray[np.float32], NDArray[np.float32]] | None:
-    """The query's mean colour and the candidate's in each product cell the query covers, as
-    ``(query, candidate)`` RGB rows (``None`` when fewer than six overlap). Background cells
-    (the colour of the photo's edge) are left out."""
+    pixels: NDArray[np.uint8],
+    homography: NDArray[np.float64],
+    candidate: LocalFeatures,
+    query: LocalFeatures,
+) -> Overlay | None:
+    """The query's mean colour over each product cell of the candidate it covers (``None``
+    when fewer than six overlap). Background cells (the colour of the photo's edge) are left
+    out."""
     width, height = candidate.size
     warped = cv2.warpPerspective(pixels, homography, (width, height)).astype(np.float32)
     cover = cv2.warpPerspective(np.ones(pixels.shape[:2], np.float32), homography, (width, height))
     area = cv2.resize(cover, (GRID, GRID), interpolation=cv2.INTER_AREA)
     sums = cv2.resize(warped, (GRID, GRID), interpolation=cv2.INTER_AREA)
-    stored = candidate.grid.astype(np.float32)
-    usable = (area > 0.9) & _product_cells(stored)
+    usable = (area > 0.9) & _product_cells(candidate.grid.astype(np.float32))
     if usable.sum() < 6:
         return None
-    covered = np.asarray(sums[usable] / area[usable, None], np.float32)
-    return covered, stored[usable]
+    colours = np.asarray(sums / np.maximum(area, 1e-6)[..., None], np.float32)
+    return Overlay(query, homography, candidate, colours, usable)
 
 
 def colour_agreement(query: NDArray[np.float32], stored: NDArray[np.float32]) -> float:
@@ -261,22 +285,38 @@ def hue_agreement(query: NDArray[np.float32], stored: NDArray[np.float32]) -> fl
     verify, it let 5 % through where the cell shares let 23 % through, each at the level that
     95 % of the products themselves pass.
     """
-    gains = np.clip(np.median((query + 8.0) / (stored + 8.0), axis=0), *GAIN_RANGE)
-    ours, theirs = _ab(query), _ab(stored * gains)
+    ours, theirs = ab(query), ab(balanced(stored, query))
     chromas = np.linalg.norm(ours, axis=1), np.linalg.norm(theirs, axis=1)
     weight = np.clip(np.maximum(*chromas) / HUE_CHROMA, 0.0, 1.0)
     if weight.sum() < 3.0:
         return 1.0
+    return float((weight * same_hue(ours, theirs)).sum() / weight.sum())
+
+
+def white_balance(colours: NDArray[np.float32], to: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Each channel's median ratio of ``to`` to ``colours`` (row for row), within what light
+    does: one white balance for the whole photo."""
+    return np.asarray(np.clip(np.median((to + 8.0) / (colours + 8.0), axis=0), *GAIN_RANGE))
+
+
+def balanced(colours: NDArray[np.float32], to: NDArray[np.float32]) -> NDArray[np.float32]:
+    """``colours`` under ``to``'s light (:func:`white_balance`)."""
+    return np.asarray(colours * white_balance(colours, to), np.float32)
+
+
+def same_hue(ours: NDArray[np.float32], theirs: NDArray[np.float32]) -> NDArray[np.bool_]:
+    """Which a*b* rows have the same hue and strength (within :data:`HUE_TOLERANCE`), or the
+    same hue angle at up to half the chroma: glare on a screen adds white, the chroma falls
+    and the hue angle stays (a recolour turns it)."""
     same = np.linalg.norm(ours - theirs, axis=1) < HUE_TOLERANCE
-    # Glare on a screen adds white: the chroma falls, the hue angle stays (a recolour turns it).
+    chromas = np.linalg.norm(ours, axis=1), np.linalg.norm(theirs, axis=1)
     weaker, stronger = np.minimum(*chromas), np.maximum(*chromas)
     cosine = (ours * theirs).sum(axis=1) / np.maximum(weaker * stronger, 1e-6)
     turned = np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0)))
-    same |= (weaker > 8.0) & (turned < HUE_ANGLE) & (stronger < 2.0 * weaker)
-    return float((weight * same).sum() / weight.sum())
+    return np.asarray(same | ((weaker > 8.0) & (turned < HUE_ANGLE) & (stronger < 2.0 * weaker)))
 
 
-def _ab(rgb: NDArray[np.float32]) -> NDArray[np.float32]:
+def ab(rgb: NDArray[np.float32]) -> NDArray[np.float32]:
     """The a*b* (hue and strength, no lightness) of RGB rows in 0-255."""
     unit = np.clip(rgb, 0.0, 255.0).astype(np.float32)[None] / 255.0
     return np.asarray(cv2.cvtColor(unit, cv2.COLOR_RGB2Lab)[0, :, 1:], np.float32)

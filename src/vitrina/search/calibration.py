@@ -32,7 +32,7 @@ from vitrina.search.ranking import QueryPhoto, nearest_in_shape, ranking_scores,
 from vitrina.search.schemas import SearchResponse
 from vitrina.search.service import SearchService
 from vitrina.search.thresholds import Thresholds
-from vitrina.search.verification import Need
+from vitrina.search.verification import Need, variants_apart
 from vitrina.vectors.base import SearchFilters
 from vitrina.vectors.models import ImageVector
 
@@ -84,6 +84,9 @@ class Seen:
     agreement: float
     same_colour: bool = False
     hue: float = 0.0
+    # the hue agreement where each other verified product, a variant of it, differs
+    # (``descriptors/variants``), by product id; absent when they cannot be compared
+    apart: dict[int, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -124,6 +127,13 @@ def observe(service: SearchService, cases: Iterable[Case]) -> list[Observation]:
                         0.0 if c.verification is None else c.verification.colour_agreement,
                         c.same_colour,
                         0.0 if c.verification is None else c.verification.hue_agreement,
+                        {
+                            other.hit.product_id: value
+                            for other in found
+                            if other is not c
+                            for value in [variants_apart(c, other)]
+                            if value is not None
+                        },
                     )
                     for c in found
                 ],
@@ -151,6 +161,7 @@ def replay(observation: Observation, thresholds: Thresholds) -> Answer:
     first, exact = the_match(
         [(s.inliers or 0, s.agreement, s.colour, s.similarity, s.hue) for s in checked],
         thresholds,
+        lambda k, other: checked[k].apart.get(checked[other].product_id),
     )
     ids = [checked[k].product_id for k in first]
     ranked = ids + [s.product_id for s in scored if s.product_id not in ids]

@@ -28,6 +28,7 @@ from enum import Enum
 from sqlalchemy.orm import Session
 
 from vitrina.descriptors.repository import keypoints
+from vitrina.descriptors.variants import apart
 from vitrina.descriptors.verify import LocalFeatures, Matches, Verification, matches, verify
 from vitrina.search.ranking import (
     INLIER_SHARE,
@@ -184,8 +185,19 @@ def put_first(
             if c.verification is not None
         ],
         thresholds,
+        lambda k, other: variants_apart(checked[k], checked[other]),
     )
     front = {checked[k].hit.product_id for k in first}  # one candidate per product
     for candidate in leading:
         candidate.exact = exact and candidate.hit.product_id in front
     candidates.sort(key=lambda c: (c.hit.product_id in front, c.score), reverse=True)
+
+
+def variants_apart(own: Candidate, other: Candidate) -> float | None:
+    """How the query agrees with ``own`` where ``other`` (a variant of it) differs
+    (``descriptors/variants``); ``None`` when either was not laid over the query."""
+    if own.verification is None or other.verification is None:
+        return None
+    if own.verification.overlay is None or other.verification.overlay is None:
+        return None
+    return apart(own.verification.overlay, other.verification.overlay)
