@@ -7,10 +7,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
+from PIL import Image
 
 from tests.conftest import SECRET
 from tests.search.test_visual_search import wait_until_idle
-from tests.support.photos import PhotoServer
+from tests.support.photos import PhotoServer, jpeg
 from tests.support.webhooks import sample_product, send
 
 
@@ -31,3 +32,14 @@ def list_products(
         product = sample_product(id=product_id, image=urls[0], images=urls, **extra)
         assert send(client, "created", product, secret=SECRET).status_code == 200
     return wait_until_idle(client)
+
+
+def list_variants(
+    client: httpx.Client, served: PhotoServer, photos: Mapping[int, Image.Image], *, title: str
+) -> None:
+    """One shop photo a product (colour variants of one bouquet), titled ``"<title> <id>"`` (no
+    colour word: the photos alone tell them apart), all indexed."""
+    shots = {pid: [jpeg(photo)] for pid, photo in photos.items()}
+    titles = {pid: {"title": f"{title} {pid}"} for pid in shots}
+    stats = list_products(client, served, shots, folder="variants", fields=titles)
+    assert stats["total_indexed"] == len(shots)

@@ -13,9 +13,9 @@ import pytest
 from PIL import Image
 
 from tests.conftest import SECRET
-from tests.search.listed import list_products
+from tests.search.listed import list_variants
 from tests.search.test_visual_search import upload, wait_until_idle
-from tests.support.photos import jpeg, photo_server
+from tests.support.photos import photo_server
 from tests.support.recolour import colour_variant
 from tests.support.webhooks import send
 from vitrina.search.customer_photos import CUSTOMER_STYLES, jpeg_bytes
@@ -32,10 +32,7 @@ VARIANTS = {
 @pytest.fixture
 def shop(live_app, sqlite_url):
     with photo_server() as served, live_app(sqlite_url, run_worker=True) as client:
-        shots = {pid: [jpeg(photo)] for pid, photo in VARIANTS.items()}
-        titles = {pid: {"title": f"Цинния {pid}"} for pid in shots}
-        stats = list_products(client, served, shots, folder="z", fields=titles)
-        assert stats["total_indexed"] == len(shots)
+        list_variants(client, served, VARIANTS, title="Цинния")
         yield client
 
 
