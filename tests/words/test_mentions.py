@@ -57,6 +57,8 @@ def test_a_title_names_its_flowers_colours_in_any_language_and_a_boxs_colour_is_
     assert colours_said("Бело-розовый букет") == {"white", "pink"}
     assert colours_said("Розы в красной коробке") == set()
     assert colours_said("Белые розы в красной коробке") == {"white"}
+    assert colours_said("Ақ раушандар, қою қызыл қорапта") == {"white"}  # a two-word colour
+    assert colours_said("Қою қызыл раушандар") == {"red"}
     assert colours_said("Букет не красный") == set()
     assert colours_said("Букет «Нежность»") == set()
 

@@ -4,9 +4,9 @@
   never widen what the shop's page asked for);
 - a colour word ranks by the bouquets' colours instead of the photo's: the customer has said the
   photo's colour is not the one wanted; the same arrangement in that colour comes first and is
-  the ``exact`` one. A bouquet's colour is the one its title names («Букет из белых роз»), else
-  its photo's stored colour name (the shop's words know white roses under warm light, the
-  descriptor sees yellow);
+  the ``exact`` one. A bouquet's colour is the one the shop gives (:func:`product_colour`: its
+  colour field, title or composition, «Букет из белых роз»), else its photo's stored colour name
+  (the shop's words know white roses under warm light, the descriptor sees yellow);
 - count and container words favour products whose title or composition says so.
 """
 
@@ -107,10 +107,14 @@ def follow_words(
     if not candidates:
         return
     front = {id(c) for c in candidates if c.exact}
-    if words.colour is not None:
-        front = _colour_front(session, candidates, words.colour, thresholds, min_share)
-    if words.count is not None or words.container is not None:
+    said = words.count is not None or words.container is not None
+    if words.colour is None and not said:
+        described: dict[int, Described] = {}  # price words: filters only, nothing to read
+    else:  # the products' own words, read once for the colour and the count or container
         described = _products(session, [c.hit.product_id for c in candidates])
+    if words.colour is not None:
+        front = _colour_front(session, candidates, described, words.colour, thresholds, min_share)
+    if said:
         for candidate in candidates:
             found = described.get(candidate.hit.product_id)
             text = product_text(*found) if found else ""
@@ -121,6 +125,7 @@ def follow_words(
 def _colour_front(
     session: Session,
     candidates: list[Candidate],
+    products: dict[int, Described],
     colour: str,
     thresholds: Thresholds,
     min_share: float,
@@ -143,7 +148,6 @@ def _colour_front(
         for candidate, similarity, is_named in zip(described, alike, main, strict=True):
             candidate.colour, candidate.same_colour = float(similarity), is_named
             named[id(candidate)] = is_named
-    products = _products(session, [c.hit.product_id for c in candidates])
     for candidate in candidates:
         found = products.get(candidate.hit.product_id)
         said = product_colour(*found) if found else None

@@ -49,8 +49,8 @@ def colours_said(text: str) -> set[str]:
     texts = [t.text for t in tokenize(text)]
     return {
         name
-        for at, name in colour_mentions(texts, words)
-        if not containers_named(texts[at + 1 : at + 2], words)
+        for _, end, name in colour_mentions(texts, words)
+        if not containers_named(texts[end : end + 1], words)
     }
 
 

@@ -106,14 +106,15 @@ def _colour(texts: list[str], words: Lexicon) -> str | None:
     """The colour asked for: the first one named after «но»/«but», else the first named."""
     found = colour_mentions(texts, words)
     contrast = max((at for at, text in enumerate(texts) if text in words.contrast), default=-1)
-    wanted = [name for at, name in found if at > contrast] or [name for _, name in found]
+    wanted = [name for at, _, name in found if at > contrast] or [name for _, _, name in found]
     return wanted[0] if wanted else None
 
 
-def colour_mentions(texts: list[str], words: Lexicon) -> list[tuple[int, str]]:
-    """Every colour the words name and where (the word's position), leaving out the negated
-    ones («не красный», «қызыл емес»)."""
-    found: list[tuple[int, str]] = []
+def colour_mentions(texts: list[str], words: Lexicon) -> list[tuple[int, int, str]]:
+    """Every colour the words name and where, as ``(first word, the word after, name)`` (a
+    colour may be a phrase: «крем түсті»), leaving out the negated ones («не красный», «қызыл
+    емес»)."""
+    found: list[tuple[int, int, str]] = []
     at = 0
     while at < len(texts):
         size = _longest(texts, at, words.colours, words.longest_phrase)
@@ -124,7 +125,7 @@ def colour_mentions(texts: list[str], words: Lexicon) -> list[tuple[int, str]]:
             at + size < len(texts) and texts[at + size] in words.negation_after
         )
         if not negated:
-            found.append((at, words.colours[tuple(texts[at : at + size])]))
+            found.append((at, at + size, words.colours[tuple(texts[at : at + size])]))
         at += size
     return found
 
