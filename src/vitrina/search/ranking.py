@@ -172,13 +172,16 @@ def represents(candidate: Candidate) -> tuple[bool, float]:
 Check = tuple[int, float, float | None, float, float]
 
 
-def check_of(verification: Verification) -> Check:
-    """What :func:`passes` reads of one verification (names and cosine do not matter there)."""
+def check_of(
+    verification: Verification, colour: float | None = None, similarity: float = 0.0
+) -> Check:
+    """One verified candidate as :func:`the_match` reads it (:func:`passes` reads only the
+    verification: the colour names and the cosine do not matter there)."""
     return (
         verification.inliers,
         verification.colour_agreement,
-        None,
-        0.0,
+        colour,
+        similarity,
         verification.hue_agreement,
     )
 

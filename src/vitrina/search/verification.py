@@ -174,13 +174,7 @@ def put_first(
     checked = [c for c in leading if c.verification is not None]
     first, exact = the_match(
         [
-            (
-                c.verification.inliers,
-                c.verification.colour_agreement,
-                c.colour,
-                c.similarity,
-                c.verification.hue_agreement,
-            )
+            check_of(c.verification, c.colour, c.similarity)
             for c in checked
             if c.verification is not None
         ],
