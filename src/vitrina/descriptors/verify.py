@@ -338,9 +338,7 @@ def shared_cells(a: LocalFeatures, b: LocalFeatures) -> float:
     product = _product_cells(first) | _product_cells(second)
     if not product.any():
         return 0.0
-    gains = np.clip(
-        np.median((first[product] + 8.0) / (second[product] + 8.0), axis=0), *GAIN_RANGE
-    )
+    gains = white_balance(second[product], first[product])
     shares = (
         float(((np.linalg.norm(first - seen, axis=2) < SAME_CELL) & product).sum() / product.sum())
         for seen in (second, (second + 8.0) * gains - 8.0)
