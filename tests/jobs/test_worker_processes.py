@@ -163,9 +163,10 @@ def test_heartbeat_keeps_a_slow_job_from_being_taken_over(sqlite_url, model_dir)
         assert server.hits["/slow.jpg"] == 1
 
 
-def test_sigterm_finishes_the_batch_in_hand_and_takes_no_new_jobs(sqlite_url, model_dir):
+def test_sigterm_finishes_the_batch_in_hand_and_takes_no_new_jobs(sqlite_url, model_dir, tmp_path):
     """Batches of one: job 1 is embedded while job 2 downloads (slowly) in advance; SIGTERM then
     lets job 2 finish, and job 3 stays queued for the next worker, its attempt not spent."""
+    log = tmp_path / "worker.log"
     photos = sample_photos()
     with photo_server() as server:
         urls = {
@@ -175,11 +176,14 @@ def test_sigterm_finishes_the_batch_in_hand_and_takes_no_new_jobs(sqlite_url, mo
         }
         download = server.hold("/slow.jpg")
         add_products(sqlite_url, urls)
-        worker = start_worker(sqlite_url, model_dir, VITRINA_WORKER_BATCH="1")
+        worker = start_worker(sqlite_url, model_dir, log, VITRINA_WORKER_BATCH="1")
         try:
             wait_until_downloading(sqlite_url, server, 2)
             worker.send_signal(signal.SIGTERM)
-            download.set()  # job 2's download ends only after the worker was told to stop
+            # Job 2's download ends only once the worker has heard it: on a busy machine the
+            # download thread could otherwise finish before the signal handler runs.
+            eventually(lambda: "stopping" in log.read_text(), what="the worker hears SIGTERM")
+            download.set()
             assert worker.wait(30) == 0
         finally:
             if worker.poll() is None:
@@ -193,6 +197,25 @@ def test_sigterm_finishes_the_batch_in_hand_and_takes_no_new_jobs(sqlite_url, mo
         assert (jobs[3].state, jobs[3].attempts) == ("pending", 0)
         assert sorted(vectors) == [1, 2]
         assert server.hits["/p3.jpg"] == 0
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc/PID/task")
+def test_sigterm_taken_by_another_thread_still_stops_the_worker(sqlite_url, model_dir, tmp_path):
+    """The kernel may hand SIGTERM to any thread of the process (the model's, a download's);
+    Python runs its handler only on the main thread, so a worker waiting without a timeout
+    never heard it and was killed by systemd's SIGKILL instead of stopping cleanly."""
+    log = tmp_path / "worker.log"
+    worker = start_worker(sqlite_url, model_dir, log)
+    try:
+        eventually(lambda: "started" in log.read_text(), what="the worker starts")
+        tasks = Path(f"/proc/{worker.pid}/task").iterdir()
+        other = max(int(t.name) for t in tasks if int(t.name) != worker.pid)
+        os.kill(other, signal.SIGTERM)  # kill(2) on a thread's id: that thread takes it
+        assert worker.wait(30) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert "stopping" in log.read_text()
 
 
 @pytest.mark.postgres

@@ -44,7 +44,11 @@ def worker(
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
         running.start()
-        stop.wait()
+        # Woken at least every half second: a signal the kernel hands to another thread (the
+        # model's or a download's) only runs its Python handler when the main thread next runs
+        # Python, and a wait without a timeout might never return to do that.
+        while not stop.wait(0.5):
+            pass
         running.stop()
 
 
