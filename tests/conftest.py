@@ -12,7 +12,7 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 
 from tests.support.live import serve_in_thread
-from tests.support.postgres import PostgresForTests
+from tests.support.postgres import PostgresForTests, private_data_dir
 from vitrina.config import Settings, load_settings
 from vitrina.ingest.signatures import new_secret
 
@@ -30,6 +30,15 @@ def postgres() -> Iterator[PostgresForTests]:
     server = PostgresForTests()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def pgdata() -> Iterator[Path]:
+    """A PostgreSQL data directory of the test's own (for tests that stop and restart their
+    server), removed afterwards; the test stops its server first."""
+    path = private_data_dir()
+    yield path
+    shutil.rmtree(path.parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -6,15 +6,14 @@ import pytest
 
 from tests.conftest import SECRET
 from tests.support.eventually import eventually
-from tests.support.postgres import migrated_database, private_data_dir, start_server
+from tests.support.postgres import migrated_database, start_server
 from tests.support.webhooks import sample_product, send
 
 pytestmark = pytest.mark.postgres
 
 
-def test_webhooks_resume_after_the_database_restarts(live_app):
-    data = private_data_dir()
-    server = start_server(data)
+def test_webhooks_resume_after_the_database_restarts(live_app, pgdata):
+    server = start_server(pgdata)
     url = migrated_database(server, "restart")
     try:
         with live_app(url) as client:
@@ -22,7 +21,7 @@ def test_webhooks_resume_after_the_database_restarts(live_app):
             server.cleanup()  # stop PostgreSQL under the running service
             down = send(client, "updated", sample_product(price="1 ₸"), secret=SECRET)
             assert down.status_code == 503
-            server = start_server(data)
+            server = start_server(pgdata)
             def applied():  # type: ignore[no-untyped-def]
                 again = send(client, "updated", sample_product(price="30 000 ₸"), secret=SECRET)
                 assert again.status_code in (200, 503), again.text  # 503 until it is back

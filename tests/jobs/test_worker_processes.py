@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from tests.support.eventually import eventually
 from tests.support.photos import jpeg, photo_server, sample_photos
-from tests.support.postgres import migrated_database, private_data_dir, start_server
+from tests.support.postgres import migrated_database, start_server
 from tests.support.webhooks import sample_product
 from vitrina.catalog.repository import upsert_product
 from vitrina.db import make_engine, make_sessionmaker, write_session
@@ -219,11 +219,10 @@ def test_sigterm_taken_by_another_thread_still_stops_the_worker(sqlite_url, mode
 
 
 @pytest.mark.postgres
-def test_a_worker_carries_on_after_postgresql_restarts_mid_batch(tmp_path, model_dir):
+def test_a_worker_carries_on_after_postgresql_restarts_mid_batch(tmp_path, model_dir, pgdata):
     """PostgreSQL stops while job 1 downloads: writing its outcome and claiming the next batch
     both fail. Once the database is back, every job is done and nothing is lost."""
-    data = private_data_dir()
-    pg = start_server(data)
+    pg = start_server(pgdata)
     url = migrated_database(pg, "worker_restart")
     photos = sample_photos()
     with photo_server() as server:
@@ -243,7 +242,7 @@ def test_a_worker_carries_on_after_postgresql_restarts_mid_batch(tmp_path, model
             download.set()
             # The download ends; job 1's outcome and then the next claim meet no database.
             eventually(lambda: "worker loop:" in log.read_text(), what="a claim without database")
-            pg = start_server(data)
+            pg = start_server(pgdata)
             wait_for(
                 url,
                 lambda s: s.scalars(select(Job).where(Job.state == "done")).all()[1:],

@@ -18,7 +18,7 @@ from tests.search.test_search_process import _healthy, _search_processes
 from tests.support.eventually import eventually
 from tests.support.live import free_port
 from tests.support.photos import jpeg, sample_photos
-from tests.support.postgres import private_data_dir, start_server
+from tests.support.postgres import start_server
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/task").exists(), reason="finds the search process in /proc"
@@ -67,11 +67,10 @@ def _unavailable(response: httpx.Response) -> bool:
 @pytest.mark.postgres
 @pytest.mark.timeout(900)
 def test_search_waits_out_postgresql_and_a_killed_search_process_without_a_500(
-    tmp_path: Path, model_dir: Path
+    tmp_path: Path, model_dir: Path, pgdata: Path
 ) -> None:
     photo = jpeg(sample_photos()["rocket"])
-    data = private_data_dir()
-    pg = start_server(data)
+    pg = start_server(pgdata)
     host = pg.get_uri().split("host=")[1]
     admin = create_engine(f"postgresql+psycopg://postgres@/postgres?host={host}",
                           isolation_level="AUTOCOMMIT")
@@ -86,7 +85,7 @@ def test_search_waits_out_postgresql_and_a_killed_search_process_without_a_500(
         assert _unavailable(_search(base, photo))
         assert "database" in httpx.get(f"{base}/readyz").json()["missing"]
 
-        pg = start_server(data)  # the database returns, empty: migrated, then searched
+        pg = start_server(pgdata)  # the database returns, empty: migrated, then searched
         eventually(lambda: _healthy(int(base.rsplit(":", 1)[1])), timeout=300,
                    what="ready once PostgreSQL is back")
         assert _search(base, photo).status_code == 200
@@ -98,7 +97,7 @@ def test_search_waits_out_postgresql_and_a_killed_search_process_without_a_500(
         for _ in range(3):
             assert _unavailable(_search(base, photo))
 
-        pg = start_server(data)
+        pg = start_server(pgdata)
         eventually(lambda: not _unavailable(_search(base, photo)), timeout=300,
                    what="search back by itself, no restart")
         assert server.poll() is None
