@@ -15,7 +15,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from vitrina.errors import ConfigurationError
@@ -143,6 +143,8 @@ class Settings(BaseSettings):
     telegram_chat_rate_limit: float = Field(default=0.2, ge=0.0)
     telegram_chat_rate_burst: int = Field(default=3, ge=1)
     telegram_concurrency: int = Field(default=4, ge=1, le=64)
+    # A multi-site shop's bot answers from one shop's catalog (None: every shop's products)
+    telegram_shop_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
     timezone: str = "Asia/Almaty"
     lead_webhook_url: str | None = None
     lead_webhook_secret: str | None = None
@@ -235,6 +237,19 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"must be a time zone such as Asia/Almaty, got {value!r}") from None
         return value
+
+    @model_validator(mode="after")
+    def _telegram_shop_known(self) -> Settings:
+        """A bot's shop must be one the Bitrix sites map to: a typo would answer every
+        customer with an empty catalog."""
+        shops = sorted(set(self.bitrix_site_shops.values()))
+        shop = self.telegram_shop_id
+        if shop is not None and shops and shop not in shops:
+            raise ValueError(
+                f"VITRINA_TELEGRAM_SHOP_ID: shop {shop} is not one of VITRINA_BITRIX_SITE_SHOPS'"
+                f" shops ({', '.join(map(str, shops))})"
+            )
+        return self
 
     @field_validator("lead_webhook_secret")
     @classmethod
@@ -371,6 +386,8 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         problems = "; ".join(
             f"VITRINA_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            if err["loc"]
+            else err["msg"].removeprefix("Value error, ")  # a check of several settings
             for err in exc.errors()
         )
         raise ConfigurationError(f"invalid configuration: {problems}") from exc

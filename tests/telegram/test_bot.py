@@ -10,8 +10,9 @@ import numpy as np
 from PIL import Image
 
 from tests.conftest import ADMIN_TOKEN, SECRET
+from tests.search.test_visual_search import wait_until_idle
 from tests.support.eventually import eventually
-from tests.support.photos import altered, jpeg
+from tests.support.photos import altered, jpeg, photo_server
 from tests.support.webhooks import sample_product, send
 from tests.telegram.conftest import PUBLIC, WEBHOOK_SECRET, BotShop
 
@@ -199,6 +200,30 @@ def test_nothing_close_gets_a_plain_answer_and_the_order_button(bot_shop):
         answer = shop.answers(12, 1)[0]
         assert answer.method == "sendMessage" and "Похожих букетов в каталоге нет" in answer.text
         assert [b["text"] for b in answer.buttons] == ["Заказать похожий"]
+
+
+def test_a_multi_site_shops_bot_answers_from_its_own_shop(bot_shop):
+    """The bot of shop 1 never offers a bouquet only shop 2 sells, even its very photo, and
+    its /start example is one of its own bouquets (shop 2's is the newest product)."""
+    with bot_shop(
+        "polling", bitrix_site_shops="s1=1,s2=2", telegram_shop_id=1, similar_threshold=-1.0
+    ) as shop:
+        with photo_server() as photos:
+            rocket = photos.add("/upload/rocket.jpg", jpeg(shop.photos["rocket"]))
+            other = sample_product(
+                id=600, siteId="s2", title="Букет rocket", image=rocket, images=[rocket]
+            )
+            assert send(shop.client, "created", other, secret=SECRET).status_code == 200
+            assert wait_until_idle(shop.client)["total_indexed"] == len(shop.photo_urls) + 1
+        shop.telegram.send_message(51, {"text": "/start"})
+        assert shop.answers(51, 1)[0].params["photo"] in shop.photo_urls
+        shop.telegram.send_photo(51, jpeg(shop.photos["rocket"]))
+        captions, links = album_and_links(shop, 51, 1)
+        assert captions and not any("rocket" in c for c in [*captions, links.text])
+        sent = len(shop.telegram.messages(51))
+        shop.telegram.send_photo(51, jpeg(altered(shop.photos["coffee"])))
+        captions, _ = album_and_links(shop, 51, sent)
+        assert captions[0].startswith("Букет coffee")
 
 
 def test_a_rate_limited_chat_gets_the_friendly_answer(bot_shop):

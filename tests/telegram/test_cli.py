@@ -105,3 +105,18 @@ def test_serve_runs_the_bot_when_the_token_is_set(tmp_path, model_dir):
         # uvicorn re-raises the SIGTERM it handled once shut down: -15 is a clean stop here.
         assert process.returncode in (0, -signal.SIGTERM), stderr
         assert "Application shutdown complete" in stderr
+
+
+def test_a_bot_shop_the_sites_do_not_map_to_stops_the_start_with_a_clear_message(sqlite_url):
+    with TelegramStandIn() as telegram:
+        env = {
+            "VITRINA_DATABASE_URL": sqlite_url,
+            "VITRINA_TELEGRAM_BOT_TOKEN": telegram.token,
+            "VITRINA_TELEGRAM_API_URL": telegram.base_url,
+            "VITRINA_BITRIX_SITE_SHOPS": "s1=1,s2=2",
+            "VITRINA_TELEGRAM_SHOP_ID": "3",
+        }
+        refused = vitrina(env=env)
+        assert refused.returncode == 2
+        assert "VITRINA_TELEGRAM_SHOP_ID: shop 3" in refused.stdout + refused.stderr
+        assert telegram.calls == []  # the bot never started

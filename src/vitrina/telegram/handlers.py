@@ -20,7 +20,7 @@ from telegram import (
 )
 from telegram.ext import ContextTypes
 
-from vitrina.catalog.models import Product, ProductImage
+from vitrina.catalog.models import Product, ProductImage, ProductShop
 from vitrina.config import Settings
 from vitrina.errors import ServiceUnavailable, VitrinaError
 from vitrina.search.schemas import SearchResponse
@@ -69,14 +69,20 @@ class BotHandlers:
 
     def _example_photo(self) -> str | None:
         """The address of one available product's photo, the newest (a real bouquet of the shop)."""
-        with self.sessions() as session:
-            url: str | None = session.scalar(
-                select(ProductImage.url)
-                .join(Product, Product.id == ProductImage.product_id)
-                .where(Product.enabled.is_(True))
-                .order_by(Product.id.desc())
-                .limit(1)
+        query = (
+            select(ProductImage.url)
+            .join(Product, Product.id == ProductImage.product_id)
+            .where(Product.enabled.is_(True))
+            .order_by(Product.id.desc())
+            .limit(1)
+        )
+        shop = self.settings.telegram_shop_id
+        if shop is not None:
+            query = query.join(
+                ProductShop, (ProductShop.product_id == Product.id) & (ProductShop.shop_id == shop)
             )
+        with self.sessions() as session:
+            url: str | None = session.scalar(query)
         return url if url is not None and url.startswith(("http://", "https://")) else None
 
     async def not_a_photo(self, update: Update, context: Context) -> None:
@@ -119,7 +125,14 @@ class BotHandlers:
             response = await self._search(
                 message,
                 language,
-                lambda: search_photo(self.searcher, self.sessions, data, message.caption, language),
+                lambda: search_photo(
+                    self.searcher,
+                    self.sessions,
+                    data,
+                    message.caption,
+                    language,
+                    self.settings.telegram_shop_id,
+                ),
             )
         if response is not None:
             await self.answer(message, response, language, more_page=1)
@@ -200,7 +213,11 @@ class BotHandlers:
                 return
             count = (page + 1) * answers.ALBUM_SIZE
             response = await self._search(
-                message, language, lambda: search_more(self.searcher, self.sessions, first, count)
+                message,
+                language,
+                lambda: search_more(
+                    self.searcher, self.sessions, first, count, self.settings.telegram_shop_id
+                ),
             )
         if response is not None:
             await self.answer(

@@ -23,16 +23,18 @@ def search_photo(
     photo: bytes,
     caption: str | None,
     language: str,
+    shop_id: int | None = None,
 ) -> SearchResponse:
-    """Search by the photo, refined by the caption's words as on the page («до 20 000» is a
-    price filter, a colour word re-ranks); blocking (run it in a thread)."""
+    """Search by the photo in the bot's shop (every shop's products when ``None``), refined by
+    the caption's words as on the page («до 20 000» is a price filter, a colour word re-ranks);
+    blocking (run it in a thread)."""
     started = time.perf_counter()
     words = read_words(caption)
     response = searcher.find(
         photo=photo,
         top_k=TOP_K,
         threshold=None,
-        filters=filters_with(SearchFilters(), words),
+        filters=filters_with(SearchFilters(shop_id=shop_id), words),
         words=words,
         started=started,
     )
@@ -40,15 +42,20 @@ def search_photo(
 
 
 def search_more(
-    searcher: Searcher, sessions: sessionmaker[Session], product_id: int, count: int
+    searcher: Searcher,
+    sessions: sessionmaker[Session],
+    product_id: int,
+    count: int,
+    shop_id: int | None = None,
 ) -> SearchResponse:
-    """More like ``product_id`` (the first album's best match), itself left out; blocking."""
+    """More like ``product_id`` (the first album's best match) in the bot's shop, itself left
+    out; blocking."""
     started = time.perf_counter()
     response = searcher.find(
         product_id=product_id,
         top_k=count,
         threshold=None,
-        filters=SearchFilters(exclude_product_id=product_id),
+        filters=SearchFilters(shop_id=shop_id, exclude_product_id=product_id),
         started=started,
     )
     return record_search(sessions, CHANNEL, response)
