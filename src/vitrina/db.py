@@ -38,7 +38,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from vitrina.errors import ServiceUnavailable
+from vitrina.errors import ServiceUnavailable, VitrinaError
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -174,6 +174,16 @@ def database_errors() -> Iterator[None]:
                 "The database connection was lost; the change was not applied. Retry later."
             ) from error
         raise
+
+
+def outage_reason(error: BaseException) -> str:
+    """One short line: the first line of the database's own message, not SQLAlchemy's essay."""
+    if isinstance(error, VitrinaError):
+        return error.message
+    if isinstance(error, exc.DBAPIError) and error.orig is not None:
+        error = error.orig
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}".strip()
 
 
 def local_day(

@@ -219,6 +219,34 @@ def test_sigterm_taken_by_another_thread_still_stops_the_worker(sqlite_url, mode
 
 
 @pytest.mark.postgres
+def test_a_worker_started_before_postgresql_migrates_and_works_once_it_is_up(
+    tmp_path, model_dir, pgdata
+):
+    """Compose ordering, a failover: the worker waits for the database (no crash, no restart
+    loop), migrates it, and takes the jobs queued after."""
+    pg = start_server(pgdata)
+    host = pg.get_uri().split("host=")[1]
+    pg.cleanup()
+    url = f"postgresql+psycopg://postgres@/postgres?host={host}"
+    log = tmp_path / "worker.log"
+    with photo_server() as server:
+        worker = start_worker(url, model_dir, log)
+        try:
+            eventually(lambda: "database not ready" in log.read_text(), what="the worker waiting")
+            pg = start_server(pgdata)
+            eventually(lambda: "started with" in log.read_text(), what="the worker's start")
+            add_products(url, {1: server.add("/p1.jpg", jpeg(sample_photos()["coffee"]))})
+            wait_for(url, lambda s: s.scalar(select(ImageVector.product_id)) == 1)
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(30) == 0
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+            pg.cleanup()
+    assert "Traceback" not in log.read_text()
+
+
+@pytest.mark.postgres
 def test_a_worker_carries_on_after_postgresql_restarts_mid_batch(tmp_path, model_dir, pgdata):
     """PostgreSQL stops while job 1 downloads: writing its outcome and claiming the next batch
     both fail. Once the database is back, every job is done and nothing is lost."""

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from sqlalchemy import exc
 
 from vitrina.config import Settings
+from vitrina.db import outage_reason
 from vitrina.errors import VitrinaError
 from vitrina.http.readiness import DATABASE, INDEX, MODEL
 from vitrina.http.state import Services
@@ -68,8 +69,9 @@ class Startup:
             self.services.readiness.mark(DATABASE)
             self._start_services()
             target = self._warm
-        self._thread = threading.Thread(target=self._guarded, args=(target,),
-                                        name="vitrina-startup", daemon=True)
+        self._thread = threading.Thread(
+            target=self._guarded, args=(target,), name="vitrina-startup", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -136,11 +138,16 @@ class Startup:
             except Exception as error:
                 if self._stopping.is_set():  # cut short by the stop: not a failure
                     raise StartupStopped() from None
-                reason = _reason(error)
+                reason = outage_reason(error)
                 if reason != last:
                     expected = isinstance(error, EXPECTED)  # an outage, not a bug: no traceback
-                    log.warning("%s not ready, retrying every %g s: %s", part, RETRY_S, reason,
-                                exc_info=not expected)
+                    log.warning(
+                        "%s not ready, retrying every %g s: %s",
+                        part,
+                        RETRY_S,
+                        reason,
+                        exc_info=not expected,
+                    )
                     last = reason
                 readiness.problem(part, reason)
             else:
@@ -149,13 +156,3 @@ class Startup:
                     log.warning("%s ready", part)
                 return
             self._stopping.wait(RETRY_S)
-
-
-def _reason(error: BaseException) -> str:
-    """One short line: the first line of the database's own message, not SQLAlchemy's essay."""
-    if isinstance(error, VitrinaError):
-        return error.message
-    if isinstance(error, exc.DBAPIError) and error.orig is not None:
-        error = error.orig
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0] if text else ''}".strip()

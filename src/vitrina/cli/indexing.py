@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from vitrina.cli.output import err, out
-from vitrina.cli.settings import migrated_database, settings_or_exit
+from vitrina.cli.settings import database_when_reachable, migrated_database, settings_or_exit
 
 if TYPE_CHECKING:
     from vitrina.config import Settings
@@ -31,25 +31,31 @@ def worker(
         None, help="Worker threads (default VITRINA_WORKER_CONCURRENCY)."
     ),
 ) -> None:
-    """Take reindex jobs until SIGTERM/SIGINT (the current job finishes or is released)."""
+    """Take reindex jobs until SIGTERM/SIGINT; a database down at start is waited for.
+
+    At the signal the current job finishes or is released.
+    """
     from vitrina.db import make_sessionmaker
     from vitrina.images.fetch import HttpPhotoFetcher
     from vitrina.runtime import build_indexing, build_worker
 
     settings = _settings()
-    with migrated_database(settings) as engine, HttpPhotoFetcher.from_settings(settings) as fetcher:
-        indexing = build_indexing(settings, make_sessionmaker(engine), fetcher)
-        running = build_worker(settings, indexing, concurrency=concurrency, own_process=True)
-        stop = threading.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
-        running.start()
-        # Woken at least every half second: a signal the kernel hands to another thread (the
-        # model's or a download's) only runs its Python handler when the main thread next runs
-        # Python, and a wait without a timeout might never return to do that.
-        while not stop.wait(0.5):
-            pass
-        running.stop()
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    with database_when_reachable(settings, stop) as engine:
+        if engine is None:  # stopped while the database was still down
+            return
+        with HttpPhotoFetcher.from_settings(settings) as fetcher:
+            indexing = build_indexing(settings, make_sessionmaker(engine), fetcher)
+            running = build_worker(settings, indexing, concurrency=concurrency, own_process=True)
+            running.start()
+            # Woken at least every half second: a signal the kernel hands to another thread
+            # (the model's or a download's) only runs its Python handler when the main thread
+            # next runs Python, and a wait without a timeout might never return to do that.
+            while not stop.wait(0.5):
+                pass
+            running.stop()
 
 
 def search(

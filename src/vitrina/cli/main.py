@@ -14,7 +14,7 @@ import typer
 
 from vitrina.cli import calibration, demo, dev, indexing, models, sync, telegram
 from vitrina.cli.output import err
-from vitrina.cli.settings import settings_or_exit
+from vitrina.cli.settings import migrated_database, settings_or_exit
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -26,14 +26,10 @@ secret_app = typer.Typer(no_args_is_help=True, help="Webhook secrets.")
 
 def migrate() -> None:
     """Create or upgrade the database schema."""
-    from vitrina.db import make_engine
-    from vitrina.migrations import current_revision, upgrade
+    from vitrina.migrations import current_revision
 
-    settings = settings_or_exit()
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    err().print(f"database at revision {current_revision(engine)}")
-    engine.dispose()
+    with migrated_database(settings_or_exit()) as engine:
+        err().print(f"database at revision {current_revision(engine)}")
 
 
 def serve(

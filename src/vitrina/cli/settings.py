@@ -5,6 +5,8 @@ Imports stay inside the functions: ``vitrina --help`` must not pay for pydantic 
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, NoReturn
@@ -12,6 +14,8 @@ from typing import TYPE_CHECKING, NoReturn
 import typer
 
 from vitrina.cli.output import err, escape
+
+log = logging.getLogger("vitrina.cli")
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -36,24 +40,67 @@ def settings_or_exit() -> Settings:
     return settings
 
 
-def fail(message: str) -> NoReturn:
-    """One line on stderr (never wrapped: it names a setting or a path), then exit code 2."""
+# sysexits' EX_TEMPFAIL: the database cannot be reached now; a script or a timer may retry.
+DATABASE_DOWN_EXIT = 75
+RETRY_S = 2.0  # a service's wait between attempts to reach the database
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """One line on stderr (never wrapped: it names a setting or a path), then exit ``code``
+    (2: a bad setting)."""
     err().print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
-    raise typer.Exit(2)
+    raise typer.Exit(code)
 
 
 @contextmanager
 def migrated_database(settings: Settings) -> Iterator[Engine]:
     """The engine on ``VITRINA_DATABASE_URL``, its schema upgraded first; disposed at the end.
 
-    An import or a search is often the first thing run on a new install.
+    An import or a search is often the first thing run on a new install. A database that
+    cannot be reached is one line and exit code 75, not a traceback.
     """
-    from vitrina.db import make_engine
+    from sqlalchemy import exc
+
+    from vitrina.db import make_engine, outage_reason
     from vitrina.migrations import upgrade
 
     engine = make_engine(settings.database_url)
     try:
-        upgrade(engine)
+        try:
+            upgrade(engine)
+        except (exc.OperationalError, exc.InterfaceError) as error:
+            fail(f"the database cannot be reached: {outage_reason(error)}", DATABASE_DOWN_EXIT)
         yield engine
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def database_when_reachable(settings: Settings, stop: threading.Event) -> Iterator[Engine | None]:
+    """For a service (``vitrina worker``, ``vitrina telegram``): the migrated engine once the
+    database answers, however long it is down at start (compose ordering, a failover);
+    ``None`` when ``stop`` is set first. Each new reason is logged once."""
+    from sqlalchemy import exc
+
+    from vitrina.db import make_engine, outage_reason
+    from vitrina.migrations import upgrade
+
+    engine = make_engine(settings.database_url)
+    last = ""
+    try:
+        while not stop.is_set():
+            try:
+                upgrade(engine)
+            except (exc.OperationalError, exc.InterfaceError) as error:
+                if (reason := outage_reason(error)) != last:
+                    log.warning("database not ready, retrying every %g s: %s", RETRY_S, reason)
+                    last = reason
+                stop.wait(RETRY_S)
+                continue
+            if last:
+                log.warning("database ready")
+            yield engine
+            return
+        yield None
     finally:
         engine.dispose()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import threading
 from typing import Annotated
 
 import typer
 
 from vitrina.cli.output import err
-from vitrina.cli.settings import migrated_database, settings_or_exit
+from vitrina.cli.settings import database_when_reachable, settings_or_exit
 
 app = typer.Typer(no_args_is_help=False)
 WEBHOOK_PATH = "/api/v1/telegram/webhook"
@@ -29,13 +30,19 @@ def telegram(ctx: typer.Context) -> None:
     if ctx.invoked_subcommand is not None:
         return
     _token_or_exit()
+    from vitrina.logs import configure_logging
     from vitrina.runtime import build_api_services
     from vitrina.search.process import SearchProcess
     from vitrina.telegram.bot import TelegramBot
 
     settings = settings_or_exit()
-    with migrated_database(settings):
-        pass
+    configure_logging(settings.log_level, json_logs=settings.log_json)
+    waiting = threading.Event()  # SIGTERM while the database is still down at start
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: waiting.set())
+    with database_when_reachable(settings, waiting) as engine:
+        if engine is None:
+            return
     services = build_api_services(settings)
     searcher = services.searcher()
     if isinstance(searcher, SearchProcess):
