@@ -21,14 +21,18 @@ def vitrina(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
     )
 
 
+def bot_env(telegram: TelegramStandIn, **settings: str) -> dict[str, str]:
+    """The bot's token and the stand-in's address, and ``settings`` as VITRINA_ variables."""
+    return {
+        "VITRINA_TELEGRAM_BOT_TOKEN": telegram.token,
+        "VITRINA_TELEGRAM_API_URL": telegram.base_url,
+        **{f"VITRINA_{name.upper()}": value for name, value in settings.items()},
+    }
+
+
 def test_set_webhook_registers_the_address_with_the_secret(sqlite_url):
     with TelegramStandIn() as telegram:
-        env = {
-            "VITRINA_DATABASE_URL": sqlite_url,
-            "VITRINA_TELEGRAM_BOT_TOKEN": telegram.token,
-            "VITRINA_TELEGRAM_API_URL": telegram.base_url,
-            "VITRINA_PUBLIC_URL": "https://vitrina.shop.kz/",
-        }
+        env = bot_env(telegram, database_url=sqlite_url, public_url="https://vitrina.shop.kz/")
         refused = vitrina("set-webhook", env=env)
         assert (
             refused.returncode == 2
@@ -43,13 +47,9 @@ def test_set_webhook_registers_the_address_with_the_secret(sqlite_url):
 def test_polling_command_takes_updates_until_stopped(sqlite_url, model_dir):
     with TelegramStandIn() as telegram:
         telegram.webhook_url = "https://left-over.example/hook"  # polling replaces a webhook
-        env = {
-            "VITRINA_DATABASE_URL": sqlite_url,
-            "VITRINA_MODEL_DIR": str(model_dir),
-            "VITRINA_SEARCH_PROCESS": "false",
-            "VITRINA_TELEGRAM_BOT_TOKEN": telegram.token,
-            "VITRINA_TELEGRAM_API_URL": telegram.base_url,
-        }
+        env = bot_env(
+            telegram, database_url=sqlite_url, model_dir=str(model_dir), search_process="false"
+        )
         process = subprocess.Popen(
             [sys.executable, "-m", "vitrina.cli", "telegram"],
             env={**os.environ, **env},
@@ -73,12 +73,8 @@ def test_serve_runs_the_bot_when_the_token_is_set(tmp_path, model_dir):
     from tests.support.live import free_port
 
     with TelegramStandIn() as telegram:
-        env = {
-            "VITRINA_DATABASE_URL": f"sqlite:///{tmp_path}/serve.db",  # migrated by serve itself
-            "VITRINA_MODEL_DIR": str(model_dir),
-            "VITRINA_TELEGRAM_BOT_TOKEN": telegram.token,
-            "VITRINA_TELEGRAM_API_URL": telegram.base_url,
-        }
+        serve_db = f"sqlite:///{tmp_path}/serve.db"  # migrated by serve itself
+        env = bot_env(telegram, database_url=serve_db, model_dir=str(model_dir))
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -109,13 +105,9 @@ def test_serve_runs_the_bot_when_the_token_is_set(tmp_path, model_dir):
 
 def test_a_bot_shop_the_sites_do_not_map_to_stops_the_start_with_a_clear_message(sqlite_url):
     with TelegramStandIn() as telegram:
-        env = {
-            "VITRINA_DATABASE_URL": sqlite_url,
-            "VITRINA_TELEGRAM_BOT_TOKEN": telegram.token,
-            "VITRINA_TELEGRAM_API_URL": telegram.base_url,
-            "VITRINA_BITRIX_SITE_SHOPS": "s1=1,s2=2",
-            "VITRINA_TELEGRAM_SHOP_ID": "3",
-        }
+        env = bot_env(
+            telegram, database_url=sqlite_url, bitrix_site_shops="s1=1,s2=2", telegram_shop_id="3"
+        )
         refused = vitrina(env=env)
         assert refused.returncode == 2
         assert "VITRINA_TELEGRAM_SHOP_ID: shop 3" in refused.stdout + refused.stderr
