@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     DateTime,
     Engine,
     MetaData,
@@ -144,14 +145,36 @@ def write_session(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """
     engine = sessions.kw["bind"]
     if is_sqlite(engine):
-        lock = _WRITE_LOCKS.setdefault(engine, threading.Lock())
-        with lock, sessions.begin() as session:
+        with _write_lock(engine), sessions.begin() as session:
             # Procured before the first statement, so the transaction begins IMMEDIATE.
             session.connection(execution_options={WRITE_OPTION: True})
             yield session
     else:
         with sessions.begin() as session:
             yield session
+
+
+@contextmanager
+def write_connection(engine: Engine) -> Iterator[Connection]:
+    """:func:`write_session` on a Core connection, for the webhook's transaction.
+
+    Its statements are all Core; the ORM session around them (its begin, its transaction
+    bookkeeping and commit) cost more Python than a webhook's SQL itself (py-spy, SQLite).
+    """
+    if is_sqlite(engine):
+        with (
+            _write_lock(engine),
+            engine.connect().execution_options(**{WRITE_OPTION: True}) as connection,
+            connection.begin(),
+        ):
+            yield connection
+    else:
+        with engine.begin() as connection:
+            yield connection
+
+
+def _write_lock(engine: Engine) -> threading.Lock:
+    return _WRITE_LOCKS.setdefault(engine, threading.Lock())
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

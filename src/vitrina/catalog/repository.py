@@ -92,7 +92,7 @@ _DISABLE_PRODUCT = update(_PRODUCTS).where(_PRODUCTS.c.id == bindparam("product_
 
 
 def upsert_product(
-    session: Session,
+    connection: Connection,
     shop_id: int,
     data: ProductData,
     pages: Mapping[int, str | None] | None = None,
@@ -118,7 +118,6 @@ def upsert_product(
     }
     if pages is not None and pages.get(shop_id) is not None:
         values["page_url"] = pages[shop_id]  # the primary shop's own site
-    connection = session.connection()
     updated = connection.execute(_UPDATE_PRODUCT, {"product_id": data.id, **values})
     created = not updated.rowcount
     if created:
@@ -194,12 +193,12 @@ def _sync_images(connection: Connection, data: ProductData, created: bool) -> No
         connection.execute(_INSERT_IMAGE, added)
 
 
-def disable_product(session: Session, product_id: int) -> bool:
+def disable_product(connection: Connection, product_id: int) -> bool:
     """Soft delete: the product stays, with its photos, but is no longer offered or searchable.
 
     Returns whether the product exists.
     """
-    result = session.connection().execute(
+    result = connection.execute(
         _DISABLE_PRODUCT, {"product_id": product_id, "enabled": False, "updated_at": utcnow()}
     )
     return bool(result.rowcount)
