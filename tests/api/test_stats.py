@@ -28,8 +28,8 @@ def test_an_idle_queue_is_never_shown_without_the_vectors_it_made(postgres):
     engine = make_engine(postgres.fresh_database())
     sessions = make_sessionmaker(engine)
     with write_session(sessions) as session:
-        upsert_product(session, 1, parse_product(sample_product(id=7)))
-        queue.enqueue_reindex(session, 7, 1)
+        upsert_product(session.connection(), 1, parse_product(sample_product(id=7)))
+        queue.enqueue_reindex(session.connection(), 7, 1)
     with write_session(sessions) as session:
         (job,) = queue.claim(session, "worker-1", 60.0)
         image_id = session.scalars(

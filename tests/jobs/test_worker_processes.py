@@ -48,9 +48,9 @@ def add_products(database_url: str, urls: dict[int, str]) -> None:
     with write_session(sessions) as session:
         for pid, url in urls.items():
             upsert_product(
-                session, 1, parse_product(sample_product(id=pid, image=url, images=[url]))
+                session.connection(), 1, parse_product(sample_product(id=pid, image=url, images=[url]))
             )
-            enqueue_reindex(session, pid, 1)
+            enqueue_reindex(session.connection(), pid, 1)
     engine.dispose()
 
 

@@ -1,7 +1,7 @@
 """The ordering rules as properties: duplicates, shuffling and listings read meanwhile never
 change the final catalog.
 
-Both sources go through :mod:`vitrina.sync.service`: webhook events (``apply_events``), and rows
+Both sources go through :mod:`vitrina.sync.service`: webhook events (``apply_event``), and rows
 of a shop listing (``apply_listing``: an import or a reconcile) read while those events were
 still arriving.
 """
@@ -25,7 +25,7 @@ from vitrina.catalog.models import Product
 from vitrina.db import make_engine, make_sessionmaker, utcnow
 from vitrina.ingest.bitrix_format import parse_product
 from vitrina.ingest.schemas import IncomingEvent
-from vitrina.sync.service import apply_events, apply_listing, is_stale
+from vitrina.sync.service import apply_event, apply_listing, is_stale
 from vitrina.sync.snapshot import SnapshotRow
 from vitrina.sync.state import SyncState
 
@@ -128,7 +128,7 @@ def _never_reused(events: list[IncomingEvent]) -> list[IncomingEvent]:
 
 def _deliver(sessions: sessionmaker[Session], event: IncomingEvent) -> None:
     with sessions.begin() as session:
-        apply_events(session, [event], shop_id=1)
+        apply_event(session.connection(), event, shop_id=1)
 
 
 def _apply_listing(

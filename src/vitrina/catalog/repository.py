@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Row,
     Table,
     bindparam,
     delete,
     func,
     insert,
+    literal,
+    null,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.orm import Session, selectinload
@@ -70,18 +74,26 @@ _IMAGES = cast(Table, ProductImage.__table__)
 # cache key) cost more than running it.
 _UPDATE_PRODUCT = update(_PRODUCTS).where(_PRODUCTS.c.id == bindparam("product_id"))
 _INSERT_PRODUCT = insert(_PRODUCTS)
-_PRODUCT_IMAGES = select(
-    _IMAGES.c.id, _IMAGES.c.url, _IMAGES.c.position, _IMAGES.c.is_primary
-).where(_IMAGES.c.product_id == bindparam("product_id"))
+# An updated product's photos and shops in one statement (one round trip, not two): the rows
+# tell which they are by ``kind``; a shop's row carries its id and page address.
+_PHOTOS_AND_SHOPS = union_all(
+    select(
+        literal("photo").label("kind"),
+        _IMAGES.c.id,
+        _IMAGES.c.url,
+        _IMAGES.c.position,
+        _IMAGES.c.is_primary,
+    ).where(_IMAGES.c.product_id == bindparam("product_id")),
+    select(literal("shop"), _SHOPS.c.shop_id, _SHOPS.c.page_url, null(), null()).where(
+        _SHOPS.c.product_id == bindparam("product_id")
+    ),
+)
 _MOVE_IMAGE = (
     update(_IMAGES)
     .where(_IMAGES.c.id == bindparam("image_id"))
     .values(position=bindparam("new_position"), is_primary=bindparam("new_primary"))
 )
 _INSERT_IMAGE = insert(_IMAGES)
-_PRODUCT_SHOPS = select(_SHOPS.c.shop_id, _SHOPS.c.page_url).where(
-    _SHOPS.c.product_id == bindparam("product_id")
-)
 _INSERT_SHOP = insert(_SHOPS)
 _UPDATE_SHOP = (
     update(_SHOPS)
@@ -92,7 +104,7 @@ _DISABLE_PRODUCT = update(_PRODUCTS).where(_PRODUCTS.c.id == bindparam("product_
 
 
 def upsert_product(
-    session: Session,
+    connection: Connection,
     shop_id: int,
     data: ProductData,
     pages: Mapping[int, str | None] | None = None,
@@ -118,28 +130,31 @@ def upsert_product(
     }
     if pages is not None and pages.get(shop_id) is not None:
         values["page_url"] = pages[shop_id]  # the primary shop's own site
-    connection = session.connection()
     updated = connection.execute(_UPDATE_PRODUCT, {"product_id": data.id, **values})
     created = not updated.rowcount
+    photos: dict[str, Row[Any]] = {}
+    shops: dict[int, str | None] = {}
     if created:
         connection.execute(_INSERT_PRODUCT, {"id": data.id, "created_at": now, **values})
-    _sync_images(connection, data, created)
-    _sync_shops(connection, data, created, {shop_id: None} if pages is None else pages)
+    else:
+        for row in connection.execute(_PHOTOS_AND_SHOPS, {"product_id": data.id}):
+            if row.kind == "photo":
+                photos[row.url] = row
+            else:
+                shops[row.id] = row.url
+    _sync_images(connection, data, photos)
+    _sync_shops(connection, data, shops, {shop_id: None} if pages is None else pages)
     return created
 
 
 def _sync_shops(
-    connection: Connection, data: ProductData, created: bool, pages: Mapping[int, str | None]
+    connection: Connection,
+    data: ProductData,
+    existing: dict[int, str | None],
+    pages: Mapping[int, str | None],
 ) -> None:
+    """``existing``: the product's shops and their pages before the change."""
     wanted = {shop: page or data.page_url for shop, page in pages.items()}
-    existing = (
-        {}
-        if created
-        else {
-            row.shop_id: row.page_url
-            for row in connection.execute(_PRODUCT_SHOPS, {"product_id": data.id})
-        }
-    )
     gone = [shop for shop in existing if shop not in wanted]
     if gone:
         connection.execute(
@@ -162,12 +177,8 @@ def _sync_shops(
         connection.execute(_INSERT_SHOP, added)
 
 
-def _sync_images(connection: Connection, data: ProductData, created: bool) -> None:
-    existing = (
-        {}
-        if created
-        else {row.url: row for row in connection.execute(_PRODUCT_IMAGES, {"product_id": data.id})}
-    )
+def _sync_images(connection: Connection, data: ProductData, existing: dict[str, Row[Any]]) -> None:
+    """``existing``: the product's photos before the change, by URL (taken from as matched)."""
     primary = data.image if data.image in data.images else (data.images[0] if data.images else None)
     added, moved = [], []
     for position, url in enumerate(data.images):
@@ -194,12 +205,12 @@ def _sync_images(connection: Connection, data: ProductData, created: bool) -> No
         connection.execute(_INSERT_IMAGE, added)
 
 
-def disable_product(session: Session, product_id: int) -> bool:
+def disable_product(connection: Connection, product_id: int) -> bool:
     """Soft delete: the product stays, with its photos, but is no longer offered or searchable.
 
     Returns whether the product exists.
     """
-    result = session.connection().execute(
+    result = connection.execute(
         _DISABLE_PRODUCT, {"product_id": product_id, "enabled": False, "updated_at": utcnow()}
     )
     return bool(result.rowcount)

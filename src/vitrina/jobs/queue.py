@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, and_, bindparam, exists, func, or_, select, text, update
+from sqlalchemy import Connection, Table, and_, bindparam, exists, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
@@ -41,13 +41,12 @@ BACKOFF_MAX_S = 600.0
 
 
 def enqueue_reindex(
-    session: Session, product_id: int, shop_id: int | None, *, request_id: str | None = None
+    connection: Connection, product_id: int, shop_id: int | None, *, request_id: str | None = None
 ) -> None:
     """Queue a reindex of ``product_id`` unless one is already pending (changes coalesce).
 
     Runs inside the caller's transaction, so the job exists if and only if the change committed.
     """
-    connection = session.connection()
     now = utcnow()
     connection.execute(
         _ENQUEUE[connection.dialect.name],
@@ -102,8 +101,9 @@ def enqueue_products(
             )
         )
     rows = session.execute(query).all()
+    connection = session.connection()
     for product_id, shop in rows:
-        enqueue_reindex(session, product_id, shop)
+        enqueue_reindex(connection, product_id, shop)
     return [product_id for product_id, _ in rows]
 
 

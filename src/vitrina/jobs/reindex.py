@@ -13,16 +13,18 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy import Connection, Table, and_, bindparam, func, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
-from vitrina.catalog.models import Product
-from vitrina.db import utcnow, write_session
+from vitrina.catalog.models import Product, ProductImage
+from vitrina.db import UTCDateTime, utcnow, write_session
+from vitrina.descriptors.models import PhotoFeatures
 from vitrina.embedding import Embedder
 from vitrina.errors import ImageRejected, PhotoFetchError, VitrinaError
 from vitrina.images.decode import decode_image
@@ -122,17 +124,19 @@ def prepare(ctx: IndexingContext, product_ids: Sequence[int]) -> list[Work]:
 
     Nothing is written here, so the slow part (downloads, the model) holds no database lock.
     """
-    works = gather(ctx, product_ids)
+    with ctx.sessions() as session:
+        works = plan(session.connection(), ctx.embedder.name, product_ids)
+    gather(ctx, works)
     embed(ctx, works)
     return works
 
 
-def gather(ctx: IndexingContext, product_ids: Sequence[int]) -> list[Work]:
-    """The first half of :func:`prepare`: plan, download and decode (network and Pillow).
+def gather(ctx: IndexingContext, works: list[Work]) -> None:
+    """The first half of :func:`prepare` after :func:`plan`: download, decode and describe
+    (network, Pillow, OpenCV).
 
     Separate so the worker can download the next batch while the model embeds this one.
     """
-    works = _plan(ctx, list(dict.fromkeys(product_ids)))  # a product once, even if twice queued
     pending = [photo for work in works for photo in work.photos]
     _in_threads(lambda photo: _fetch(ctx, photo), pending)
     fetched = [photo for photo in pending if photo.fetched is not None]
@@ -141,7 +145,6 @@ def gather(ctx: IndexingContext, product_ids: Sequence[int]) -> list[Work]:
         lambda photo: _decode(ctx, photo),
         [p for p in fetched if p.vector is None or p.features is None],
     )
-    return works
 
 
 def embed(ctx: IndexingContext, works: list[Work]) -> None:
@@ -186,49 +189,77 @@ def apply(
         else:
             embedded.append(work)
             results[work.product_id] = _outcome(work)
-    products = _load_products(session, [work.product_id for work in embedded])
-    _store(session, ctx, embedded, products)
+    _store(session, ctx, embedded)
     return results
 
 
-def _load_products(session: Session, product_ids: Sequence[int]) -> dict[int, Product]:
-    """The products with their photos, in two queries whatever the batch size."""
-    if not product_ids:
-        return {}
-    query = select(Product).where(Product.id.in_(product_ids)).options(selectinload(Product.images))
-    return {product.id: product for product in session.scalars(query)}
+_PRODUCTS = cast(Table, Product.__table__)
+_IMAGES = cast(Table, ProductImage.__table__)
+_VECTORS = cast(Table, ImageVector.__table__)
+_FEATURES = cast(Table, PhotoFeatures.__table__)
 
-
-def _plan(ctx: IndexingContext, product_ids: Sequence[int]) -> list[Work]:
-    """What needs fetching: photos without a vector of this model or without search features
-    (indexed before features existed) — three queries for the batch."""
-    from vitrina.descriptors.repository import images_with_features
-
-    model = ctx.embedder.name
-    with ctx.sessions() as session:
-        products = _load_products(session, product_ids)
-        vectors = set(
-            session.scalars(
-                select(ImageVector.image_id).where(
-                    ImageVector.product_id.in_(product_ids), ImageVector.model == model
-                )
-            )
+# The batch's products and photos, and for each photo whether it has a vector of this model and
+# the colour its stored features were described with: what :func:`plan` needs, in one query
+# (it took four, each a round trip on the path from a webhook to a searchable photo).
+_PLAN = (
+    select(
+        _PRODUCTS.c.id,
+        _PRODUCTS.c.enabled,
+        _IMAGES.c.id.label("image_id"),
+        _IMAGES.c.url,
+        _VECTORS.c.image_id.label("vector_image_id"),
+        _FEATURES.c.colour,
+    )
+    .select_from(
+        _PRODUCTS.outerjoin(_IMAGES, _IMAGES.c.product_id == _PRODUCTS.c.id)
+        .outerjoin(
+            _VECTORS,
+            and_(_VECTORS.c.image_id == _IMAGES.c.id, _VECTORS.c.model == bindparam("model")),
         )
-        embedded = vectors & images_with_features(session, list(vectors))
-    works = []
-    for product_id in product_ids:
-        work = Work(product_id)
-        product = products.get(product_id)
-        if product is None or not product.enabled:
-            work.remove = True
-        else:
-            work.total = len(product.images)
-            work.photos = [
-                _Photo(image.id, image.url) for image in product.images if image.id not in embedded
-            ]
-            if not work.photos:
-                work.outcome = f"up to date: {work.total} photos already embedded by {model}"
-        works.append(work)
+        .outerjoin(_FEATURES, _FEATURES.c.image_id == _IMAGES.c.id)
+    )
+    .where(_PRODUCTS.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_PRODUCTS.c.id, _IMAGES.c.position, _IMAGES.c.id)
+)
+# The photos a batch wrote, with their products' state now (removed or disabled meanwhile).
+_STILL_THERE = (
+    select(_IMAGES.c.id, _PRODUCTS.c.enabled)
+    .join(_PRODUCTS, _PRODUCTS.c.id == _IMAGES.c.product_id)
+    .where(_IMAGES.c.id.in_(bindparam("ids", expanding=True)))
+)
+# A photo's fetch state: a failure keeps the hash and time of the last good fetch.
+_MARK_IMAGE = (
+    update(_IMAGES)
+    .where(_IMAGES.c.id == bindparam("b_id"))
+    .values(
+        content_hash=func.coalesce(bindparam("b_hash"), _IMAGES.c.content_hash),
+        fetched_at=func.coalesce(bindparam("b_at", type_=UTCDateTime), _IMAGES.c.fetched_at),
+        last_error=bindparam("b_error"),
+    )
+)
+
+
+def plan(connection: Connection, model: str, product_ids: Sequence[int]) -> list[Work]:
+    """What needs fetching: photos without a vector of ``model`` or without current search
+    features (indexed before features existed, or with an earlier colour descriptor)."""
+    from vitrina.descriptors.colour import unpack_colour
+
+    ids = list(dict.fromkeys(product_ids))  # a product once, even if twice queued
+    found: dict[int, Work] = {}
+    for row in connection.execute(_PLAN, {"ids": ids, "model": model}):
+        work = found.get(row.id)
+        if work is None:
+            work = found[row.id] = Work(row.id, remove=not row.enabled)
+        if row.image_id is None or work.remove:
+            continue
+        work.total += 1
+        described = row.colour is not None and unpack_colour(row.colour) is not None
+        if row.vector_image_id is None or not described:
+            work.photos.append(_Photo(row.image_id, row.url))
+    works = [found.get(pid) or Work(pid, remove=True) for pid in ids]
+    for work in works:
+        if not work.remove and not work.photos:
+            work.outcome = f"up to date: {work.total} photos already embedded by {model}"
     return works
 
 
@@ -299,26 +330,27 @@ def _embed(ctx: IndexingContext, photos: list[_Photo]) -> None:
     log.info("embedded %d photos in %.0f ms", len(photos), elapsed * 1000)
 
 
-def _store(
-    session: Session, ctx: IndexingContext, works: list[Work], products: dict[int, Product]
-) -> None:
-    """Write vectors and photo state of the batch, skipping products disabled meanwhile."""
+def _store(session: Session, ctx: IndexingContext, works: list[Work]) -> None:
+    """Write vectors and photo state of the batch, skipping products disabled meanwhile and
+    photos removed meanwhile."""
     from vitrina.descriptors.repository import NewFeatures, store_features
 
+    connection = session.connection()
+    photo_ids = [photo.image_id for work in works for photo in work.photos]
+    if not photo_ids:
+        return
+    rows = connection.execute(_STILL_THERE, {"ids": photo_ids})
+    enabled = {image_id: product_enabled for image_id, product_enabled in rows}
     now = utcnow()
     vectors: list[NewVector] = []
     features: list[NewFeatures] = []
+    marks: list[tuple[int, str | None, datetime | None, str | None]] = []
     for work in works:
-        product = products.get(work.product_id)
-        if product is None or not product.enabled:
-            continue
-        images = {image.id: image for image in product.images}
         for photo in work.photos:
-            image = images.get(photo.image_id)
-            if image is None:  # the photo was removed from the product meanwhile
+            if not enabled.get(photo.image_id):  # gone, or its product disabled meanwhile
                 continue
             if photo.error is not None:
-                image.last_error = photo.error.message
+                marks.append((photo.image_id, None, None, photo.error.message))
                 continue
             assert photo.fetched is not None and photo.vector is not None
             if photo.features is not None:
@@ -332,9 +364,10 @@ def _store(
                     photo.vector,
                 )
             )
-            image.content_hash = photo.fetched.sha256
-            image.fetched_at = now
-            image.last_error = None
+            marks.append((photo.image_id, photo.fetched.sha256, now, None))
+    if marks:
+        names = ("b_id", "b_hash", "b_at", "b_error")
+        connection.execute(_MARK_IMAGE, [dict(zip(names, mark, strict=True)) for mark in marks])
     store_vectors(session, vectors)
     store_features(session, features)
 

@@ -93,7 +93,7 @@ async def reindex_one(
                     field="shop_id",
                 )
             if not wait:
-                queue.enqueue_reindex(session, product.id, product.shop_id)
+                queue.enqueue_reindex(session.connection(), product.id, product.shop_id)
         if wait:
             from vitrina.jobs.reindex import reindex_product
 

@@ -1,6 +1,6 @@
 """Applying product changes to the catalog, whatever brought them: a webhook or a shop listing.
 
-:mod:`.service` is the one way in: :func:`~.service.apply_events` for webhook events,
+:mod:`.service` is the one way in: :func:`~.service.apply_event` for a webhook event,
 :func:`~.service.apply_listing` for rows of a listing. Both lock the products' ordering state
 (:mod:`.state`, the tables in :mod:`.models`), decide with the pure rules —
 :func:`.service.is_stale` for events, :func:`.snapshot.plan_product` /

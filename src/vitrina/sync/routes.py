@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from vitrina.config import Settings
-from vitrina.db import database_errors, write_session
+from vitrina.db import database_errors, write_connection
 from vitrina.errors import InvalidPayload, RateLimited, Unauthorized
 from vitrina.http.body_limit import DEFAULT_LIMIT
 from vitrina.http.deps import client_address
@@ -25,7 +25,7 @@ from vitrina.ingest.schemas import IncomingEvent, WebhookEnvelope, WebhookResult
 from vitrina.ingest.signatures import verify, verify_legacy
 from vitrina.ingest.sites import shops_for_product
 from vitrina.metrics import observe_webhook
-from vitrina.sync.service import EventOutcome, apply_events, log_rejection
+from vitrina.sync.service import EventOutcome, apply_event, log_rejection
 
 log = logging.getLogger("vitrina.ingest")
 router = APIRouter(tags=["webhooks"])
@@ -165,16 +165,15 @@ def _apply(
 ) -> EventOutcome:
     for attempt in range(2):
         try:
-            with database_errors(), write_session(services.sessions) as session:
-                (outcome,) = apply_events(
-                    session,
-                    [event],
+            with database_errors(), write_connection(services.engine) as connection:
+                return apply_event(
+                    connection,
+                    event,
                     shop_id=next(iter(shops)),  # the primary shop: the first site's
                     shops=shops,
                     request_id=request_id,
                     started=started,
                 )
-                return outcome
         except InvalidPayload as exc:
             _record_rejection(services, event, exc.message, request_id, started)
             observe_webhook("rejected")
@@ -190,9 +189,9 @@ def _apply(
 def _record_rejection(
     services: Services, event: IncomingEvent, error: str, request_id: str | None, started: float
 ) -> None:
-    with database_errors(), write_session(services.sessions) as session:
+    with database_errors(), write_connection(services.engine) as connection:
         log_rejection(
-            session,
+            connection,
             error=error,
             event_type=event.event_type,
             product_id=event.product_id,

@@ -1,9 +1,9 @@
 """Applying product changes to the catalog: two entry points sharing one lock and one log.
 
-:func:`apply_events` takes webhook events and decides each with the ordering rule below;
+:func:`apply_event` takes a webhook event and decides it with the ordering rule below;
 :func:`apply_listing` takes rows of a shop listing (:class:`~vitrina.sync.snapshot.SnapshotRow`)
 and decides each with the listing's rule (:mod:`.snapshot`). Both lock the products' ordering
-state once per call (:func:`~vitrina.sync.state.lock_products`), apply the changes in the order
+state once per call (:mod:`.state`), apply the changes in the order
 given, write through the catalog repository, queue the reindex and log each outcome through
 :func:`_log`, the one writer of the event log (rejections too: :func:`log_rejection`).
 Everything runs inside one transaction owned by the caller (the webhook route, the importer,
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from vitrina.catalog.product_data import ProductData
@@ -42,7 +42,7 @@ from vitrina.jobs.queue import enqueue_reindex
 from vitrina.sync.event_counts import count_event
 from vitrina.sync.models import EventLog, ProductSyncState
 from vitrina.sync.snapshot import ListingChange, SnapshotRow, plan_product, plan_vanished
-from vitrina.sync.state import Locked, SyncState, lock_products
+from vitrina.sync.state import Locked, SyncState, lock_event, lock_products
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +58,6 @@ _STATE = cast(Table, ProductSyncState.__table__)
 _EVENTS = cast(Table, EventLog.__table__)
 
 # Built once and run with parameters, so the compiled SQL is reused (see catalog.repository).
-_SEEN = select(_EVENTS.c.id).where(_EVENTS.c.idempotency_key == bindparam("key")).limit(1)
 _UPDATE_STATE = update(_STATE).where(_STATE.c.product_id == bindparam("b_product_id"))
 _INSERT_STATE = insert(_STATE)
 _LOG_EVENT = insert(_EVENTS)
@@ -86,51 +85,59 @@ def is_stale(
     return state.deleted and event_type != "product.deleted"
 
 
-def seen_before(session: Session, idempotency_key: str | None) -> bool:
-    """Whether an event with this idempotency key was already processed."""
-    if idempotency_key is None:
-        return False
-    return session.connection().execute(_SEEN, {"key": idempotency_key}).first() is not None
-
-
-def apply_events(
-    session: Session,
-    events: Sequence[IncomingEvent],
+def apply_event(
+    connection: Connection,
+    event: IncomingEvent,
     *,
     shop_id: int,
     shops: Mapping[int, str | None] | None = None,
     source: str = "webhook",
     request_id: str | None = None,
     started: float | None = None,
-) -> list[EventOutcome]:
-    """Apply webhook ``events`` in the order given, each logged once; return what each did.
+) -> EventOutcome:
+    """Apply one webhook event and log it once; return what it did.
 
-    Every event's product data is parsed first: bad data raises :class:`InvalidPayload` before
-    any write. A duplicate is logged and changes nothing. ``started`` is when the work began (the
-    request's arrival) for the log's ``processing_ms``; by default each event is timed on its own.
-    ``request_id`` is the request's id, logged with each outcome. ``shops`` are every shop the
-    products are in, each with its page there (``shop_id`` is the primary one); by default
-    ``shop_id`` alone.
+    The product data is parsed first: bad data raises :class:`InvalidPayload` before any write.
+    A duplicate is logged and changes nothing. ``started`` is when the work began (the request's
+    arrival) for the log's ``processing_ms``; by default now. ``request_id`` is the request's
+    id, logged with the outcome. ``shops`` are every shop the product is in, each with its page
+    there (``shop_id`` is the primary one); by default ``shop_id`` alone.
+
+    Core statements on the caller's connection throughout: the webhook's hot path. One read
+    decides (:func:`~vitrina.sync.state.lock_event`); an update then writes the product, the
+    ordering state, the job and the log row.
     """
-    parsed = [(event, _product_data(event)) for event in events]  # validate before any write
-    duplicate = [seen_before(session, event.idempotency_key) for event in events]
-    locked = lock_products(
-        session, [event.product_id for event, dup in zip(events, duplicate, strict=True) if not dup]
-    )
-    outcomes: list[EventOutcome] = []
-    for (event, data), dup in zip(parsed, duplicate, strict=True):
-        began = time.perf_counter() if started is None else started
-        if dup:  # a duplicate changes nothing and takes no lock
-            _log_event(session, event, "duplicate", source, request_id, began, key=None)
-            outcomes.append(EventOutcome("duplicate", event.product_id, False))
-            continue
-        outcomes.append(
-            _apply_event(
-                session, locked[event.product_id], event, data, shop_id, shops, source,
-                request_id, began,
-            )
-        )
-    return outcomes
+    began = time.perf_counter() if started is None else started
+    data = _product_data(event)  # validate before any write
+    seen, locked = lock_event(connection, event.product_id, event.idempotency_key)
+    if seen:  # a duplicate changes nothing
+        _log_event(connection, event, "duplicate", source, request_id, began, key=None)
+        return EventOutcome("duplicate", event.product_id, False)
+    if is_stale(locked.state, event.sequence, event.occurred_at, event.event_type):
+        _log_event(connection, event, "stale", source, request_id, began, key=event.idempotency_key)
+        return EventOutcome("stale", event.product_id, False)
+    state = locked.state or SyncState()
+    action: EventAction
+    if data is not None:
+        created = upsert_product(connection, shop_id, data, shops)
+        action = "created" if created else "updated"
+        product_exists = True
+    else:
+        product_exists = disable_product(connection, event.product_id)
+        action = "deleted"
+    state.deleted = data is None
+    if event.sequence is not None:
+        state.last_sequence = max(event.sequence, state.last_sequence or 0)
+    if event.occurred_at is not None and (
+        state.last_occurred_at is None or event.occurred_at > state.last_occurred_at
+    ):
+        state.last_occurred_at = event.occurred_at
+    _save_state(connection, event.product_id, state, locked.has_row)
+
+    if product_exists:
+        enqueue_reindex(connection, event.product_id, shop_id, request_id=request_id)
+    _log_event(connection, event, action, source, request_id, began, key=event.idempotency_key)
+    return EventOutcome(action, event.product_id, product_exists)
 
 
 def apply_listing(
@@ -149,10 +156,11 @@ def apply_listing(
     is the run's reference (``import:7``), logged with each outcome; each row is timed on its own.
     """
     locked = lock_products(session, [row.product_id for row in rows], with_products=True)
+    connection = session.connection()
     outcomes: list[ListingChange] = []
     for row in rows:
         outcome = _apply_row(
-            session, locked[row.product_id], row, shop_id, source, run_ref, dry_run
+            connection, locked[row.product_id], row, shop_id, source, run_ref, dry_run
         )
         if outcome is not None:
             outcomes.append(outcome)
@@ -166,46 +174,8 @@ def _product_data(event: IncomingEvent) -> ProductData | None:
     return parse_product(event.product_data)
 
 
-def _apply_event(
-    session: Session,
-    locked: Locked,
-    event: IncomingEvent,
-    data: ProductData | None,
-    shop_id: int,
-    shops: Mapping[int, str | None] | None,
-    source: str,
-    request_id: str | None,
-    began: float,
-) -> EventOutcome:
-    """The ordering rule, then the write. Core statements throughout: the webhook's hot path."""
-    if is_stale(locked.state, event.sequence, event.occurred_at, event.event_type):
-        _log_event(session, event, "stale", source, request_id, began, key=event.idempotency_key)
-        return EventOutcome("stale", event.product_id, False)
-    state = locked.state or SyncState()
-    action: EventAction
-    if data is not None:
-        action = "created" if upsert_product(session, shop_id, data, shops) else "updated"
-        product_exists = True
-    else:
-        product_exists = disable_product(session, event.product_id)
-        action = "deleted"
-    state.deleted = data is None
-    if event.sequence is not None:
-        state.last_sequence = max(event.sequence, state.last_sequence or 0)
-    if event.occurred_at is not None and (
-        state.last_occurred_at is None or event.occurred_at > state.last_occurred_at
-    ):
-        state.last_occurred_at = event.occurred_at
-    _save_state(session, event.product_id, state, locked.has_row)
-
-    if product_exists:
-        enqueue_reindex(session, event.product_id, shop_id, request_id=request_id)
-    _log_event(session, event, action, source, request_id, began, key=event.idempotency_key)
-    return EventOutcome(action, event.product_id, product_exists)
-
-
 def _apply_row(
-    session: Session,
+    connection: Connection,
     locked: Locked,
     row: SnapshotRow,
     shop_id: int,
@@ -225,14 +195,14 @@ def _apply_row(
     if change is None or dry_run:
         return change
     if change.action in ("created", "updated") and row.data is not None:
-        upsert_product(session, shop_id, row.data)
-        enqueue_reindex(session, row.product_id, shop_id, request_id=run_ref)
+        upsert_product(connection, shop_id, row.data)
+        enqueue_reindex(connection, row.product_id, shop_id, request_id=run_ref)
     elif change.action == "deleted" and locked.product is not None:
-        disable_product(session, row.product_id)
-        enqueue_reindex(session, row.product_id, locked.product.shop_id, request_id=run_ref)
+        disable_product(connection, row.product_id)
+        enqueue_reindex(connection, row.product_id, locked.product.shop_id, request_id=run_ref)
     if change.action != "unchanged":
         _log(
-            session,
+            connection,
             source=source,
             event_type=_SNAPSHOT_EVENT_TYPE.get(change.action, "product.updated"),
             product_id=change.product_id,
@@ -244,7 +214,9 @@ def _apply_row(
     return change
 
 
-def _save_state(session: Session, product_id: int, state: SyncState, has_row: bool) -> None:
+def _save_state(
+    connection: Connection, product_id: int, state: SyncState, has_row: bool
+) -> None:
     values = {
         "last_sequence": state.last_sequence,
         "last_occurred_at": state.last_occurred_at,
@@ -252,13 +224,13 @@ def _save_state(session: Session, product_id: int, state: SyncState, has_row: bo
         "updated_at": utcnow(),
     }
     if has_row:
-        session.connection().execute(_UPDATE_STATE, {"b_product_id": product_id, **values})
+        connection.execute(_UPDATE_STATE, {"b_product_id": product_id, **values})
     else:
-        session.connection().execute(_INSERT_STATE, {"product_id": product_id, **values})
+        connection.execute(_INSERT_STATE, {"product_id": product_id, **values})
 
 
 def _log_event(
-    session: Session,
+    connection: Connection,
     event: IncomingEvent,
     outcome: str,
     source: str,
@@ -268,7 +240,7 @@ def _log_event(
     key: str | None,
 ) -> None:
     _log(
-        session,
+        connection,
         source=source,
         event_type=event.event_type,
         product_id=event.product_id,
@@ -282,7 +254,7 @@ def _log_event(
 
 
 def _log(
-    session: Session,
+    connection: Connection,
     *,
     source: str,
     event_type: str | None,
@@ -297,7 +269,6 @@ def _log(
 ) -> None:
     """One row of the event log (a Core insert) and its minute's counter: every outcome, from any
     source, is logged here."""
-    connection = session.connection()
     received_at = utcnow()
     connection.execute(
         _LOG_EVENT,
@@ -319,7 +290,7 @@ def _log(
 
 
 def log_rejection(
-    session: Session,
+    connection: Connection,
     *,
     error: str,
     event_type: str | None,
@@ -330,7 +301,7 @@ def log_rejection(
 ) -> None:
     """Record an authenticated change that was refused (bad data): the error rate counts these."""
     _log(
-        session,
+        connection,
         source=source,
         event_type=event_type,
         product_id=product_id,

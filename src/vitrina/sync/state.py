@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Connection, Table, bindparam, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session, selectinload
 
 from vitrina.catalog.models import Product
 from vitrina.db import utcnow
-from vitrina.sync.models import ProductSyncState
+from vitrina.sync.models import EventLog, ProductSyncState
 
 
 @dataclass(slots=True)
@@ -48,6 +48,7 @@ class Locked:
 
 
 _STATE = cast(Table, ProductSyncState.__table__)
+_EVENTS = cast(Table, EventLog.__table__)
 
 # Built once and run with parameters, so the compiled SQL is reused: a webhook locks one product
 # on its hot path (see catalog.repository).
@@ -72,6 +73,48 @@ _CLAIM_STATE_ROW = (
     .on_conflict_do_nothing(index_elements=["product_id"])
     .returning(_STATE.c.product_id)
 )
+
+
+# A webhook's one read before it decides, in one round trip: whether its idempotency key was
+# processed, and its product's ordering state, locked. SQLite: the transaction already holds the
+# database's write lock, so a plain read (outer-joined to one row, so a product without state
+# still answers). PostgreSQL: an upsert that changes nothing takes the row lock, creating the row
+# if missing, and returns the newest committed state even when it waited for another writer (a
+# plain SELECT in the same statement would read the snapshot from before the wait). The key's
+# check may miss a concurrent delivery of the same event: the log's unique key catches that one.
+_SEEN = (
+    select(_EVENTS.c.id).where(_EVENTS.c.idempotency_key == bindparam("key")).exists().label("seen")
+)
+_ONE_ROW = select(literal(1).label("one")).subquery()
+_EVENT_STATE = {
+    "sqlite": select(_SEEN, *_COLUMNS).select_from(
+        _ONE_ROW.outerjoin(_STATE, _STATE.c.product_id == bindparam("b_product_id"))
+    ),
+    "postgresql": (
+        pg_insert(_STATE)
+        .values(product_id=bindparam("b_product_id"), deleted=False, updated_at=bindparam("now"))
+        .on_conflict_do_update(
+            index_elements=["product_id"], set_={"product_id": _STATE.c.product_id}
+        )
+        .returning(_SEEN, *_COLUMNS)
+    ),
+}
+
+
+def lock_event(connection: Connection, product_id: int, key: str | None) -> tuple[bool, Locked]:
+    """Whether an event with idempotency ``key`` was processed, and ``product_id``'s ordering
+    state locked in the current write transaction (see ``_EVENT_STATE``).
+
+    On PostgreSQL the row is created when missing; its empty state reads like none.
+    """
+    row = connection.execute(
+        _EVENT_STATE[connection.dialect.name],
+        {"key": key, "b_product_id": product_id, "now": utcnow()},
+    ).one()
+    if row.product_id is None:
+        return bool(row.seen), Locked(None, has_row=False)
+    state = SyncState(row.last_sequence, row.last_occurred_at, row.deleted, row.updated_at)
+    return bool(row.seen), Locked(state, has_row=True)
 
 
 def lock_products(

@@ -180,7 +180,7 @@ def _write_page(
     )
     for bad in rejected:
         log_rejection(
-            session,
+            session.connection(),
             error=bad.error,
             event_type="product.updated",
             product_id=bad.product_id,

@@ -206,7 +206,7 @@ def _log_rejected(
     with write_session(sessions) as session:
         for bad in rejected:
             log_rejection(
-                session, error=bad.error, event_type="product.updated",
+                session.connection(), error=bad.error, event_type="product.updated",
                 product_id=bad.product_id, source=SOURCE, request_id=run_ref,
             )
 
