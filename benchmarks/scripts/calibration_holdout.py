@@ -1,0 +1,97 @@
+"""Experiment: does the calibration's choice of the exact thresholds hold out of sample?
+
+``benchmarks/real_photos.py --dump FILE`` pickles every query's candidates as search saw them
+(both halves). This replays the exact rule over the sweep's whole grid of thresholds
+(``calibration.exact_trials``) on each half, prints the held-out half's precision/recall
+trade-off (the settings no other beats on both), and what each way of choosing on the
+calibration half alone gives on the held-out half: the precision as measured (the sweep before
+issue 25's resampling) and its bound over resamples by bouquet (``search/resampling``). Pure
+arithmetic: a minute, not the benchmark's ten.
+
+Run: ``.venv/bin/python benchmarks/scripts/calibration_holdout.py FILE``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))
+
+from vitrina.search.calibration import (
+    Observation,
+    exact_counts,
+    exact_trials,
+    most_recall,
+    quality,
+    replay,
+)
+from vitrina.search.resampling import Resamples
+from vitrina.search.thresholds import Thresholds
+
+
+def label(t: Thresholds) -> str:
+    return f"{t.min_inliers} inliers, cells {t.colour_agree}, hue {t.hue_agree}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("dump", help="the file real_photos.py --dump wrote")
+    args = parser.parse_args()
+    with open(args.dump, "rb") as handle:
+        calibrate, held_out, colours, group, shipped = pickle.load(handle)
+    halves: dict[str, list[Observation]] = {"calibration": calibrate, "held-out": held_out}
+    cases = {name: [o.case for o in obs] for name, obs in halves.items()}
+    resamples = Resamples.of([c.product_id for c in cases["calibration"]], group)
+    by_product = Resamples.of([c.product_id for c in cases["calibration"]])
+    rows = []
+    for trial in exact_trials(shipped):
+        figures = []
+        for name, obs in halves.items():
+            answers = [replay(o, trial) for o in obs]
+            q = quality(cases[name], answers, colours)
+            figures.append((q.exact_precision, q.exact_recall, q.exact_listed))
+            if name == "calibration":
+                counts = exact_counts(cases[name], answers)
+                bounds = (resamples.precision_bound(*counts), by_product.precision_bound(*counts))
+        rows.append((trial, figures[0], bounds, figures[1]))
+    print("held-out trade-off: the settings no other beats in both exact precision and recall")
+    print("  held-out precision (listed), recall | calibration half: precision, bound, recall")
+    frontier = [
+        r
+        for r in rows
+        if not any(
+            o[3][0] >= r[3][0] and o[3][1] >= r[3][1] and (o[3][0], o[3][1]) != (r[3][0], r[3][1])
+            for o in rows
+        )
+    ]
+    seen = set()
+    for trial, fit, bound, test in sorted(frontier, key=lambda r: -r[3][0]):
+        key = (round(test[0], 4), round(test[1], 4))
+        if key in seen:
+            continue
+        seen.add(key)
+        print(
+            f"  {test[0]:6.1%} ({test[2]:3d}), {test[1]:6.1%} | {fit[0]:6.1%}, {bound[0]:6.1%},"
+            f" {fit[1]:6.1%}  ({label(trial)})"
+        )
+    ways = {
+        "precision as measured (before)": [(f[0], f[1], t) for t, f, _, _ in rows],
+        "bound, resampled by bouquet": [(b[0], f[1], t) for t, f, b, _ in rows],
+        "bound, resampled by product": [(b[1], f[1], t) for t, f, b, _ in rows],
+    }
+    print("\nchosen on the calibration half alone -> the held-out half")
+    for name, candidates in ways.items():
+        chosen = most_recall(candidates)
+        trial, fit, bound, test = next(r for r in rows if r[0] == chosen)
+        print(
+            f"  {name}: {label(chosen)}; calibration {fit[0]:.1%} (bound {bound[0]:.1%}),"
+            f" recall {fit[1]:.1%} -> held-out {test[0]:.1%} ({test[2]} listed), recall"
+            f" {test[1]:.1%}"
+        )
+
+
+if __name__ == "__main__":
+    main()
