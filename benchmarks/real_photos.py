@@ -274,7 +274,7 @@ def main() -> None:
 
         shipped = service.thresholds
         observed = observe(service, calibrate)
-        chosen, fitted = sweep(observed, shipped, catalog.colours, catalog.group)
+        chosen, fitted = sweep(observed, shipped, catalog.colours)
         old_obs = observe(service, held_out)
         if args.dump:
             with open(args.dump, "wb") as handle:

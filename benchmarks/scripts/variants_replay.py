@@ -54,7 +54,7 @@ def main() -> None:
         ("where the variants differ", list),
     ):
         fit, test = transform(calibrate), transform(held_out)
-        chosen, fitted = sweep(fit, shipped, colours, group)
+        chosen, fitted = sweep(fit, shipped, colours)
         answers = [replay(o, chosen) for o in test]
         found = quality([o.case for o in test], answers, colours)
         defaults = [replay(o, shipped) for o in test]

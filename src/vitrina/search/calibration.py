@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import statistics
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from PIL import Image
@@ -29,7 +29,6 @@ from vitrina.images.decode import decode_image
 from vitrina.search.customer_photos import CUSTOMER_STYLES, jpeg_bytes, recoloured
 from vitrina.search.models import SearchCalibration
 from vitrina.search.ranking import QueryPhoto, nearest_in_shape, ranking_scores, the_match
-from vitrina.search.resampling import Resamples
 from vitrina.search.schemas import SearchResponse
 from vitrina.search.service import SearchService
 from vitrina.search.thresholds import Thresholds
@@ -250,13 +249,6 @@ def exact_trials(base: Thresholds) -> list[Thresholds]:
     ]
 
 
-def exact_counts(cases: Sequence[Case], answers: Sequence[Answer]) -> tuple[list[int], list[int]]:
-    """Per case: how many products ``exact`` lists, and how many of them are right (0 or 1)."""
-    return [len(a.exact) for a in answers], [
-        int(c.present and c.product_id in a.exact) for c, a in zip(cases, answers, strict=True)
-    ]
-
-
 def most_recall(found: Sequence[tuple[float, float, Thresholds]]) -> Thresholds:
     """Of ``(precision, recall, thresholds)`` per setting, the best recall at ≥ 98 % precision
     (or, if none is that precise, at the best precision found); several settings often give
@@ -270,27 +262,19 @@ def most_recall(found: Sequence[tuple[float, float, Thresholds]]) -> Thresholds:
 
 
 def sweep(
-    observations: Sequence[Observation],
-    base: Thresholds,
-    colours: dict[int, str],
-    groups: Mapping[int, int] | None = None,
+    observations: Sequence[Observation], base: Thresholds, colours: dict[int, str]
 ) -> tuple[Thresholds, Quality]:
-    """The thresholds with the best exact recall whose exact precision is ≥ 98 % with
-    confidence (``search/resampling``: resampled by ``groups``, product -> bouquet, or by
-    product), then the colour weight and gate with the best colour precision that keep
-    recall@1 near its best."""
+    """The thresholds with the best exact recall at ≥ 98 % exact precision (:func:`most_recall`),
+    then the colour weight and gate with the best colour precision that keep recall@1 near its
+    best."""
     cases = [o.case for o in observations]
-    resamples = Resamples.of([c.product_id for c in cases], groups)
 
     def measure(thresholds: Thresholds) -> Quality:
         return quality(cases, [replay(o, thresholds) for o in observations], colours)
 
-    found = []
-    for trial in exact_trials(base):
-        answers = [replay(o, trial) for o in observations]
-        bound = resamples.precision_bound(*exact_counts(cases, answers))
-        found.append((bound, quality(cases, answers, colours).exact_recall, trial))
-    chosen = most_recall(found)
+    chosen = most_recall(
+        [(q.exact_precision, q.exact_recall, t) for t in exact_trials(base) for q in [measure(t)]]
+    )
     # Colour moves the ranking (weight) and puts the query's main colour first (gate); the pair
     # with the best colour precision whose recall@1 stays within a point of the best (a point
     # is two or three queries of a benchmark half; half a point chose by noise).
