@@ -130,7 +130,7 @@ def main() -> None:
             f" {fit[1]:6.1%}  ({label(trial)})"
         )
     ways = {
-        "precision as measured (before)": [(f[0], f[1], t) for t, f, _, _ in rows],
+        "precision as measured (the sweep)": [(f[0], f[1], t) for t, f, _, _ in rows],
         "bound, resampled by bouquet": [(b[0], f[1], t) for t, f, b, _ in rows],
         "bound, resampled by product": [(b[1], f[1], t) for t, f, b, _ in rows],
     }
