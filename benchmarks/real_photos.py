@@ -41,7 +41,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from quality import index_catalog, open_catalog, search_service, table
-from tests.support.recolour import VARIANT_COLOURS, colour_variant, warm_cast
+from tests.support.recolour import (
+    MOVED_SHARE,
+    VARIANT_COLOURS,
+    colour_variant,
+    moved_share,
+    warm_cast,
+)
 
 from vitrina.search.calibration import (
     TOP,
@@ -113,6 +119,20 @@ class Catalog:
     same_bouquet: list[tuple[bytes, int]]  # another photo of a bouquet, and its product
 
 
+def variants(photo: Image.Image, colour: str, rng: random.Random) -> list[tuple[str, Image.Image]]:
+    """Three colour variants of a photo whose flowers are ``colour``, as a shop lists them: the
+    flowers in another colour a buyer would name differently (a recolour that moves too little
+    of the photo is the same colour, and the next colour is taken)."""
+    found = []
+    for other in rng.sample([c for c in VARIANT_COLOURS if c != colour], len(VARIANT_COLOURS) - 1):
+        recoloured = colour_variant(photo, other, colour)
+        if moved_share(photo, recoloured) >= MOVED_SHARE:
+            found.append((other, recoloured))
+        if len(found) == 3:
+            break
+    return found
+
+
 def build_catalog(sources: Sequence[Source], folder: Path) -> Catalog:
     products: list[tuple[int, list[bytes]]] = []
     colours: dict[int, str] = {}
@@ -135,10 +155,8 @@ def build_catalog(sources: Sequence[Source], folder: Path) -> Catalog:
         if source.colour in VARIANT_COLOURS:
             coloured += 1
             if coloured % 2 == 0:
-                others = [c for c in VARIANT_COLOURS if c != source.colour]
-                for colour in random.Random(n).sample(others, 3):
+                for colour, recoloured in variants(photo, source.colour, random.Random(n)):
                     vid = len(products) + 1
-                    recoloured = colour_variant(photo, colour)
                     products.append((vid, [jpeg_bytes(recoloured, 90)]))
                     photos[vid], group[vid], kind[vid] = recoloured, n, "variant"
                     colours[vid] = colour

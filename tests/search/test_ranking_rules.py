@@ -159,3 +159,15 @@ def test_two_variants_agreeing_alike_where_they_differ_are_neither_exact():
     assert the_match([white, pink], EXACT, lambda k, o: 0.9) == ([0], False)
     # Told apart where they differ, though the cells agree alike: the one agreeing there.
     assert the_match([white, pink], EXACT, lambda k, o: 0.9 if k == 0 else 0.1) == ([0], True)
+
+
+def test_variants_verifying_with_the_same_inliers_and_cells_are_not_one_photo():
+    """A tilted photo of a real dahlia: its red product and the orange variant (a recolour keeps
+    the photo's keypoints) verify with 59 inliers and every cell agreeing, the hue 1.0 and 0.61.
+    They are two colours, told apart where they differ, not products sharing a photo."""
+    red, orange = (59, 1.0, 1.0, 0.888, 1.0), (59, 1.0, 0.92, 0.868, 0.61)
+    where = {(0, 1): 1.0, (1, 0): 0.12}
+    assert the_match([red, orange], EXACT, lambda k, o: where[k, o]) == ([0], True)
+    assert the_match([orange, red], EXACT, lambda k, o: where[1 - k, 1 - o]) == ([1], True)
+    # Products sharing one photo verify identically, hue and all: the match together.
+    assert the_match([red, red], EXACT, lambda k, o: None) == ([0, 1], True)

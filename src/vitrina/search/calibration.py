@@ -233,32 +233,48 @@ def quality(cases: Sequence[Case], answers: Sequence[Answer], colours: dict[int,
     )
 
 
+# The grid of the exact rule's thresholds the sweep replays.
+INLIERS = (8, 10, 12, 14, 16, 18, 20, 24, 28, 32, 40)
+CELLS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
+HUES = (0.0, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9)
+
+
+def exact_trials(base: Thresholds) -> list[Thresholds]:
+    """``base`` with every inlier, colour-cell and hue threshold of the grid."""
+    return [
+        replace(base, min_inliers=inliers, colour_agree=agree, hue_agree=hue)
+        for inliers in INLIERS
+        for agree in CELLS
+        for hue in HUES
+    ]
+
+
+def most_recall(found: Sequence[tuple[float, float, Thresholds]]) -> Thresholds:
+    """Of ``(precision, recall, thresholds)`` per setting, the best recall at ≥ 98 % precision
+    (or, if none is that precise, at the best precision found); several settings often give
+    the same answers (a plateau), and the one in its middle is the least likely to be an
+    accident of the sample."""
+    precise = min(EXACT_PRECISION, max(precision for precision, _, _ in found) - 0.005)
+    qualified = [(recall, trial) for precision, recall, trial in found if precision >= precise]
+    best = max(recall for recall, _ in qualified)
+    plateau = [trial for recall, trial in qualified if recall >= best - 0.005]
+    return plateau[len(plateau) // 2]
+
+
 def sweep(
     observations: Sequence[Observation], base: Thresholds, colours: dict[int, str]
 ) -> tuple[Thresholds, Quality]:
-    """The thresholds with the best exact recall at ≥ 98 % exact precision, then the colour
-    weight and gate with the best colour precision that keep recall@1 near its best."""
+    """The thresholds with the best exact recall at ≥ 98 % exact precision (:func:`most_recall`),
+    then the colour weight and gate with the best colour precision that keep recall@1 near its
+    best."""
     cases = [o.case for o in observations]
 
     def measure(thresholds: Thresholds) -> Quality:
         return quality(cases, [replay(o, thresholds) for o in observations], colours)
 
-    # The best exact recall at ≥ 98 % precision (or, if none is that precise, at the best
-    # precision found); several settings often give the same answers (a plateau), and the one
-    # in its middle is the least likely to be an accident of the sample.
-    found = [
-        (q.exact_precision, q.exact_recall, trial)
-        for inliers in (8, 10, 12, 14, 16, 18, 20, 24, 28, 32, 40)
-        for agree in (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
-        for hue in (0.0, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9)
-        for trial in [replace(base, min_inliers=inliers, colour_agree=agree, hue_agree=hue)]
-        for q in [measure(trial)]
-    ]
-    precise = min(EXACT_PRECISION, max(precision for precision, _, _ in found) - 0.005)
-    qualified = [(recall, trial) for precision, recall, trial in found if precision >= precise]
-    best = max(recall for recall, _ in qualified)
-    plateau = [trial for recall, trial in qualified if recall >= best - 0.005]
-    chosen = plateau[len(plateau) // 2]
+    chosen = most_recall(
+        [(q.exact_precision, q.exact_recall, t) for t in exact_trials(base) for q in [measure(t)]]
+    )
     # Colour moves the ranking (weight) and puts the query's main colour first (gate); the pair
     # with the best colour precision whose recall@1 stays within a point of the best (a point
     # is two or three queries of a benchmark half; half a point chose by noise).
