@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from vitrina.catalog.models import Product, ProductImage
 from vitrina.db import utcnow
-from vitrina.descriptors.colour import main_colour, unpack_colour
+from vitrina.descriptors.colour import ColourDescriptor, main_colour, unpack_colour
 from vitrina.descriptors.models import PhotoFeatures
 from vitrina.errors import NotFound, VitrinaError
 from vitrina.images.decode import decode_image
@@ -87,6 +87,8 @@ class Seen:
     # the hue agreement where each other verified product, a variant of it, differs
     # (``descriptors/variants``), by product id; absent when they cannot be compared
     apart: dict[int, float] = field(default_factory=dict)
+    # its photo's stored colour descriptor (the match's names the others' colour)
+    catalog_colour: ColourDescriptor | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -134,6 +136,7 @@ def observe(service: SearchService, cases: Iterable[Case]) -> list[Observation]:
                             for value in [variants_apart(c, other)]
                             if value is not None
                         },
+                        c.catalog_colour,
                     )
                     for c in found
                 ],

@@ -18,7 +18,12 @@ from numpy.typing import NDArray
 from PIL import Image
 from sqlalchemy.orm import Session
 
-from vitrina.descriptors.colour import confident_colour, main_colours, similarities
+from vitrina.descriptors.colour import (
+    ColourDescriptor,
+    confident_colour,
+    main_colours,
+    similarities,
+)
 from vitrina.descriptors.features import Description
 from vitrina.descriptors.repository import colours
 from vitrina.descriptors.verify import (
@@ -109,6 +114,7 @@ class Candidate:
     score: float = 0.0
     verification: Verification | None = None
     exact: bool = False
+    catalog_colour: ColourDescriptor | None = None  # its photo's stored colour descriptor
 
     @property
     def similarity(self) -> float:
@@ -123,7 +129,7 @@ def rank(
     so they come first unless another bouquet is much nearer in shape."""
     description = photo.description
     query_colour = description.colour if description is not None else None
-    stored = colours(session, [h.image_id for h in hits]) if query_colour is not None else {}
+    stored = colours(session, [h.image_id for h in hits]) if description is not None else {}
     described = [h.image_id for h in hits if h.image_id in stored]
     agreement: dict[int, tuple[float, bool]] = {}
     if description is not None and query_colour is not None and described:
@@ -144,7 +150,7 @@ def rank(
         }
     per_product: dict[int, Candidate] = {}
     for hit in hits:
-        candidate = Candidate(hit)
+        candidate = Candidate(hit, catalog_colour=stored.get(hit.image_id))
         if hit.image_id in agreement:
             candidate.colour, candidate.same_colour = agreement[hit.image_id]
         candidate.score = ranking_score(
