@@ -28,7 +28,13 @@ from vitrina.errors import NotFound, VitrinaError
 from vitrina.images.decode import decode_image
 from vitrina.search.customer_photos import CUSTOMER_STYLES, jpeg_bytes, recoloured
 from vitrina.search.models import SearchCalibration
-from vitrina.search.ranking import QueryPhoto, nearest_in_shape, ranking_scores, the_match
+from vitrina.search.ranking import (
+    QueryPhoto,
+    colours_of_the_match,
+    nearest_in_shape,
+    ranking_scores,
+    the_match,
+)
 from vitrina.search.schemas import SearchResponse
 from vitrina.search.service import SearchService
 from vitrina.search.thresholds import Thresholds
@@ -167,6 +173,18 @@ def replay(observation: Observation, thresholds: Thresholds) -> Answer:
         lambda k, other: checked[k].apart.get(checked[other].product_id),
     )
     ids = [checked[k].product_id for k in first]
+    match = next(
+        (checked[k].catalog_colour for k in first if checked[k].catalog_colour is not None), None
+    )
+    if match is not None:  # the others by the matched product's colour (as the service does)
+        named = colours_of_the_match(match, [s.catalog_colour for s in scored])
+        scored = [
+            replace(s, colour=c, same_colour=same)
+            for s, (c, same) in zip(scored, named, strict=True)
+        ]
+        scores = ranking_scores(scored, thresholds)
+        order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
+        scored = [scored[k] for k in order]
     ranked = ids + [s.product_id for s in scored if s.product_id not in ids]
     return Answer(ranked[:TOP], set(ids) if exact else set())
 
