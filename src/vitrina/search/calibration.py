@@ -22,13 +22,19 @@ from sqlalchemy.orm import Session
 
 from vitrina.catalog.models import Product, ProductImage
 from vitrina.db import utcnow
-from vitrina.descriptors.colour import main_colour, unpack_colour
+from vitrina.descriptors.colour import ColourDescriptor, main_colour, unpack_colour
 from vitrina.descriptors.models import PhotoFeatures
 from vitrina.errors import NotFound, VitrinaError
 from vitrina.images.decode import decode_image
 from vitrina.search.customer_photos import CUSTOMER_STYLES, jpeg_bytes, recoloured
 from vitrina.search.models import SearchCalibration
-from vitrina.search.ranking import QueryPhoto, nearest_in_shape, ranking_scores, the_match
+from vitrina.search.ranking import (
+    QueryPhoto,
+    colours_of_the_match,
+    nearest_in_shape,
+    ranking_scores,
+    the_match,
+)
 from vitrina.search.schemas import SearchResponse
 from vitrina.search.service import SearchService
 from vitrina.search.thresholds import Thresholds
@@ -87,6 +93,8 @@ class Seen:
     # the hue agreement where each other verified product, a variant of it, differs
     # (``descriptors/variants``), by product id; absent when they cannot be compared
     apart: dict[int, float] = field(default_factory=dict)
+    # its photo's stored colour descriptor (the match's names the others' colour)
+    catalog_colour: ColourDescriptor | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -134,6 +142,7 @@ def observe(service: SearchService, cases: Iterable[Case]) -> list[Observation]:
                             for value in [variants_apart(c, other)]
                             if value is not None
                         },
+                        c.catalog_colour,
                     )
                     for c in found
                 ],
@@ -164,6 +173,18 @@ def replay(observation: Observation, thresholds: Thresholds) -> Answer:
         lambda k, other: checked[k].apart.get(checked[other].product_id),
     )
     ids = [checked[k].product_id for k in first]
+    match = next(
+        (checked[k].catalog_colour for k in first if checked[k].catalog_colour is not None), None
+    )
+    if match is not None:  # the others by the matched product's colour (as the service does)
+        named = colours_of_the_match(match, [s.catalog_colour for s in scored])
+        scored = [
+            replace(s, colour=c, same_colour=same)
+            for s, (c, same) in zip(scored, named, strict=True)
+        ]
+        scores = ranking_scores(scored, thresholds)
+        order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
+        scored = [scored[k] for k in order]
     ranked = ids + [s.product_id for s in scored if s.product_id not in ids]
     return Answer(ranked[:TOP], set(ids) if exact else set())
 

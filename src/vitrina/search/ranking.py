@@ -18,7 +18,13 @@ from numpy.typing import NDArray
 from PIL import Image
 from sqlalchemy.orm import Session
 
-from vitrina.descriptors.colour import confident_colour, main_colours, similarities
+from vitrina.descriptors.colour import (
+    ColourDescriptor,
+    confident_colour,
+    main_colour,
+    main_colours,
+    similarities,
+)
 from vitrina.descriptors.features import Description
 from vitrina.descriptors.repository import colours
 from vitrina.descriptors.verify import (
@@ -109,6 +115,7 @@ class Candidate:
     score: float = 0.0
     verification: Verification | None = None
     exact: bool = False
+    catalog_colour: ColourDescriptor | None = None  # its photo's stored colour descriptor
 
     @property
     def similarity(self) -> float:
@@ -123,7 +130,7 @@ def rank(
     so they come first unless another bouquet is much nearer in shape."""
     description = photo.description
     query_colour = description.colour if description is not None else None
-    stored = colours(session, [h.image_id for h in hits]) if query_colour is not None else {}
+    stored = colours(session, [h.image_id for h in hits]) if description is not None else {}
     described = [h.image_id for h in hits if h.image_id in stored]
     agreement: dict[int, tuple[float, bool]] = {}
     if description is not None and query_colour is not None and described:
@@ -144,7 +151,7 @@ def rank(
         }
     per_product: dict[int, Candidate] = {}
     for hit in hits:
-        candidate = Candidate(hit)
+        candidate = Candidate(hit, catalog_colour=stored.get(hit.image_id))
         if hit.image_id in agreement:
             candidate.colour, candidate.same_colour = agreement[hit.image_id]
         candidate.score = ranking_score(
@@ -299,6 +306,52 @@ def clear_nearest(similarities: Sequence[float]) -> int | None:
     if runner_up is None or similarities[nearest] - runner_up >= CLEAR_LEAD:
         return nearest
     return None
+
+
+def rank_by_the_match(candidates: list[Candidate], front: set[int], thresholds: Thresholds) -> None:
+    """After verification: the products after the match (product ids ``front``, first) re-ranked
+    in place by colour agreement with the match's catalog photo instead of the query photo's,
+    and its main colour the gate's (:func:`colours_of_the_match`); nothing moves when nothing
+    verified or the match's colour is not stored. The match stays first: only the others move.
+    """
+    match = next(
+        (
+            c.catalog_colour
+            for c in candidates
+            if c.hit.product_id in front and c.catalog_colour is not None
+        ),
+        None,
+    )
+    if match is None:
+        return
+    named = colours_of_the_match(match, [c.catalog_colour for c in candidates])
+    for candidate, (colour, same) in zip(candidates, named, strict=True):
+        candidate.colour, candidate.same_colour = colour, same
+    for candidate, score in zip(candidates, ranking_scores(candidates, thresholds), strict=True):
+        candidate.score = score
+    candidates.sort(key=lambda c: (c.hit.product_id in front, c.score), reverse=True)
+
+
+def colours_of_the_match(
+    match: ColourDescriptor, stored: Sequence[ColourDescriptor | None]
+) -> list[tuple[float | None, bool]]:
+    """Each candidate's colour agreement with the matched product's catalog photo, and whether
+    its main colour is the match's: ``(None, False)`` where its colour is not stored.
+
+    The colour of what the customer photographed is read from the product it matched: a shop
+    photo against shop photos is one kind of photography, while the query's own colour, cut
+    from a story frame or a screen or cooled for warm light, named real photos as labelled
+    half the time (issue 25).
+    """
+    found: list[tuple[float | None, bool]] = [(None, False)] * len(stored)
+    known = [(k, descriptor) for k, descriptor in enumerate(stored) if descriptor is not None]
+    if known:
+        matrix = np.stack([descriptor for _, descriptor in known])
+        name = main_colour(match)
+        fits = similarities(match, matrix)
+        for (k, _), fit, main in zip(known, fits, main_colours(matrix), strict=True):
+            found[k] = (float(fit), main == name)
+    return found
 
 
 def ranking_score(

@@ -32,7 +32,7 @@ from vitrina.errors import InvalidPayload, NotFound, PhotoFetchError, ServiceUna
 from vitrina.images.decode import decode_image
 from vitrina.images.fetched import PhotoFetcher
 from vitrina.search.photo_url import for_customer
-from vitrina.search.ranking import INLIER_SHARE, Candidate, QueryPhoto, rank
+from vitrina.search.ranking import INLIER_SHARE, Candidate, QueryPhoto, rank, rank_by_the_match
 from vitrina.search.results import current_results
 from vitrina.search.schemas import SearchResponse
 from vitrina.search.thresholds import Thresholds, default_thresholds, resolve, stored_thresholds
@@ -308,7 +308,8 @@ class SearchService:
         candidates = rank(session, photo, list(best.values()), thresholds)
         if need is Need.ANSWER and words is not None and words.colour is not None:
             need = Need.MATCHES  # the colour asked may be a weaker match's (words.py)
-        verify_leading(session, photo, candidates, thresholds, need)
+        front = verify_leading(session, photo, candidates, thresholds, need)
+        rank_by_the_match(candidates, front, thresholds)
         if words is not None:
             follow_words(session, candidates, words, thresholds, min_share=INLIER_SHARE)
         return candidates

@@ -67,12 +67,12 @@ def verify_leading(
     candidates: list[Candidate],
     thresholds: Thresholds,
     need: Need = Need.ANSWER,
-) -> None:
+) -> set[int]:
     """Geometric check of the leading candidates; the product photographed moves to the
-    front, exact or not (:func:`the_match`). Candidates the answer did not need keep
-    ``verification`` ``None``."""
+    front, exact or not (:func:`the_match`), and its product ids are returned (none when
+    nothing verified). Candidates the answer did not need keep ``verification`` ``None``."""
     if photo.description is None or not candidates:
-        return
+        return set()
     leading = [
         c for c in nearest_in_shape(candidates) if c.hit.similarity >= thresholds.verify_floor
     ]
@@ -80,7 +80,7 @@ def verify_leading(
     checking = [(c, stored[c.hit.image_id]) for c in leading if c.hit.image_id in stored]
     if checking:  # else no feature set is worth computing
         check_passes((against(f, checking) for f in photo.feature_sets()), thresholds, need)
-    put_first(candidates, leading, thresholds)
+    return put_first(candidates, leading, thresholds)
 
 
 def against(
@@ -168,9 +168,9 @@ def decided(candidates: Iterable[Candidate], thresholds: Thresholds) -> bool:
 
 def put_first(
     candidates: list[Candidate], leading: list[Candidate], thresholds: Thresholds
-) -> None:
+) -> set[int]:
     """The match (:func:`the_match` over the checked leading candidates) first, in place, and
-    ``exact`` on it alone."""
+    ``exact`` on it alone; its product ids."""
     checked = [c for c in leading if c.verification is not None]
     first, exact = the_match(
         [
@@ -185,6 +185,7 @@ def put_first(
     for candidate in leading:
         candidate.exact = exact and candidate.hit.product_id in front
     candidates.sort(key=lambda c: (c.hit.product_id in front, c.score), reverse=True)
+    return front
 
 
 def variants_apart(own: Candidate, other: Candidate) -> float | None:
