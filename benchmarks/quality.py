@@ -235,10 +235,12 @@ def queries(
     return cases
 
 
-def words_table(words: dict[str, float], asked: int, pairs: int) -> str:
+def words_table(
+    words: dict[str, float], asked: int, pairs: int, of: str = "bouquets in two colours"
+) -> str:
     return table(
         f"photo plus words: «такой же, но <colour>» puts that colour's variant first "
-        f"({asked} queries of {pairs} bouquets in two colours, ru/kk/en, over HTTP; "
+        f"({asked} queries of {pairs} {of}, ru/kk/en, over HTTP; "
         "target ≥ 90 %)",
         ["search", "variant of the colour asked first"],
         [

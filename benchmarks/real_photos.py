@@ -40,7 +40,9 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from quality import index_catalog, open_catalog, search_service, table
+from _server import vitrina_server
+from _words_row import words_cases, words_row
+from quality import index_catalog, open_catalog, search_service, table, words_table
 from tests.support.recolour import (
     MOVED_SHARE,
     VARIANT_COLOURS,
@@ -245,12 +247,33 @@ def exact_by_kind(
     ]
 
 
+def words_only(database_url: str, embedder: str, cases: list[Case], catalog: Catalog) -> None:
+    """The photo-plus-words row on real photographs: each bouquet photographed in one colour,
+    asking for each of its other colours (a shop photo and its variants, both ways)."""
+    studio = {catalog.group[p]: p for p, kind in catalog.kind.items() if kind == "studio"}
+    pairs = [(studio[catalog.group[v]], v) for v, kind in catalog.kind.items() if kind == "variant"]
+    asked = words_cases(cases, pairs, catalog.colours)
+    env = {"VITRINA_DATABASE_URL": database_url, "VITRINA_EMBEDDER": embedder,
+           "VITRINA_SEARCH_RATE_LIMIT": "0"}  # fmt: skip
+    misses: list[str] = []
+    with vitrina_server(env, "--no-worker") as base:
+        words = words_row(base, asked, misses)
+    print(words_table(words, len(asked), len(pairs), "pairs of colours of a real bouquet"))
+    print(f"\nmisses ({len(misses)}):", *misses, sep="\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--photos", help="the cache directory (holds media/)")
     parser.add_argument("--embedder", default="effnet-lite0")
     parser.add_argument("--seed", type=int, default=25)
     parser.add_argument("--show-failures", action="store_true")
+    parser.add_argument(
+        "--words",
+        action="store_true",
+        help="run only the photo-plus-words row: «такой же, но <colour>» over HTTP, a shop photo"
+        " of a bouquet asking for each of its colour variants and back (shipped defaults)",
+    )
     parser.add_argument(
         "--dump",
         help="pickle the observations (both halves) to this file, to replay rules offline",
@@ -268,6 +291,9 @@ def main() -> None:
         cases: list[Case] = []
         for pid, _ in catalog.products:
             cases += customer_cases(catalog.photos[pid], pid, rng, catalog.colours.get(pid))
+        if args.words:
+            words_only(settings.database_url, args.embedder, cases, catalog)
+            return
         held = {pid for pid, g in catalog.group.items() if g % 2 == 1}
         calibrate = [c for c in cases if c.product_id not in held]
         held_out = [c for c in cases if c.product_id in held]
