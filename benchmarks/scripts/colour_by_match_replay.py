@@ -129,24 +129,9 @@ def colour_sweep(
     """The colour weight and gate as ``calibration.sweep`` chooses them (the exact thresholds
     kept: the colour of the others moves neither the first place nor ``exact``)."""
     cases = [o.case for o in observations]
-    trials = {
-        (w, g): quality(
-            cases,
-            [
-                calibration.replay(o, replace(chosen, colour_weight=w, colour_gate=g))
-                for o in observations
-            ],
-            colours,
-        )
-        for w in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.5)
-        for g in (0.0, 0.1, 0.2, 0.3, 0.5)
-    }
-    top_recall = max(q.recall_at_1 for q in trials.values())
-    eligible = {k: q for k, q in trials.items() if q.recall_at_1 >= top_recall - 0.01}
-    weight, gate = max(
-        eligible, key=lambda k: (eligible[k].colour_precision_at_5 or 0.0, -k[0], -k[1])
+    return calibration.colour_sweep(
+        lambda t: quality(cases, [calibration.replay(o, t) for o in observations], colours), chosen
     )
-    return replace(chosen, colour_weight=weight, colour_gate=gate)
 
 
 def main() -> None:

@@ -282,6 +282,26 @@ def most_recall(found: Sequence[tuple[float, float, Thresholds]]) -> Thresholds:
     return plateau[len(plateau) // 2]
 
 
+def colour_sweep(measure: Callable[[Thresholds], Quality], chosen: Thresholds) -> Thresholds:
+    """``chosen`` with the colour weight and gate ``measure`` finds best.
+
+    Colour moves the ranking (weight) and puts the query's main colour first (gate); the pair
+    with the best colour precision whose recall@1 stays within a point of the best (a point is
+    two or three queries of a benchmark half; half a point chose by noise).
+    """
+    trials = {
+        (w, g): measure(replace(chosen, colour_weight=w, colour_gate=g))
+        for w in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.5)
+        for g in (0.0, 0.1, 0.2, 0.3, 0.5)
+    }
+    top_recall = max(q.recall_at_1 for q in trials.values())
+    eligible = {k: q for k, q in trials.items() if q.recall_at_1 >= top_recall - 0.01}
+    weight, gate = max(
+        eligible, key=lambda k: (eligible[k].colour_precision_at_5 or 0.0, -k[0], -k[1])
+    )
+    return replace(chosen, colour_weight=weight, colour_gate=gate)
+
+
 def sweep(
     observations: Sequence[Observation], base: Thresholds, colours: dict[int, str]
 ) -> tuple[Thresholds, Quality]:
@@ -296,20 +316,7 @@ def sweep(
     chosen = most_recall(
         [(q.exact_precision, q.exact_recall, t) for t in exact_trials(base) for q in [measure(t)]]
     )
-    # Colour moves the ranking (weight) and puts the query's main colour first (gate); the pair
-    # with the best colour precision whose recall@1 stays within a point of the best (a point
-    # is two or three queries of a benchmark half; half a point chose by noise).
-    trials = {
-        (w, g): measure(replace(chosen, colour_weight=w, colour_gate=g))
-        for w in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.5)
-        for g in (0.0, 0.1, 0.2, 0.3, 0.5)
-    }
-    top_recall = max(q.recall_at_1 for q in trials.values())
-    eligible = {k: q for k, q in trials.items() if q.recall_at_1 >= top_recall - 0.01}
-    weight, gate = max(
-        eligible, key=lambda k: (eligible[k].colour_precision_at_5 or 0.0, -k[0], -k[1])
-    )
-    chosen = replace(chosen, colour_weight=weight, colour_gate=gate)
+    chosen = colour_sweep(measure, chosen)
     return chosen, measure(chosen)
 
 
