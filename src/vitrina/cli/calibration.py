@@ -24,7 +24,7 @@ def calibrate(
     from vitrina.errors import VitrinaError
     from vitrina.images.fetch import HttpPhotoFetcher
     from vitrina.runtime import build_indexing, build_search
-    from vitrina.search.calibration import calibrate_shop, store_calibration
+    from vitrina.search.shop_calibration import calibrate_shop, store_calibration
 
     settings = _settings()
     with migrated_database(settings) as engine, HttpPhotoFetcher.from_settings(settings) as fetcher:
