@@ -17,7 +17,6 @@ Run: ``.venv/bin/python benchmarks/scripts/calibration_holdout.py FILE``.
 from __future__ import annotations
 
 import argparse
-import pickle
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))
 
 import numpy as np
+from _dump import HELP, read_dump
 from numpy.typing import NDArray
 
 from vitrina.search.calibration import (
@@ -90,10 +90,9 @@ def label(t: Thresholds) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("dump", help="the file real_photos.py --dump wrote")
+    parser.add_argument("dump", help=HELP)
     args = parser.parse_args()
-    with open(args.dump, "rb") as handle:
-        calibrate, held_out, colours, group, shipped = pickle.load(handle)
+    calibrate, held_out, colours, group, shipped = read_dump(args.dump)
     halves: dict[str, list[Observation]] = {"calibration": calibrate, "held-out": held_out}
     cases = {name: [o.case for o in obs] for name, obs in halves.items()}
     resamples = Resamples.of([c.product_id for c in cases["calibration"]], group)

@@ -16,7 +16,6 @@ Run: ``.venv/bin/python benchmarks/scripts/colour_by_match_replay.py FILE``.
 from __future__ import annotations
 
 import argparse
-import pickle
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -24,6 +23,8 @@ from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))
+
+from _dump import HELP, read_dump
 
 from vitrina.descriptors.colour import confident_colour, main_colour
 from vitrina.search import calibration
@@ -136,14 +137,13 @@ def colour_sweep(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("dump", help="the file real_photos.py --dump wrote")
+    parser.add_argument("dump", help=HELP)
     parser.add_argument(
         "--exact",
         help="the benchmark's calibrated inliers,cells,hue (e.g. 12,0.75,0.6): skips their sweep",
     )
     args = parser.parse_args()
-    with open(args.dump, "rb") as handle:
-        calibrate, held_out, colours, _group, shipped = pickle.load(handle)
+    calibrate, held_out, colours, _group, shipped = read_dump(args.dump)
     best = ceiling(held_out, colours)
     print(f"achievable maximum of colour precision@5 on the held-out half: {best:.1%}", flush=True)
     if args.exact:

@@ -12,12 +12,13 @@ Run: ``.venv/bin/python benchmarks/scripts/variants_replay.py FILE``.
 from __future__ import annotations
 
 import argparse
-import pickle
 import sys
 from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))
+
+from _dump import HELP, read_dump
 
 from vitrina.search.calibration import Observation, Seen, quality, replay, sweep
 
@@ -44,10 +45,9 @@ def wrong_exact(observations: list[Observation], answers: list, group: dict[int,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("dump", help="the file real_photos.py --dump wrote")
+    parser.add_argument("dump", help=HELP)
     args = parser.parse_args()
-    with open(args.dump, "rb") as handle:
-        calibrate, held_out, colours, group, shipped = pickle.load(handle)
+    calibrate, held_out, colours, group, shipped = read_dump(args.dump)
     assert all(isinstance(s, Seen) for o in calibrate[:1] for s in o.seen)
     for label, transform in (
         ("before (hue over all cells)", without_variants),
