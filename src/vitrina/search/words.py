@@ -39,6 +39,16 @@ if TYPE_CHECKING:
 KIN_CHECKED = 50
 SOME_OF_THE_COLOUR = 0.5
 MORE_OF_THE_COLOUR = 0.1
+# A colour variant shares more cells (:func:`shared_cells`) with the product photographed than
+# other products do: at least KIN_FLOOR and KIN_MARGIN more than the candidates' usual kinship
+# (the upper quartile of theirs: a shop that shoots every bouquet on one backdrop raises it);
+# a candidate that did not verify against the photo too, only by its shop photos, must stand
+# out further (its own floor, margin over the top decile). Real photographs (issue 25): a
+# bouquet's variants share 0.25-0.94 of the cells, other bouquets among the 50 nearest at most
+# 0.26 (99 % below 0.15); generated bouquets on one backdrop: variants 0.67-0.75, other
+# bouquets up to 0.49 (top decile 0.27-0.36).
+KIN_FLOOR, KIN_MARGIN, KIN_USUAL = 0.2, 0.2, 75
+UNVERIFIED_FLOOR, UNVERIFIED_MARGIN, UNVERIFIED_USUAL = 0.3, 0.25, 90
 # A product whose own words say the count or the container asked for gains this share of the
 # colour gate for each: enough to lead among look-alikes, not to bury the bouquet photographed.
 SAID_SHARE = 0.5
@@ -132,7 +142,12 @@ def _colour_front(
 ) -> set[int]:
     """Score every candidate by ``colour``; the variant of that colour to put first (by ``id``).
 
-    The variant is the arrangement photographed, in ``colour``. Of the candidates of that colour
+    The variant is the arrangement photographed, in ``colour``. When the shop sells that
+    arrangement in several colours (:func:`_family`), it is the one of them with the most of
+    ``colour`` (:func:`variant_asked`): compared among themselves, as they differ only in the
+    flowers, the variants tell the colour apart where a photo's naming alone may not (white
+    peonies on a white wall read yellow, a pink recolour of red ones red); ``exact`` when named
+    by ``colour`` and verified. Otherwise, of the candidates of that colour
     that verified (``min_inliers``, and ``min_share`` of the strongest such one's inliers: a
     recoloured variant matches with fewer points, ORB sees the flowers' new shading, so they are
     compared among themselves), the one most like the arrangement photographed is first and
@@ -169,6 +184,16 @@ def _colour_front(
     if not inliers:
         return set()
     photographed = max((c for c in candidates if id(c) in inliers), key=lambda c: inliers[id(c)])
+    family = _family(session, photographed, candidates, thresholds.min_inliers)
+    if len(family) > 1:  # the arrangement photographed, sold in several colours
+        asked = variant_asked(
+            [(named.get(id(c), False), c.colour or 0.0) for c in family],
+            next(k for k, c in enumerate(family) if c is photographed),
+        )
+        if asked is not None:
+            front = family[asked]
+            front.exact = named.get(id(front), False) and id(front) in inliers
+            return {id(front)}
     most = max((n for k, n in inliers.items() if named.get(k)), default=0)
     matched = [
         c for c in candidates if named.get(id(c)) and inliers.get(id(c), -1) >= min_share * most
@@ -187,6 +212,52 @@ def _colour_front(
     return {id(_nearest_variant(session, photographed, coloured))} if coloured else set()
 
 
+def variant_asked(colours: Sequence[tuple[bool, float]], photographed: int) -> int | None:
+    """Of one arrangement's colour variants, each ``(named by the colour asked, how alike to
+    it)``, the position of the one asked for: the most of that colour, named ones first, when it
+    is named, has some of the colour or clearly more of it than the ``photographed`` one; else
+    ``None`` (the arrangement is not sold in that colour). Of equals, the first."""
+    best = max(range(len(colours)), key=colours.__getitem__)
+    named, alike = colours[best]
+    if (
+        named
+        or alike >= SOME_OF_THE_COLOUR
+        or alike >= colours[photographed][1] + MORE_OF_THE_COLOUR
+    ):
+        return best
+    return None
+
+
+def _family(
+    session: Session, photographed: Candidate, candidates: list[Candidate], min_inliers: int
+) -> list[Candidate]:
+    """The photographed product and its colour variants among the candidates nearest by cosine
+    (by shared cells: :func:`kin_needed`; verified: ``min_inliers``), nearest first."""
+    nearest = sorted(candidates, key=lambda c: c.similarity, reverse=True)[:KIN_CHECKED]
+    if all(c is not photographed for c in nearest):
+        nearest.append(photographed)
+    kin = _kinship(session, photographed, nearest)
+    others = [kin[id(c)] for c in nearest if c is not photographed]
+    least = {True: kin_needed(others, verified=True), False: kin_needed(others, verified=False)}
+    return [
+        c
+        for c in nearest
+        if c is photographed
+        or kin[id(c)] >= least[c.verification is not None and c.verification.inliers >= min_inliers]
+    ]
+
+
+def kin_needed(kinship: Sequence[float], *, verified: bool) -> float:
+    """The shared cells from which a candidate is a colour variant of the photographed product,
+    given every candidate's, for one that ``verified`` against the photo too or not."""
+    floor, margin, usual = (
+        (KIN_FLOOR, KIN_MARGIN, KIN_USUAL)
+        if verified
+        else (UNVERIFIED_FLOOR, UNVERIFIED_MARGIN, UNVERIFIED_USUAL)
+    )
+    return max(floor, (float(np.percentile(kinship, usual)) if len(kinship) else 0.0) + margin)
+
+
 def _nearest_variant(
     session: Session, photographed: Candidate, candidates: list[Candidate]
 ) -> Candidate:
@@ -196,6 +267,16 @@ def _nearest_variant(
     when it is among them."""
     if len(candidates) == 1:
         return candidates[0]
+    kin = _kinship(session, photographed, candidates)
+    return max(candidates, key=lambda c: kin[id(c)])
+
+
+def _kinship(
+    session: Session, photographed: Candidate, candidates: list[Candidate]
+) -> dict[int, float]:
+    """How much each of ``candidates`` (by ``id``) is a colour variant of the photographed
+    product: the most cells any of its shop photos shares with any of the photographed one's
+    (:func:`shared_cells`; -1 when either has no stored features; 1 for itself)."""
     photos = _product_photos(
         session, {photographed.hit.product_id, *(c.hit.product_id for c in candidates)}
     )
@@ -203,10 +284,12 @@ def _nearest_variant(
     mine = [grids[i] for i in photos.get(photographed.hit.product_id, []) if i in grids]
 
     def kinship(candidate: Candidate) -> float:
+        if candidate.hit.product_id == photographed.hit.product_id:
+            return 1.0
         theirs = [grids[i] for i in photos.get(candidate.hit.product_id, []) if i in grids]
         return max((shared_cells(a, b) for a in mine for b in theirs), default=-1.0)
 
-    return max(candidates, key=kinship)
+    return {id(c): kinship(c) for c in candidates}
 
 
 def _product_photos(session: Session, product_ids: set[int]) -> dict[int, list[int]]:
