@@ -157,6 +157,12 @@ def test_photo_urls_are_parsed_strictly(raw):
         parse_url(raw, "image")
 
 
+@pytest.mark.parametrize("inside", ["\t", "\u00a0", "\u2009", "\u3000", "\x1f", "\x7f", "\x85"])
+def test_photo_urls_with_a_space_or_control_character_inside_are_refused(inside):
+    with pytest.raises(InvalidPayload, match="not an http"):
+        parse_url(f"https://shop.kz/upload/a{inside}b.jpg", "image")
+
+
 @pytest.mark.parametrize(
     "raw", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "1900-01-01T00:00:00+00:00"]
 )

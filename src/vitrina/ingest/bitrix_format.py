@@ -146,12 +146,17 @@ def parse_product_id(value: object, field: str = "id") -> int:
     return value
 
 
+# Whitespace (re's \s is str.isspace's set) and control characters: one search, not a loop per
+# character (it was the largest part of parsing a product with a few photos).
+_NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
 def parse_url(value: object, field: str) -> str:
     """An absolute http(s) URL, as the shop's photo server gives it."""
     if not isinstance(value, str) or not value.strip():
         raise _fail(field, value, "expected a photo URL, got")
     url = value.strip()
-    if len(url) > 2000 or any(c.isspace() or ord(c) < 0x20 or c == "\x7f" for c in url):
+    if len(url) > 2000 or _NOT_IN_URL.search(url):
         raise _fail(field, value[:200], "not an http(s) URL:")
     try:
         parts = urlsplit(url)
