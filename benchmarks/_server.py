@@ -57,9 +57,8 @@ def vitrina_server(env: dict[str, str], *args: str) -> Iterator[str]:
                 proc.wait()
 
 
-def memory_mb(base: str) -> tuple[float, float]:
-    """Resident memory (MB) of the ``vitrina serve`` answering at ``base`` and of its children
-    (the search process), read from /proc (Linux)."""
+def server_pid(base: str) -> int:
+    """The process id of the ``vitrina serve`` answering at ``base``, found in /proc (Linux)."""
     port = base.rsplit(":", 1)[1]
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -69,10 +68,22 @@ def memory_mb(base: str) -> tuple[float, float]:
         except OSError:
             continue
         if b"serve" in command and port.encode() in command:
-            pid = int(proc.name)
-            children = (proc / "task" / proc.name / "children").read_text().split()
-            return _rss_mb(pid), sum(_rss_mb(int(child)) for child in children)
+            return int(proc.name)
     raise LookupError(f"no vitrina serve on port {port}")
+
+
+def memory_mb(base: str) -> tuple[float, float]:
+    """Resident memory (MB) of the ``vitrina serve`` answering at ``base`` and of its children
+    (the search process), read from /proc (Linux)."""
+    pid = server_pid(base)
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return _rss_mb(pid), sum(_rss_mb(int(child)) for child in children)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, every thread) process ``pid`` has used, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _rss_mb(pid: int) -> float:
