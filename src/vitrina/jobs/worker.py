@@ -21,15 +21,15 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from vitrina.db import database_errors, write_session
 from vitrina.errors import VitrinaError
 from vitrina.jobs import queue
-from vitrina.jobs.reindex import Failure, IndexingContext, Work, apply, embed, gather, plan
+from vitrina.jobs.batch import Batch, Claimed
+from vitrina.jobs.reindex import Failure, IndexingContext, apply, embed, gather, plan
 from vitrina.jobs.wakeups import watch_for_commits
 from vitrina.logs import request_id_var
 
@@ -37,24 +37,6 @@ if TYPE_CHECKING:
     from vitrina.retention import Pruned
 
 log = logging.getLogger("vitrina.worker")
-
-
-class Claimed(NamedTuple):
-    """What the worker keeps of a claimed job once the claiming transaction has closed."""
-
-    job_id: int
-    product_id: int
-    request_id: str | None
-    started_at: datetime | None
-
-
-class Batch(NamedTuple):
-    """Claimed jobs with their photos downloaded (or the error that stopped the download)."""
-
-    jobs: list[Claimed]
-    works: list[Work]
-    error: Exception | None
-    started: float
 
 
 class Worker:
