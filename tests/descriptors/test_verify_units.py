@@ -14,7 +14,16 @@ from PIL import Image
 from tests.support.photos import sample_photos
 from tests.support.recolour import warm_cast
 from vitrina.descriptors.features import describe_catalog_photo, describe_query_photo
-from vitrina.descriptors.verify import GRID, LocalFeatures, shared_cells, verify
+from vitrina.descriptors.verify import (
+    BACKGROUND,
+    GAIN_RANGE,
+    GRID,
+    SAME_CELL,
+    LocalFeatures,
+    shared_cells,
+    shared_cells_each,
+    verify,
+)
 from vitrina.images.regions import product_region
 from vitrina.search.customer_photos import recoloured, warm
 from vitrina.search.thresholds import DEFAULTS
@@ -90,3 +99,44 @@ def test_region_is_the_photo_inside_a_story_frame():
 def test_a_plain_photo_has_no_separate_region():
     assert product_region(sample_photos()["coffee"]) is None
     assert product_region(BOUQUET) is None
+
+
+def _one_pair(first: np.ndarray, second: np.ndarray) -> float:
+    """The share of product cells alike, one pair at a time, written out plainly (the oracle)."""
+
+    def product(grid: np.ndarray) -> np.ndarray:
+        edge = np.concatenate([grid[0], grid[-1], grid[:, 0], grid[:, -1]])
+        return np.linalg.norm(grid - np.median(edge, axis=0), axis=2) > BACKGROUND
+
+    first, second = first.astype(np.float32), second.astype(np.float32)
+    cells = product(first) | product(second)
+    if not cells.any():
+        return 0.0
+    gains = np.clip(np.median((first[cells] + 8.0) / (second[cells] + 8.0), axis=0), *GAIN_RANGE)
+    return max(
+        float(((np.linalg.norm(first - seen, axis=2) < SAME_CELL) & cells).sum() / cells.sum())
+        for seen in (second, (second + 8.0) * gains - 8.0)
+    )
+
+
+grids = st.builds(
+    lambda seed, flat: (
+        np.full((GRID, GRID, 3), 200, np.uint8)
+        if flat
+        else np.random.default_rng(seed).integers(0, 256, (GRID, GRID, 3), dtype=np.uint8)
+    ),
+    st.integers(0, 2**32 - 1),
+    st.booleans(),
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(mine=grids, theirs=st.lists(grids, min_size=1, max_size=5))
+def test_shared_cells_of_many_photos_at_once_are_each_pair_s(mine, theirs):
+    """A search with colour words compares one product's photos with a hundred others' at once;
+    each share must be what the pair alone gives."""
+    features = LocalFeatures(
+        np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), mine, (1, 1)
+    )
+    found = shared_cells_each(features, np.stack(theirs))
+    assert found == pytest.approx([_one_pair(mine, t) for t in theirs], abs=1e-9)

@@ -19,6 +19,7 @@ so the hue of the chromatic cells, compared in Lab, must agree too (:func:`hue_a
 from __future__ import annotations
 
 import struct
+import warnings
 from dataclasses import dataclass, field
 
 import cv2
@@ -334,22 +335,35 @@ def shared_cells(a: LocalFeatures, b: LocalFeatures) -> float:
     cells, and the larger counts (balanced alone, a bouquet mostly of flowers, recoloured,
     would be balanced by its flowers).
     """
-    first, second = a.grid.astype(np.float32), b.grid.astype(np.float32)
-    product = _product_cells(first) | _product_cells(second)
-    if not product.any():
-        return 0.0
-    gains = white_balance(second[product], first[product])
-    shares = (
-        float(((np.linalg.norm(first - seen, axis=2) < SAME_CELL) & product).sum() / product.sum())
-        for seen in (second, (second + 8.0) * gains - 8.0)
-    )
-    return max(shares)
+    return float(shared_cells_each(a, b.grid[None])[0])
+
+
+def shared_cells_each(a: LocalFeatures, grids: NDArray[np.uint8]) -> NDArray[np.float64]:
+    """:func:`shared_cells` of ``a`` with each of ``grids`` (stacked colour grids) at once: a
+    search with colour words compares one product's photos with some hundred others'."""
+    first, second = a.grid.astype(np.float32), grids.astype(np.float32)
+    product = _product_cells(first)[None] | _product_cells(second)
+    cells = product.sum(axis=(1, 2))
+    ratios = np.where(product[..., None], (first + 8.0) / (second + 8.0), np.nan)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # no product cell: its share is 0
+        medians = np.nanmedian(ratios.reshape(len(grids), -1, 3), axis=1)
+    gains = np.clip(np.nan_to_num(medians, nan=1.0), *GAIN_RANGE).astype(np.float32)
+    shares = [
+        ((np.linalg.norm(first - seen, axis=3) < SAME_CELL) & product).sum(axis=(1, 2))
+        for seen in (second, (second + 8.0) * gains[:, None, None, :] - 8.0)
+    ]
+    return np.where(cells > 0, np.maximum(*shares) / np.maximum(cells, 1), 0.0)
 
 
 def _product_cells(grid: NDArray[np.float32]) -> NDArray[np.bool_]:
-    """Cells that differ from the colour of the photo's edge (the product, not its background)."""
-    edge = np.concatenate([grid[0], grid[-1], grid[:, 0], grid[:, -1]])
-    return np.asarray(np.linalg.norm(grid - np.median(edge, axis=0), axis=2) > BACKGROUND)
+    """Cells that differ from the colour of the photo's edge (the product, not its background);
+    of one grid or of a stack of them."""
+    edge = np.concatenate(
+        [grid[..., 0, :, :], grid[..., -1, :, :], grid[..., :, 0, :], grid[..., :, -1, :]], axis=-2
+    )
+    background = np.median(edge, axis=-2)[..., None, None, :]
+    return np.asarray(np.linalg.norm(grid - background, axis=-1) > BACKGROUND)
 
 
 def _plausible(homography: NDArray[np.float64]) -> bool:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from vitrina.catalog.models import Product, ProductImage
 from vitrina.descriptors.colour import FLOWER_NAMES, NAMES, main_colours, similarities
 from vitrina.descriptors.repository import colours, keypoints
-from vitrina.descriptors.verify import shared_cells
+from vitrina.descriptors.verify import shared_cells_each
 from vitrina.search.ranking import ranking_score
 from vitrina.search.thresholds import Thresholds
 from vitrina.words import Understood
@@ -282,14 +282,17 @@ def _kinship(
     )
     grids = keypoints(session, [i for ids in photos.values() for i in ids])
     mine = [grids[i] for i in photos.get(photographed.hit.product_id, []) if i in grids]
-
-    def kinship(candidate: Candidate) -> float:
+    theirs = [(c, i) for c in candidates for i in photos.get(c.hit.product_id, []) if i in grids]
+    kin = {id(c): -1.0 for c in candidates}
+    if mine and theirs:
+        stacked = np.stack([grids[i].grid for _, i in theirs])
+        shared = np.max([shared_cells_each(a, stacked) for a in mine], axis=0)
+        for (candidate, _), share in zip(theirs, shared, strict=True):
+            kin[id(candidate)] = max(kin[id(candidate)], float(share))
+    for candidate in candidates:
         if candidate.hit.product_id == photographed.hit.product_id:
-            return 1.0
-        theirs = [grids[i] for i in photos.get(candidate.hit.product_id, []) if i in grids]
-        return max((shared_cells(a, b) for a in mine for b in theirs), default=-1.0)
-
-    return {id(c): kinship(c) for c in candidates}
+            kin[id(candidate)] = 1.0
+    return kin
 
 
 def _product_photos(session: Session, product_ids: set[int]) -> dict[int, list[int]]:
