@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import insert
 from sqlalchemy.orm import sessionmaker
 
+from tests.support.recolour import warm_cast
 from vitrina.catalog.models import Product, ProductImage
 from vitrina.db import make_engine, write_session
 from vitrina.descriptors.colour import (
@@ -82,6 +83,55 @@ def test_a_warm_light_photo_of_a_white_bouquet_reads_white_not_yellow(seed):
     white = render(bouquet("peony", "white", "paper", (246, 246, 246)), 0)
     photo = warm(white, random.Random(seed))
     assert main_colour(colour_descriptor(photo, query=True)) == "white"
+
+
+@pytest.mark.parametrize(
+    ("flowers", "expected"),
+    [
+        (("peony", "white", "paper", (246, 246, 246)), "white"),  # not yellow
+        (("rose", "pink", "kraft", KRAFT), "pink"),  # not orange
+        (("eustoma", "purple", "paper", (246, 246, 246)), "purple"),  # not pink
+        (("hydrangea", "blue", "paper", (246, 246, 246)), "blue"),  # not yellow
+        (("tulip", "yellow", "paper", (246, 246, 246)), "yellow"),  # still yellow
+    ],
+)
+def test_a_shop_photo_taken_under_strong_warm_light_is_named_by_its_flowers(flowers, expected):
+    """A catalog photo with an orange/yellow cast all over (a shop's second photo under a warm
+    lamp) is named as its white-balanced twin, so ranking by the match's colour is not misled."""
+    photo = warm_cast(render(bouquet(*flowers), 0))
+    assert main_colour(colour_descriptor(photo)) == expected
+
+
+def test_a_photo_whose_brightest_part_is_yellow_flowers_is_not_balanced_away():
+    """Yellow flowers filling the photo are its brightest part, not a white under warm light."""
+    close_up = Image.new("RGB", (200, 200), (60, 110, 40))
+    draw = ImageDraw.Draw(close_up)
+    for x in range(10, 200, 45):
+        for y in range(10, 200, 45):
+            draw.ellipse((x, y, x + 40, y + 40), fill=(250, 215, 40))
+    assert main_colour(colour_descriptor(close_up)) == "yellow"
+
+
+def flowers_before_the_sky(flower: tuple[int, int, int]) -> Image.Image:
+    """Flowers on stems in a field, the sky above them (a shop's photo taken outdoors)."""
+    rng = random.Random(0)
+    photo = Image.new("RGB", (400, 400), (80, 140, 60))
+    draw = ImageDraw.Draw(photo)
+    for y in range(180):
+        t = y / 180
+        draw.line((0, y, 400, y), fill=(int(90 + 60 * t), int(150 + 50 * t), int(230 + 15 * t)))
+    for _ in range(14):
+        x, y, r = rng.randint(60, 340), rng.randint(100, 300), rng.randint(14, 26)
+        draw.line((x, y, x + rng.randint(-10, 10), 400), fill=(60, 110, 40), width=4)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=flower)
+    return photo
+
+
+@pytest.mark.parametrize(
+    ("flower", "expected"), [((200, 30, 40), "red"), ((240, 120, 30), "orange")]
+)
+def test_flowers_before_the_sky_are_named_by_the_flowers_not_the_sky(flower, expected):
+    assert main_colour(colour_descriptor(flowers_before_the_sky(flower))) == expected
 
 
 def test_warm_light_correction_never_warms_a_cold_photo():
