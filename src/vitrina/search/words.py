@@ -4,7 +4,8 @@
   never widen what the shop's page asked for);
 - a colour word ranks by the bouquets' colours instead of the photo's: the customer has said the
   photo's colour is not the one wanted; the same arrangement in that colour comes first and is
-  the ``exact`` one. A bouquet's colour is the one the shop gives (:func:`product_colour`: its
+  the ``exact`` one (of the arrangement's own colour variants, the one with the most of that
+  colour: :func:`variant_asked`). A bouquet's colour is the one the shop gives (:func:`product_colour`: its
   colour field, title or composition, «Букет из белых роз»), else its photo's stored colour name
   (the shop's words know white roses under warm light, the descriptor sees yellow);
 - count and container words favour products whose title or composition says so.
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 KIN_CHECKED = 50
 SOME_OF_THE_COLOUR = 0.5
 MORE_OF_THE_COLOUR = 0.1
-# A colour variant shares more cells (:func:`shared_cells`) with the product photographed than
+# A colour variant shares more cells (``verify.shared_cells``) with the product photographed than
 # other products do: at least KIN_FLOOR and KIN_MARGIN more than the candidates' usual kinship
 # (the upper quartile of theirs: a shop that shoots every bouquet on one backdrop raises it);
 # a candidate that did not verify against the photo too, only by its shop photos, must stand
