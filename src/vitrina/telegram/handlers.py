@@ -20,7 +20,8 @@ from telegram import (
 )
 from telegram.ext import ContextTypes
 
-from vitrina.catalog.models import Product, ProductImage, ProductShop
+from vitrina.catalog.models import Product, ProductImage
+from vitrina.catalog.repository import in_shop
 from vitrina.config import Settings
 from vitrina.errors import ServiceUnavailable, VitrinaError
 from vitrina.search.schemas import SearchResponse
@@ -78,9 +79,7 @@ class BotHandlers:
         )
         shop = self.settings.telegram_shop_id
         if shop is not None:
-            query = query.join(
-                ProductShop, (ProductShop.product_id == Product.id) & (ProductShop.shop_id == shop)
-            )
+            query = query.where(in_shop(shop))
         with self.sessions() as session:
             url: str | None = session.scalar(query)
         return url if url is not None and url.startswith(("http://", "https://")) else None
