@@ -185,7 +185,12 @@ def _colour_front(
     if not inliers:
         return set()
     photographed = max((c for c in candidates if id(c) in inliers), key=lambda c: inliers[id(c)])
-    family = _family(session, photographed, candidates, thresholds.min_inliers)
+    # Kinship with the photographed product, read once for every rule below: of the nearest by
+    # cosine (its variants, the colour's fallback) and of every verified candidate.
+    nearest = sorted(candidates, key=lambda c: c.similarity, reverse=True)[:KIN_CHECKED]
+    nearest += [c for c in candidates if id(c) in inliers and all(n is not c for n in nearest)]
+    kin = _kinship(session, photographed, nearest)
+    family = _family(photographed, nearest, kin, set(inliers))
     if len(family) > 1:  # the arrangement photographed, sold in several colours
         asked = variant_asked(
             [(named.get(id(c), False), c.colour or 0.0) for c in family],
@@ -200,17 +205,17 @@ def _colour_front(
         c for c in candidates if named.get(id(c)) and inliers.get(id(c), -1) >= min_share * most
     ]
     if matched:
-        front = _nearest_variant(session, photographed, matched)
+        front = _nearest_variant(matched, kin)
         front.exact = True
         return {id(front)}
     base = photographed.colour or 0.0
     coloured = [
         c
-        for c in sorted(candidates, key=lambda c: c.similarity, reverse=True)[:KIN_CHECKED]
+        for c in nearest[:KIN_CHECKED]
         if (named.get(id(c)) or (c.colour or 0.0) >= SOME_OF_THE_COLOUR)
         and (c.colour or 0.0) >= base + MORE_OF_THE_COLOUR
     ]
-    return {id(_nearest_variant(session, photographed, coloured))} if coloured else set()
+    return {id(_nearest_variant(coloured, kin))} if coloured else set()
 
 
 def variant_asked(colours: Sequence[tuple[bool, float]], photographed: int) -> int | None:
@@ -230,22 +235,14 @@ def variant_asked(colours: Sequence[tuple[bool, float]], photographed: int) -> i
 
 
 def _family(
-    session: Session, photographed: Candidate, candidates: list[Candidate], min_inliers: int
+    photographed: Candidate, nearest: list[Candidate], kin: dict[int, float], verified: set[int]
 ) -> list[Candidate]:
-    """The photographed product and its colour variants among the candidates nearest by cosine
-    (by shared cells: :func:`kin_needed`; verified: ``min_inliers``), nearest first."""
-    nearest = sorted(candidates, key=lambda c: c.similarity, reverse=True)[:KIN_CHECKED]
-    if all(c is not photographed for c in nearest):
-        nearest.append(photographed)
-    kin = _kinship(session, photographed, nearest)
+    """The photographed product and its colour variants among ``nearest`` (their kinship
+    ``kin``, by ``id``: :func:`kin_needed`; ``verified`` ids verified against the photo), in
+    their order."""
     others = [kin[id(c)] for c in nearest if c is not photographed]
     least = {True: kin_needed(others, verified=True), False: kin_needed(others, verified=False)}
-    return [
-        c
-        for c in nearest
-        if c is photographed
-        or kin[id(c)] >= least[c.verification is not None and c.verification.inliers >= min_inliers]
-    ]
+    return [c for c in nearest if c is photographed or kin[id(c)] >= least[id(c) in verified]]
 
 
 def kin_needed(kinship: Sequence[float], *, verified: bool) -> float:
@@ -259,16 +256,11 @@ def kin_needed(kinship: Sequence[float], *, verified: bool) -> float:
     return max(floor, (float(np.percentile(kinship, usual)) if len(kinship) else 0.0) + margin)
 
 
-def _nearest_variant(
-    session: Session, photographed: Candidate, candidates: list[Candidate]
-) -> Candidate:
+def _nearest_variant(candidates: list[Candidate], kin: dict[int, float]) -> Candidate:
     """Of ``candidates``, the one whose shop photos share most cells with the photographed
-    product's (:func:`shared_cells`: a colour variant keeps the arrangement where it was; every
+    product's (``kin``, by ``id``: a colour variant keeps the arrangement where it was; every
     photo of each, as the two may be matched by different shots); the photographed one itself
     when it is among them."""
-    if len(candidates) == 1:
-        return candidates[0]
-    kin = _kinship(session, photographed, candidates)
     return max(candidates, key=lambda c: kin[id(c)])
 
 
