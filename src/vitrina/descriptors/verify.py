@@ -345,8 +345,8 @@ def shared_cells_each(a: LocalFeatures, grids: NDArray[np.uint8]) -> NDArray[np.
     product = _product_cells(first)[None] | _product_cells(second)
     cells = product.sum(axis=(1, 2))
     ratios = np.where(product[..., None], (first + 8.0) / (second + 8.0), np.nan)
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # no product cell: its share is 0
+    with warnings.catch_warnings():  # a grid with no product cell: all-NaN, its share is 0
+        warnings.simplefilter("ignore", RuntimeWarning)
         medians = np.nanmedian(ratios.reshape(len(grids), -1, 3), axis=1)
     gains = np.clip(np.nan_to_num(medians, nan=1.0), *GAIN_RANGE).astype(np.float32)
     shares = [
